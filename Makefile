@@ -1,0 +1,43 @@
+# The two set-up commands: `make demo` and `make check` (see README.md).
+BUILD ?= build
+ASAN  ?= build-asan
+JOBS  ?= 2
+
+.PHONY: all deps deps-peers mnist build asan demo check test test-asan bench clean
+
+all: build
+
+deps:
+	tools/install-deps
+
+deps-peers:
+	tools/install-deps --with-peers
+
+mnist: deps
+	tools/fetch-mnist
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCRYPTONN_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN) --output-on-failure -j $(JOBS)
+
+check: test test-asan
+
+demo: mnist build
+	$(BUILD)/cryptonn demo
+
+bench: build
+	$(BUILD)/cryptonn bench group
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,60 @@
+/* `cryptonn bench SUITE [--json] [--quick] [--threads N]` */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "cli/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int, char **, const bench_opts *);
+    const char *summary;
+} suite;
+
+static const suite SUITES[] = {
+    {"group", bench_group, "ristretto255 core vs libdecaf and libsodium"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cryptonn bench SUITE [--json] [--quick] [--threads N]\n\nsuites:\n");
+    for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
+        fprintf(f, "  %-8s %s\n", SUITES[i].name, SUITES[i].summary);
+}
+
+int cli_bench(int argc, char **argv)
+{
+    bench_opts o = {0, 0, 2};
+    static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
+                                             {"quick", no_argument, 0, 'q'},
+                                             {"threads", required_argument, 0, 't'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jqt:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o.json = 1; break;
+        case 'q': o.quick = 1; break;
+        case 't': o.threads = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (o.threads < 1 || o.threads > 256) {
+        fprintf(stderr, "cryptonn bench: --threads must be 1..256\n");
+        return 2;
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
+        if (!strcmp(argv[optind], SUITES[i].name))
+            return SUITES[i].run(argc - optind, argv + optind, &o);
+    fprintf(stderr, "cryptonn bench: unknown suite '%s'\n", argv[optind]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,11 @@
+/* cli: one file per subcommand, each `int cli_NAME(int argc, char **argv)`
+ * returning the process exit status (0 ok, 1 failure, 2 usage error). */
+#ifndef CRYPTONN_CLI_COMMANDS_H
+#define CRYPTONN_CLI_COMMANDS_H
+
+int cli_bench(int argc, char **argv);
+
+/* Prints "cryptonn: <what>: <status text>" to stderr and returns 1. */
+int cli_fail(const char *what, int status);
+
+#endif

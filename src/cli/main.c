@@ -1,0 +1,57 @@
+/* cryptonn: the command-line tool. Dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cryptonn/cryptonn.h"
+#include "cli/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"bench", cli_bench, "measure speed against peers (group, fe, nn, ...)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cryptonn [--version] [--help] COMMAND [ARGS]\n\n"
+               "Train neural networks on functionally encrypted data (CryptoNN).\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(f, "\n`cryptonn COMMAND --help` describes each command.\n");
+}
+
+int cli_fail(const char *what, int status)
+{
+    fprintf(stderr, "cryptonn: %s: %s\n", what, cryptonn_status_str(status));
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("cryptonn %s\n", cryptonn_version());
+        return 0;
+    }
+    if (cryptonn_init() != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn: cannot initialise the random number generator\n");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cryptonn: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
