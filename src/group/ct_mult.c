@@ -1,0 +1,194 @@
+/* ct_mult: constant-time multiplication by secret scalars.
+ *
+ * Technique (all four functions): signed radix-16 digits e_i in [-8, 8] and a
+ * table whose row i holds j·16^i·P for j = 1..8 in niels (affine) form, so
+ * k·P = Σ_i e_i·16^i·P is 64 mixed additions and no doublings. Each row lookup
+ * reads all 8 entries with masked moves and negates with a masked move: memory
+ * access and branches never depend on the scalar.
+ *
+ * One-time initialisation: the base-point table (61,440 bytes) is built on the
+ * first call that needs it, under pthread_once. This is the library's one
+ * allowed piece of global mutable state; after the init it is read only and
+ * shared by all threads. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group/ge25519_internal.h"
+#include "util/util.h"
+
+struct ge25519_fixed {
+    ge25519_niels row[64][8];
+};
+
+/* Builds the 64×8 niels table of p. p is public, so this may take any time. */
+static void build_table(ge25519_niels (*table)[8], const ge25519 *p)
+{
+    enum { N = 64 * 8 };
+    ge25519 *pts = cn_malloc_array(N, sizeof *pts);
+    fe25519 *scratch = cn_malloc_array(N, sizeof *scratch);
+    CN_ARG_CHECK(pts != NULL && scratch != NULL); /* 60 KB: treat failure as fatal */
+    ge25519 q = *p; /* 16^i·p */
+    for (int i = 0; i < 64; i++) {
+        ge25519 *row = pts + 8 * i;
+        row[0] = q;
+        for (int j = 1; j < 8; j++) {
+            if (j & 1) ge25519_dbl(&row[j], &row[j / 2]); /* (j+1) even: double */
+            else ge25519_add(&row[j], &row[j - 1], &q);
+        }
+        ge25519_dbl(&q, &row[7]); /* 16·16^i·p */
+    }
+    ge25519_batch_to_niels(&table[0][0], pts, N, scratch);
+    free(pts);
+    free(scratch);
+}
+
+static ge25519_niels base_table[64][8];
+static pthread_once_t base_once = PTHREAD_ONCE_INIT;
+
+static void base_table_init(void)
+{
+    ge25519 b;
+    ge25519_base(&b);
+    build_table(base_table, &b);
+}
+
+const ge25519_niels (*ge25519_base_table(void))[8]
+{
+    pthread_once(&base_once, base_table_init);
+    return (const ge25519_niels (*)[8])base_table;
+}
+
+/* 1 if a == b, for small non-negative ints; no branch. */
+static inline unsigned ct_eq_u32(uint32_t a, uint32_t b)
+{
+    return (uint32_t)((uint64_t)(a ^ b) - 1) >> 31 & 1;
+}
+
+static inline void select_niels(ge25519_niels *out, const ge25519_niels row[8], int8_t e)
+{
+    const uint32_t neg = (uint32_t)((uint8_t)e >> 7);
+    const uint32_t mask = (uint32_t)0 - neg;
+    const uint32_t babs = ((uint32_t)(int32_t)e ^ mask) + neg; /* |e| */
+    ge25519_niels_identity(out);
+    for (uint32_t j = 0; j < 8; j++) ge25519_niels_cmov(out, &row[j], ct_eq_u32(babs, j + 1));
+    ge25519_niels_cneg(out, neg);
+}
+
+void ge25519_table_mul(ge25519 *r, const ge25519_niels (*table)[8], const int8_t *e, size_t rows)
+{
+    ge25519_niels n;
+    ge25519_p1p1 t;
+    ge25519_identity(r);
+    for (size_t i = 0; i < rows; i++) {
+        select_niels(&n, table[i], e[i]);
+        ge25519_add_niels(&t, r, &n);
+        ge25519_p1p1_to_p3(r, &t);
+    }
+    cn_wipe(&n, sizeof n);
+    cn_wipe(&t, sizeof t);
+}
+
+void ge25519_scalarmult_base(ge25519 *r, const sc25519 *k)
+{
+    int8_t e[64];
+    sc25519_recode_radix16(e, k);
+    ge25519_table_mul(r, ge25519_base_table(), e, 64);
+    cn_wipe(e, sizeof e);
+}
+
+void ge25519_scalarmult_base_small(ge25519 *r, int64_t v, unsigned bits)
+{
+    CN_ARG_CHECK(bits <= 62);
+    const uint64_t sign = (uint64_t)0 - ((uint64_t)v >> 63);
+    uint64_t mag = ((uint64_t)v ^ sign) - sign;
+    /* |v| < 2^bits has ceil(bits/4) nibbles; the recoding carries into one more. */
+    const size_t nd = (bits + 3) / 4 + 1;
+    int8_t e[17];
+    for (size_t i = 0; i < nd; i++) e[i] = (int8_t)(i < 16 ? (mag >> (4 * i)) & 15 : 0);
+    int8_t carry = 0;
+    for (size_t i = 0; i + 1 < nd; i++) {
+        e[i] = (int8_t)(e[i] + carry);
+        carry = (int8_t)((e[i] + 8) >> 4);
+        e[i] = (int8_t)(e[i] - carry * 16);
+    }
+    e[nd - 1] = (int8_t)(e[nd - 1] + carry);
+    ge25519_table_mul(r, ge25519_base_table(), e, nd);
+    /* -(|v|·B) for negative v: negate x and t under a mask. */
+    fe25519_cneg(&r->X, &r->X, (unsigned)(sign & 1));
+    fe25519_cneg(&r->T, &r->T, (unsigned)(sign & 1));
+    cn_wipe(e, sizeof e);
+    cn_wipe(&mag, sizeof mag);
+}
+
+ge25519_fixed *ge25519_fixed_create(const ge25519 *p)
+{
+    ge25519_fixed *t = aligned_alloc(64, sizeof *t);
+    if (!t) return NULL;
+    build_table(t->row, p);
+    return t;
+}
+
+void ge25519_fixed_destroy(ge25519_fixed *t)
+{
+    free(t);
+}
+
+size_t ge25519_fixed_bytes(void)
+{
+    return sizeof(ge25519_fixed);
+}
+
+void ge25519_fixed_mul(ge25519 *r, const ge25519_fixed *t, const sc25519 *k)
+{
+    int8_t e[64];
+    sc25519_recode_radix16(e, k);
+    ge25519_table_mul(r, (const ge25519_niels (*)[8])t->row, e, 64);
+    cn_wipe(e, sizeof e);
+}
+
+/* Fixed 4-bit signed window, no table beyond 1P..8P: 4 doublings and one
+ * cached addition per digit, from the top digit down. */
+void ge25519_scalarmult(ge25519 *r, const ge25519 *p, const sc25519 *k)
+{
+    ge25519_cached multiples[8], c;
+    ge25519 q;
+    ge25519_p1p1 t;
+    ge25519_p2 s;
+    int8_t e[64];
+
+    ge25519_to_cached(&multiples[0], p);
+    q = *p;
+    for (int j = 1; j < 8; j++) {
+        ge25519_add_cached(&t, &q, &multiples[0]);
+        ge25519_p1p1_to_p3(&q, &t);
+        ge25519_to_cached(&multiples[j], &q); /* (j+1)·p */
+    }
+    sc25519_recode_radix16(e, k);
+
+    ge25519_identity(&q);
+    for (int i = 63; i >= 0; i--) {
+        if (i != 63) {
+            ge25519_p3_to_p2(&s, &q);
+            for (int d = 0; d < 3; d++) {
+                ge25519_p2_dbl(&t, &s);
+                ge25519_p1p1_to_p2(&s, &t);
+            }
+            ge25519_p2_dbl(&t, &s);
+            ge25519_p1p1_to_p3(&q, &t);
+        }
+        const uint32_t neg = (uint32_t)((uint8_t)e[i] >> 7);
+        const uint32_t babs = ((uint32_t)(int32_t)e[i] ^ ((uint32_t)0 - neg)) + neg;
+        ge25519_cached_identity(&c);
+        for (uint32_t j = 0; j < 8; j++) ge25519_cached_cmov(&c, &multiples[j], ct_eq_u32(babs, j + 1));
+        ge25519_cached_cneg(&c, neg);
+        ge25519_add_cached(&t, &q, &c);
+        ge25519_p1p1_to_p3(&q, &t);
+    }
+    *r = q;
+    cn_wipe(e, sizeof e);
+    cn_wipe(&c, sizeof c);
+    cn_wipe(&t, sizeof t);
+    cn_wipe(&s, sizeof s);
+    cn_wipe(&q, sizeof q);
+}
