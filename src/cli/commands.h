@@ -4,6 +4,8 @@
 #define CRYPTONN_CLI_COMMANDS_H
 
 int cli_bench(int argc, char **argv);
+int cli_train(int argc, char **argv);
+int cli_evaluate(int argc, char **argv);
 
 /* Prints "cryptonn: <what>: <status text>" to stderr and returns 1. */
 int cli_fail(const char *what, int status);

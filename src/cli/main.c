@@ -12,6 +12,8 @@ typedef struct {
 } command;
 
 static const command COMMANDS[] = {
+    {"train", cli_train, "train a model on MNIST (--plain; --secure: CryptoNN)"},
+    {"evaluate", cli_evaluate, "accuracy and confusion matrix of a model file"},
     {"bench", cli_bench, "measure speed against peers (group, fe, nn, ...)"},
 };
 

@@ -1,0 +1,292 @@
+/* The model: buffers, the data-parallel forward/backward over a batch, and
+ * the first-layer hooks of secure training (include/cryptonn/nn.h).
+ *
+ * A batch is split into one contiguous chunk per thread; each thread runs
+ * every layer on its chunk and accumulates its own gradient block, and the
+ * blocks are summed at the end. Samples never interact except in that sum, so
+ * one parallel region per pass is all the synchronisation there is. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <omp.h>
+
+#include "nn/model_internal.h"
+#include "util/util.h"
+
+void cryptonn_model_config_default(cryptonn_model_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->arch = CRYPTONN_ARCH_LENET5;
+    c->act = CRYPTONN_ACT_RELU;
+    c->loss = CRYPTONN_LOSS_CE;
+    c->reduction = CRYPTONN_REDUCE_MEAN;
+    c->pool = CRYPTONN_POOL_MAX;
+    c->in_dim = 784;
+    c->hidden = 128;
+    c->classes = 10;
+    c->seed = 1;
+}
+
+void cryptonn_model_destroy(cryptonn_model *m)
+{
+    if (!m) return;
+    free(m->params);
+    free(m->vel);
+    free(m->grad);
+    for (int i = 0; i <= m->nl; i++) {
+        free(m->act[i]);
+        free(m->dact[i]);
+    }
+    for (int i = 0; i < m->nl; i++) free(m->col[i]);
+    free(m->dcol);
+    free(m->prob);
+    free(m->err);
+    free(m->batch_x);
+    free(m->batch_y);
+    free(m);
+}
+
+int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, uint32_t threads,
+                          cryptonn_model **out)
+{
+    CN_ARG_CHECK(cfg && out);
+    *out = NULL;
+    if (!nn_config_valid(cfg) || max_batch < 1 || max_batch > (1u << 16) ||
+        threads > NN_MAX_THREADS)
+        return CRYPTONN_ERR_ARG;
+    cryptonn_model *m = calloc(1, sizeof *m);
+    if (!m) return CRYPTONN_ERR_NOMEM;
+    m->cfg = *cfg;
+    m->max_batch = max_batch;
+    m->threads = threads ? threads : 2;
+    m->nparams = nn_build_layers(m);
+    const size_t B = max_batch;
+    int ok = (m->params = cn_calloc(m->nparams, sizeof(float))) &&
+             (m->vel = cn_calloc(m->nparams, sizeof(float))) &&
+             (m->grad = cn_calloc(m->nparams * m->threads, sizeof(float)));
+    for (int i = 0; ok && i < m->nl; i++) {
+        const nn_layer *l = &m->layers[i];
+        ok = (m->act[i + 1] = cn_calloc(B * l->out_size, sizeof(float))) &&
+             (m->dact[i + 1] = cn_calloc(B * l->out_size, sizeof(float)));
+        if (ok && l->kind == NN_CONV) {
+            /* The first layer's col is needed only on the plain path, but
+             * that path is the common one. */
+            ok = (m->col[i] = cn_calloc(B * l->col_size, sizeof(float))) != NULL;
+            if (i > 0 && l->col_size > m->dcol_size) m->dcol_size = l->col_size;
+        }
+    }
+    const size_t c = cfg->classes, in = m->layers[0].in_size;
+    ok = ok && (m->prob = cn_calloc(B * c, sizeof(float))) &&
+         (m->err = cn_calloc(B * c, sizeof(float))) &&
+         (m->batch_x = cn_calloc(B * in, sizeof(float))) &&
+         (m->batch_y = cn_calloc(B, 1)) &&
+         (!m->dcol_size || (m->dcol = cn_calloc(m->dcol_size * m->threads, sizeof(float))));
+    if (!ok) {
+        cryptonn_model_destroy(m);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    nn_init_params(m);
+    /* Our threads split the batch; BLAS calls inside them must not spawn
+     * their own (2 cores: 2 × 2 threads would thrash). */
+    openblas_set_num_threads(1);
+    *out = m;
+    return CRYPTONN_OK;
+}
+
+const cryptonn_model_config *cryptonn_model_get_config(const cryptonn_model *m) { return &m->cfg; }
+uint32_t cryptonn_model_max_batch(const cryptonn_model *m) { return m->max_batch; }
+size_t cryptonn_model_input_size(const cryptonn_model *m) { return m->layers[0].in_size; }
+size_t cryptonn_model_param_count(const cryptonn_model *m) { return m->nparams; }
+float *cryptonn_model_params(cryptonn_model *m) { return m->params; }
+
+static void chunk(uint32_t n, int t, int nt, uint32_t *lo, uint32_t *cnt)
+{
+    uint32_t a = (uint32_t)((uint64_t)n * (uint64_t)t / (uint64_t)nt);
+    uint32_t b = (uint32_t)((uint64_t)n * (uint64_t)(t + 1) / (uint64_t)nt);
+    *lo = a;
+    *cnt = b - a;
+}
+
+/* Forward of layers[0..] on the batch; x == NULL means act[1] already holds
+ * W1·x without bias (forward_from_z1). */
+static const float *run_forward(cryptonn_model *m, const float *x, const float *z1, uint32_t n)
+{
+    CN_ARG_CHECK(n >= 1 && n <= m->max_batch);
+    const int c = (int)m->cfg.classes;
+#pragma omp parallel num_threads(m->threads)
+    {
+        uint32_t lo, cnt;
+        chunk(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &cnt);
+        const nn_layer *l0 = &m->layers[0];
+        if (x) {
+            nn_forward(l0, m->params + l0->poff, x + lo * l0->in_size,
+                       m->act[1] + lo * l0->out_size,
+                       m->col[0] ? m->col[0] + lo * l0->col_size : NULL, (int)cnt);
+        } else {
+            const float *b1 = m->params + l0->poff + l0->nw;
+            const size_t plane = (size_t)l0->out_h * (size_t)l0->out_w;
+            for (uint32_t s = lo; s < lo + cnt; s++)
+                for (int o = 0; o < l0->out_c; o++) {
+                    size_t base = s * l0->out_size + (size_t)o * plane;
+                    for (size_t i = 0; i < plane; i++) m->act[1][base + i] = z1[base + i] + b1[o];
+                }
+        }
+        for (int i = 1; i < m->nl; i++) {
+            const nn_layer *l = &m->layers[i];
+            nn_forward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
+                       m->act[i + 1] + lo * l->out_size,
+                       m->col[i] ? m->col[i] + lo * l->col_size : NULL, (int)cnt);
+        }
+        if (cnt) nn_softmax(m->act[m->nl] + (size_t)lo * c, m->prob + (size_t)lo * c, (int)cnt, c);
+    }
+    m->input = x;
+    m->n_fwd = n;
+    return m->prob;
+}
+
+const float *cryptonn_model_forward(cryptonn_model *m, const float *x, uint32_t n)
+{
+    CN_ARG_CHECK(m && x);
+    return run_forward(m, x, NULL, n);
+}
+
+const float *cryptonn_model_forward_from_z1(cryptonn_model *m, const float *z1, uint32_t n)
+{
+    CN_ARG_CHECK(m && z1);
+    return run_forward(m, NULL, z1, n);
+}
+
+/* Backward of the last forward. labels != NULL: the error comes from the
+ * labels (and loss, correct are counted); otherwise m->err already holds it. */
+static void run_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, double *loss,
+                         uint32_t *correct)
+{
+    CN_ARG_CHECK(n == m->n_fwd);
+    const int c = (int)m->cfg.classes, L = m->nl;
+    const size_t np = m->nparams;
+    const float scale = m->cfg.reduction == CRYPTONN_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
+    double loss_t[NN_MAX_THREADS] = {0};
+    uint32_t corr_t[NN_MAX_THREADS] = {0};
+    int nthreads = 1;
+#pragma omp parallel num_threads(m->threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        uint32_t lo, cnt;
+        chunk(n, t, nt, &lo, &cnt);
+#pragma omp single
+        nthreads = nt;
+        float *g = m->grad + (size_t)t * np;
+        memset(g, 0, sizeof(float) * np);
+        const float *prob = m->prob + (size_t)lo * c;
+        float *err = m->err + (size_t)lo * c;
+        if (labels && cnt) {
+            nn_output_error(prob, labels + lo, err, (int)cnt, c);
+            loss_t[t] = nn_loss_value((int)m->cfg.loss, prob, labels + lo, (int)cnt, c);
+            for (uint32_t s = 0; s < cnt; s++) {
+                const float *ps = prob + (size_t)s * c;
+                int best = 0;
+                for (int j = 1; j < c; j++) best = ps[j] > ps[best] ? j : best;
+                corr_t[t] += best == labels[lo + s];
+            }
+        }
+        if (cnt) nn_loss_backward((int)m->cfg.loss, prob, err, scale,
+                                  m->dact[L] + (size_t)lo * c, (int)cnt, c);
+        float *dcol = m->dcol ? m->dcol + (size_t)t * m->dcol_size : NULL;
+        for (int i = L - 1; i >= 1; i--) {
+            const nn_layer *l = &m->layers[i];
+            nn_backward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
+                        m->act[i + 1] + lo * l->out_size,
+                        m->col[i] ? m->col[i] + lo * l->col_size : NULL,
+                        m->dact[i + 1] + lo * l->out_size, m->dact[i] + lo * l->in_size,
+                        l->nw ? g + l->poff : NULL, dcol, (int)cnt);
+        }
+        const nn_layer *l0 = &m->layers[0];
+        if (!m->cfg.frozen_first_layer && cnt) {
+            const float *dz1 = m->dact[1] + lo * l0->out_size;
+            if (m->input)
+                nn_backward(l0, m->params + l0->poff, m->input + lo * l0->in_size,
+                            m->act[1] + lo * l0->out_size,
+                            m->col[0] ? m->col[0] + lo * l0->col_size : NULL, dz1, NULL,
+                            g + l0->poff, NULL, (int)cnt);
+            else
+                nn_bias_grad(l0, dz1, g + l0->poff + l0->nw, (int)cnt);
+        }
+#pragma omp barrier
+        /* Sum the per-thread blocks into block 0, each thread a slice. */
+        size_t a = np * (size_t)t / (size_t)nt, b = np * (size_t)(t + 1) / (size_t)nt;
+        for (int u = 1; u < nt; u++) {
+            const float *gu = m->grad + (size_t)u * np;
+            for (size_t j = a; j < b; j++) m->grad[j] += gu[j];
+        }
+    }
+    double ls = 0;
+    uint32_t cs = 0;
+    for (int t = 0; t < nthreads; t++) ls += loss_t[t], cs += corr_t[t];
+    if (loss) *loss = ls;
+    if (correct) *correct = cs;
+}
+
+void cryptonn_model_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, double *loss,
+                             uint32_t *correct)
+{
+    CN_ARG_CHECK(m && labels);
+    for (uint32_t i = 0; i < n; i++) CN_ARG_CHECK(labels[i] < m->cfg.classes);
+    run_backward(m, labels, n, loss, correct);
+}
+
+const float *cryptonn_model_backward_from_error(cryptonn_model *m, const float *err, uint32_t n)
+{
+    CN_ARG_CHECK(m && err);
+    CN_ARG_CHECK(n == m->n_fwd);
+    memcpy(m->err, err, sizeof(float) * n * m->cfg.classes);
+    /* dW1 is the caller's to compute under encryption, even if x is known. */
+    const float *x = m->input;
+    m->input = NULL;
+    run_backward(m, NULL, n, NULL, NULL);
+    m->input = x;
+    return m->dact[1];
+}
+
+const float *cryptonn_model_dz1(const cryptonn_model *m) { return m->dact[1]; }
+
+void cryptonn_model_first_layer(const cryptonn_model *m, cryptonn_first_layer *o)
+{
+    CN_ARG_CHECK(m && o);
+    const nn_layer *l = &m->layers[0];
+    memset(o, 0, sizeof *o);
+    o->is_conv = l->kind == NN_CONV;
+    o->in_c = (uint32_t)l->in_c, o->in_h = (uint32_t)l->in_h, o->in_w = (uint32_t)l->in_w;
+    o->out_c = (uint32_t)l->out_c, o->out_h = (uint32_t)l->out_h, o->out_w = (uint32_t)l->out_w;
+    o->k = (uint32_t)l->k;
+    o->z1_size = l->out_size;
+    o->nw = l->nw, o->nb = l->nb;
+    o->w = m->params + l->poff;
+    o->b = o->w + l->nw;
+}
+
+void cryptonn_model_set_first_layer_grad(cryptonn_model *m, const float *dw1, const float *db1)
+{
+    CN_ARG_CHECK(m && dw1);
+    const nn_layer *l = &m->layers[0];
+    memcpy(m->grad + l->poff, dw1, sizeof(float) * l->nw);
+    if (db1) memcpy(m->grad + l->poff + l->nw, db1, sizeof(float) * l->nb);
+}
+
+void cryptonn_model_first_layer_grad(const cryptonn_model *m, const float **dw1,
+                                     const float **db1)
+{
+    CN_ARG_CHECK(m);
+    const nn_layer *l = &m->layers[0];
+    if (dw1) *dw1 = m->grad + l->poff;
+    if (db1) *db1 = m->grad + l->poff + l->nw;
+}
+
+void cryptonn_model_train_step(cryptonn_model *m, const float *x, const uint8_t *labels,
+                               uint32_t n, const cryptonn_sgd *opt, double *loss,
+                               uint32_t *correct)
+{
+    cryptonn_model_forward(m, x, n);
+    cryptonn_model_backward(m, labels, n, loss, correct);
+    cryptonn_model_sgd_step(m, opt);
+}

@@ -1,0 +1,44 @@
+/* nn internals: the model object shared by model.c, builders.c, sgd.c,
+ * serialize.c and train.c.
+ *
+ * Invariants: layers[0] is the first layer (dense or conv) and the only one
+ * whose input is external; act[i + 1] is the output of layers[i] for up to
+ * max_batch samples and dact[i] the loss gradient with respect to act[i]
+ * (i ≥ 1), so act[nl] holds the logits and dact[1] is dZ1. grad holds one
+ * block of nparams floats per thread; after a backward, block 0 holds the
+ * batch's reduced gradient, in the layout of params. */
+#ifndef CRYPTONN_NN_MODEL_INTERNAL_H
+#define CRYPTONN_NN_MODEL_INTERNAL_H
+
+#include "cryptonn/nn.h"
+#include "nn/layers.h"
+
+#define NN_MAX_LAYERS 16
+#define NN_MAX_THREADS 64
+
+struct cryptonn_model {
+    cryptonn_model_config cfg;
+    uint32_t max_batch, threads;
+    int nl;
+    nn_layer layers[NN_MAX_LAYERS];
+    size_t nparams;
+    float *params, *vel, *grad;
+    float *act[NN_MAX_LAYERS + 1], *dact[NN_MAX_LAYERS + 1];
+    float *col[NN_MAX_LAYERS]; /* conv layers: im2col of the batch */
+    float *dcol;               /* per thread, dcol_size floats each */
+    size_t dcol_size;
+    float *prob, *err;         /* max_batch × classes */
+    float *batch_x;            /* gather buffer of train_epoch */
+    uint8_t *batch_y;
+    const float *input;        /* x of the last forward; NULL after forward_from_z1 */
+    uint32_t n_fwd;            /* samples of the last forward */
+};
+
+/* builders.c: checks cfg's ranges; fills m->layers, m->nl and the parameter
+ * offsets, and returns the parameter count. */
+int nn_config_valid(const cryptonn_model_config *cfg);
+size_t nn_build_layers(cryptonn_model *m);
+/* PyTorch's default initialisation from cfg.seed. */
+void nn_init_params(cryptonn_model *m);
+
+#endif

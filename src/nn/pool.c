@@ -1,0 +1,61 @@
+/* 2×2 pooling with stride 2 (max or average), per channel plane. */
+#include <string.h>
+
+#include "nn/layers.h"
+
+void nn_pool_forward(const nn_layer *l, const float *x, float *y, int n)
+{
+    const int oh = l->out_h, ow = l->out_w, iw = l->in_w;
+    const size_t planes = (size_t)n * (size_t)l->in_c;
+    const size_t ip = (size_t)l->in_h * iw, op = (size_t)oh * ow;
+    for (size_t c = 0; c < planes; c++) {
+        const float *xp = x + c * ip;
+        float *yp = y + c * op;
+        for (int i = 0; i < oh; i++) {
+            const float *r0 = xp + (size_t)(2 * i) * iw, *r1 = r0 + iw;
+            for (int j = 0; j < ow; j++) {
+                float a = r0[2 * j], b = r0[2 * j + 1], e = r1[2 * j], d = r1[2 * j + 1];
+                if (l->kind == NN_MAXPOOL) {
+                    float m1 = a > b ? a : b, m2 = e > d ? e : d;
+                    yp[(size_t)i * ow + j] = m1 > m2 ? m1 : m2;
+                } else {
+                    yp[(size_t)i * ow + j] = 0.25f * (a + b + e + d);
+                }
+            }
+        }
+    }
+}
+
+void nn_pool_backward(const nn_layer *l, const float *x, const float *y, const float *dy,
+                      float *dx, int n)
+{
+    const int oh = l->out_h, ow = l->out_w, iw = l->in_w;
+    const size_t planes = (size_t)n * (size_t)l->in_c;
+    const size_t ip = (size_t)l->in_h * iw, op = (size_t)oh * ow;
+    /* Odd sizes leave a last row/column that no window reads: its gradient is 0. */
+    if ((l->in_h & 1) || (iw & 1)) memset(dx, 0, sizeof(float) * planes * ip);
+    for (size_t c = 0; c < planes; c++) {
+        const float *xp = x + c * ip, *yp = y + c * op, *dyp = dy + c * op;
+        float *dxp = dx + c * ip;
+        for (int i = 0; i < oh; i++) {
+            const float *r0 = xp + (size_t)(2 * i) * iw, *r1 = r0 + iw;
+            float *d0 = dxp + (size_t)(2 * i) * iw, *d1 = d0 + iw;
+            for (int j = 0; j < ow; j++) {
+                float g = dyp[(size_t)i * ow + j];
+                if (l->kind == NN_MAXPOOL) {
+                    /* The first window element equal to the max gets it all, as
+                     * the forward pass's comparisons picked it. */
+                    float m = yp[(size_t)i * ow + j];
+                    int w = r0[2 * j] == m ? 0 : r0[2 * j + 1] == m ? 1 : r1[2 * j] == m ? 2 : 3;
+                    d0[2 * j] = w == 0 ? g : 0;
+                    d0[2 * j + 1] = w == 1 ? g : 0;
+                    d1[2 * j] = w == 2 ? g : 0;
+                    d1[2 * j + 1] = w == 3 ? g : 0;
+                } else {
+                    g *= 0.25f;
+                    d0[2 * j] = d0[2 * j + 1] = d1[2 * j] = d1[2 * j + 1] = g;
+                }
+            }
+        }
+    }
+}

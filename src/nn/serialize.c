@@ -1,0 +1,123 @@
+/* Model files: a "MODL" container (util.h) whose payload is
+ *   u32 arch, act, loss, reduction, pool, in_dim, hidden, classes, frozen
+ *   u64 seed, u64 nparams
+ *   nparams × f32 (IEEE 754 binary32, little-endian)
+ * The container checks magic, version, length and checksum; this file checks
+ * that the configuration is valid and the parameter count fits it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/model_internal.h"
+#include "util/util.h"
+
+#define MODEL_VERSION 1u
+#define MODEL_HEADER (9 * 4 + 2 * 8)
+#define MODEL_MAX_PAYLOAD ((size_t)1 << 31)
+
+static const char KIND[4] = {'M', 'O', 'D', 'L'};
+
+int cryptonn_model_save(const cryptonn_model *m, const char *path)
+{
+    CN_ARG_CHECK(m && path);
+    const cryptonn_model_config *c = &m->cfg;
+    uint8_t h[MODEL_HEADER];
+    const uint32_t f[9] = {(uint32_t)c->arch,      (uint32_t)c->act,  (uint32_t)c->loss,
+                           (uint32_t)c->reduction, (uint32_t)c->pool, c->in_dim,
+                           c->hidden,              c->classes,        c->frozen_first_layer};
+    for (int i = 0; i < 9; i++) cn_store_u32(h + 4 * i, f[i]);
+    cn_store_u64(h + 36, c->seed);
+    cn_store_u64(h + 44, (uint64_t)m->nparams);
+    uint8_t *body = cn_malloc_array(m->nparams, 4);
+    if (!body) return CRYPTONN_ERR_NOMEM;
+    for (size_t i = 0; i < m->nparams; i++) {
+        uint32_t u;
+        memcpy(&u, &m->params[i], 4);
+        cn_store_u32(body + 4 * i, u);
+    }
+    cn_part parts[2] = {{h, sizeof h}, {body, m->nparams * 4}};
+    int rc = cn_container_write(path, KIND, MODEL_VERSION, parts, 2, 0644);
+    free(body);
+    return rc;
+}
+
+/* Parses a model file into cfg and a view of its parameter bytes. */
+static int parse(const char *path, uint8_t **file, cryptonn_model_config *cfg,
+                 const uint8_t **params, uint64_t *nparams)
+{
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_read(path, KIND, MODEL_VERSION, MODEL_MAX_PAYLOAD, file, &pl, &plen));
+    cn_reader r = {pl, plen};
+    uint32_t f[9];
+    int rc = CRYPTONN_OK;
+    for (int i = 0; i < 9 && rc == CRYPTONN_OK; i++) rc = cn_read_u32(&r, &f[i]);
+    if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, &cfg->seed);
+    if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, nparams);
+    if (rc == CRYPTONN_OK) {
+        cfg->arch = (cryptonn_arch)f[0], cfg->act = (cryptonn_activation)f[1];
+        cfg->loss = (cryptonn_loss)f[2], cfg->reduction = (cryptonn_reduction)f[3];
+        cfg->pool = (cryptonn_pool)f[4], cfg->in_dim = f[5], cfg->hidden = f[6];
+        cfg->classes = f[7], cfg->frozen_first_layer = f[8];
+        if (!nn_config_valid(cfg)) rc = CRYPTONN_ERR_FORMAT;
+    }
+    if (rc == CRYPTONN_OK && *nparams > r.left / 4) rc = CRYPTONN_ERR_TRUNCATED;
+    if (rc == CRYPTONN_OK && *nparams * 4 != r.left) rc = CRYPTONN_ERR_FORMAT;
+    if (rc != CRYPTONN_OK) {
+        free(*file);
+        *file = NULL;
+        return rc;
+    }
+    *params = r.p;
+    return CRYPTONN_OK;
+}
+
+static void copy_params(float *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = cn_load_u32(src + 4 * i);
+        memcpy(&dst[i], &u, 4);
+    }
+}
+
+int cryptonn_model_load(const char *path, uint32_t max_batch, uint32_t threads,
+                        cryptonn_model **out)
+{
+    CN_ARG_CHECK(path && out);
+    *out = NULL;
+    uint8_t *file;
+    cryptonn_model_config cfg;
+    const uint8_t *pb;
+    uint64_t np;
+    CN_TRY(parse(path, &file, &cfg, &pb, &np));
+    cryptonn_model *m;
+    int rc = cryptonn_model_create(&cfg, max_batch, threads, &m);
+    if (rc == CRYPTONN_OK && np != m->nparams) {
+        cryptonn_model_destroy(m);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc == CRYPTONN_OK) {
+        copy_params(m->params, pb, m->nparams);
+        *out = m;
+    }
+    free(file);
+    return rc;
+}
+
+int cryptonn_model_load_into(cryptonn_model *m, const char *path)
+{
+    CN_ARG_CHECK(m && path);
+    uint8_t *file;
+    cryptonn_model_config cfg;
+    const uint8_t *pb;
+    uint64_t np;
+    CN_TRY(parse(path, &file, &cfg, &pb, &np));
+    const cryptonn_model_config *c = &m->cfg;
+    /* The architecture must match; loss, reduction and seed need not. */
+    int same = cfg.arch == c->arch && cfg.act == c->act && cfg.pool == c->pool &&
+               cfg.classes == c->classes &&
+               (c->arch != CRYPTONN_ARCH_MLP || (cfg.in_dim == c->in_dim && cfg.hidden == c->hidden)) &&
+               np == m->nparams;
+    if (same) copy_params(m->params, pb, m->nparams);
+    free(file);
+    return same ? CRYPTONN_OK : CRYPTONN_ERR_MISMATCH;
+}

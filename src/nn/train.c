@@ -1,0 +1,76 @@
+/* Epoch loops over a dataset: seeded shuffling, batch gathering into the
+ * model's preallocated buffer, and evaluation with a confusion matrix. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/model_internal.h"
+#include "util/util.h"
+
+static int fits(const cryptonn_model *m, const cryptonn_dataset *d)
+{
+    if ((size_t)d->rows * d->cols != m->layers[0].in_size) return 0;
+    for (uint32_t i = 0; i < d->n; i++)
+        if (d->y[i] >= m->cfg.classes) return 0;
+    return 1;
+}
+
+int cryptonn_model_train_epoch(cryptonn_model *m, const cryptonn_dataset *d, uint32_t batch,
+                               const cryptonn_sgd *opt, uint64_t shuffle_seed,
+                               cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats)
+{
+    CN_ARG_CHECK(m && d && opt);
+    if (batch < 1 || batch > m->max_batch || !fits(m, d) || d->n == 0) return CRYPTONN_ERR_ARG;
+    uint32_t *order = cn_malloc_array(d->n, sizeof(uint32_t));
+    if (!order) return CRYPTONN_ERR_NOMEM;
+    nn_rng r;
+    nn_rng_seed(&r, shuffle_seed);
+    for (uint32_t i = 0; i < d->n; i++) order[i] = i;
+    for (uint32_t i = d->n - 1; i > 0; i--) {
+        uint32_t j = nn_rng_below(&r, i + 1), t = order[i];
+        order[i] = order[j], order[j] = t;
+    }
+    const size_t in = m->layers[0].in_size;
+    const uint64_t batches = (d->n + (uint64_t)batch - 1) / batch;
+    cryptonn_epoch_stats st = {0};
+    for (uint64_t b = 0; b < batches; b++) {
+        uint32_t lo = (uint32_t)(b * batch), n = d->n - lo < batch ? d->n - lo : batch;
+        for (uint32_t s = 0; s < n; s++) {
+            memcpy(m->batch_x + s * in, d->x + (size_t)order[lo + s] * in, sizeof(float) * in);
+            m->batch_y[s] = d->y[order[lo + s]];
+        }
+        double loss;
+        uint32_t correct;
+        cryptonn_model_train_step(m, m->batch_x, m->batch_y, n, opt, &loss, &correct);
+        st.loss_sum += loss;
+        st.correct += correct;
+        st.seen += n;
+        if (cb) cb(cb_ctx, b + 1, batches, &st);
+    }
+    free(order);
+    if (stats) *stats = st;
+    return CRYPTONN_OK;
+}
+
+int cryptonn_model_evaluate(cryptonn_model *m, const cryptonn_dataset *d, double *accuracy,
+                            uint64_t *confusion)
+{
+    CN_ARG_CHECK(m && d);
+    if (!fits(m, d) || d->n == 0) return CRYPTONN_ERR_ARG;
+    const uint32_t c = m->cfg.classes;
+    const size_t in = m->layers[0].in_size;
+    if (confusion) memset(confusion, 0, sizeof(uint64_t) * c * c);
+    uint64_t hits = 0;
+    for (uint32_t lo = 0; lo < d->n; lo += m->max_batch) {
+        uint32_t n = d->n - lo < m->max_batch ? d->n - lo : m->max_batch;
+        const float *p = cryptonn_model_forward(m, d->x + (size_t)lo * in, n);
+        for (uint32_t s = 0; s < n; s++) {
+            uint32_t best = 0;
+            for (uint32_t j = 1; j < c; j++) best = p[s * c + j] > p[s * c + best] ? j : best;
+            hits += best == d->y[lo + s];
+            if (confusion) confusion[(size_t)d->y[lo + s] * c + best]++;
+        }
+    }
+    if (accuracy) *accuracy = (double)hits / (double)d->n;
+    m->input = NULL; /* d's memory is the caller's: no backward may read it */
+    return CRYPTONN_OK;
+}
