@@ -72,14 +72,15 @@ void sc25519_neg(sc25519 *r, const sc25519 *a)
     crypto_core_ristretto255_scalar_negate(r->v, a->v);
 }
 
+/* No branch on a: libsodium computes a^(ℓ-2) either way and reports zero
+ * through its return value, which only the caller branches on. */
 int sc25519_invert(sc25519 *r, const sc25519 *a)
 {
-    if (sc25519_is_zero(a)) return CRYPTONN_ERR_ARG;
     sc25519 t;
-    if (crypto_core_ristretto255_scalar_invert(t.v, a->v) != 0) return CRYPTONN_ERR_ARG;
-    *r = t;
+    const int zero = crypto_core_ristretto255_scalar_invert(t.v, a->v) != 0;
+    for (int i = 0; i < 32; i++) r->v[i] = (uint8_t)(t.v[i] & (zero - 1)); /* 0 for a = 0 */
     cn_wipe(&t, sizeof t);
-    return CRYPTONN_OK;
+    return (int)((unsigned)CRYPTONN_ERR_ARG & (0u - (unsigned)zero)); /* CRYPTONN_OK = 0 */
 }
 
 int sc25519_is_zero(const sc25519 *a)
