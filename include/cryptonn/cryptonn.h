@@ -3,4 +3,9 @@
 #ifndef CRYPTONN_H
 #define CRYPTONN_H
 #include "cryptonn/status.h"
+#include "cryptonn/dlog.h"
+#include "cryptonn/febo.h"
+#include "cryptonn/feip.h"
+#include "cryptonn/fixedpoint.h"
+#include "cryptonn/smc.h"
 #endif

@@ -1,0 +1,259 @@
+/* FEIP decryption: the server's hot path (feip.h), variable time.
+ *
+ * Per result: Σ y_j·ct_{idx_j} (small signed scalars over the key's support)
+ * minus sk·ct_0, then the bounded discrete log. Shared work is hoisted:
+ * a prepared ciphertext carries a comb table for ct_0 and small-multiple
+ * tables for its slots, so each of thousands of keys costs its support plus
+ * about 32 additions; results are normalized in batches (one inversion). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "dlog/dlog.h"
+#include "scheme/feip_internal.h"
+#include "util/util.h"
+
+#define FEIP_COMB_WINDOW 8
+#define FEIP_SLOT_WINDOW 5
+/* Beyond this support a bucket MSM over gathered points beats the
+ * per-point tables (and the tables stay small). */
+#define FEIP_LARGE_KEY 1024
+
+struct cryptonn_feip_prepared {
+    const cryptonn_feip_ct *ct;
+    ge25519_comb *c0;
+    ge25519_prepared *slots;
+};
+
+typedef struct {
+    dlog_ws *w;
+    ge25519 *res;
+    ge25519 *gpts; /* gathered support points, grows to the largest key seen */
+    size_t gcap;
+} feip_tws;
+
+struct cryptonn_feip_decryptor {
+    const cryptonn_dlog *d;
+    size_t batch;
+    int nthreads;
+    feip_tws *tws;
+};
+
+int cryptonn_feip_decryptor_create(cryptonn_feip_decryptor **out, const cryptonn_dlog *d,
+                                   size_t batch)
+{
+    CN_ARG_CHECK(out != NULL && d != NULL);
+    *out = NULL;
+    if (batch == 0) batch = 128;
+    if (batch > ((size_t)1 << 20)) return CRYPTONN_ERR_ARG;
+    cryptonn_feip_decryptor *dec = calloc(1, sizeof *dec);
+    if (!dec) return CRYPTONN_ERR_NOMEM;
+    dec->d = d;
+    dec->batch = batch;
+    dec->nthreads = omp_get_max_threads();
+    if (dec->nthreads < 1) dec->nthreads = 1;
+    dec->tws = calloc((size_t)dec->nthreads, sizeof *dec->tws);
+    int oom = dec->tws == NULL;
+    for (int t = 0; !oom && t < dec->nthreads; t++) {
+        dec->tws[t].w = dlog_ws_create(batch);
+        dec->tws[t].res = cn_malloc_array(batch, sizeof(ge25519));
+        oom = !dec->tws[t].w || !dec->tws[t].res;
+    }
+    if (oom) {
+        cryptonn_feip_decryptor_destroy(dec);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    *out = dec;
+    return CRYPTONN_OK;
+}
+
+void cryptonn_feip_decryptor_destroy(cryptonn_feip_decryptor *dec)
+{
+    if (!dec) return;
+    for (int t = 0; dec->tws && t < dec->nthreads; t++) {
+        dlog_ws_destroy(dec->tws[t].w);
+        free(dec->tws[t].res);
+        free(dec->tws[t].gpts);
+    }
+    free(dec->tws);
+    free(dec);
+}
+
+static int gather(feip_tws *tw, const ge25519 *slots, const uint32_t *idx, size_t m)
+{
+    if (m > tw->gcap) {
+        ge25519 *g = cn_malloc_array(m, sizeof *g);
+        if (!g) return CRYPTONN_ERR_NOMEM;
+        free(tw->gpts);
+        tw->gpts = g;
+        tw->gcap = m;
+    }
+    for (size_t j = 0; j < m; j++) tw->gpts[j] = slots[idx[j]];
+    return CRYPTONN_OK;
+}
+
+/* Σ y_j ct_{idx_j} for key i without per-ciphertext tables. */
+static int support_sum(feip_tws *tw, ge25519 *r, const cryptonn_feip_ct *ct,
+                       const cryptonn_feip_keys *k, size_t i)
+{
+    size_t a = k->off[i], m = k->off[i + 1] - a;
+    CN_TRY(gather(tw, ct->c, k->idx + a, m));
+    ge25519_msm_i64_var(r, k->val + a, tw->gpts, m);
+    return CRYPTONN_OK;
+}
+
+/* g^{<x,y_i>} on a plain ciphertext. */
+static int result_point(feip_tws *tw, ge25519 *r, const cryptonn_feip_ct *ct,
+                        const cryptonn_feip_keys *k, size_t i)
+{
+    ge25519 s, q;
+    CN_TRY(support_sum(tw, &s, ct, k, i));
+    ge25519_scalarmult_var(&q, &ct->c0, &k->sk[i]);
+    ge25519_sub(r, &s, &q);
+    return CRYPTONN_OK;
+}
+
+/* g^{<x,y_i>} on a prepared ciphertext. */
+static int result_point_prepared(feip_tws *tw, ge25519 *r, const cryptonn_feip_prepared *p,
+                                 const cryptonn_feip_keys *k, size_t i)
+{
+    size_t a = k->off[i], m = k->off[i + 1] - a;
+    ge25519 s, q;
+    if (m > FEIP_LARGE_KEY) {
+        CN_TRY(support_sum(tw, &s, p->ct, k, i));
+    } else {
+        unsigned bits = k->bits[i] ? k->bits[i] : 1;
+        ge25519_prepared_msm_i64_var(&s, p->slots, k->idx + a, k->val + a, m, bits);
+    }
+    ge25519_comb_mul_var(&q, p->c0, &k->sk[i]);
+    ge25519_sub(r, &s, &q);
+    return CRYPTONN_OK;
+}
+
+static int same_mpk(const cryptonn_feip_ct *ct, const cryptonn_feip_keys *k)
+{
+    return k->n == ct->n && memcmp(k->id, ct->id, FEIP_ID_BYTES) == 0;
+}
+
+int cryptonn_feip_decrypt_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *ct,
+                              const cryptonn_feip_keys *keys, size_t i, int64_t *out)
+{
+    CN_ARG_CHECK(dec != NULL && ct != NULL && keys != NULL && out != NULL && i < keys->count);
+    *out = 0;
+    if (!same_mpk(ct, keys)) return CRYPTONN_ERR_MISMATCH;
+    ge25519 r;
+    CN_TRY(result_point(&dec->tws[0], &r, ct, keys, i));
+    return dlog_solve_point_var(dec->d, out, &r);
+}
+
+int cryptonn_feip_prepare_var(cryptonn_feip_prepared **out, const cryptonn_feip_ct *ct)
+{
+    CN_ARG_CHECK(out != NULL && ct != NULL);
+    *out = NULL;
+    cryptonn_feip_prepared *p = calloc(1, sizeof *p);
+    if (!p) return CRYPTONN_ERR_NOMEM;
+    p->ct = ct;
+    p->c0 = ge25519_comb_create_var(&ct->c0, FEIP_COMB_WINDOW);
+    p->slots = ge25519_prepared_create_var(ct->c, ct->n, FEIP_SLOT_WINDOW);
+    if (!p->c0 || !p->slots) {
+        cryptonn_feip_prepared_destroy(p);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    *out = p;
+    return CRYPTONN_OK;
+}
+
+void cryptonn_feip_prepared_destroy(cryptonn_feip_prepared *p)
+{
+    if (!p) return;
+    ge25519_comb_destroy(p->c0);
+    ge25519_prepared_destroy(p->slots);
+    free(p);
+}
+
+static void note_failure(int *rc, int r)
+{
+    if (r == CRYPTONN_OK) return;
+#pragma omp critical(feip_rc)
+    if (*rc == CRYPTONN_OK) *rc = r;
+}
+
+/* Chunks small enough that every thread gets work, at most one batch. */
+static size_t chunk_size(const cryptonn_feip_decryptor *dec, size_t count)
+{
+    size_t per = (count + (size_t)dec->nthreads - 1) / (size_t)dec->nthreads;
+    return per < dec->batch ? (per ? per : 1) : dec->batch;
+}
+
+static int thread_slot(const cryptonn_feip_decryptor *dec)
+{
+    int t = omp_get_thread_num();
+    CN_ARG_CHECK(t < dec->nthreads);
+    return t;
+}
+
+int cryptonn_feip_decrypt_keys_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_prepared *p,
+                                   const cryptonn_feip_keys *keys, size_t first, size_t count,
+                                   int64_t *out, int *status)
+{
+    CN_ARG_CHECK(dec != NULL && p != NULL && keys != NULL && (count == 0 || out != NULL));
+    CN_ARG_CHECK(first <= keys->count && count <= keys->count - first);
+    if (count == 0) return CRYPTONN_OK;
+    if (!same_mpk(p->ct, keys)) return CRYPTONN_ERR_MISMATCH;
+    size_t B = chunk_size(dec, count), nchunks = (count + B - 1) / B;
+    int rc = CRYPTONN_OK;
+#pragma omp parallel num_threads(dec->nthreads) if (nchunks > 1)
+    {
+        feip_tws *tw = &dec->tws[thread_slot(dec)];
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < nchunks; c++) {
+            size_t lo = c * B, len = count - lo < B ? count - lo : B;
+            int r = CRYPTONN_OK;
+            for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
+                r = result_point_prepared(tw, &tw->res[j], p, keys, first + lo + j);
+            if (r == CRYPTONN_OK)
+                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
+                                         len, tw->w);
+            else
+                for (size_t j = 0; j < len; j++) {
+                    out[lo + j] = 0;
+                    if (status) status[lo + j] = r;
+                }
+            note_failure(&rc, r);
+        }
+    }
+    return rc;
+}
+
+int cryptonn_feip_decrypt_cts_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts,
+                                  size_t ncts, const cryptonn_feip_keys *keys, size_t i,
+                                  int64_t *out, int *status)
+{
+    CN_ARG_CHECK(dec != NULL && keys != NULL && i < keys->count && (ncts == 0 || (cts && out)));
+    for (size_t j = 0; j < ncts; j++)
+        if (!same_mpk(cts[j], keys)) return CRYPTONN_ERR_MISMATCH;
+    size_t B = chunk_size(dec, ncts), nchunks = (ncts + B - 1) / B;
+    int rc = CRYPTONN_OK;
+#pragma omp parallel num_threads(dec->nthreads) if (nchunks > 1)
+    {
+        feip_tws *tw = &dec->tws[thread_slot(dec)];
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < nchunks; c++) {
+            size_t lo = c * B, len = ncts - lo < B ? ncts - lo : B;
+            int r = CRYPTONN_OK;
+            for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
+                r = result_point(tw, &tw->res[j], cts[lo + j], keys, i);
+            if (r == CRYPTONN_OK)
+                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
+                                         len, tw->w);
+            else
+                for (size_t j = 0; j < len; j++) {
+                    out[lo + j] = 0;
+                    if (status) status[lo + j] = r;
+                }
+            note_failure(&rc, r);
+        }
+    }
+    return rc;
+}
