@@ -1,0 +1,121 @@
+/* comb: fixed-base tables for any public point P, and k·P from them.
+ *
+ * Layout. Window w splits a scalar into nd = ceil(254 / w) signed radix-2^w
+ * digits e_i in (-2^(w-1), 2^(w-1)] (w = 1: plain bits), so that
+ * k = Σ e_i·2^(w·i). Row i of the table holds j·2^(w·i)·P for j = 1..2^(w-1)
+ * in affine niels form, and k·P = Σ_i ±row_i[|e_i|] is nd mixed additions
+ * (7M each) and no doublings: 32 additions for w = 8 (table 4,096 points,
+ * 480 KiB), 64 for w = 4. This is the one-tooth corner of the Lim–Lee comb
+ * family: the table is large, but ct_0 of a ciphertext serves thousands of
+ * keys, so additions are what counts.
+ *
+ * nd·w >= 254 leaves room for the final carry of a canonical scalar (< 2^253):
+ * the top digit is at most 2^(253 - (nd-1)·w) <= 2^(w-1). */
+#include <stdlib.h>
+
+#include "group/ge25519_var.h"
+#include "util/util.h"
+
+struct ge25519_comb {
+    unsigned w, nd, per; /* window, digits (rows), entries per row */
+    ge25519_niels *t;    /* t[i·per + j - 1] = j·2^(w·i)·P */
+};
+
+ge25519_comb *ge25519_comb_create_var(const ge25519 *p, unsigned window)
+{
+    CN_ARG_CHECK(window >= 1 && window <= 12);
+    const unsigned w = window, nd = (254 + w - 1) / w, per = w == 1 ? 1u : 1u << (w - 1);
+    const size_t n = (size_t)nd * per;
+    ge25519_comb *c = calloc(1, sizeof *c);
+    ge25519 *pts = cn_malloc_array(n, sizeof *pts);
+    fe25519 *scratch = cn_malloc_array(n, sizeof *scratch);
+    if (c) c->t = cn_malloc_array(n, sizeof *c->t);
+    if (!c || !c->t || !pts || !scratch) {
+        free(pts);
+        free(scratch);
+        ge25519_comb_destroy(c);
+        return NULL;
+    }
+    c->w = w;
+    c->nd = nd;
+    c->per = per;
+
+    ge25519 b = *p; /* 2^(w·i)·P */
+    ge25519_cached bc;
+    ge25519_p1p1 q;
+    for (unsigned i = 0; i < nd; i++) {
+        ge25519 *row = pts + (size_t)i * per;
+        row[0] = b;
+        ge25519_to_cached(&bc, &b);
+        for (unsigned j = 1; j < per; j++) {
+            ge25519_add_cached(&q, &row[j - 1], &bc);
+            ge25519_p1p1_to_p3(&row[j], &q);
+        }
+        /* 2^w·b = 2·(per·b) for w >= 2, and 2·b for w = 1 */
+        ge25519_p3_dbl(&q, &row[per - 1]);
+        ge25519_p1p1_to_p3(&b, &q);
+    }
+    ge25519_batch_to_niels(c->t, pts, n, scratch);
+    free(pts);
+    free(scratch);
+    return c;
+}
+
+void ge25519_comb_destroy(ge25519_comb *t)
+{
+    if (!t) return;
+    free(t->t);
+    free(t);
+}
+
+size_t ge25519_comb_bytes(const ge25519_comb *t)
+{
+    return sizeof *t + (size_t)t->nd * t->per * sizeof *t->t;
+}
+
+/* w bits of k starting at bit pos (w <= 12; bits beyond 255 read as 0). */
+static inline unsigned bits_at(const sc25519 *k, unsigned pos, unsigned w)
+{
+    const unsigned byte = pos / 8;
+    uint32_t v = 0;
+    for (unsigned i = 0; i < 3 && byte + i < 32; i++) v |= (uint32_t)k->v[byte + i] << (8 * i);
+    return (v >> (pos % 8)) & ((1u << w) - 1);
+}
+
+void ge25519_comb_mul_var(ge25519 *r, const ge25519_comb *t, const sc25519 *k)
+{
+    const unsigned w = t->w, per = t->per;
+    int16_t e[254];
+    /* Recode first so the loop can prefetch the next row's entry. */
+    unsigned carry = 0;
+    for (unsigned i = 0; i < t->nd; i++) {
+        int d = (int)(bits_at(k, i * w, w) + carry);
+        carry = 0;
+        if (w > 1 && d > (int)per) {
+            d -= 2 * (int)per;
+            carry = 1;
+        }
+        e[i] = (int16_t)d;
+    }
+
+    ge25519_p1p1 q;
+    int started = 0;
+    for (unsigned i = 0; i < t->nd; i++) {
+        const int d = e[i];
+        if (i + 1 < t->nd && e[i + 1]) {
+            const char *nx = (const char *)&t->t[(size_t)(i + 1) * per + (unsigned)abs(e[i + 1]) - 1];
+            __builtin_prefetch(nx);
+            __builtin_prefetch(nx + 64);
+        }
+        if (!d) continue;
+        const ge25519_niels *ent = &t->t[(size_t)i * per + (unsigned)abs(d) - 1];
+        if (!started) {
+            gev_niels_to_p3_var(r, ent, d < 0);
+            started = 1;
+        } else {
+            gev_add_niels_var(&q, r, ent, d < 0);
+            ge25519_p1p1_to_p3(r, &q);
+        }
+    }
+    if (!started) ge25519_identity(r);
+}

@@ -1,0 +1,83 @@
+/* ge25519_var: helpers shared by the variable-time half of the group core
+ * (wnaf.c, comb.c, msm.c, prepared.c, fingerprint.c). The point forms and
+ * formulas themselves are H1's, in ge25519_internal.h; this header adds only
+ * what the public-data algorithms need on top of them.
+ *
+ * Everything here may branch on its inputs (the _var rule of group.h): use it
+ * only on public points and scalars. */
+#ifndef CRYPTONN_GE25519_VAR_H
+#define CRYPTONN_GE25519_VAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "group/ge25519_internal.h"
+
+/* Width-w signed NAF (2 <= w <= 8) of the little-endian integer
+ * x[0..nwords-1]: naf[0 .. 64·nwords] (64·nwords + 1 entries) receives digits
+ * that are 0 or odd with |digit| < 2^(w-1), any w consecutive digits holding at
+ * most one non-zero, and Σ naf[i]·2^i = x. Returns 1 + the index of the top
+ * non-zero digit (0 for x = 0). */
+int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w);
+
+/* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
+ * tests and calibration: exactly one of k (full scalars) and ki (small signed
+ * ones) is non-NULL. */
+void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n);
+void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n);
+
+/* The 256-bit little-endian words of a scalar. */
+static inline void gev_scalar_words(uint64_t w[4], const sc25519 *k)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int j = 7; j >= 0; j--) v = (v << 8) | k->v[8 * i + j];
+        w[i] = v;
+    }
+}
+
+/* r = q (sign = 0) or -q (sign = 1) for an affine niels entry, as an extended
+ * point with Z = 2: X = (y+x)-(y-x) = 2x, Y = 2y, T = XY/Z = 2xy = (2d·xy)/d.
+ * 1M, where starting an accumulator with an addition to the identity costs 7M. */
+static inline void gev_niels_to_p3_var(ge25519 *r, const ge25519_niels *q, int sign)
+{
+    static const fe25519 dinv = {{266592072628291ull, 853561038980284ull, 1943101592401754ull,
+                                  2007251003935334ull, 1135829554646364ull}}; /* 1/d mod p */
+    fe25519_mul(&r->T, &q->xy2d, &dinv);
+    if (!sign) {
+        fe25519_sub(&r->X, &q->yplusx, &q->yminusx);
+    } else {
+        fe25519_sub(&r->X, &q->yminusx, &q->yplusx);
+        fe25519_neg(&r->T, &r->T);
+    }
+    fe25519_add(&r->Y, &q->yplusx, &q->yminusx);
+    r->Z.v[0] = 2;
+    r->Z.v[1] = r->Z.v[2] = r->Z.v[3] = r->Z.v[4] = 0;
+}
+
+/* r = p ± q (sign 0: +, 1: -) for a cached / niels addend, to p1p1. */
+static inline void gev_add_cached_var(ge25519_p1p1 *r, const ge25519 *p, const ge25519_cached *q, int sign)
+{
+    if (sign) ge25519_sub_cached(r, p, q);
+    else ge25519_add_cached(r, p, q);
+}
+
+static inline void gev_add_niels_var(ge25519_p1p1 *r, const ge25519 *p, const ge25519_niels *q, int sign)
+{
+    if (sign) ge25519_sub_niels(r, p, q);
+    else ge25519_add_niels(r, p, q);
+}
+
+/* r = p ± q for two extended points: the cached form of q is built on the fly
+ * (1M), which is what Pippenger buckets want since each input point enters a
+ * bucket only once per window. */
+static inline void gev_add_p3_var(ge25519 *r, const ge25519 *p, const ge25519 *q, int sign)
+{
+    ge25519_cached c;
+    ge25519_p1p1 t;
+    ge25519_to_cached(&c, q);
+    gev_add_cached_var(&t, p, &c, sign);
+    ge25519_p1p1_to_p3(r, &t);
+}
+
+#endif

@@ -1,0 +1,364 @@
+/* msm: multi-scalar multiplication r = Σ k_i·P_i on public data.
+ *
+ * Two algorithms, chosen by a cost model (counted in point additions and
+ * calibrated by `cryptonn bench group`'s MSM rows):
+ *   - Straus (interleaved wNAF): each point gets a table of odd multiples in
+ *     cached form, all points share one chain of doublings. Best for small n:
+ *     per point a table of 2^(w-2) entries plus B/(w+1) additions.
+ *   - Pippenger (bucket method, signed digits): for each window of c bits,
+ *     every point is added once into the bucket of its digit |d| <= 2^(c-1)
+ *     (negated for d < 0), then Σ b·bucket_b costs 2 additions per bucket by
+ *     running sums. Per window n + 2^c additions, independent of the tables.
+ *
+ * Signed digits without storing them: window j's digit is raw_j + carry_j,
+ * minus 2^c if that reaches 2^(c-1) (the carry goes to window j+1). The
+ * balanced digits below window j represent exactly the integers in
+ * [-H_j, 2^(jc) - H_j) with H_j = Σ_{i<j} 2^(c-1)·2^(ic), so carry_j = 1 iff
+ * (k mod 2^(jc)) >= T_j = 2^(jc) - H_j: one comparison, no state carried
+ * between windows.
+ * The top window is not recoded (its digit is at most 2^(c-1) because
+ * nwin·c >= B + 1 for scalars below 2^B).
+ *
+ * No heap allocation: Straus tables live on the stack in chunks of
+ * STRAUS_CHUNK points, Pippenger buckets on the stack (c <= PIP_MAXC). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "group/ge25519_var.h"
+
+#define STRAUS_CHUNK 32
+#define PIP_MINC 2
+#define PIP_MAXC 11
+
+/* ---- Straus ---- */
+
+/* r = Σ_j Σ_i naf[j·stride + i]·2^i·P_j where tab[j·per + (|d| >> 1)] = |d|·P_j
+ * for odd d, and no digit sits at or above top. */
+static void straus_var(ge25519 *r, const int8_t *naf, size_t stride, const ge25519_cached *tab,
+                       unsigned per, size_t n, int top)
+{
+    ge25519 acc;
+    ge25519_p2 a2;
+    ge25519_p1p1 q;
+    int started = 0;
+    for (int i = top - 1; i >= 0; i--) {
+        if (started) {
+            ge25519_p1p1_to_p2(&a2, &q);
+            ge25519_p2_dbl(&q, &a2);
+        }
+        for (size_t j = 0; j < n; j++) {
+            const int d = naf[j * stride + (size_t)i];
+            if (!d) continue;
+            if (started) {
+                ge25519_p1p1_to_p3(&acc, &q);
+            } else {
+                ge25519_identity(&acc);
+                started = 1;
+            }
+            gev_add_cached_var(&q, &acc, &tab[j * per + ((unsigned)abs(d) >> 1)], d < 0);
+        }
+    }
+    if (started) ge25519_p1p1_to_p3(r, &q);
+    else ge25519_identity(r);
+}
+
+/* tab[0..per-1] = P, 3P, ..., (2·per - 1)·P */
+static void odd_multiples(ge25519_cached *tab, const ge25519 *p, unsigned per)
+{
+    ge25519_to_cached(&tab[0], p);
+    if (per == 1) return;
+    ge25519 p2x, t;
+    ge25519_p1p1 q;
+    ge25519_p3_dbl(&q, p);
+    ge25519_p1p1_to_p3(&p2x, &q);
+    for (unsigned j = 1; j < per; j++) {
+        ge25519_add_cached(&q, &p2x, &tab[j - 1]);
+        ge25519_p1p1_to_p3(&t, &q);
+        ge25519_to_cached(&tab[j], &t);
+    }
+}
+
+static void straus_full_chunk(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n)
+{
+    int8_t naf[STRAUS_CHUNK][257];
+    ge25519_cached tab[STRAUS_CHUNK][8];
+    int top = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint64_t x[4];
+        gev_scalar_words(x, &k[j]);
+        const int t = gev_wnaf_var(naf[j], x, 4, 5);
+        if (t > top) top = t;
+        if (t) odd_multiples(tab[j], &p[j], 8);
+    }
+    straus_var(r, &naf[0][0], 257, &tab[0][0], 8, n, top);
+}
+
+static void straus_i64_chunk(ge25519 *r, const int64_t *k, const ge25519 *p, size_t n, unsigned w)
+{
+    int8_t naf[STRAUS_CHUNK][65];
+    ge25519_cached tab[STRAUS_CHUNK][4];
+    const unsigned per = 1u << (w - 2);
+    int top = 0;
+    for (size_t j = 0; j < n; j++) {
+        /* the magnitude as unsigned: INT64_MIN included */
+        const uint64_t m = k[j] < 0 ? (uint64_t)0 - (uint64_t)k[j] : (uint64_t)k[j];
+        const int t = gev_wnaf_var(naf[j], &m, 1, w);
+        if (k[j] < 0)
+            for (int i = 0; i < t; i++) naf[j][i] = (int8_t)-naf[j][i];
+        if (t > top) top = t;
+        if (t) odd_multiples(tab[j], &p[j], per);
+    }
+    straus_var(r, &naf[0][0], 65, &tab[0][0], 4, n, top);
+}
+
+/* ---- Pippenger ---- */
+
+typedef struct {
+    const sc25519 *k;   /* full scalars, or */
+    const int64_t *ki;  /* small signed ones */
+    unsigned c, nwin;
+    uint64_t T[4];      /* T_j of the current window (full scalars) */
+    unsigned __int128 Ti; /* the same for small scalars */
+} pip_digits;
+
+static inline void load_words(uint64_t x[4], const sc25519 *k)
+{
+    gev_scalar_words(x, k);
+}
+
+/* Signed digit of window j for point i. */
+static inline int pip_digit(const pip_digits *g, size_t i, unsigned j)
+{
+    const unsigned c = g->c, lo = j * c;
+    int d;
+    if (g->k) {
+        uint64_t x[4];
+        load_words(x, &g->k[i]);
+        const unsigned wi = lo / 64, bi = lo % 64;
+        uint64_t raw = wi < 4 ? x[wi] >> bi : 0;
+        if (bi + c > 64 && wi + 1 < 4) raw |= x[wi + 1] << (64 - bi);
+        raw &= ((uint64_t)1 << c) - 1;
+        unsigned carry = 0;
+        if (lo) {
+            /* (x mod 2^lo) >= T_j, compared from the top word down */
+            carry = 1;
+            const int topw = (int)((lo - 1) / 64);
+            for (int w = topw; w >= 0; w--) {
+                uint64_t xv = x[w];
+                if (w == topw && lo % 64) xv &= ((uint64_t)1 << (lo % 64)) - 1;
+                if (xv != g->T[w]) {
+                    carry = xv > g->T[w];
+                    break;
+                }
+            }
+        }
+        d = (int)raw + (int)carry;
+    } else {
+        const int64_t v = g->ki[i];
+        const unsigned __int128 m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        const int raw = lo >= 64 ? 0 : (int)((m >> lo) & (((uint64_t)1 << c) - 1));
+        const unsigned carry = lo ? (m & ((((unsigned __int128)1) << lo) - 1)) >= g->Ti : 0;
+        d = raw + (int)carry;
+        if (j + 1 < g->nwin && d >= 1 << (c - 1)) d -= 1 << c;
+        return v < 0 ? -d : d;
+    }
+    if (j + 1 < g->nwin && d >= 1 << (c - 1)) d -= 1 << c;
+    return d;
+}
+
+/* T_j = 2^(jc) - H_j, H_j = Σ_{i<j} 2^(c-1+ic) (bits c-1, 2c-1, ..., jc-1),
+ * computed as the two's complement of H_j modulo 2^(jc). */
+static void pip_set_window(pip_digits *g, unsigned j)
+{
+    const unsigned lo = j * g->c;
+    uint64_t H[4] = {0};
+    unsigned __int128 Hi = 0;
+    for (unsigned i = 0; i < j; i++) {
+        const unsigned b = g->c - 1 + i * g->c;
+        if (b < 256) H[b / 64] |= (uint64_t)1 << (b % 64);
+        if (b < 128) Hi |= (unsigned __int128)1 << b;
+    }
+    uint64_t borrow = 1; /* -H = ~H + 1 */
+    for (int w = 0; w < 4; w++) {
+        g->T[w] = ~H[w] + borrow;
+        borrow = borrow && g->T[w] == 0;
+    }
+    for (int w = 0; w < 4; w++) {
+        const unsigned wlo = 64u * (unsigned)w;
+        if (lo <= wlo) g->T[w] = 0;
+        else if (lo < wlo + 64) g->T[w] &= ((uint64_t)1 << (lo - wlo)) - 1;
+    }
+    g->Ti = lo && lo < 128 ? (((unsigned __int128)1 << lo) - Hi) : 0;
+}
+
+/* Bucket additions of a window count n; the running sums 2^c. */
+static double pip_cost(size_t n, unsigned bits, unsigned c)
+{
+    const unsigned nwin = (bits + 1 + c - 1) / c;
+    return (double)nwin * ((double)n + (double)(1u << c));
+}
+
+static unsigned pip_best_c(size_t n, unsigned bits)
+{
+    unsigned best = PIP_MINC;
+    for (unsigned c = PIP_MINC + 1; c <= PIP_MAXC; c++)
+        if (pip_cost(n, bits, c) < pip_cost(n, bits, best)) best = c;
+    return best;
+}
+
+static void pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p,
+                          size_t n, unsigned bits)
+{
+    ge25519 bucket[1u << (PIP_MAXC - 1)];
+    uint8_t used[1u << (PIP_MAXC - 1)];
+    pip_digits g = {k, ki, pip_best_c(n, bits), 0, {0}, 0};
+    g.nwin = (bits + 1 + g.c - 1) / g.c;
+    const unsigned h = 1u << (g.c - 1);
+
+    ge25519 acc, running, sum;
+    ge25519_p2 a2;
+    ge25519_p1p1 q;
+    int started = 0;
+    for (unsigned j = g.nwin; j-- > 0;) {
+        if (started) {
+            ge25519_p3_dbl(&q, &acc);
+            for (unsigned s = 1; s < g.c; s++) {
+                ge25519_p1p1_to_p2(&a2, &q);
+                ge25519_p2_dbl(&q, &a2);
+            }
+            ge25519_p1p1_to_p3(&acc, &q);
+        }
+        pip_set_window(&g, j);
+        memset(used, 0, h);
+        for (size_t i = 0; i < n; i++) {
+            const int d = pip_digit(&g, i, j);
+            if (!d) continue;
+            const unsigned b = (unsigned)abs(d) - 1;
+            if (!used[b]) {
+                if (d < 0) ge25519_neg(&bucket[b], &p[i]);
+                else bucket[b] = p[i];
+                used[b] = 1;
+            } else {
+                gev_add_p3_var(&bucket[b], &bucket[b], &p[i], d < 0);
+            }
+        }
+        /* Σ_b (b+1)·bucket_b = Σ_b running_b, running_b = Σ_{b' >= b} bucket_b' */
+        int run_started = 0, sum_started = 0;
+        for (unsigned b = h; b-- > 0;) {
+            if (used[b]) {
+                if (run_started) gev_add_p3_var(&running, &running, &bucket[b], 0);
+                else running = bucket[b];
+                run_started = 1;
+            }
+            if (!run_started) continue;
+            if (sum_started) gev_add_p3_var(&sum, &sum, &running, 0);
+            else sum = running;
+            sum_started = 1;
+        }
+        if (sum_started) {
+            if (started) gev_add_p3_var(&acc, &acc, &sum, 0);
+            else acc = sum;
+            started = 1;
+        }
+    }
+    if (started) *r = acc;
+    else ge25519_identity(r);
+}
+
+/* ---- choice and public entry points ---- */
+
+/* Straus window for scalars of `bits` bits: a larger table pays once
+ * B/(w+1) - B/(w+2) additions exceed its 2^(w-3) extra entries. */
+static unsigned straus_i64_window(unsigned bits)
+{
+    return bits <= 17 ? 2 : bits <= 37 ? 3 : 4;
+}
+
+/* Cost models in point additions (a doubling counted as one addition, the
+ * p3 conversion before each Straus addition folded in). */
+static double straus_cost(size_t n, unsigned bits, unsigned w)
+{
+    const double table = w == 2 ? 0.15 : (double)(1u << (w - 2)) + 0.5;
+    return (double)n * (table + (double)bits / (w + 1)) + bits;
+}
+
+static double pippenger_cost(size_t n, unsigned bits)
+{
+    /* bucket additions convert their addend on the fly: about 1.1 additions */
+    const unsigned c = pip_best_c(n, bits);
+    return 1.1 * pip_cost(n, bits, c) + bits;
+}
+
+static unsigned bitlen64(uint64_t v)
+{
+    return v ? 64u - (unsigned)__builtin_clzll(v) : 0;
+}
+
+/* The bit length of the largest scalar (0 when all are zero). */
+static unsigned max_bits(const sc25519 *k, const int64_t *ki, size_t n)
+{
+    if (ki) {
+        uint64_t all = 0;
+        for (size_t i = 0; i < n; i++) all |= ki[i] < 0 ? (uint64_t)0 - (uint64_t)ki[i] : (uint64_t)ki[i];
+        return bitlen64(all);
+    }
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x[4];
+        gev_scalar_words(x, &k[i]);
+        for (int w = 3; w >= 0; w--)
+            if (x[w]) {
+                const unsigned b = 64u * (unsigned)w + bitlen64(x[w]);
+                if (b > bits) bits = b;
+                break;
+            }
+    }
+    return bits;
+}
+
+void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+{
+    const unsigned w = ki ? straus_i64_window(max_bits(NULL, ki, n)) : 5;
+    ge25519 acc, part;
+    int started = 0;
+    for (size_t off = 0; off < n; off += STRAUS_CHUNK) {
+        const size_t m = n - off < STRAUS_CHUNK ? n - off : STRAUS_CHUNK;
+        if (ki) straus_i64_chunk(&part, ki + off, p + off, m, w);
+        else straus_full_chunk(&part, k + off, p + off, m);
+        if (started) gev_add_p3_var(&acc, &acc, &part, 0);
+        else acc = part;
+        started = 1;
+    }
+    if (started) *r = acc;
+    else ge25519_identity(r);
+}
+
+void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+{
+    const unsigned bits = max_bits(k, ki, n);
+    if (bits == 0) ge25519_identity(r);
+    else pippenger_var(r, ki ? NULL : k, ki, p, n, bits);
+}
+
+/* Straus or Pippenger by the cost model. */
+static void msm_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+{
+    const unsigned bits = max_bits(k, ki, n);
+    if (bits == 0) {
+        ge25519_identity(r);
+        return;
+    }
+    const unsigned w = ki ? straus_i64_window(bits) : 5;
+    if (pippenger_cost(n, bits) < straus_cost(n, bits, w)) pippenger_var(r, ki ? NULL : k, ki, p, n, bits);
+    else gev_msm_straus_var(r, k, ki, p, n);
+}
+
+void ge25519_msm_var(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n)
+{
+    msm_var(r, k, NULL, p, n);
+}
+
+void ge25519_msm_i64_var(ge25519 *r, const int64_t *k, const ge25519 *p, size_t n)
+{
+    msm_var(r, NULL, k, p, n);
+}

@@ -1,0 +1,476 @@
+/* The variable-time half of the group core (src/group/{wnaf,comb,msm,
+ * prepared,fingerprint}.c) against independent computations:
+ *   - k·P: comb tables (windows 1..12) = wNAF = the constant-time
+ *     multiplications (no table, fixed table, base table) = libsodium's
+ *     crypto_scalarmult_ristretto255 (which refuses identity results: then ours
+ *     must be the identity), on >= 10,000 cases;
+ *   - MSM: every n from 1 to 64 and n = 40,000, full and small signed scalars
+ *     (zero, negative, extreme), both algorithms forced and the automatic
+ *     choice, = the naive sum of constant-time multiplications;
+ *   - prepared MSM = naive on random sparse supports, every window;
+ *   - fingerprints: equal exactly when the elements are equal — the four
+ *     representatives P + E[4] (the 4-torsion points worked out and their
+ *     orders checked), random projective scales, identity, ±P, small
+ *     multiples, and whole batches against equality of RFC encodings.
+ * Elements are compared by their RFC 9496 encodings, never by coordinates. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group/ge25519_var.h"
+#include "testutil.h"
+
+static void rand_point(ge25519 *p)
+{
+    uint8_t h[64];
+    t_rand_bytes(h, sizeof h);
+    ge25519_from_uniform(p, h);
+}
+
+static int same(const ge25519 *p, const ge25519 *q)
+{
+    uint8_t a[32], b[32];
+    ge25519_encode(a, p);
+    ge25519_encode(b, q);
+    return memcmp(a, b, 32) == 0;
+}
+
+static int is_identity_enc(const ge25519 *p)
+{
+    static const uint8_t zero[32];
+    uint8_t a[32];
+    ge25519_encode(a, p);
+    return memcmp(a, zero, 32) == 0;
+}
+
+/* The points of E[4]: (0,1) (order 1), (0,-1) (order 2), (±sqrt(-1), 0)
+ * (order 4: x^2 = -1 satisfies -x^2 + 0 = 1 + 0). T = xy = 0 for all. */
+static void torsion4(ge25519 *t, unsigned which)
+{
+    static const fe25519 sqrt_m1 = FE25519_SQRT_M1_INIT;
+    ge25519_identity(t);
+    if (which == 1) fe25519_neg(&t->Y, &t->Y);
+    if (which >= 2) {
+        t->X = sqrt_m1;
+        if (which == 3) fe25519_neg(&t->X, &t->X);
+        fe25519_0(&t->Y);
+    }
+}
+
+/* Exact Edwards identity (0 : λ : λ : 0), not just the ristretto coset. */
+static int is_edwards_identity(const ge25519 *p)
+{
+    return fe25519_iszero(&p->X) && fe25519_eq(&p->Y, &p->Z);
+}
+
+/* Another representative of p: one of E[4] added and a random projective scale. */
+static void rerepresent(ge25519 *r, const ge25519 *p, unsigned which)
+{
+    uint8_t b[32];
+    fe25519 lambda;
+    ge25519 t, q;
+    torsion4(&t, which);
+    ge25519_add(&q, p, &t);
+    t_rand_bytes(b, sizeof b);
+    b[0] |= 1;
+    b[31] &= 0x7f;
+    fe25519_frombytes(&lambda, b);
+    fe25519_mul(&r->X, &q.X, &lambda);
+    fe25519_mul(&r->Y, &q.Y, &lambda);
+    fe25519_mul(&r->Z, &q.Z, &lambda);
+    fe25519_mul(&r->T, &q.T, &lambda);
+}
+
+/* 1 in 8 scalars is special: 0, 1, -1, 2, ℓ-2, 2^k, small, or 2^252 + small. */
+static void rand_scalar(sc25519 *k)
+{
+    uint8_t wide[64];
+    t_rand_bytes(wide, sizeof wide);
+    sc25519_reduce64(k, wide);
+    if (t_rand64() % 8) return;
+    switch (t_rand64() % 8) {
+    case 0: sc25519_from_i64(k, 0); break;
+    case 1: sc25519_from_i64(k, 1); break;
+    case 2: sc25519_from_i64(k, -1); break;
+    case 3: sc25519_from_i64(k, 2); break;
+    case 4: sc25519_from_i64(k, -2); break;
+    case 5:
+        memset(k->v, 0, 32);
+        {
+            unsigned b = (unsigned)(t_rand64() % 253);
+            k->v[b / 8] = (uint8_t)(1u << (b % 8));
+        }
+        break;
+    case 6: sc25519_from_i64(k, t_rand_range(-1000, 1000)); break;
+    default:
+        sc25519_from_i64(k, t_rand_range(0, 1000));
+        k->v[31] |= 0x10; /* 2^252 + small < ℓ */
+        break;
+    }
+}
+
+/* ---- k·P: comb = wNAF = constant time = libsodium ---- */
+
+static void test_scalarmult(void)
+{
+    static const unsigned windows[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12};
+    enum { NW = sizeof windows / sizeof windows[0], PER_W = 2, NT = NW * PER_W };
+    ge25519 pts[NT];
+    ge25519_comb *tabs[NT];
+    ge25519_fixed *fixed[NT];
+    for (int i = 0; i < NT; i++) {
+        if (i == 0) ge25519_identity(&pts[i]);       /* the identity gets a table too */
+        else if (i == 1) ge25519_base(&pts[i]);
+        else if (i % 3 == 0) {
+            ge25519 q;
+            rand_point(&q);
+            rerepresent(&pts[i], &q, (unsigned)(t_rand64() % 4)); /* non-normalised, torsion */
+        } else rand_point(&pts[i]);
+        tabs[i] = ge25519_comb_create_var(&pts[i], windows[i / PER_W]);
+        fixed[i] = ge25519_fixed_create(&pts[i]);
+        CHECK(tabs[i] != NULL && fixed[i] != NULL);
+        CHECK(ge25519_comb_bytes(tabs[i]) > 0);
+    }
+
+    const long n = t_iters(10000, 1000);
+    long sodium_refused = 0;
+    for (long c = 0; c < n; c++) {
+        const int i = (int)(c % NT);
+        sc25519 k;
+        rand_scalar(&k);
+        ge25519 a, b, d, e;
+        ge25519_comb_mul_var(&a, tabs[i], &k);
+        ge25519_scalarmult_var(&b, &pts[i], &k);
+        ge25519_scalarmult(&d, &pts[i], &k);
+        ge25519_fixed_mul(&e, fixed[i], &k);
+        CHECK(same(&a, &b));
+        CHECK(same(&a, &d));
+        CHECK(same(&a, &e));
+        uint8_t penc[32], want[32], got[32];
+        ge25519_encode(penc, &pts[i]);
+        ge25519_encode(got, &a);
+        if (crypto_scalarmult_ristretto255(want, k.v, penc) == 0) {
+            CHECK(memcmp(got, want, 32) == 0);
+        } else {
+            sodium_refused++;
+            CHECK(is_identity_enc(&a));
+        }
+        if (i == 1) {
+            ge25519_scalarmult_base(&d, &k);
+            CHECK(same(&a, &d));
+        }
+        /* aliasing: r = k·r */
+        b = pts[i];
+        ge25519_scalarmult_var(&b, &b, &k);
+        CHECK(same(&a, &b));
+    }
+    CHECK(sodium_refused > 0); /* the identity cases did run */
+    printf("  scalar multiplication: %ld cases (%ld identity results)\n", n, sodium_refused);
+    for (int i = 0; i < NT; i++) {
+        ge25519_comb_destroy(tabs[i]);
+        ge25519_fixed_destroy(fixed[i]);
+    }
+
+    /* All windows 1..12 on one point and a few scalars each. */
+    ge25519 p;
+    rand_point(&p);
+    for (unsigned w = 1; w <= 12; w++) {
+        ge25519_comb *t = ge25519_comb_create_var(&p, w);
+        CHECK(t != NULL);
+        for (int c = 0; c < 20; c++) {
+            sc25519 k;
+            rand_scalar(&k);
+            ge25519 a, b;
+            ge25519_comb_mul_var(&a, t, &k);
+            ge25519_scalarmult(&b, &p, &k);
+            CHECK(same(&a, &b));
+        }
+        ge25519_comb_destroy(t);
+    }
+}
+
+/* ---- MSM = naive ---- */
+
+static void naive_msm(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n)
+{
+    ge25519_identity(r);
+    for (size_t i = 0; i < n; i++) {
+        ge25519 t;
+        ge25519_scalarmult(&t, &p[i], &k[i]);
+        ge25519_add(r, r, &t);
+    }
+}
+
+/* A small signed scalar of a random bit length; extremes and zero included. */
+static int64_t rand_i64(unsigned maxbits)
+{
+    switch (t_rand64() % 16) {
+    case 0: return 0;
+    case 1: return INT64_MAX;
+    case 2: return INT64_MIN;
+    case 3: return ((int64_t)1 << 62) - 1;
+    case 4: return -(((int64_t)1 << 62) - 1);
+    case 5: return t_rand64() & 1 ? 1 : -1;
+    default: {
+        const unsigned b = 1 + (unsigned)(t_rand64() % maxbits);
+        const int64_t v = (int64_t)(t_rand64() >> (64 - b));
+        return t_rand64() & 1 ? -v : v;
+    }
+    }
+}
+
+static void check_msm(const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+{
+    sc25519 *kk = malloc(n * sizeof *kk);
+    for (size_t i = 0; i < n; i++) {
+        if (ki) sc25519_from_i64(&kk[i], ki[i]);
+        else kk[i] = k[i];
+    }
+    ge25519 want, a, b, c;
+    naive_msm(&want, kk, p, n);
+    if (ki) ge25519_msm_i64_var(&a, ki, p, n);
+    else ge25519_msm_var(&a, k, p, n);
+    gev_msm_straus_var(&b, k, ki, p, n);
+    gev_msm_pippenger_var(&c, k, ki, p, n);
+    CHECK(same(&a, &want));
+    CHECK(same(&b, &want));
+    CHECK(same(&c, &want));
+    free(kk);
+}
+
+static void test_msm(void)
+{
+    enum { NMAX = 64 };
+    ge25519 p[NMAX];
+    sc25519 k[NMAX];
+    int64_t ki[NMAX];
+    for (size_t n = 1; n <= NMAX; n++) {
+        for (size_t i = 0; i < n; i++) {
+            if (t_rand64() % 16 == 0) ge25519_identity(&p[i]);
+            else if (t_rand64() % 4 == 0 && i > 0) p[i] = p[i - 1]; /* repeated points */
+            else rand_point(&p[i]);
+            rand_scalar(&k[i]);
+        }
+        check_msm(k, NULL, p, n);
+        /* small scalars of 1, 8, 16, 62 bits and the extremes */
+        static const unsigned maxbits[] = {1, 8, 16, 62};
+        for (int m = 0; m < 4; m++) {
+            for (size_t i = 0; i < n; i++) ki[i] = rand_i64(maxbits[m]);
+            check_msm(NULL, ki, p, n);
+        }
+        /* all-zero scalars: the identity */
+        ge25519 r;
+        memset(ki, 0, sizeof ki);
+        ge25519_msm_i64_var(&r, ki, p, n);
+        CHECK(is_identity_enc(&r));
+    }
+    ge25519 r;
+    ge25519_msm_var(&r, k, p, 0);
+    CHECK(is_identity_enc(&r));
+    ge25519_msm_i64_var(&r, ki, p, 0);
+    CHECK(is_identity_enc(&r));
+
+    /* n = 40,000: the gradient-step size (~16-bit scalars) and full scalars. */
+    const size_t big = 40000;
+    ge25519 *bp = malloc(big * sizeof *bp);
+    sc25519 *bk = malloc(big * sizeof *bk);
+    int64_t *bki = malloc(big * sizeof *bki);
+    /* Random points cost a from_uniform each; multiples of a few random
+     * points with fresh scalars are as good for an MSM and cheaper. */
+    ge25519 seed[64];
+    for (int i = 0; i < 64; i++) rand_point(&seed[i]);
+    for (size_t i = 0; i < big; i++) {
+        sc25519 s;
+        sc25519_from_i64(&s, t_rand_range(1, 1 << 20));
+        ge25519_scalarmult_var(&bp[i], &seed[i % 64], &s);
+        rand_scalar(&bk[i]);
+        bki[i] = i % 1000 == 0 ? rand_i64(62) : t_rand_range(-65535, 65535);
+    }
+    ge25519 want, got;
+    naive_msm(&want, bk, bp, big);
+    ge25519_msm_var(&got, bk, bp, big);
+    CHECK(same(&got, &want));
+    for (size_t i = 0; i < big; i++) sc25519_from_i64(&bk[i], bki[i]);
+    naive_msm(&want, bk, bp, big);
+    ge25519_msm_i64_var(&got, bki, bp, big);
+    CHECK(same(&got, &want));
+    free(bp);
+    free(bk);
+    free(bki);
+}
+
+/* ---- prepared points ---- */
+
+static void test_prepared(void)
+{
+    enum { NPTS = 100, MMAX = 150 };
+    ge25519 p[NPTS];
+    for (int i = 0; i < NPTS; i++) {
+        if (i == 7) ge25519_identity(&p[i]);
+        else if (i % 5 == 0) {
+            ge25519 q;
+            rand_point(&q);
+            rerepresent(&p[i], &q, (unsigned)(t_rand64() % 4));
+        } else rand_point(&p[i]);
+    }
+    const long rounds = t_iters(400, 100);
+    for (unsigned w = 2; w <= 8; w++) {
+        ge25519_prepared *t = ge25519_prepared_create_var(p, NPTS, w);
+        CHECK(t != NULL);
+        for (long c = 0; c < rounds / 7 + 1; c++) {
+            static const size_t sizes[] = {0, 1, 2, 25, 64, 65, 150};
+            const size_t m = sizes[t_rand64() % 7];
+            const unsigned bits = 1 + (unsigned)(t_rand64() % 32);
+            uint32_t idx[MMAX];
+            int64_t k[MMAX];
+            sc25519 kk[MMAX];
+            ge25519 pp[MMAX];
+            for (size_t j = 0; j < m; j++) {
+                idx[j] = (uint32_t)(t_rand64() % NPTS); /* repeats allowed */
+                if (t_rand64() % 10 == 0) k[j] = 0;
+                else if (t_rand64() % 10 == 0) k[j] = (t_rand64() & 1 ? 1 : -1) * (((int64_t)1 << bits) - 1);
+                else {
+                    k[j] = (int64_t)(t_rand64() >> (64 - bits));
+                    if (t_rand64() & 1) k[j] = -k[j];
+                }
+                sc25519_from_i64(&kk[j], k[j]);
+                pp[j] = p[idx[j]];
+            }
+            ge25519 want, got;
+            naive_msm(&want, kk, pp, m);
+            ge25519_prepared_msm_i64_var(&got, t, idx, k, m, bits);
+            CHECK(same(&got, &want));
+            /* idx = NULL: the first m points */
+            if (m <= NPTS) {
+                for (size_t j = 0; j < m; j++) pp[j] = p[j];
+                naive_msm(&want, kk, pp, m);
+                ge25519_prepared_msm_i64_var(&got, t, NULL, k, m, bits);
+                CHECK(same(&got, &want));
+            }
+        }
+        ge25519_prepared_destroy(t);
+    }
+}
+
+/* ---- fingerprints ---- */
+
+static void fp1(uint8_t out[32], const ge25519 *p)
+{
+    fe25519 scratch[1];
+    ge25519_fingerprint_batch_var((uint8_t(*)[32])out, p, 1, scratch);
+}
+
+static void test_fingerprint(void)
+{
+    /* The torsion points: T0 is the identity, 2·T1 = O, 2·T2 = T1 ≠ O, 4·T2 = O. */
+    ge25519 t[4], d;
+    for (unsigned w = 0; w < 4; w++) torsion4(&t[w], w);
+    ge25519_dbl(&d, &t[1]);
+    CHECK(is_edwards_identity(&d));
+    CHECK(!is_edwards_identity(&t[1]));
+    for (unsigned w = 2; w < 4; w++) {
+        ge25519_dbl(&d, &t[w]);
+        CHECK(!is_edwards_identity(&d)); /* order exactly 4 */
+        CHECK(fe25519_iszero(&d.X) && !fe25519_eq(&d.Y, &d.Z)); /* 2·T = (0,-1) */
+        ge25519_dbl(&d, &d);
+        CHECK(is_edwards_identity(&d));
+    }
+
+    /* The identity and its representatives. */
+    uint8_t f0[32], f1[32];
+    ge25519 id, r;
+    ge25519_identity(&id);
+    fp1(f0, &id);
+    for (unsigned w = 0; w < 4; w++) {
+        rerepresent(&r, &id, w);
+        fp1(f1, &r);
+        CHECK(memcmp(f0, f1, 32) == 0);
+        CHECK(is_identity_enc(&r));
+    }
+
+    /* Random elements: every representative agrees, -P and others differ. */
+    const long n = t_iters(4000, 500);
+    for (long c = 0; c < n; c++) {
+        ge25519 p, q, neg;
+        rand_point(&p);
+        fp1(f0, &p);
+        for (unsigned w = 0; w < 4; w++) {
+            rerepresent(&q, &p, w);
+            fp1(f1, &q);
+            CHECK(memcmp(f0, f1, 32) == 0);
+        }
+        ge25519_neg(&neg, &p);
+        fp1(f1, &neg);
+        CHECK(memcmp(f0, f1, 32) != 0);
+        rand_point(&q);
+        fp1(f1, &q);
+        CHECK((memcmp(f0, f1, 32) == 0) == same(&p, &q));
+        ge25519 idr;
+        rerepresent(&idr, &id, (unsigned)(t_rand64() % 4));
+        fp1(f1, &idr);
+        CHECK(memcmp(f0, f1, 32) != 0 || is_identity_enc(&p));
+    }
+
+    /* Small multiples k·B, |k| <= 64: all distinct, k and -k included. */
+    enum { SM = 129 };
+    ge25519 sm[SM], b;
+    uint8_t fs[SM][32];
+    fe25519 scratch[1024];
+    ge25519_base(&b);
+    for (int i = 0; i < SM; i++) {
+        sc25519 k;
+        sc25519_from_i64(&k, i - 64);
+        ge25519_scalarmult_var(&sm[i], &b, &k);
+    }
+    ge25519_fingerprint_batch_var(fs, sm, SM, scratch);
+    int distinct = 1;
+    for (int i = 0; i < SM; i++)
+        for (int j = i + 1; j < SM; j++) distinct &= memcmp(fs[i], fs[j], 32) != 0;
+    CHECK(distinct);
+
+    /* Batches of 1,024 with duplicates under other representatives:
+     * fingerprint equality must match encoding equality for every pair, and
+     * each entry must match its single-point fingerprint. */
+    enum { NB = 1024 };
+    ge25519 *pts = malloc(NB * sizeof *pts);
+    uint8_t(*fb)[32] = malloc(NB * 32);
+    uint8_t(*enc)[32] = malloc(NB * 32);
+    const int batches = (int)t_iters(8, 2);
+    for (int bt = 0; bt < batches; bt++) {
+        for (int i = 0; i < NB; i++) {
+            const uint64_t u = t_rand64() % 8;
+            if (i > 0 && u < 3) rerepresent(&pts[i], &pts[t_rand64() % (uint64_t)i], (unsigned)(t_rand64() % 4));
+            else if (u == 3) rerepresent(&pts[i], &id, (unsigned)(t_rand64() % 4));
+            else if (i > 0 && u == 4) ge25519_neg(&pts[i], &pts[t_rand64() % (uint64_t)i]);
+            else rand_point(&pts[i]);
+            ge25519_encode(enc[i], &pts[i]);
+        }
+        ge25519_fingerprint_batch_var(fb, pts, NB, scratch);
+        long mismatches = 0, equal_pairs = 0;
+        for (int i = 0; i < NB; i++)
+            for (int j = i + 1; j < NB; j++) {
+                const int fe = memcmp(fb[i], fb[j], 32) == 0, ee = memcmp(enc[i], enc[j], 32) == 0;
+                mismatches += fe != ee;
+                equal_pairs += ee;
+            }
+        CHECK_EQ_INT(mismatches, 0);
+        CHECK(equal_pairs > 0);
+        for (int i = 0; i < NB; i += 97) {
+            fp1(f1, &pts[i]);
+            CHECK(memcmp(f1, fb[i], 32) == 0);
+        }
+    }
+    free(pts);
+    free(fb);
+    free(enc);
+}
+
+int main(void)
+{
+    t_init("test_group_var");
+    test_fingerprint();
+    test_prepared();
+    test_msm();
+    test_scalarmult();
+    return t_done();
+}
