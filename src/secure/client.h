@@ -1,0 +1,53 @@
+/* client: the data owner's side. Encrypts samples (FEIP, one ciphertext per
+ * image), each fixed batch as one ciphertext over (sample, pixel) slots (for
+ * the first-layer gradient), and the one-hot labels (FEBO) after relabelling
+ * classes with the owners' secret permutation π (DESIGN §3 step 3), and writes
+ * them as a part of an encrypted dataset (encdata.h). Uses every core given;
+ * shows progress; an interrupted run leaves a part without index, which
+ * readers skip and a rerun rewrites. */
+#ifndef CRYPTONN_SECURE_CLIENT_H
+#define CRYPTONN_SECURE_CLIENT_H
+
+#include <stdint.h>
+
+#include "cryptonn/nn.h"
+#include "secure/encdata.h"
+
+/* The owners' shared secret: π maps a true class c to the class π[c] the
+ * server trains on; owners map predictions back with π⁻¹. The server never
+ * gets it. */
+typedef struct {
+    uint32_t classes;
+    uint8_t perm[256];
+} cn_owner_secret;
+
+/* A uniformly random permutation of `classes` (≤ 256) classes. */
+void cn_owner_secret_generate(cn_owner_secret *s, uint32_t classes);
+/* Container "OWNR", mode 0600; load validates that perm is a permutation. */
+int cn_owner_secret_save(const cn_owner_secret *s, const char *path);
+int cn_owner_secret_load(cn_owner_secret *s, const char *path);
+/* inv[perm[c]] = c */
+void cn_owner_secret_inverse(const cn_owner_secret *s, uint8_t *inv);
+
+typedef struct {
+    const char *part;   /* part name, [A-Za-z0-9_-]{1,64} */
+    uint32_t threads;   /* 0: 2 */
+    int labels;         /* encrypt labels (training data) */
+    int batch_ct;       /* encrypt the batch ciphertexts (training data) */
+    int progress;       /* progress line on stderr */
+} cn_encrypt_opts;
+
+typedef struct {
+    double seconds_samples, seconds_batches, seconds_labels, seconds_total;
+    uint64_t bytes_written;
+} cn_encrypt_stats;
+
+/* Encrypts d (pixels in [0,1] as the MNIST loader gives them; each becomes the
+ * integer round(255·v)) as part o->part of the dataset in dir (params.bin
+ * must already exist and hold k's mpks). The plaintext never leaves this
+ * function except as ciphertexts; buffers that held it are wiped. */
+int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k,
+                      const cn_owner_secret *s, const cryptonn_dataset *d,
+                      const cn_encrypt_opts *o, cn_encrypt_stats *st);
+
+#endif

@@ -1,0 +1,92 @@
+/* encdata: an encrypted dataset on disk, as data owners write it and the
+ * training server reads it (DESIGN §2, §3).
+ *
+ * Directory layout (every file a cryptonn container, so truncated, corrupted,
+ * foreign or future files are refused by the reader):
+ *   DIR/params.bin                      "EDPR" cn_enc_params + the three mpks
+ *   DIR/part-NAME/index.bin             "EDIX" samples, batches, flags
+ *   DIR/part-NAME/batch-NNNNNN.bin      "EBAT" one fixed batch (below)
+ * One part per data owner (client); several owners add parts under the same
+ * mpks and the server trains on the union. Within a part, batch t holds the
+ * owner's samples [t·B, t·B + n), n = B except possibly the last. Batch
+ * composition is fixed at encryption (the batch ciphertext binds it); the
+ * server shuffles the ORDER of batches each epoch.
+ *
+ * An EBAT payload: u32 n, u32 flags (1 labels, 2 batch ciphertext), then
+ *   the n sample ciphertexts as one FEIP ciphertext batch (IPCB bytes),
+ *   if labels: n × classes FEBO ciphertexts, each as its export bytes,
+ *   if batch ciphertext: one FEIP ciphertext (IPCT bytes) of B × slots slots,
+ *      slot b·slots + i holding pixel i of sample b (zero for b >= n),
+ * each preceded by its u64 length. Nothing in any file is plaintext data. */
+#ifndef CRYPTONN_SECURE_ENCDATA_H
+#define CRYPTONN_SECURE_ENCDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cryptonn/febo.h"
+#include "cryptonn/feip.h"
+
+/* Public parameters every party agrees on. */
+typedef struct {
+    uint32_t rows, cols;        /* 28 × 28 */
+    uint32_t slots;             /* rows·cols = width of the samples mpk */
+    uint32_t batch;             /* B: samples per batch ciphertext */
+    uint32_t classes;           /* 10 */
+    uint32_t pixel_bits;        /* pixels are encrypted as integers 0..2^pixel_bits-1 (8) */
+    uint32_t label_scale_bits;  /* labels encrypted as y·2^label_scale_bits, y ∈ {0,1} */
+} cn_enc_params;
+
+/* Fills the defaults: MNIST 28×28, B = 64, 10 classes, 8-bit pixels, labels
+ * scaled by 2^16. */
+void cn_enc_params_default(cn_enc_params *p);
+
+/* The public keys of a dataset (owned by whoever created/loaded them). */
+typedef struct {
+    cryptonn_feip_mpk *samples; /* slots */
+    cryptonn_feip_mpk *batch;   /* batch × slots */
+    cryptonn_febo_mpk *labels;
+} cn_enc_mpks;
+void cn_enc_mpks_free(cn_enc_mpks *k);
+
+/* One fixed batch in memory. */
+typedef struct {
+    uint32_t n;              /* samples in the batch, 1..B */
+    cryptonn_feip_ct **x;    /* n sample ciphertexts */
+    cryptonn_febo_ct **y;    /* n × classes label ciphertexts (sample-major), or NULL */
+    cryptonn_feip_ct *xb;    /* the batch ciphertext, or NULL */
+} cn_enc_batch;
+void cn_enc_batch_free(cn_enc_batch *b); /* frees the members, not b */
+
+/* Writes DIR/params.bin (atomic). If it exists, succeeds only when it holds
+ * the same parameters and mpks (CRYPTONN_ERR_MISMATCH otherwise): a second
+ * owner adding a part must use the same keys. */
+int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k);
+/* Reads DIR/params.bin. mpks may be NULL. */
+int cn_encdata_read_params(const char *dir, cn_enc_params *p, cn_enc_mpks *k);
+
+/* Writes one batch file of a part (creating DIR/part-NAME/ as needed), and the
+ * part's index once all its batches are written. */
+int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
+                           const cn_enc_params *p, const cn_enc_batch *b);
+int cn_encdata_write_index(const char *dir, const char *part, uint64_t samples, uint64_t batches,
+                           uint32_t flags);
+
+/* A dataset opened for reading: every complete part (a part without an
+ * index, e.g. an interrupted upload, is skipped and reported in *skipped). */
+typedef struct cn_encdata cn_encdata;
+int cn_encdata_open(cn_encdata **out, const char *dir, uint32_t *skipped);
+void cn_encdata_close(cn_encdata *d);
+const cn_enc_params *cn_encdata_params(const cn_encdata *d);
+const cn_enc_mpks *cn_encdata_mpks(const cn_encdata *d);
+uint64_t cn_encdata_samples(const cn_encdata *d);
+uint64_t cn_encdata_batches(const cn_encdata *d);
+uint32_t cn_encdata_flags(const cn_encdata *d); /* flags every part has */
+/* Loads global batch i (parts in name order, batches in index order) and
+ * checks it against the parameters and mpks. */
+int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
+
+#define CN_ENC_LABELS 1u
+#define CN_ENC_BATCHCT 2u
+
+#endif

@@ -1,0 +1,75 @@
+/* keyreq: the messages between the training server and the key authority.
+ * The same bytes travel in-process (a function call) and over HTTP, so the
+ * networked mode runs exactly the protocol code of the in-process mode.
+ *
+ * Request "KRQI" (FEIP keys): u32 mpk (CN_MPK_SAMPLES or CN_MPK_BATCH),
+ *   u32 nkeys, u64 nnz, u64 rowptr[nkeys+1] (rowptr[0] = 0, non-decreasing,
+ *   rowptr[nkeys] = nnz), u32 idx[nnz] (strictly increasing within a key),
+ *   i64 val[nnz]. Response: the key set's export ("IPFK").
+ * Request "KRQB" (FEBO keys, one per ciphertext): u32 op, u32 n, then n ×
+ *   (u64 len, FEBO ciphertext export bytes, i64 y). Response "BOKS": u32 n,
+ *   n × (u64 len, FEBO key export bytes).
+ * Error response "KERR": i32 status, u32 len, len bytes of UTF-8 reason (the
+ *   policy refusal names the rule).
+ * All are cryptonn containers (checksummed); parsers bound every count by the
+ * message length before allocating. */
+#ifndef CRYPTONN_SECURE_KEYREQ_H
+#define CRYPTONN_SECURE_KEYREQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cryptonn/febo.h"
+#include "cryptonn/feip.h"
+
+enum { CN_MPK_SAMPLES = 0, CN_MPK_BATCH = 1, CN_MPK_LABELS = 2 };
+
+/* A batch of sparse key vectors in compressed rows (the request's body). */
+typedef struct {
+    uint32_t mpk;
+    uint32_t nkeys;
+    uint64_t nnz;
+    uint64_t *rowptr; /* nkeys + 1 */
+    uint32_t *idx;    /* nnz */
+    int64_t *val;     /* nnz */
+} cn_feip_keyreq;
+
+/* Encode/decode (buffers malloc'd; the caller frees). Decoding validates the
+ * structure (not the policy) and fails with FORMAT/TRUNCATED/TOO_LARGE. */
+int cn_keyreq_feip_encode(const cn_feip_keyreq *r, uint8_t **buf, size_t *len);
+int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len);
+void cn_keyreq_feip_free(cn_feip_keyreq *r);
+
+int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
+                          const int64_t *y, uint32_t n, uint8_t **buf, size_t *len);
+/* The decoded ciphertexts and values are malloc'd arrays the caller frees
+ * (each ciphertext with cryptonn_febo_ct_destroy). */
+int cn_keyreq_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_op *op,
+                          cryptonn_febo_ct ***cts, int64_t **y, uint32_t *n);
+int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uint8_t **buf,
+                           size_t *len);
+/* Decodes into n pre-created key objects. */
+int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **keys, uint32_t n);
+
+int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_t *len);
+/* If buf is an error response: returns its status (< 0) and copies the
+ * reason; otherwise returns CRYPTONN_OK. */
+int cn_keyresp_error_decode(const uint8_t *buf, size_t len, char *reason, size_t reason_len);
+
+/* The server's handle on the authority: one round trip of request bytes to
+ * response bytes. In-process it calls the authority; networked it POSTs. */
+typedef struct {
+    void *ctx;
+    int (*round_trip)(void *ctx, const uint8_t *req, size_t req_len, uint8_t **resp,
+                      size_t *resp_len);
+} cn_keysource;
+
+/* Convenience wrappers used by the server: build the request, round-trip,
+ * decode, and turn an error response into its status (reason in msg). */
+int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, cryptonn_feip_keys **out,
+                      char *msg, size_t msg_len);
+int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
+                      const int64_t *y, uint32_t n, cryptonn_febo_key **keys, char *msg,
+                      size_t msg_len);
+
+#endif
