@@ -6,6 +6,7 @@
 int cli_bench(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_evaluate(int argc, char **argv);
+int cli_smc(int argc, char **argv);
 
 /* Prints "cryptonn: <what>: <status text>" to stderr and returns 1. */
 int cli_fail(const char *what, int status);

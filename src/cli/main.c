@@ -14,6 +14,7 @@ typedef struct {
 static const command COMMANDS[] = {
     {"train", cli_train, "train a model on MNIST (--plain; --secure: CryptoNN)"},
     {"evaluate", cli_evaluate, "accuracy and confusion matrix of a model file"},
+    {"smc", cli_smc, "secure matrix computation XY on encrypted X (CSV in, roles in-process)"},
     {"bench", cli_bench, "measure speed against peers (group, fe, nn, ...)"},
 };
 
