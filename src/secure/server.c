@@ -1,0 +1,216 @@
+/* The training server (train.h): key requests, batched decryption, and the
+ * plaintext model in between. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "secure/server_internal.h"
+#include "util/util.h"
+
+/* Forward keys: 255·||w||_1 ≤ 255·784·2^10 < 2^28; gradient keys:
+ * 255·36,864·2^12 < 2^36. Baby steps ±2^21 (a 2^22-entry table, built once
+ * and cached) leave at most 2^14 giant steps for the largest gradient. */
+#define SERVER_DLOG_BOUND ((uint64_t)1 << 36)
+#define SERVER_DLOG_TABLE ((uint64_t)1 << 21)
+
+void cn_secure_opts_default(cn_secure_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->sgd.lr = 0.01f;
+    o->sgd.momentum = 0.9f;
+    o->w_bits = 10;
+    o->dz_bits = 12;
+    o->seed = 1;
+    o->threads = 2;
+}
+
+const cryptonn_dlog *cn_server_dlog(const cn_server *s)
+{
+    return s->dlog;
+}
+
+int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
+                     const cn_secure_opts *o, const char *cache_dir)
+{
+    *out = NULL;
+    if (o->w_bits < 2 || o->w_bits > 20 || o->dz_bits < 2 || o->dz_bits > 20)
+        return CRYPTONN_ERR_ARG;
+    cn_server *s = calloc(1, sizeof *s);
+    if (!s) return CRYPTONN_ERR_NOMEM;
+    s->ds = ds;
+    s->ks = ks;
+    s->o = *o;
+    if (s->o.threads == 0) s->o.threads = 2;
+    const cn_enc_params *p = cn_encdata_params(ds);
+    s->p = *p;
+    char path[4096];
+    const char *cache = NULL;
+    if (cache_dir) {
+        snprintf(path, sizeof path, "%s/dlog-2^%d.bin", cache_dir, 21);
+        cache = path;
+    }
+    int rc = cryptonn_dlog_create(&s->dlog, SERVER_DLOG_BOUND, SERVER_DLOG_TABLE, cache);
+    if (rc != CRYPTONN_OK) {
+        cn_server_destroy(s);
+        return rc;
+    }
+    s->ndec = (int)s->o.threads;
+    s->dec = calloc((size_t)s->ndec, sizeof *s->dec);
+    if (!s->dec) {
+        cn_server_destroy(s);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    for (int t = 0; t < s->ndec; t++) {
+        rc = cryptonn_feip_decryptor_create(&s->dec[t], s->dlog, 256);
+        if (rc != CRYPTONN_OK) {
+            cn_server_destroy(s);
+            return rc;
+        }
+    }
+    size_t nlab = (size_t)p->batch * p->classes;
+    s->febo_keys = calloc(nlab, sizeof *s->febo_keys);
+    s->lab_int = calloc(nlab, sizeof *s->lab_int);
+    s->lab_dec = calloc(nlab, sizeof *s->lab_dec);
+    s->lab_status = calloc(nlab, sizeof *s->lab_status);
+    s->err = calloc(nlab, sizeof *s->err);
+    if (!s->febo_keys || !s->lab_int || !s->lab_dec || !s->lab_status || !s->err) {
+        cn_server_destroy(s);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nlab; i++)
+        if ((rc = cryptonn_febo_key_create(&s->febo_keys[i])) != CRYPTONN_OK) {
+            cn_server_destroy(s);
+            return rc;
+        }
+    *out = s;
+    return CRYPTONN_OK;
+}
+
+void cn_server_destroy(cn_server *s)
+{
+    if (!s) return;
+    for (int t = 0; s->dec && t < s->ndec; t++)
+        cryptonn_feip_decryptor_destroy(s->dec[t]);
+    free(s->dec);
+    if (s->febo_keys)
+        for (size_t i = 0; i < (size_t)s->p.batch * s->p.classes; i++)
+            cryptonn_febo_key_destroy(s->febo_keys[i]);
+    free(s->febo_keys);
+    free(s->lab_int);
+    free(s->lab_dec);
+    free(s->lab_status);
+    free(s->err);
+    cryptonn_feip_keys_destroy(s->fwd_keys);
+    cryptonn_feip_keys_destroy(s->grad_keys);
+    cn_server_free_buffers(s);
+    cryptonn_dlog_destroy(s->dlog);
+    free(s);
+}
+
+static void seterr(char *msg, size_t len, const char *fmt, const char *a, int rc)
+{
+    if (msg && len) snprintf(msg, len, fmt, a, cryptonn_status_str(rc));
+}
+
+/* Steps 1-6 of train.h for one loaded batch. */
+static int train_batch(cn_server *s, cryptonn_model *m, const cn_enc_batch *b, cn_secure_stats *st,
+                       char *msg, size_t msg_len)
+{
+    int rc;
+    uint64_t t0 = cn_now_ns();
+    if (!s->fwd_valid) {
+        rc = cn_server_request_fwd_keys(s, m, msg, msg_len);
+        if (rc != CRYPTONN_OK) return rc;
+        st->keys_fwd += s->nfwd;
+    }
+    uint64_t t1 = cn_now_ns();
+    rc = cn_server_decrypt_z1(s, b);
+    if (rc != CRYPTONN_OK) {
+        seterr(msg, msg_len, "%s: %s", "first-layer decryption", rc);
+        return rc;
+    }
+    st->dec_fwd += (uint64_t)b->n * s->nfwd;
+    uint64_t t2 = cn_now_ns();
+    const float *prob = cryptonn_model_forward_from_z1(m, s->z1, b->n);
+    uint64_t t3 = cn_now_ns();
+    rc = cn_server_output_error(s, b, prob, st, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    uint64_t t4 = cn_now_ns();
+    const float *dz1 = cryptonn_model_backward_from_error(m, s->err, b->n);
+    uint64_t t5 = cn_now_ns();
+    const cryptonn_model_config *cfg = cryptonn_model_get_config(m);
+    if (!cfg->frozen_first_layer) {
+        rc = cn_server_first_layer_grad(s, m, b, dz1, st, msg, msg_len);
+        if (rc != CRYPTONN_OK) return rc;
+    }
+    uint64_t t6 = cn_now_ns();
+    cryptonn_model_sgd_step(m, &s->o.sgd);
+    if (!cfg->frozen_first_layer) s->fwd_valid = 0; /* W1 moved: new keys next batch */
+    uint64_t t7 = cn_now_ns();
+    st->t_keys += (double)(t1 - t0) / 1e9;
+    st->t_fwd += (double)(t2 - t1) / 1e9;
+    st->t_err += (double)(t4 - t3) / 1e9;
+    st->t_grad += (double)(t6 - t5) / 1e9;
+    st->t_plain += (double)((t3 - t2) + (t5 - t4) + (t7 - t6)) / 1e9;
+    st->batches++;
+    st->samples += b->n;
+    return CRYPTONN_OK;
+}
+
+int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_secure_stats *st,
+                          char *msg, size_t msg_len)
+{
+    const cn_encdata *ds = s->ds;
+    if (!(cn_encdata_flags(ds) & CN_ENC_LABELS)) {
+        if (msg) snprintf(msg, msg_len, "the encrypted dataset has no labels (a test set?)");
+        return CRYPTONN_ERR_ARG;
+    }
+    const cryptonn_model_config *cfg = cryptonn_model_get_config(m);
+    if (!cfg->frozen_first_layer && !(cn_encdata_flags(ds) & CN_ENC_BATCHCT)) {
+        if (msg)
+            snprintf(msg, msg_len,
+                     "the encrypted dataset has no batch ciphertexts: "
+                     "train with a frozen first layer or re-encrypt");
+        return CRYPTONN_ERR_ARG;
+    }
+    int rc = cn_server_check_model(s, m, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    uint64_t nb = cn_encdata_batches(ds);
+    uint64_t *order = cn_malloc_array(nb ? nb : 1, sizeof *order);
+    if (!order) return CRYPTONN_ERR_NOMEM;
+    cn_batch_order(s->o.seed, epoch, nb, order);
+    if (s->o.max_batches && s->o.max_batches < nb) nb = s->o.max_batches;
+    cn_progress pr;
+    cn_progress_start(&pr, "secure train", nb);
+    if (!s->o.progress) pr.enabled = 0;
+    cn_secure_stats ep = {0};
+    for (uint64_t i = 0; i < nb; i++) {
+        cn_enc_batch b = {0};
+        uint64_t t0 = cn_now_ns();
+        rc = cn_encdata_read_batch(ds, order[i], &b);
+        st->t_load += (double)(cn_now_ns() - t0) / 1e9;
+        if (rc != CRYPTONN_OK) {
+            if (msg)
+                snprintf(msg, msg_len, "batch %llu: %s", (unsigned long long)order[i],
+                         cryptonn_status_str(rc));
+            break;
+        }
+        rc = train_batch(s, m, &b, &ep, msg, msg_len);
+        cn_enc_batch_free(&b);
+        if (rc != CRYPTONN_OK) break;
+        char extra[128];
+        snprintf(extra, sizeof extra, "loss %.4f acc %.2f%%", ep.loss_sum / (double)ep.samples,
+                 100.0 * (double)ep.correct / (double)ep.samples);
+        cn_progress_update(&pr, i + 1, extra);
+    }
+    if (rc == CRYPTONN_OK)
+        cn_progress_finish(&pr, NULL);
+    else if (pr.enabled)
+        fprintf(stderr, "\n");
+    free(order);
+    cn_secure_stats_add(st, &ep);
+    return rc;
+}

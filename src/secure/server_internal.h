@@ -1,0 +1,65 @@
+/* The server's state between batches (server.c and its phase files).
+ * Buffers are sized once for the largest batch; nothing grows per batch
+ * except the key sets, which keep their capacity. */
+#ifndef CRYPTONN_SECURE_SERVER_INTERNAL_H
+#define CRYPTONN_SECURE_SERVER_INTERNAL_H
+
+#include "secure/train.h"
+
+struct cn_server {
+    const cn_encdata *ds;
+    cn_keysource *ks;
+    cn_secure_opts o;
+    cn_enc_params p;
+    cryptonn_dlog *dlog;
+    int ndec;
+    cryptonn_feip_decryptor **dec; /* one per thread */
+
+    /* first layer forward */
+    cryptonn_feip_keys *fwd_keys;
+    int fwd_valid;     /* keys match the current W1 */
+    int w_exp;         /* W1 ≈ w_int / 2^w_exp */
+    size_t nfwd;       /* outputs = z1_size */
+    uint32_t *fwd_key; /* output → key index, or NO_KEY when its vector is zero */
+    size_t nfwd_keys;
+    size_t z1_size;
+    int64_t *z_int; /* B × z1_size */
+    float *z1;      /* B × z1_size */
+
+    /* output error */
+    cryptonn_febo_key **febo_keys; /* B × classes */
+    int64_t *lab_int, *lab_dec;
+    int *lab_status;
+    float *err;
+
+    /* first-layer gradient */
+    cryptonn_feip_keys *grad_keys;
+    size_t nw;
+    uint32_t *grad_key; /* weight → key index, or NO_KEY */
+    int64_t *dz_int;    /* B × z1_size */
+    int64_t *dw_int;    /* nw */
+    float *dw;          /* nw */
+
+    int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
+
+    /* request scratch */
+    cn_feip_keyreq req;
+    size_t req_cap_keys, req_cap_nnz;
+};
+
+/* A zero key vector is never requested (the authority's min-support policy
+ * would refuse it, and its value is known to be 0). */
+#define NO_KEY UINT32_MAX
+
+int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t n);
+int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len);
+int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);
+void cn_server_free_buffers(cn_server *s);
+int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);
+int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b);
+int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *prob,
+                           cn_secure_stats *st, char *msg, size_t msg_len);
+int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_batch *b,
+                               const float *dz1, cn_secure_stats *st, char *msg, size_t msg_len);
+
+#endif

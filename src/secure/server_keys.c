@@ -1,0 +1,279 @@
+/* What the server asks the authority for: key vectors built from its own
+ * plaintext model (W1 for the forward pass, dZ1 for the gradient). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cryptonn/fixedpoint.h"
+#include "secure/server_internal.h"
+#include "util/util.h"
+
+void cn_secure_stats_add(cn_secure_stats *a, const cn_secure_stats *b)
+{
+    a->t_load += b->t_load;
+    a->t_keys += b->t_keys;
+    a->t_fwd += b->t_fwd;
+    a->t_err += b->t_err;
+    a->t_grad += b->t_grad;
+    a->t_plain += b->t_plain;
+    a->batches += b->batches;
+    a->samples += b->samples;
+    a->keys_fwd += b->keys_fwd;
+    a->keys_err += b->keys_err;
+    a->keys_grad += b->keys_grad;
+    a->dec_fwd += b->dec_fwd;
+    a->dec_err += b->dec_err;
+    a->dec_grad += b->dec_grad;
+    a->loss_sum += b->loss_sum;
+    a->correct += b->correct;
+}
+
+void cn_server_free_buffers(cn_server *s)
+{
+    free(s->z_int);
+    free(s->z1);
+    free(s->dz_int);
+    free(s->dw_int);
+    free(s->dw);
+    free(s->kout);
+    s->kout = NULL;
+    free(s->fwd_key);
+    free(s->grad_key);
+    s->fwd_key = s->grad_key = NULL;
+    free(s->req.rowptr);
+    free(s->req.idx);
+    free(s->req.val);
+    s->z_int = s->dz_int = s->dw_int = NULL;
+    s->z1 = s->dw = NULL;
+    memset(&s->req, 0, sizeof s->req);
+    s->req_cap_keys = s->req_cap_nnz = 0;
+}
+
+int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len)
+{
+    cryptonn_first_layer fl;
+    cryptonn_model_first_layer(m, &fl);
+    size_t in = (size_t)fl.in_c * fl.in_h * fl.in_w;
+    if (in != s->p.slots || (fl.is_conv && (fl.in_h != s->p.rows || fl.in_w != s->p.cols)) ||
+        cryptonn_model_get_config(m)->classes != s->p.classes) {
+        if (msg)
+            snprintf(msg, msg_len,
+                     "the model's input (%zu) or classes do not match the "
+                     "encrypted dataset (%u slots, %u classes)",
+                     in, s->p.slots, s->p.classes);
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    if (cryptonn_model_max_batch(m) < s->p.batch) {
+        if (msg) snprintf(msg, msg_len, "model batch capacity below the dataset's batch size");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    if (s->z1_size == fl.z1_size && s->nw == fl.nw && s->z_int) return CRYPTONN_OK;
+    cn_server_free_buffers(s);
+    s->z1_size = fl.z1_size;
+    s->nfwd = fl.z1_size;
+    s->nw = fl.nw;
+    size_t zb = (size_t)s->p.batch * fl.z1_size;
+    s->z_int = cn_malloc_array(zb, sizeof(int64_t));
+    s->z1 = cn_malloc_array(zb, sizeof(float));
+    s->dz_int = cn_malloc_array(zb, sizeof(int64_t));
+    s->dw_int = cn_malloc_array(fl.nw, sizeof(int64_t));
+    s->dw = cn_malloc_array(fl.nw, sizeof(float));
+    s->fwd_key = cn_malloc_array(fl.z1_size, sizeof(uint32_t));
+    s->grad_key = cn_malloc_array(fl.nw, sizeof(uint32_t));
+    s->kout = cn_malloc_array(zb > fl.nw ? zb : fl.nw, sizeof(int64_t));
+    if (!s->kout || !s->z_int || !s->z1 || !s->dz_int || !s->dw_int || !s->dw || !s->fwd_key ||
+        !s->grad_key)
+        return CRYPTONN_ERR_NOMEM;
+    s->fwd_valid = 0;
+    return CRYPTONN_OK;
+}
+
+static int req_reserve(cn_server *s, size_t nkeys, size_t nnz)
+{
+    if (nkeys + 1 > s->req_cap_keys) {
+        uint64_t *r = realloc(s->req.rowptr, sizeof(uint64_t) * (nkeys + 1));
+        if (!r) return CRYPTONN_ERR_NOMEM;
+        s->req.rowptr = r;
+        s->req_cap_keys = nkeys + 1;
+    }
+    if (nnz > s->req_cap_nnz) {
+        uint32_t *i = realloc(s->req.idx, sizeof(uint32_t) * nnz);
+        if (!i) return CRYPTONN_ERR_NOMEM;
+        s->req.idx = i;
+        int64_t *v = realloc(s->req.val, sizeof(int64_t) * nnz);
+        if (!v) return CRYPTONN_ERR_NOMEM;
+        s->req.val = v;
+        s->req_cap_nnz = nnz;
+    }
+    return CRYPTONN_OK;
+}
+
+/* The largest key bound 255·||y||_1 of the request must fit the solver. */
+static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *what)
+{
+    uint64_t maxx = ((uint64_t)1 << s->p.pixel_bits) - 1, worst = 0;
+    for (uint32_t k = 0; k < s->req.nkeys; k++) {
+        uint64_t a = s->req.rowptr[k], e = s->req.rowptr[k + 1], b;
+        if (cryptonn_fixed_key_bound(maxx, s->req.val + a, (size_t)(e - a), &b) != CRYPTONN_OK)
+            b = UINT64_MAX;
+        if (b > worst) worst = b;
+    }
+    if (cryptonn_fixed_check_fits(worst, s->dlog) != CRYPTONN_OK) {
+        if (msg)
+            snprintf(msg, msg_len,
+                     "%s: inner products up to %llu exceed the discrete-log bound "
+                     "%llu; lower the precision",
+                     what, (unsigned long long)worst,
+                     (unsigned long long)cryptonn_dlog_bound(s->dlog));
+        return CRYPTONN_ERR_RANGE;
+    }
+    return CRYPTONN_OK;
+}
+
+static int fetch(cn_server *s, cryptonn_feip_keys **dst, char *msg, size_t msg_len)
+{
+    cryptonn_feip_keys *k = NULL;
+    int rc = cn_keysource_feip(s->ks, &s->req, &k, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    if (cryptonn_feip_keys_count(k) != s->req.nkeys) {
+        cryptonn_feip_keys_destroy(k);
+        if (msg) snprintf(msg, msg_len, "the authority answered with the wrong number of keys");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    cryptonn_feip_keys_destroy(*dst);
+    *dst = k;
+    return CRYPTONN_OK;
+}
+
+/* Ends the key being appended: a key with no entries is dropped and its
+ * output marked NO_KEY. */
+static void close_key(cn_feip_keyreq *r, uint32_t *map, size_t out, uint32_t *key, uint64_t start,
+                      uint64_t nnz)
+{
+    if (nnz == start) {
+        map[out] = NO_KEY;
+        return;
+    }
+    map[out] = *key;
+    r->rowptr[++*key] = nnz;
+}
+
+int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len)
+{
+    cryptonn_first_layer fl;
+    cryptonn_model_first_layer(m, &fl);
+    int64_t *wq = cn_malloc_array(fl.nw, sizeof *wq);
+    if (!wq) return CRYPTONN_ERR_NOMEM;
+    s->w_exp = cn_quant_exponent(fl.w, fl.nw, s->o.w_bits);
+    cn_quant(fl.w, fl.nw, s->w_exp, wq);
+    size_t per = fl.is_conv ? (size_t)fl.in_c * fl.k * fl.k : fl.in_c;
+    int rc = req_reserve(s, fl.z1_size, fl.z1_size * per);
+    if (rc != CRYPTONN_OK) {
+        free(wq);
+        return rc;
+    }
+    cn_feip_keyreq *r = &s->req;
+    r->mpk = CN_MPK_SAMPLES;
+    r->rowptr[0] = 0;
+    uint64_t nnz = 0;
+    uint32_t key = 0;
+    size_t out = 0;
+    for (uint32_t o = 0; o < fl.out_c; o++)
+        for (uint32_t i = 0; i < fl.out_h; i++)
+            for (uint32_t j = 0; j < fl.out_w; j++, out++) {
+                uint64_t start = nnz;
+                if (!fl.is_conv) {
+                    for (uint32_t x = 0; x < fl.in_c; x++) {
+                        int64_t v = wq[(size_t)o * fl.in_c + x];
+                        if (v) {
+                            r->idx[nnz] = x;
+                            r->val[nnz++] = v;
+                        }
+                    }
+                } else {
+                    /* Slot c·H·W + (i+u)·W + (j+v): increasing in (c, u, v). */
+                    for (uint32_t c = 0; c < fl.in_c; c++)
+                        for (uint32_t u = 0; u < fl.k; u++)
+                            for (uint32_t v = 0; v < fl.k; v++) {
+                                int64_t w = wq[(((size_t)o * fl.in_c + c) * fl.k + u) * fl.k + v];
+                                if (!w) continue;
+                                r->idx[nnz] = c * fl.in_h * fl.in_w + (i + u) * fl.in_w + (j + v);
+                                r->val[nnz++] = w;
+                            }
+                }
+                close_key(r, s->fwd_key, out, &key, start, nnz);
+            }
+    r->nkeys = key;
+    r->nnz = nnz;
+    free(wq);
+    s->nfwd_keys = key;
+    rc = check_bounds(s, msg, msg_len, "first layer");
+    if (rc == CRYPTONN_OK && key) rc = fetch(s, &s->fwd_keys, msg, msg_len);
+    s->fwd_valid = rc == CRYPTONN_OK;
+    return rc;
+}
+
+/* Gradient keys: one per weight of W1, over the (sample, pixel) slots of the
+ * batch ciphertext, holding the quantized dZ1 where that weight met a pixel:
+ *   dense: dW1[o][x] = Σ_b dZ1[b][o]·x_b[x]
+ *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j]·x_b[c][i+u][j+v] */
+int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t n)
+{
+    cryptonn_first_layer fl;
+    cryptonn_model_first_layer(m, &fl);
+    size_t per = fl.is_conv ? (size_t)n * fl.out_h * fl.out_w : n;
+    int rc = req_reserve(s, fl.nw, fl.nw * per);
+    if (rc != CRYPTONN_OK) return rc;
+    cn_feip_keyreq *r = &s->req;
+    r->mpk = CN_MPK_BATCH;
+    r->rowptr[0] = 0;
+    uint64_t nnz = 0;
+    uint32_t key = 0;
+    const size_t slots = s->p.slots;
+    if (!fl.is_conv) {
+        for (uint32_t o = 0; o < fl.out_c; o++)
+            for (uint32_t x = 0; x < fl.in_c; x++) {
+                uint64_t start = nnz;
+                for (uint32_t b = 0; b < n; b++) {
+                    int64_t v = s->dz_int[(size_t)b * fl.z1_size + o];
+                    if (v) {
+                        r->idx[nnz] = (uint32_t)(b * slots + x);
+                        r->val[nnz++] = v;
+                    }
+                }
+                close_key(r, s->grad_key, (size_t)o * fl.in_c + x, &key, start, nnz);
+            }
+    } else {
+        const size_t plane = (size_t)fl.out_h * fl.out_w;
+        for (uint32_t o = 0; o < fl.out_c; o++)
+            for (uint32_t c = 0; c < fl.in_c; c++)
+                for (uint32_t u = 0; u < fl.k; u++)
+                    for (uint32_t v = 0; v < fl.k; v++) {
+                        uint64_t start = nnz;
+                        for (uint32_t b = 0; b < n; b++) {
+                            const int64_t *dz = s->dz_int + (size_t)b * fl.z1_size + o * plane;
+                            size_t base = b * slots + (size_t)c * fl.in_h * fl.in_w;
+                            for (uint32_t i = 0; i < fl.out_h; i++)
+                                for (uint32_t j = 0; j < fl.out_w; j++) {
+                                    int64_t d = dz[(size_t)i * fl.out_w + j];
+                                    if (!d) continue;
+                                    r->idx[nnz] = (uint32_t)(base + (i + u) * fl.in_w + (j + v));
+                                    r->val[nnz++] = d;
+                                }
+                        }
+                        close_key(r, s->grad_key, (((size_t)o * fl.in_c + c) * fl.k + u) * fl.k + v,
+                                  &key, start, nnz);
+                    }
+    }
+    r->nkeys = key;
+    r->nnz = nnz;
+    return CRYPTONN_OK;
+}
+
+int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len)
+{
+    if (s->req.nkeys == 0) return CRYPTONN_OK;
+    int rc = check_bounds(s, msg, msg_len, "first-layer gradient");
+    if (rc == CRYPTONN_OK) rc = fetch(s, &s->grad_keys, msg, msg_len);
+    return rc;
+}

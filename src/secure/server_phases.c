@@ -1,0 +1,196 @@
+/* The server's decryption phases (train.h steps 1, 3 and 5) and secure
+ * prediction. Decryption is variable time: it handles only what the keys
+ * reveal to the server anyway. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "secure/server_internal.h"
+#include "util/util.h"
+
+/* Above this many keys a prepared batch ciphertext (tables for all its slots)
+ * pays for itself; below, each key gathers its support. */
+#define PREPARE_KEYS 2048
+
+int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
+{
+    const size_t nk = s->nfwd_keys, nz = s->z1_size;
+    int rc = CRYPTONN_OK;
+    if (nk) {
+#pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
+        for (uint32_t i = 0; i < b->n; i++) {
+            int t = omp_get_thread_num();
+            cryptonn_feip_prepared *prep = NULL;
+            int r = cryptonn_feip_prepare_var(&prep, b->x[i]);
+            if (r == CRYPTONN_OK)
+                r = cryptonn_feip_decrypt_keys_var(s->dec[t], prep, s->fwd_keys, 0, nk,
+                                                   s->kout + (size_t)i * nk, NULL);
+            cryptonn_feip_prepared_destroy(prep);
+            if (r != CRYPTONN_OK) {
+#pragma omp critical(server_rc)
+                rc = r;
+            }
+        }
+    }
+    if (rc != CRYPTONN_OK) return rc;
+    const double unscale = ldexp(1.0, -s->w_exp) / (double)((1u << s->p.pixel_bits) - 1);
+    for (uint32_t i = 0; i < b->n; i++)
+        for (size_t k = 0; k < nz; k++) {
+            uint32_t key = s->fwd_key[k];
+            int64_t v = key == NO_KEY ? 0 : s->kout[(size_t)i * nk + key];
+            s->z_int[(size_t)i * nz + k] = v;
+            s->z1[(size_t)i * nz + k] = (float)((double)v * unscale);
+        }
+    return CRYPTONN_OK;
+}
+
+int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *prob,
+                           cn_secure_stats *st, char *msg, size_t msg_len)
+{
+    const uint32_t C = s->p.classes;
+    const size_t nl = (size_t)b->n * C;
+    const int64_t S = (int64_t)1 << s->p.label_scale_bits;
+    for (size_t i = 0; i < nl; i++)
+        s->lab_int[i] = (int64_t)llround((double)prob[i] * (double)S);
+    int rc = cn_keysource_febo(s->ks, CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)b->y,
+                               s->lab_int, (uint32_t)nl, s->febo_keys, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    st->keys_err += nl;
+    rc = cryptonn_febo_decrypt_batch_var(s->dlog, (const cryptonn_febo_ct *const *)b->y,
+                                         (const cryptonn_febo_key *const *)s->febo_keys, nl,
+                                         s->lab_dec, s->lab_status);
+    if (rc != CRYPTONN_OK) {
+        if (msg) snprintf(msg, msg_len, "output error: %s", cryptonn_status_str(rc));
+        return rc;
+    }
+    st->dec_err += nl;
+    for (uint32_t i = 0; i < b->n; i++) {
+        /* y·S = (y·S − p_int) + p_int must be 0 or S with exactly one S. */
+        int y = -1, ones = 0, best = 0;
+        for (uint32_t c = 0; c < C; c++) {
+            size_t k = (size_t)i * C + c;
+            int64_t ys = s->lab_dec[k] + s->lab_int[k];
+            if (ys == S) {
+                y = (int)c;
+                ones++;
+            } else if (ys != 0) {
+                ones = 2;
+            }
+            s->err[k] = (float)((double)-s->lab_dec[k] / (double)S);
+            if (prob[k] > prob[(size_t)i * C + best]) best = (int)c;
+        }
+        if (ones != 1) {
+            if (msg) snprintf(msg, msg_len, "a label decrypted to something other than one-hot");
+            return CRYPTONN_ERR_FORMAT;
+        }
+        double py = prob[(size_t)i * C + y];
+        st->loss_sum += -log(py > 1e-12 ? py : 1e-12);
+        st->correct += best == y;
+    }
+    return CRYPTONN_OK;
+}
+
+int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_batch *b,
+                               const float *dz1, cn_secure_stats *st, char *msg, size_t msg_len)
+{
+    const size_t nz = (size_t)b->n * s->z1_size;
+    int e = cn_quant_exponent(dz1, nz, s->o.dz_bits);
+    cn_quant(dz1, nz, e, s->dz_int);
+    int rc = cn_server_build_grad_request(s, m, b->n);
+    if (rc == CRYPTONN_OK) rc = cn_server_fetch_grad_keys(s, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    const size_t nk = s->req.nkeys;
+    st->keys_grad += nk;
+    if (nk >= PREPARE_KEYS) {
+        cryptonn_feip_prepared *prep = NULL;
+        rc = cryptonn_feip_prepare_var(&prep, b->xb);
+        if (rc == CRYPTONN_OK)
+            rc =
+                cryptonn_feip_decrypt_keys_var(s->dec[0], prep, s->grad_keys, 0, nk, s->kout, NULL);
+        cryptonn_feip_prepared_destroy(prep);
+    } else if (nk) {
+#pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
+        for (size_t k = 0; k < nk; k++) {
+            int r = cryptonn_feip_decrypt_var(s->dec[omp_get_thread_num()], b->xb, s->grad_keys, k,
+                                              &s->kout[k]);
+            if (r != CRYPTONN_OK) {
+#pragma omp critical(server_rc)
+                rc = r;
+            }
+        }
+    }
+    if (rc != CRYPTONN_OK) {
+        if (msg) snprintf(msg, msg_len, "first-layer gradient: %s", cryptonn_status_str(rc));
+        return rc;
+    }
+    st->dec_grad += nk;
+    const double unscale = ldexp(1.0, -e) / (double)((1u << s->p.pixel_bits) - 1);
+    for (size_t w = 0; w < s->nw; w++) {
+        uint32_t key = s->grad_key[w];
+        s->dw[w] = key == NO_KEY ? 0.0f : (float)((double)s->kout[key] * unscale);
+    }
+    cryptonn_model_set_first_layer_grad(m, s->dw, NULL);
+    return CRYPTONN_OK;
+}
+
+int cn_server_predict(cn_server *s, cryptonn_model *m, const cn_encdata *test, uint8_t *out,
+                      cn_secure_stats *st, char *msg, size_t msg_len)
+{
+    int rc = cn_server_check_model(s, m, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    uint8_t id_a[16], id_b[16];
+    cryptonn_feip_mpk_id(cn_encdata_mpks(test)->samples, id_a);
+    cryptonn_feip_mpk_id(cn_encdata_mpks(s->ds)->samples, id_b);
+    if (memcmp(id_a, id_b, 16) != 0 || cn_encdata_params(test)->slots != s->p.slots) {
+        if (msg) snprintf(msg, msg_len, "the test set is encrypted under other keys");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    uint64_t t0 = cn_now_ns();
+    if (!s->fwd_valid) {
+        rc = cn_server_request_fwd_keys(s, m, msg, msg_len);
+        if (rc != CRYPTONN_OK) return rc;
+        st->keys_fwd += s->nfwd_keys;
+    }
+    st->t_keys += (double)(cn_now_ns() - t0) / 1e9;
+    const uint32_t C = s->p.classes;
+    uint64_t done = 0, nb = cn_encdata_batches(test);
+    cn_progress pr;
+    cn_progress_start(&pr, "secure predict", nb);
+    if (!s->o.progress) pr.enabled = 0;
+    for (uint64_t i = 0; i < nb; i++) {
+        cn_enc_batch b = {0};
+        uint64_t a = cn_now_ns();
+        rc = cn_encdata_read_batch(test, i, &b);
+        uint64_t c = cn_now_ns();
+        st->t_load += (double)(c - a) / 1e9;
+        if (rc == CRYPTONN_OK && b.n > s->p.batch) rc = CRYPTONN_ERR_FORMAT;
+        if (rc == CRYPTONN_OK) rc = cn_server_decrypt_z1(s, &b);
+        if (rc != CRYPTONN_OK) {
+            cn_enc_batch_free(&b);
+            if (msg)
+                snprintf(msg, msg_len, "test batch %llu: %s", (unsigned long long)i,
+                         cryptonn_status_str(rc));
+            return rc;
+        }
+        uint64_t d = cn_now_ns();
+        const float *prob = cryptonn_model_forward_from_z1(m, s->z1, b.n);
+        for (uint32_t k = 0; k < b.n; k++) {
+            uint32_t best = 0;
+            for (uint32_t c2 = 1; c2 < C; c2++)
+                if (prob[(size_t)k * C + c2] > prob[(size_t)k * C + best]) best = c2;
+            out[done + k] = (uint8_t)best;
+        }
+        st->t_fwd += (double)(d - c) / 1e9;
+        st->t_plain += (double)(cn_now_ns() - d) / 1e9;
+        st->dec_fwd += (uint64_t)b.n * s->nfwd_keys;
+        st->samples += b.n;
+        done += b.n;
+        cn_enc_batch_free(&b);
+        cn_progress_update(&pr, i + 1, NULL);
+    }
+    cn_progress_finish(&pr, NULL);
+    return CRYPTONN_OK;
+}
