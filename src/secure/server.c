@@ -14,7 +14,7 @@
  * 255·36,864·2^12 < 2^36. Baby steps ±2^21 (a 2^22-entry table, built once
  * and cached) leave at most 2^14 giant steps for the largest gradient. */
 #define SERVER_DLOG_BOUND ((uint64_t)1 << 36)
-#define SERVER_DLOG_TABLE ((uint64_t)1 << 21)
+#define SERVER_DLOG_TABLE_BITS 21
 
 void cn_secure_opts_default(cn_secure_opts *o)
 {
@@ -25,6 +25,7 @@ void cn_secure_opts_default(cn_secure_opts *o)
     o->dz_bits = 12;
     o->seed = 1;
     o->threads = 2;
+    o->dlog_table_bits = SERVER_DLOG_TABLE_BITS;
 }
 
 const cryptonn_dlog *cn_server_dlog(const cn_server *s)
@@ -46,13 +47,18 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
     if (s->o.threads == 0) s->o.threads = 2;
     const cn_enc_params *p = cn_encdata_params(ds);
     s->p = *p;
+    unsigned tb = s->o.dlog_table_bits ? s->o.dlog_table_bits : SERVER_DLOG_TABLE_BITS;
+    if (tb < 8 || tb > 25) {
+        free(s);
+        return CRYPTONN_ERR_ARG;
+    }
     char path[4096];
     const char *cache = NULL;
     if (cache_dir) {
-        snprintf(path, sizeof path, "%s/dlog-2^%d.bin", cache_dir, 21);
+        snprintf(path, sizeof path, "%s/dlog-%u.bin", cache_dir, tb);
         cache = path;
     }
-    int rc = cryptonn_dlog_create(&s->dlog, SERVER_DLOG_BOUND, SERVER_DLOG_TABLE, cache);
+    int rc = cryptonn_dlog_create(&s->dlog, SERVER_DLOG_BOUND, (uint64_t)1 << tb, cache);
     if (rc != CRYPTONN_OK) {
         cn_server_destroy(s);
         return rc;

@@ -37,6 +37,7 @@ typedef struct {
     uint32_t threads;     /* decryption threads (default 2) */
     uint64_t max_batches; /* per epoch, 0: all */
     int progress;         /* progress line on stderr */
+    unsigned dlog_table_bits; /* baby steps ±2^bits (default 21; tests use less) */
 } cn_secure_opts;
 
 void cn_secure_opts_default(cn_secure_opts *o);
