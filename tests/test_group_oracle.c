@@ -8,7 +8,9 @@
  * other representatives of the same element), decode of random and of
  * almost-valid strings (same accept/reject as both oracles), add, sub, dbl,
  * neg, the four constant-time multiplications (base table, fixed table,
- * no table, base_small with negative values), scalar arithmetic, identity. */
+ * no table, base_small with negative values), scalar arithmetic, identity;
+ * and the field arithmetic against a schoolbook mod-p reference (10× the
+ * count), with inputs at the documented limb bounds. */
 #include <decaf.h>
 #include <sodium.h>
 #include <string.h>
@@ -417,11 +419,281 @@ static void test_scalars(void)
     CHECK(sc25519_is_canonical(lm1));
 }
 
+/* ---- the field against a schoolbook reference ----
+ * An independent mod-p reference on 64-bit words (integers up to 512 bits,
+ * folded with 2^256 ≡ 38). Inputs deliberately sit at the limb bounds that
+ * fe25519.h documents, so the bound claims are tested, not only the typical
+ * tight values the point tests produce. */
+typedef struct {
+    uint64_t w[8];
+} ref512;
+
+static const uint64_t ref_p[4] = {0xffffffffffffffedull, 0xffffffffffffffffull, 0xffffffffffffffffull,
+                                  0x7fffffffffffffffull};
+
+static int ref_geq_p(const uint64_t x[4])
+{
+    for (int i = 3; i >= 0; i--) {
+        if (x[i] != ref_p[i]) return x[i] > ref_p[i];
+    }
+    return 1;
+}
+
+/* x mod p, canonical, into r[4]. */
+static void ref_reduce(uint64_t r[4], ref512 x)
+{
+    for (;;) {
+        int high = 0;
+        for (int i = 4; i < 8; i++) high |= x.w[i] != 0;
+        if (!high) break;
+        ref512 t = {{0}};
+        unsigned __int128 c = 0;
+        for (int i = 0; i < 4; i++) {
+            c += (unsigned __int128)x.w[i] + (unsigned __int128)x.w[i + 4] * 38;
+            t.w[i] = (uint64_t)c;
+            c >>= 64;
+        }
+        t.w[4] = (uint64_t)c;
+        x = t;
+    }
+    uint64_t v[4] = {x.w[0], x.w[1], x.w[2], x.w[3]};
+    while (ref_geq_p(v)) {
+        unsigned __int128 b = 0;
+        for (int i = 0; i < 4; i++) {
+            unsigned __int128 d = (unsigned __int128)v[i] - ref_p[i] - b;
+            v[i] = (uint64_t)d;
+            b = (d >> 64) & 1;
+        }
+    }
+    memcpy(r, v, sizeof v);
+}
+
+static ref512 ref_from_fe(const fe25519 *f)
+{
+    ref512 x = {{0}};
+    for (int i = 0; i < 5; i++) { /* add limb_i << 51i */
+        const unsigned bit = 51u * (unsigned)i;
+        const unsigned word = bit / 64, sh = bit % 64;
+        unsigned __int128 add = (unsigned __int128)f->v[i] << sh;
+        for (unsigned j = word; j < 8 && add; j++) {
+            unsigned __int128 s = (unsigned __int128)x.w[j] + (uint64_t)add;
+            x.w[j] = (uint64_t)s;
+            add = (add >> 64) + (s >> 64);
+        }
+    }
+    return x;
+}
+
+static void ref_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    ref512 x = {{0}};
+    for (int i = 0; i < 4; i++) {
+        unsigned __int128 c = 0;
+        for (int j = 0; j < 4; j++) {
+            c += (unsigned __int128)a[i] * b[j] + x.w[i + j];
+            x.w[i + j] = (uint64_t)c;
+            c >>= 64;
+        }
+        x.w[i + 4] = (uint64_t)c;
+    }
+    ref_reduce(r, x);
+}
+
+static void ref_of(uint64_t r[4], const fe25519 *f)
+{
+    ref_reduce(r, ref_from_fe(f));
+}
+
+static int fe_matches(const fe25519 *f, const uint64_t want[4])
+{
+    uint8_t got[32], exp[32];
+    fe25519_tobytes(got, f);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++) exp[8 * i + j] = (uint8_t)(want[i] >> (8 * j));
+    return memcmp(got, exp, 32) == 0;
+}
+
+static int fe_tight(const fe25519 *f)
+{
+    for (int i = 0; i < 5; i++)
+        if (f->v[i] >= (1ull << 51) + (1ull << 18)) return 0;
+    return 1;
+}
+
+/* A limb vector with every limb below 2^bits; a third of the time at the
+ * bound itself, a third of the time a canonical value near 0 or p. */
+static void rand_fe(fe25519 *f, unsigned bits)
+{
+    const uint64_t max = (bits >= 64) ? ~0ull : (1ull << bits) - 1;
+    switch (t_rand64() % 3) {
+    case 0:
+        for (int i = 0; i < 5; i++) f->v[i] = t_rand64() & max;
+        break;
+    case 1:
+        for (int i = 0; i < 5; i++) f->v[i] = max - (t_rand64() % 4);
+        break;
+    default: { /* p - small, or small */
+        const uint64_t s = t_rand64() % 64;
+        if (t_rand64() & 1) {
+            f->v[0] = 0x7ffffffffffedull - s;
+            for (int i = 1; i < 5; i++) f->v[i] = FE25519_MASK51;
+        } else {
+            f->v[0] = s;
+            for (int i = 1; i < 5; i++) f->v[i] = 0;
+        }
+    }
+    }
+}
+
+static void test_field(void)
+{
+    static const fe25519 sqrt_m1 = FE25519_SQRT_M1_INIT;
+    const long n = 10 * iters;
+    for (long it = 0; it < n; it++) {
+        fe25519 f, g, h;
+        uint64_t a[4], b[4], want[4], t[4];
+
+        rand_fe(&f, 54); /* mul/sq accept limbs < 2^54 */
+        rand_fe(&g, 54);
+        ref_of(a, &f);
+        ref_of(b, &g);
+        fe25519_mul(&h, &f, &g);
+        ref_mul(want, a, b);
+        CHECK(fe_matches(&h, want));
+        CHECK(fe_tight(&h));
+        fe25519_sq(&h, &f);
+        ref_mul(want, a, a);
+        CHECK(fe_matches(&h, want));
+        CHECK(fe_tight(&h));
+
+        rand_fe(&f, 53); /* sq2: 2·f^2 */
+        ref_of(a, &f);
+        fe25519_sq2(&h, &f);
+        ref_mul(t, a, a);
+        uint64_t two[4] = {2, 0, 0, 0};
+        ref_mul(want, t, two);
+        CHECK(fe_matches(&h, want));
+        CHECK(fe_tight(&h));
+
+        /* add: any limbs < 2^62; sub: g < 2^53 */
+        rand_fe(&f, 62);
+        rand_fe(&g, 62);
+        ref512 s = ref_from_fe(&f), s2 = ref_from_fe(&g);
+        {
+            unsigned __int128 c = 0;
+            for (int i = 0; i < 8; i++) {
+                c += (unsigned __int128)s.w[i] + s2.w[i];
+                s.w[i] = (uint64_t)c;
+                c >>= 64;
+            }
+        }
+        ref_reduce(want, s);
+        fe25519_add(&h, &f, &g);
+        CHECK(fe_matches(&h, want));
+        CHECK(fe_tight(&h));
+        rand_fe(&g, 53);
+        if (g.v[0] >= FE25519_4P0) g.v[0] = FE25519_4P0; /* the documented bound is 4p's limbs */
+        for (int i = 1; i < 5; i++)
+            if (g.v[i] > FE25519_4PI) g.v[i] = FE25519_4PI;
+        ref_of(a, &f);
+        ref_of(b, &g);
+        fe25519_sub(&h, &f, &g);
+        {
+            fe25519 back;
+            fe25519_add(&back, &h, &g); /* (f - g) + g = f */
+            CHECK(fe_matches(&back, a));
+        }
+        CHECK(fe_tight(&h));
+        fe25519_neg(&h, &g);
+        fe25519_add(&h, &h, &g);
+        CHECK(fe25519_iszero(&h));
+
+        /* the lazy forms at their documented bounds */
+        rand_fe(&f, 51);
+        rand_fe(&g, 51);
+        fe25519_mul(&f, &f, &f); /* tight */
+        fe25519_mul(&g, &g, &g);
+        fe25519 l1, l2, l3;
+        fe25519_add_lazy(&l1, &f, &g); /* < 2^53 */
+        fe25519_sub_lazy(&l2, &l1, &g); /* f + 2p - g: needs tight g, f < 2^52 + 2^16 */
+        fe25519_sub_lazy4(&l3, &g, &l1); /* g + 4p - l1: l1 < 2^53 */
+        for (int i = 0; i < 5; i++) CHECK(l1.v[i] < (1ull << 53) && l3.v[i] < (1ull << 54));
+        ref_of(a, &f);
+        CHECK(fe_matches(&l2, a));
+        fe25519_mul(&h, &l3, &l1); /* lazy values are valid mul inputs */
+        ref_of(t, &l3);
+        ref_of(b, &l1);
+        ref_mul(want, t, b);
+        CHECK(fe_matches(&h, want));
+
+        /* mul_small */
+        const uint32_t c32 = (uint32_t)t_rand64();
+        rand_fe(&f, 54);
+        ref_of(a, &f);
+        fe25519_mul_small(&h, &f, c32);
+        uint64_t cw[4] = {c32, 0, 0, 0};
+        ref_mul(want, a, cw);
+        CHECK(fe_matches(&h, want));
+
+        /* bytes: frombytes ignores bit 255 and reduces; canonical verdict */
+        uint8_t bytes[32], back[32];
+        t_rand_bytes(bytes, 32);
+        if (it % 4 == 0) { /* near p */
+            memset(bytes, 0xff, 32);
+            bytes[0] = (uint8_t)(0xed - 2 + t_rand64() % 5);
+            bytes[31] = (it % 8 == 0) ? 0xff : 0x7f;
+        }
+        ref512 xb = {{0}};
+        for (int i = 0; i < 4; i++)
+            for (int j = 7; j >= 0; j--) xb.w[i] = (xb.w[i] << 8) | bytes[8 * i + j];
+        xb.w[3] &= 0x7fffffffffffffffull;
+        const int canon_ref = !(bytes[31] & 0x80) && !ref_geq_p(xb.w);
+        ref_reduce(want, xb);
+        CHECK_EQ_INT(fe25519_frombytes_canonical(&f, bytes), canon_ref);
+        CHECK(fe_matches(&f, want));
+        fe25519_tobytes(back, &f);
+        CHECK_EQ_INT(memcmp(back, bytes, 32) == 0, canon_ref);
+        CHECK_EQ_INT(fe25519_isnegative(&f), (int)(want[0] & 1));
+        CHECK_EQ_INT(fe25519_iszero(&f), (want[0] | want[1] | want[2] | want[3]) == 0);
+
+        /* invert (and 0 -> 0), eq, cmov/cneg/abs */
+        rand_fe(&f, 52);
+        ref_of(a, &f);
+        fe25519_invert(&h, &f);
+        ref_of(b, &h);
+        ref_mul(want, a, b);
+        const int zero = (a[0] | a[1] | a[2] | a[3]) == 0;
+        CHECK(zero ? fe25519_iszero(&h) : (want[0] == 1 && !(want[1] | want[2] | want[3])));
+        fe25519_abs(&h, &f);
+        CHECK(!fe25519_isnegative(&h));
+        fe25519_cneg(&g, &f, 1);
+        fe25519_add(&g, &g, &f);
+        CHECK(fe25519_iszero(&g));
+        g = f;
+        fe25519_cmov(&g, &h, 0);
+        CHECK(fe25519_eq(&g, &f));
+
+        /* sqrt_ratio_m1: v·r^2 = u when u/v is square, = i·u otherwise */
+        fe25519 u, v, r, chk, iu;
+        rand_fe(&u, 51);
+        rand_fe(&v, 51);
+        const int sq = fe25519_sqrt_ratio_m1(&r, &u, &v);
+        CHECK(!fe25519_isnegative(&r));
+        fe25519_sq(&chk, &r);
+        fe25519_mul(&chk, &chk, &v);
+        fe25519_mul(&iu, &u, &sqrt_m1);
+        if (fe25519_iszero(&v)) CHECK(fe25519_iszero(&r));
+        else if (sq) CHECK(fe25519_eq(&chk, &u));
+        else CHECK(fe25519_eq(&chk, &iu));
+    }
+}
+
 int main(void)
 {
     t_init("test_group_oracle");
     if (sodium_init() < 0) return 1;
     iters = t_iters(10000, 1000);
+    test_field();
     test_encode_decode();
     test_decode_verdicts();
     test_add_sub_dbl();

@@ -5,15 +5,19 @@
  * reduced mod p: many limb vectors denote one element. Products are computed in
  * unsigned __int128 and reduced with 2^255 ≡ 19.
  *
- * Limb bounds (the invariants every caller relies on):
- *   - "tight": every limb < 2^51 + 2^15. Outputs of every function below that
- *     is not *_lazy are tight (add, sub, neg carry for that reason).
- *   - fe25519_mul / fe25519_sq / fe25519_sq2 accept limbs < 2^54.
- *   - fe25519_add_lazy(f,g): no carry, for tight f,g the result is < 2^53.
- *   - fe25519_sub_lazy(f,g): f + 2p - g, no carry; g MUST be tight; result < 2^53
- *     for f < 2^52 + 2^16.
- *   - fe25519_sub_lazy4(f,g): f + 4p - g, no carry; g < 2^53; result < 2^54 for
- *     tight f.
+ * Limb bounds (the invariants every caller relies on; tests/test_group_oracle.c
+ * checks each of them against a schoolbook reference at the bounds):
+ *   - "tight": every limb < 2^51 + 2^18. Outputs of every function below that
+ *     is not *_lazy are tight (add, sub, neg carry for that reason). Products
+ *     come out tighter (limb 1 < 2^51 + 2^13, the others < 2^51).
+ *   - fe25519_mul / fe25519_sq accept limbs < 2^54; fe25519_sq2 < 2^53.5.
+ *   - fe25519_add(f,g): limbs < 2^62. fe25519_sub(f,g): f < 2^62, g at most
+ *     4p's limbs (FE25519_4P0 / FE25519_4PI, about 2^53).
+ *   - fe25519_add_lazy(f,g) = f + g limb by limb, no carry.
+ *   - fe25519_sub_lazy(f,g) = f + 2p - g, no carry: g MUST be tight; each limb
+ *     < f's limb + 2^52.
+ *   - fe25519_sub_lazy4(f,g) = f + 4p - g, no carry: g < 2^53; each limb
+ *     < f's limb + 2^53.
  *   The lazy forms save a carry chain in the point formulas (ge25519_internal.h),
  *   where the bounds of each intermediate are worked out by hand; feed their
  *   results only to mul/sq, or to a non-lazy add/sub.
@@ -68,7 +72,7 @@ static inline void fe25519_copy(fe25519 *h, const fe25519 *f)
     *h = *f;
 }
 
-/* One carry pass: limbs < 2^64 in, tight out (limb 0 < 2^51 + 19·2^13). */
+/* One carry pass: limbs < 2^63 in, tight out (limb 0 < 2^51 + 19·2^12). */
 static inline void fe25519_carry(fe25519 *h)
 {
     uint64_t c;
@@ -115,7 +119,7 @@ static inline void fe25519_add(fe25519 *h, const fe25519 *f, const fe25519 *g)
     fe25519_carry(h);
 }
 
-/* g < 2^53 per limb, f < 2^62; output tight. */
+/* g at most 4p's limbs (about 2^53), f < 2^62; output tight. */
 static inline void fe25519_sub(fe25519 *h, const fe25519 *f, const fe25519 *g)
 {
     fe25519_sub_lazy4(h, f, g);
