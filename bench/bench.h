@@ -38,5 +38,6 @@ void bench_report_close(bench_report *r);
 void bench_machine(char *buf, size_t len);
 
 int bench_group(int argc, char **argv, const bench_opts *o);
+int bench_fe(int argc, char **argv, const bench_opts *o);
 
 #endif

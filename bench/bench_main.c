@@ -15,6 +15,7 @@ typedef struct {
 
 static const suite SUITES[] = {
     {"group", bench_group, "ristretto255 core vs libdecaf and libsodium"},
+    {"fe", bench_fe, "FEIP encryption, keygen, batched decryption vs libsodium and the papers"},
 };
 
 static void usage(FILE *f)

@@ -180,10 +180,29 @@ static void test_conv_batch(void)
     }
     CHECK(ok);
 
+    /* Independent (ciphertext, key) pairs with batched dlogs. */
+    {
+        const cryptonn_feip_ct *pc[NC];
+        uint32_t pk[NC];
+        int64_t po[NC];
+        for (int j = 0; j < NC; j++) {
+            pc[j] = cts[(j * 5) % NC];
+            pk[j] = (uint32_t)(j % 20);
+        }
+        CHECK_EQ_INT(cryptonn_feip_decrypt_pairs_var(DEC, pc, dense, pk, NC, po, NULL), CRYPTONN_OK);
+        ok = 1;
+        for (int j = 0; j < NC; j++) {
+            int64_t s1;
+            if (cryptonn_feip_decrypt_var(DEC, pc[j], dense, pk[j], &s1) != CRYPTONN_OK || s1 != po[j])
+                ok = 0;
+        }
+        CHECK(ok);
+    }
+
     /* A large-support key (the gradient case) on the prepared ciphertext
      * takes the bucket path: dense y over all 784 slots, and more. */
     cryptonn_feip_ct *wide;
-    size_t wn = 1500;
+    size_t wn = 8300; /* beyond the slot-table limit: comb only */
     cryptonn_feip_mpk *wmpk;
     cryptonn_feip_msk *wmsk;
     CHECK_EQ_INT(cryptonn_feip_setup(&wmpk, &wmsk, wn), CRYPTONN_OK);
@@ -195,13 +214,18 @@ static void test_conv_batch(void)
     cryptonn_feip_keys *wk;
     CHECK_EQ_INT(cryptonn_feip_keys_create(&wk), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_feip_keygen(wmsk, wk, wy, wn), CRYPTONN_OK);
+    uint32_t si[3] = {1, 4000, 8299};
+    int64_t sv[3] = {5, -7, 3};
+    CHECK_EQ_INT(cryptonn_feip_keygen_sparse(wmsk, wk, si, sv, 3), CRYPTONN_OK);
+    int64_t sw = 5 * wx[1] - 7 * wx[4000] + 3 * wx[8299];
     wy[0] = -wy[0] + 1;
     CHECK_EQ_INT(cryptonn_feip_keygen(wmsk, wk, wy, wn), CRYPTONN_OK);
     cryptonn_feip_prepared *wp;
     CHECK_EQ_INT(cryptonn_feip_prepare_var(&wp, wide), CRYPTONN_OK);
-    int64_t wo[2];
-    CHECK_EQ_INT(cryptonn_feip_decrypt_keys_var(DEC, wp, wk, 0, 2, wo, NULL), CRYPTONN_OK);
-    CHECK_EQ_INT(wo[1], dot(wx, wy, wn));
+    int64_t wo[3];
+    CHECK_EQ_INT(cryptonn_feip_decrypt_keys_var(DEC, wp, wk, 0, 3, wo, NULL), CRYPTONN_OK);
+    CHECK_EQ_INT(wo[1], sw);
+    CHECK_EQ_INT(wo[2], dot(wx, wy, wn));
     wy[0] = -(wy[0] - 1);
     CHECK_EQ_INT(wo[0], dot(wx, wy, wn));
     cryptonn_feip_prepared_destroy(wp);

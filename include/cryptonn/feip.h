@@ -132,7 +132,11 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_encrypt_mpk(const cryptonn_f
 /* ---- decryption (server, variable time) ---- */
 
 /* Per-thread workspaces for the solver d (borrowed: it must outlive the
- * decryptor). batch: results normalized together (0 = 128). */
+ * decryptor). batch: results normalized together (0 = 128). The batched
+ * calls below split their work over omp_get_max_threads() (as at creation)
+ * threads. A decryptor serves one call at a time: callers that decrypt from
+ * several threads of their own create one decryptor per thread (nested in a
+ * caller's parallel region, a call runs on the calling thread). */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_decryptor_create(
     cryptonn_feip_decryptor **out, const cryptonn_dlog *d, size_t batch);
 CRYPTONN_API void cryptonn_feip_decryptor_destroy(cryptonn_feip_decryptor *dec);
@@ -164,6 +168,13 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_decrypt_keys_var(
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_decrypt_cts_var(
     cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts, size_t ncts,
     const cryptonn_feip_keys *keys, size_t i, int64_t *out, int *status);
+
+/* Independent pairs: out[j] = <x_j, y_{key_index[j]}> for ciphertext
+ * cts[j], with the discrete logs batched (one inversion per batch).
+ * Same returns as above. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_decrypt_pairs_var(
+    cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts, const cryptonn_feip_keys *keys,
+    const uint32_t *key_index, size_t n, int64_t *out, int *status);
 
 /* ---- files and bytes ----
  * Every format is a cryptonn container (magic, kind, version, length,

@@ -15,7 +15,11 @@
 #include "util/util.h"
 
 #define FEIP_COMB_WINDOW 8
-#define FEIP_SLOT_WINDOW 5
+#define FEIP_SLOT_WINDOW 6
+/* Slot tables cost 2^(w-2) points per slot: beyond this width (a whole
+ * batch as one ciphertext) they would take hundreds of MB, and such
+ * ciphertexts meet large keys anyway. */
+#define FEIP_PREPARE_MAX_SLOTS 8192
 /* Beyond this support a bucket MSM over gathered points beats the
  * per-point tables (and the tables stay small). */
 #define FEIP_LARGE_KEY 1024
@@ -120,7 +124,7 @@ static int result_point_prepared(feip_tws *tw, ge25519 *r, const cryptonn_feip_p
 {
     size_t a = k->off[i], m = k->off[i + 1] - a;
     ge25519 s, q;
-    if (m > FEIP_LARGE_KEY) {
+    if (m > FEIP_LARGE_KEY || !p->slots) {
         CN_TRY(support_sum(tw, &s, p->ct, k, i));
     } else {
         unsigned bits = k->bits[i] ? k->bits[i] : 1;
@@ -155,8 +159,9 @@ int cryptonn_feip_prepare_var(cryptonn_feip_prepared **out, const cryptonn_feip_
     if (!p) return CRYPTONN_ERR_NOMEM;
     p->ct = ct;
     p->c0 = ge25519_comb_create_var(&ct->c0, FEIP_COMB_WINDOW);
-    p->slots = ge25519_prepared_create_var(ct->c, ct->n, FEIP_SLOT_WINDOW);
-    if (!p->c0 || !p->slots) {
+    if (ct->n <= FEIP_PREPARE_MAX_SLOTS)
+        p->slots = ge25519_prepared_create_var(ct->c, ct->n, FEIP_SLOT_WINDOW);
+    if (!p->c0 || (ct->n <= FEIP_PREPARE_MAX_SLOTS && !p->slots)) {
         cryptonn_feip_prepared_destroy(p);
         return CRYPTONN_ERR_NOMEM;
     }
@@ -244,6 +249,40 @@ int cryptonn_feip_decrypt_cts_var(cryptonn_feip_decryptor *dec, const cryptonn_f
             int r = CRYPTONN_OK;
             for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
                 r = result_point(tw, &tw->res[j], cts[lo + j], keys, i);
+            if (r == CRYPTONN_OK)
+                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
+                                         len, tw->w);
+            else
+                for (size_t j = 0; j < len; j++) {
+                    out[lo + j] = 0;
+                    if (status) status[lo + j] = r;
+                }
+            note_failure(&rc, r);
+        }
+    }
+    return rc;
+}
+
+int cryptonn_feip_decrypt_pairs_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts,
+                                    const cryptonn_feip_keys *keys, const uint32_t *key_index,
+                                    size_t n, int64_t *out, int *status)
+{
+    CN_ARG_CHECK(dec != NULL && keys != NULL && (n == 0 || (cts && key_index && out)));
+    for (size_t j = 0; j < n; j++) {
+        CN_ARG_CHECK(key_index[j] < keys->count);
+        if (!same_mpk(cts[j], keys)) return CRYPTONN_ERR_MISMATCH;
+    }
+    size_t B = chunk_size(dec, n), nchunks = (n + B - 1) / B;
+    int rc = CRYPTONN_OK;
+#pragma omp parallel num_threads(dec->nthreads) if (nchunks > 1)
+    {
+        feip_tws *tw = &dec->tws[thread_slot(dec)];
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < nchunks; c++) {
+            size_t lo = c * B, len = n - lo < B ? n - lo : B;
+            int r = CRYPTONN_OK;
+            for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
+                r = result_point(tw, &tw->res[j], cts[lo + j], keys, key_index[lo + j]);
             if (r == CRYPTONN_OK)
                 r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
                                          len, tw->w);
