@@ -83,10 +83,18 @@ static void rand_scalar(sc25519 *k, decaf_255_scalar_t dk)
     CHECK(memcmp(denc, k->v, 32) == 0);
     if (t_rand64() % 16 == 0) {
         switch (t_rand64() % 5) {
-        case 0: sc25519_from_i64(k, 0); break;
-        case 1: sc25519_from_i64(k, 1); break;
-        case 2: sc25519_from_i64(k, -1); break;
-        case 3: sc25519_from_i64(k, t_rand_range(-20, 20)); break;
+        case 0:
+            sc25519_from_i64(k, 0);
+            break;
+        case 1:
+            sc25519_from_i64(k, 1);
+            break;
+        case 2:
+            sc25519_from_i64(k, -1);
+            break;
+        case 3:
+            sc25519_from_i64(k, t_rand_range(-20, 20));
+            break;
         default:
             memset(k->v, 0, 32);
             k->v[t_rand64() % 32] = (uint8_t)(1u << (t_rand64() % 8));
@@ -134,8 +142,12 @@ static void test_decode_verdicts(void)
             rand_point(&q, s);
             fe25519 f, g;
             switch (t_rand64() % 5) {
-            case 0: s[t_rand64() % 32] ^= (uint8_t)(1u << (t_rand64() % 8)); break;
-            case 1: s[31] |= 0x80; break;
+            case 0:
+                s[t_rand64() % 32] ^= (uint8_t)(1u << (t_rand64() % 8));
+                break;
+            case 1:
+                s[31] |= 0x80;
+                break;
             case 2:
                 fe25519_frombytes(&f, s);
                 fe25519_neg(&f, &f);
@@ -158,7 +170,8 @@ static void test_decode_verdicts(void)
                     }
                 }
                 break;
-            default: break; /* unchanged: must be accepted */
+            default:
+                break; /* unchanged: must be accepted */
             }
         }
         ge25519_identity(&p);
@@ -168,8 +181,10 @@ static void test_decode_verdicts(void)
         /* libsodium 1.0.18 ignores bit 255 (its ristretto255_is_canonical
          * masks it), which RFC 9496 §4.3.1 step 1 rejects; decaf follows the
          * RFC. So libsodium's verdict counts only with bit 255 clear. */
-        if (s[31] & 0x80) CHECK(!ours);
-        else CHECK_EQ_INT(ours, sodium);
+        if (s[31] & 0x80)
+            CHECK(!ours);
+        else
+            CHECK_EQ_INT(ours, sodium);
         CHECK_EQ_INT(ours, decaf);
         if (ours) {
             accepted++;
@@ -191,8 +206,10 @@ static void test_add_sub_dbl(void)
         uint8_t pe[32], qe[32], want[32];
         decaf_255_point_t dp, dq, dr;
         rand_point(&p, pe);
-        if (i % 50 == 0) memcpy(qe, pe, 32), q = p; /* P + P through add */
-        else rand_point(&q, qe);
+        if (i % 50 == 0)
+            memcpy(qe, pe, 32), q = p; /* P + P through add */
+        else
+            rand_point(&q, qe);
         rerepresent(&pr, &p);
         rerepresent(&qr, &q);
         CHECK(decaf_decode(dp, pe) && decaf_decode(dq, qe));
@@ -267,7 +284,10 @@ static void test_scalarmult(void)
         decaf_255_scalar_t dk;
         decaf_255_point_t dp, dr;
         rand_point(&p, pe);
-        if (i % 100 == 0) { ge25519_identity(&p); memset(pe, 0, 32); }
+        if (i % 100 == 0) {
+            ge25519_identity(&p);
+            memset(pe, 0, 32);
+        }
         rerepresent(&pr, &p);
         rand_scalar(&k, dk);
         CHECK(decaf_decode(dp, pe));
@@ -411,7 +431,8 @@ static void test_scalars(void)
         CHECK(memcmp(want, r.v, 32) == 0);
     }
     static const uint8_t l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-                                  0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+                                  0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+                                  0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
     uint8_t lm1[32];
     memcpy(lm1, l, 32);
     lm1[0]--;
@@ -428,8 +449,8 @@ typedef struct {
     uint64_t w[8];
 } ref512;
 
-static const uint64_t ref_p[4] = {0xffffffffffffffedull, 0xffffffffffffffffull, 0xffffffffffffffffull,
-                                  0x7fffffffffffffffull};
+static const uint64_t ref_p[4] = {0xffffffffffffffedull, 0xffffffffffffffffull,
+                                  0xffffffffffffffffull, 0x7fffffffffffffffull};
 
 static int ref_geq_p(const uint64_t x[4])
 {
@@ -444,7 +465,8 @@ static void ref_reduce(uint64_t r[4], ref512 x)
 {
     for (;;) {
         int high = 0;
-        for (int i = 4; i < 8; i++) high |= x.w[i] != 0;
+        for (int i = 4; i < 8; i++)
+            high |= x.w[i] != 0;
         if (!high) break;
         ref512 t = {{0}};
         unsigned __int128 c = 0;
@@ -509,7 +531,8 @@ static int fe_matches(const fe25519 *f, const uint64_t want[4])
     uint8_t got[32], exp[32];
     fe25519_tobytes(got, f);
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 8; j++) exp[8 * i + j] = (uint8_t)(want[i] >> (8 * j));
+        for (int j = 0; j < 8; j++)
+            exp[8 * i + j] = (uint8_t)(want[i] >> (8 * j));
     return memcmp(got, exp, 32) == 0;
 }
 
@@ -527,19 +550,23 @@ static void rand_fe(fe25519 *f, unsigned bits)
     const uint64_t max = (bits >= 64) ? ~0ull : (1ull << bits) - 1;
     switch (t_rand64() % 3) {
     case 0:
-        for (int i = 0; i < 5; i++) f->v[i] = t_rand64() & max;
+        for (int i = 0; i < 5; i++)
+            f->v[i] = t_rand64() & max;
         break;
     case 1:
-        for (int i = 0; i < 5; i++) f->v[i] = max - (t_rand64() % 4);
+        for (int i = 0; i < 5; i++)
+            f->v[i] = max - (t_rand64() % 4);
         break;
     default: { /* p - small, or small */
         const uint64_t s = t_rand64() % 64;
         if (t_rand64() & 1) {
             f->v[0] = 0x7ffffffffffedull - s;
-            for (int i = 1; i < 5; i++) f->v[i] = FE25519_MASK51;
+            for (int i = 1; i < 5; i++)
+                f->v[i] = FE25519_MASK51;
         } else {
             f->v[0] = s;
-            for (int i = 1; i < 5; i++) f->v[i] = 0;
+            for (int i = 1; i < 5; i++)
+                f->v[i] = 0;
         }
     }
     }
@@ -614,10 +641,11 @@ static void test_field(void)
         fe25519_mul(&f, &f, &f); /* tight */
         fe25519_mul(&g, &g, &g);
         fe25519 l1, l2, l3;
-        fe25519_add_lazy(&l1, &f, &g); /* < 2^53 */
-        fe25519_sub_lazy(&l2, &l1, &g); /* f + 2p - g: needs tight g, f < 2^52 + 2^16 */
+        fe25519_add_lazy(&l1, &f, &g);   /* < 2^53 */
+        fe25519_sub_lazy(&l2, &l1, &g);  /* f + 2p - g: needs tight g, f < 2^52 + 2^16 */
         fe25519_sub_lazy4(&l3, &g, &l1); /* g + 4p - l1: l1 < 2^53 */
-        for (int i = 0; i < 5; i++) CHECK(l1.v[i] < (1ull << 53) && l3.v[i] < (1ull << 54));
+        for (int i = 0; i < 5; i++)
+            CHECK(l1.v[i] < (1ull << 53) && l3.v[i] < (1ull << 54));
         ref_of(a, &f);
         CHECK(fe_matches(&l2, a));
         fe25519_mul(&h, &l3, &l1); /* lazy values are valid mul inputs */
@@ -645,7 +673,8 @@ static void test_field(void)
         }
         ref512 xb = {{0}};
         for (int i = 0; i < 4; i++)
-            for (int j = 7; j >= 0; j--) xb.w[i] = (xb.w[i] << 8) | bytes[8 * i + j];
+            for (int j = 7; j >= 0; j--)
+                xb.w[i] = (xb.w[i] << 8) | bytes[8 * i + j];
         xb.w[3] &= 0x7fffffffffffffffull;
         const int canon_ref = !(bytes[31] & 0x80) && !ref_geq_p(xb.w);
         ref_reduce(want, xb);
@@ -682,9 +711,12 @@ static void test_field(void)
         fe25519_sq(&chk, &r);
         fe25519_mul(&chk, &chk, &v);
         fe25519_mul(&iu, &u, &sqrt_m1);
-        if (fe25519_iszero(&v)) CHECK(fe25519_iszero(&r));
-        else if (sq) CHECK(fe25519_eq(&chk, &u));
-        else CHECK(fe25519_eq(&chk, &iu));
+        if (fe25519_iszero(&v))
+            CHECK(fe25519_iszero(&r));
+        else if (sq)
+            CHECK(fe25519_eq(&chk, &u));
+        else
+            CHECK(fe25519_eq(&chk, &iu));
     }
 }
 

@@ -191,7 +191,8 @@ static void test_multiples(void)
             ge25519_sub(&q, &acc, &prev[j]);
             CHECK(encodes_to(&q, multiples[i - j]));
         }
-        for (int j = 0; j < i; j++) CHECK(!ge25519_eq(&prev[j], &acc));
+        for (int j = 0; j < i; j++)
+            CHECK(!ge25519_eq(&prev[j], &acc));
         ge25519_add(&acc, &acc, &b);
     }
     ge25519_fixed_destroy(fixed);

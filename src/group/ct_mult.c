@@ -21,26 +21,34 @@ struct ge25519_fixed {
     ge25519_niels row[64][8];
 };
 
-/* Builds the 64×8 niels table of p. p is public, so this may take any time. */
-static void build_table(ge25519_niels (*table)[8], const ge25519 *p)
+/* Builds the 64×8 niels table of p. p is public, so this may take any time.
+ * Returns 0, or -1 when the 100 KB of temporaries cannot be allocated. */
+static int build_table(ge25519_niels (*table)[8], const ge25519 *p)
 {
     enum { N = 64 * 8 };
     ge25519 *pts = cn_malloc_array(N, sizeof *pts);
     fe25519 *scratch = cn_malloc_array(N, sizeof *scratch);
-    CN_ARG_CHECK(pts != NULL && scratch != NULL); /* 60 KB: treat failure as fatal */
+    if (!pts || !scratch) {
+        free(pts);
+        free(scratch);
+        return -1;
+    }
     ge25519 q = *p; /* 16^i·p */
     for (int i = 0; i < 64; i++) {
         ge25519 *row = pts + 8 * i;
         row[0] = q;
         for (int j = 1; j < 8; j++) {
-            if (j & 1) ge25519_dbl(&row[j], &row[j / 2]); /* (j+1) even: double */
-            else ge25519_add(&row[j], &row[j - 1], &q);
+            if (j & 1)
+                ge25519_dbl(&row[j], &row[j / 2]); /* (j+1) even: double */
+            else
+                ge25519_add(&row[j], &row[j - 1], &q);
         }
         ge25519_dbl(&q, &row[7]); /* 16·16^i·p */
     }
     ge25519_batch_to_niels(&table[0][0], pts, N, scratch);
     free(pts);
     free(scratch);
+    return 0;
 }
 
 static ge25519_niels base_table[64][8];
@@ -50,13 +58,16 @@ static void base_table_init(void)
 {
     ge25519 b;
     ge25519_base(&b);
-    build_table(base_table, &b);
+    /* Nothing to return an error to inside pthread_once: out of memory on the
+     * first base multiplication is fatal. */
+    if (build_table(base_table, &b) != 0)
+        cn_illegal_argument("memory for the base-point table", __FILE__, __LINE__);
 }
 
 const ge25519_niels (*ge25519_base_table(void))[8]
 {
     pthread_once(&base_once, base_table_init);
-    return (const ge25519_niels (*)[8])base_table;
+    return (const ge25519_niels(*)[8])base_table;
 }
 
 /* 1 if a == b, for small non-negative ints; no branch. */
@@ -132,7 +143,8 @@ void ge25519_scalarmult_base_small(ge25519 *r, int64_t v, unsigned bits)
     /* |v| < 2^bits has ceil(bits/4) nibbles; the recoding carries into one more. */
     const size_t nd = (bits + 3) / 4 + 1;
     int8_t e[17];
-    for (size_t i = 0; i < nd; i++) e[i] = (int8_t)(i < 16 ? (mag >> (4 * i)) & 15 : 0);
+    for (size_t i = 0; i < nd; i++)
+        e[i] = (int8_t)(i < 16 ? (mag >> (4 * i)) & 15 : 0);
     int8_t carry = 0;
     for (size_t i = 0; i + 1 < nd; i++) {
         e[i] = (int8_t)(e[i] + carry);
@@ -152,7 +164,10 @@ ge25519_fixed *ge25519_fixed_create(const ge25519 *p)
 {
     ge25519_fixed *t = aligned_alloc(64, sizeof *t);
     if (!t) return NULL;
-    build_table(t->row, p);
+    if (build_table(t->row, p) != 0) {
+        free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -170,7 +185,7 @@ void ge25519_fixed_mul(ge25519 *r, const ge25519_fixed *t, const sc25519 *k)
 {
     int8_t e[64];
     sc25519_recode_radix16(e, k);
-    ge25519_table_mul(r, (const ge25519_niels (*)[8])t->row, e, 64);
+    ge25519_table_mul(r, (const ge25519_niels(*)[8])t->row, e, 64);
     cn_wipe(e, sizeof e);
 }
 
@@ -186,10 +201,12 @@ static inline void select_cached(ge25519_cached *out, const ge25519_cached multi
         const ct_u64x4 *src = (const ct_u64x4 *)&multiples[j];
         const uint64_t m = (uint64_t)0 - (uint64_t)ct_eq_u32(babs, j + 1);
         const ct_u64x4 mv = {m, m, m, m};
-        for (int i = 0; i < 5; i++) v[i] ^= mv & (v[i] ^ src[i]);
+        for (int i = 0; i < 5; i++)
+            v[i] ^= mv & (v[i] ^ src[i]);
     }
     ct_u64x4 *o = (ct_u64x4 *)out;
-    for (int i = 0; i < 5; i++) o[i] = v[i];
+    for (int i = 0; i < 5; i++)
+        o[i] = v[i];
     ge25519_cached_cneg(out, neg);
 }
 

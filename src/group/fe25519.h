@@ -42,19 +42,42 @@ typedef unsigned __int128 fe25519_u128;
 
 #define FE25519_MASK51 ((uint64_t)0x7ffffffffffff)
 
+/* clang-format off */
 /* d = -121665/121666 (the curve constant) and 2d. */
-#define FE25519_D_INIT {{0x34dca135978a3ull, 0x1a8283b156ebdull, 0x5e7a26001c029ull, 0x739c663a03cbbull, 0x52036cee2b6ffull}}
-#define FE25519_D2_INIT {{0x69b9426b2f159ull, 0x35050762add7aull, 0x3cf44c0038052ull, 0x6738cc7407977ull, 0x2406d9dc56dffull}}
+#define FE25519_D_INIT \
+    {{0x34dca135978a3ull, 0x1a8283b156ebdull, 0x5e7a26001c029ull, \
+      0x739c663a03cbbull, 0x52036cee2b6ffull}}
+#define FE25519_D2_INIT \
+    {{0x69b9426b2f159ull, 0x35050762add7aull, 0x3cf44c0038052ull, \
+      0x6738cc7407977ull, 0x2406d9dc56dffull}}
 /* RFC 9496 §4.1 constants (values checked against the RFC's decimal text). */
-#define FE25519_SQRT_M1_INIT {{0x61b274a0ea0b0ull, 0x0d5a5fc8f189dull, 0x7ef5e9cbd0c60ull, 0x78595a6804c9eull, 0x2b8324804fc1dull}}
-#define FE25519_SQRT_AD_MINUS_ONE_INIT {{0x7f6a0497b2e1bull, 0x1836f0a97afd2ull, 0x7d747f6be7638ull, 0x456079e7e6498ull, 0x376931bf2b834ull}}
-#define FE25519_INVSQRT_A_MINUS_D_INIT {{0x0fdaa805d40eaull, 0x2eb482e57d339ull, 0x007610274bc58ull, 0x6510b613dc8ffull, 0x786c8905cfaffull}}
-#define FE25519_ONE_MINUS_D_SQ_INIT {{0x409c1945fc176ull, 0x719abc6a1fc4full, 0x1c37f90b20684ull, 0x06bccca55eedfull, 0x029072a8b2b3eull}}
-#define FE25519_D_MINUS_ONE_SQ_INIT {{0x55aaa44ed4d20ull, 0x59603c3332635ull, 0x26d3baf4a7928ull, 0x120a66e6997a9ull, 0x5968b37af66c2ull}}
+#define FE25519_SQRT_M1_INIT \
+    {{0x61b274a0ea0b0ull, 0x0d5a5fc8f189dull, 0x7ef5e9cbd0c60ull, \
+      0x78595a6804c9eull, 0x2b8324804fc1dull}}
+#define FE25519_SQRT_AD_MINUS_ONE_INIT \
+    {{0x7f6a0497b2e1bull, 0x1836f0a97afd2ull, 0x7d747f6be7638ull, \
+      0x456079e7e6498ull, 0x376931bf2b834ull}}
+#define FE25519_INVSQRT_A_MINUS_D_INIT \
+    {{0x0fdaa805d40eaull, 0x2eb482e57d339ull, 0x007610274bc58ull, \
+      0x6510b613dc8ffull, 0x786c8905cfaffull}}
+#define FE25519_ONE_MINUS_D_SQ_INIT \
+    {{0x409c1945fc176ull, 0x719abc6a1fc4full, 0x1c37f90b20684ull, \
+      0x06bccca55eedfull, 0x029072a8b2b3eull}}
+#define FE25519_D_MINUS_ONE_SQ_INIT \
+    {{0x55aaa44ed4d20ull, 0x59603c3332635ull, 0x26d3baf4a7928ull, \
+      0x120a66e6997a9ull, 0x5968b37af66c2ull}}
 /* The Ed25519 base point (y = 4/5, x even), the RFC 9496 generator's representative. */
-#define FE25519_BX_INIT {{0x62d608f25d51aull, 0x412a4b4f6592aull, 0x75b7171a4b31dull, 0x1ff60527118feull, 0x216936d3cd6e5ull}}
-#define FE25519_BY_INIT {{0x6666666666658ull, 0x4ccccccccccccull, 0x1999999999999ull, 0x3333333333333ull, 0x6666666666666ull}}
-#define FE25519_BT_INIT {{0x68ab3a5b7dda3ull, 0x00eea2a5eadbbull, 0x2af8df483c27eull, 0x332b375274732ull, 0x67875f0fd78b7ull}}
+#define FE25519_BX_INIT \
+    {{0x62d608f25d51aull, 0x412a4b4f6592aull, 0x75b7171a4b31dull, \
+      0x1ff60527118feull, 0x216936d3cd6e5ull}}
+#define FE25519_BY_INIT \
+    {{0x6666666666658ull, 0x4ccccccccccccull, 0x1999999999999ull, \
+      0x3333333333333ull, 0x6666666666666ull}}
+#define FE25519_BT_INIT \
+    {{0x68ab3a5b7dda3ull, 0x00eea2a5eadbbull, 0x2af8df483c27eull, \
+      0x332b375274732ull, 0x67875f0fd78b7ull}}
+
+/* clang-format on */
 
 static inline void fe25519_0(fe25519 *h)
 {
@@ -76,16 +99,27 @@ static inline void fe25519_copy(fe25519 *h, const fe25519 *f)
 static inline void fe25519_carry(fe25519 *h)
 {
     uint64_t c;
-    c = h->v[0] >> 51; h->v[0] &= FE25519_MASK51; h->v[1] += c;
-    c = h->v[1] >> 51; h->v[1] &= FE25519_MASK51; h->v[2] += c;
-    c = h->v[2] >> 51; h->v[2] &= FE25519_MASK51; h->v[3] += c;
-    c = h->v[3] >> 51; h->v[3] &= FE25519_MASK51; h->v[4] += c;
-    c = h->v[4] >> 51; h->v[4] &= FE25519_MASK51; h->v[0] += 19 * c;
+    c = h->v[0] >> 51;
+    h->v[0] &= FE25519_MASK51;
+    h->v[1] += c;
+    c = h->v[1] >> 51;
+    h->v[1] &= FE25519_MASK51;
+    h->v[2] += c;
+    c = h->v[2] >> 51;
+    h->v[2] &= FE25519_MASK51;
+    h->v[3] += c;
+    c = h->v[3] >> 51;
+    h->v[3] &= FE25519_MASK51;
+    h->v[4] += c;
+    c = h->v[4] >> 51;
+    h->v[4] &= FE25519_MASK51;
+    h->v[0] += 19 * c;
 }
 
 static inline void fe25519_add_lazy(fe25519 *h, const fe25519 *f, const fe25519 *g)
 {
-    for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
+    for (int i = 0; i < 5; i++)
+        h->v[i] = f->v[i] + g->v[i];
 }
 
 /* 2p and 4p in limbs: added before subtracting so no limb goes negative. */
@@ -135,19 +169,27 @@ static inline void fe25519_neg(fe25519 *h, const fe25519 *f)
 
 /* Carries five 128-bit column sums r[0..4] into a tight h. Needs
  * r[4] < 2^110 so that 19·(r[4] >> 51) fits in 64 bits. */
-static inline void fe25519_reduce128(fe25519 *h, fe25519_u128 r0, fe25519_u128 r1,
-                                     fe25519_u128 r2, fe25519_u128 r3, fe25519_u128 r4)
+static inline void fe25519_reduce128(fe25519 *h, fe25519_u128 r0, fe25519_u128 r1, fe25519_u128 r2,
+                                     fe25519_u128 r3, fe25519_u128 r4)
 {
     uint64_t h0, h1, h2, h3, h4;
-    r1 += (uint64_t)(r0 >> 51); h0 = (uint64_t)r0 & FE25519_MASK51;
-    r2 += (uint64_t)(r1 >> 51); h1 = (uint64_t)r1 & FE25519_MASK51;
-    r3 += (uint64_t)(r2 >> 51); h2 = (uint64_t)r2 & FE25519_MASK51;
-    r4 += (uint64_t)(r3 >> 51); h3 = (uint64_t)r3 & FE25519_MASK51;
+    r1 += (uint64_t)(r0 >> 51);
+    h0 = (uint64_t)r0 & FE25519_MASK51;
+    r2 += (uint64_t)(r1 >> 51);
+    h1 = (uint64_t)r1 & FE25519_MASK51;
+    r3 += (uint64_t)(r2 >> 51);
+    h2 = (uint64_t)r2 & FE25519_MASK51;
+    r4 += (uint64_t)(r3 >> 51);
+    h3 = (uint64_t)r3 & FE25519_MASK51;
     h4 = (uint64_t)r4 & FE25519_MASK51;
     h0 += 19 * (uint64_t)(r4 >> 51);
     h1 += h0 >> 51;
     h0 &= FE25519_MASK51;
-    h->v[0] = h0; h->v[1] = h1; h->v[2] = h2; h->v[3] = h3; h->v[4] = h4;
+    h->v[0] = h0;
+    h->v[1] = h1;
+    h->v[2] = h2;
+    h->v[3] = h3;
+    h->v[4] = h4;
 }
 
 /* Limbs < 2^54 in (see the header comment), tight out. */
@@ -171,19 +213,14 @@ static inline void fe25519_mul(fe25519 *h, const fe25519 *f, const fe25519 *g)
 }
 
 /* The column sums of f^2 (cross terms doubled once). */
-#define FE25519_SQ_COLUMNS(f)                                                          \
-    const uint64_t f0 = (f)->v[0], f1 = (f)->v[1], f2 = (f)->v[2], f3 = (f)->v[3],     \
-                   f4 = (f)->v[4];                                                     \
-    const uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;                 \
-    const uint64_t f3_19 = 19 * f3, f4_19 = 19 * f4;                                   \
-    fe25519_u128 r0 = (fe25519_u128)f0 * f0 + (fe25519_u128)d1 * f4_19 +               \
-                      (fe25519_u128)d2 * f3_19;                                        \
-    fe25519_u128 r1 = (fe25519_u128)d0 * f1 + (fe25519_u128)d2 * f4_19 +               \
-                      (fe25519_u128)f3 * f3_19;                                        \
-    fe25519_u128 r2 = (fe25519_u128)d0 * f2 + (fe25519_u128)f1 * f1 +                  \
-                      (fe25519_u128)d3 * f4_19;                                        \
-    fe25519_u128 r3 = (fe25519_u128)d0 * f3 + (fe25519_u128)d1 * f2 +                  \
-                      (fe25519_u128)f4 * f4_19;                                        \
+#define FE25519_SQ_COLUMNS(f)                                                                      \
+    const uint64_t f0 = (f)->v[0], f1 = (f)->v[1], f2 = (f)->v[2], f3 = (f)->v[3], f4 = (f)->v[4]; \
+    const uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;                             \
+    const uint64_t f3_19 = 19 * f3, f4_19 = 19 * f4;                                               \
+    fe25519_u128 r0 = (fe25519_u128)f0 * f0 + (fe25519_u128)d1 * f4_19 + (fe25519_u128)d2 * f3_19; \
+    fe25519_u128 r1 = (fe25519_u128)d0 * f1 + (fe25519_u128)d2 * f4_19 + (fe25519_u128)f3 * f3_19; \
+    fe25519_u128 r2 = (fe25519_u128)d0 * f2 + (fe25519_u128)f1 * f1 + (fe25519_u128)d3 * f4_19;    \
+    fe25519_u128 r3 = (fe25519_u128)d0 * f3 + (fe25519_u128)d1 * f2 + (fe25519_u128)f4 * f4_19;    \
     fe25519_u128 r4 = (fe25519_u128)d0 * f4 + (fe25519_u128)d1 * f3 + (fe25519_u128)f2 * f2
 
 static inline void fe25519_sq(fe25519 *h, const fe25519 *f)
@@ -211,7 +248,8 @@ static inline void fe25519_mul_small(fe25519 *h, const fe25519 *f, uint32_t c)
 static inline void fe25519_sqn(fe25519 *h, const fe25519 *f, int n)
 {
     fe25519_sq(h, f);
-    for (int i = 1; i < n; i++) fe25519_sq(h, h);
+    for (int i = 1; i < n; i++)
+        fe25519_sq(h, h);
 }
 
 /* Shared prefix of the two exponentiation chains: *z11 = f^11 and
@@ -219,26 +257,26 @@ static inline void fe25519_sqn(fe25519 *h, const fe25519 *f, int n)
 static inline void fe25519_pow_chain(fe25519 *z11, fe25519 *z250, const fe25519 *f)
 {
     fe25519 z2, z9, t, z5, z10, z20, z50, z100;
-    fe25519_sq(&z2, f);                          /* 2 */
-    fe25519_sqn(&t, &z2, 2);                     /* 8 */
-    fe25519_mul(&z9, f, &t);                     /* 9 */
-    fe25519_mul(z11, &z2, &z9);                  /* 11 */
-    fe25519_sq(&t, z11);                         /* 22 */
-    fe25519_mul(&z5, &z9, &t);                   /* 2^5 - 1 */
+    fe25519_sq(&z2, f);         /* 2 */
+    fe25519_sqn(&t, &z2, 2);    /* 8 */
+    fe25519_mul(&z9, f, &t);    /* 9 */
+    fe25519_mul(z11, &z2, &z9); /* 11 */
+    fe25519_sq(&t, z11);        /* 22 */
+    fe25519_mul(&z5, &z9, &t);  /* 2^5 - 1 */
     fe25519_sqn(&t, &z5, 5);
-    fe25519_mul(&z10, &t, &z5);                  /* 2^10 - 1 */
+    fe25519_mul(&z10, &t, &z5); /* 2^10 - 1 */
     fe25519_sqn(&t, &z10, 10);
-    fe25519_mul(&z20, &t, &z10);                 /* 2^20 - 1 */
+    fe25519_mul(&z20, &t, &z10); /* 2^20 - 1 */
     fe25519_sqn(&t, &z20, 20);
-    fe25519_mul(&t, &t, &z20);                   /* 2^40 - 1 */
+    fe25519_mul(&t, &t, &z20); /* 2^40 - 1 */
     fe25519_sqn(&t, &t, 10);
-    fe25519_mul(&z50, &t, &z10);                 /* 2^50 - 1 */
+    fe25519_mul(&z50, &t, &z10); /* 2^50 - 1 */
     fe25519_sqn(&t, &z50, 50);
-    fe25519_mul(&z100, &t, &z50);                /* 2^100 - 1 */
+    fe25519_mul(&z100, &t, &z50); /* 2^100 - 1 */
     fe25519_sqn(&t, &z100, 100);
-    fe25519_mul(&t, &t, &z100);                  /* 2^200 - 1 */
+    fe25519_mul(&t, &t, &z100); /* 2^200 - 1 */
     fe25519_sqn(&t, &t, 50);
-    fe25519_mul(z250, &t, &z50);                 /* 2^250 - 1 */
+    fe25519_mul(z250, &t, &z50); /* 2^250 - 1 */
 }
 
 /* h = f^(p-2) = 1/f (0 maps to 0). */
@@ -246,8 +284,8 @@ static inline void fe25519_invert(fe25519 *h, const fe25519 *f)
 {
     fe25519 z11, z250;
     fe25519_pow_chain(&z11, &z250, f);
-    fe25519_sqn(&z250, &z250, 5);                /* 2^255 - 32 */
-    fe25519_mul(h, &z250, &z11);                 /* 2^255 - 21 = p - 2 */
+    fe25519_sqn(&z250, &z250, 5); /* 2^255 - 32 */
+    fe25519_mul(h, &z250, &z11);  /* 2^255 - 21 = p - 2 */
 }
 
 /* h = f^((p-5)/8) = f^(2^252 - 3). */
@@ -255,8 +293,8 @@ static inline void fe25519_pow22523(fe25519 *h, const fe25519 *f)
 {
     fe25519 z11, z250;
     fe25519_pow_chain(&z11, &z250, f);
-    fe25519_sqn(&z250, &z250, 2);                /* 2^252 - 4 */
-    fe25519_mul(h, &z250, f);                    /* 2^252 - 3 */
+    fe25519_sqn(&z250, &z250, 2); /* 2^252 - 4 */
+    fe25519_mul(h, &z250, f);     /* 2^252 - 3 */
 }
 
 /* Fully reduced limbs (the canonical value, every limb < 2^51). */
@@ -272,10 +310,18 @@ static inline void fe25519_canonical(fe25519 *h, const fe25519 *f)
     q = (t.v[4] + q) >> 51; /* 1 iff value >= p */
     t.v[0] += 19 * q;
     uint64_t c;
-    c = t.v[0] >> 51; t.v[0] &= FE25519_MASK51; t.v[1] += c;
-    c = t.v[1] >> 51; t.v[1] &= FE25519_MASK51; t.v[2] += c;
-    c = t.v[2] >> 51; t.v[2] &= FE25519_MASK51; t.v[3] += c;
-    c = t.v[3] >> 51; t.v[3] &= FE25519_MASK51; t.v[4] += c;
+    c = t.v[0] >> 51;
+    t.v[0] &= FE25519_MASK51;
+    t.v[1] += c;
+    c = t.v[1] >> 51;
+    t.v[1] &= FE25519_MASK51;
+    t.v[2] += c;
+    c = t.v[2] >> 51;
+    t.v[2] &= FE25519_MASK51;
+    t.v[3] += c;
+    c = t.v[3] >> 51;
+    t.v[3] &= FE25519_MASK51;
+    t.v[4] += c;
     t.v[4] &= FE25519_MASK51; /* drops 2^255 = the subtracted p together with +19 */
     *h = t;
 }
@@ -291,13 +337,15 @@ static inline void fe25519_tobytes(uint8_t s[32], const fe25519 *f)
         (t.v[3] >> 39) | (t.v[4] << 12),
     };
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 8; j++) s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
+        for (int j = 0; j < 8; j++)
+            s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
 }
 
 static inline uint64_t fe25519_load64_(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
@@ -315,7 +363,8 @@ static inline void fe25519_frombytes(fe25519 *h, const uint8_t s[32])
 static inline int fe25519_bytes_eq_(const uint8_t a[32], const uint8_t b[32])
 {
     uint32_t d = 0;
-    for (int i = 0; i < 32; i++) d |= (uint32_t)(a[i] ^ b[i]);
+    for (int i = 0; i < 32; i++)
+        d |= (uint32_t)(a[i] ^ b[i]);
     return (int)(1 & ((d - 1) >> 8));
 }
 
@@ -356,7 +405,8 @@ static inline int fe25519_eq(const fe25519 *f, const fe25519 *g)
 static inline void fe25519_cmov(fe25519 *h, const fe25519 *f, unsigned flag)
 {
     const uint64_t m = (uint64_t)0 - (uint64_t)(flag & 1);
-    for (int i = 0; i < 5; i++) h->v[i] ^= m & (h->v[i] ^ f->v[i]);
+    for (int i = 0; i < 5; i++)
+        h->v[i] ^= m & (h->v[i] ^ f->v[i]);
 }
 
 /* h = -f if flag == 1, h = f if flag == 0. */
@@ -382,15 +432,15 @@ static inline int fe25519_sqrt_ratio_m1(fe25519 *h, const fe25519 *u, const fe25
     static const fe25519 sqrt_m1 = FE25519_SQRT_M1_INIT;
     fe25519 v3, v7, r, check, t, neg_u, neg_u_i, r_prime;
     fe25519_sq(&v3, v);
-    fe25519_mul(&v3, &v3, v);                    /* v^3 */
+    fe25519_mul(&v3, &v3, v); /* v^3 */
     fe25519_sq(&v7, &v3);
-    fe25519_mul(&v7, &v7, v);                    /* v^7 */
+    fe25519_mul(&v7, &v7, v); /* v^7 */
     fe25519_mul(&t, u, &v7);
-    fe25519_pow22523(&t, &t);                    /* (u·v^7)^((p-5)/8) */
+    fe25519_pow22523(&t, &t); /* (u·v^7)^((p-5)/8) */
     fe25519_mul(&r, u, &v3);
-    fe25519_mul(&r, &r, &t);                     /* r = (u·v^3)·(u·v^7)^((p-5)/8) */
+    fe25519_mul(&r, &r, &t); /* r = (u·v^3)·(u·v^7)^((p-5)/8) */
     fe25519_sq(&check, &r);
-    fe25519_mul(&check, &check, v);              /* check = v·r^2 */
+    fe25519_mul(&check, &check, v); /* check = v·r^2 */
     fe25519_neg(&neg_u, u);
     fe25519_mul(&neg_u_i, &neg_u, &sqrt_m1);
     const int correct_sign = fe25519_eq(&check, u);

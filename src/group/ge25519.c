@@ -15,7 +15,8 @@ void ge25519_identity(ge25519 *r)
 
 void ge25519_base(ge25519 *r)
 {
-    static const ge25519 base = {FE25519_BX_INIT, FE25519_BY_INIT, {{1, 0, 0, 0, 0}}, FE25519_BT_INIT};
+    static const ge25519 base = {
+        FE25519_BX_INIT, FE25519_BY_INIT, {{1, 0, 0, 0, 0}}, FE25519_BT_INIT};
     *r = base;
 }
 
@@ -113,7 +114,8 @@ void ge25519_batch_to_niels(ge25519_niels *out, const ge25519 *p, size_t n, fe25
     if (n == 0) return;
     /* Montgomery's trick: scratch[i] = Z_0 ··· Z_i, one inversion, then walk back. */
     scratch[0] = p[0].Z;
-    for (size_t i = 1; i < n; i++) fe25519_mul(&scratch[i], &scratch[i - 1], &p[i].Z);
+    for (size_t i = 1; i < n; i++)
+        fe25519_mul(&scratch[i], &scratch[i - 1], &p[i].Z);
     fe25519 inv, zinv, x, y;
     fe25519_invert(&inv, &scratch[n - 1]);
     for (size_t i = n; i-- > 0;) {

@@ -85,10 +85,10 @@ static inline void ge25519_p2_dbl(ge25519_p1p1 *r, const ge25519_p2 *p)
     fe25519_sq2(&C, &p->Z);
     fe25519_add_lazy(&s, &p->X, &p->Y);
     fe25519_sq(&s, &s);
-    fe25519_add_lazy(&r->Y, &A, &B);        /* H < 2^52 + 2^16 */
-    fe25519_sub_lazy4(&r->X, &s, &r->Y);    /* E < 1.25·2^53 */
-    fe25519_sub_lazy(&r->Z, &B, &A);        /* G < 2^53 */
-    fe25519_sub_lazy4(&r->T, &C, &r->Z);    /* F < 1.25·2^53 */
+    fe25519_add_lazy(&r->Y, &A, &B);     /* H < 2^52 + 2^16 */
+    fe25519_sub_lazy4(&r->X, &s, &r->Y); /* E < 1.25·2^53 */
+    fe25519_sub_lazy(&r->Z, &B, &A);     /* G < 2^53 */
+    fe25519_sub_lazy4(&r->T, &C, &r->Z); /* F < 1.25·2^53 */
 }
 
 static inline void ge25519_p3_dbl(ge25519_p1p1 *r, const ge25519 *p)

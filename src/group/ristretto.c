@@ -24,13 +24,13 @@ int ge25519_decode(ge25519 *r, const uint8_t in[32])
     /* Step 2. */
     fe25519_1(&one);
     fe25519_sq(&ss, &s);
-    fe25519_sub(&u1, &one, &ss);                 /* u1 = 1 - ss */
-    fe25519_add(&u2, &one, &ss);                 /* u2 = 1 + ss */
+    fe25519_sub(&u1, &one, &ss); /* u1 = 1 - ss */
+    fe25519_add(&u2, &one, &ss); /* u2 = 1 + ss */
     fe25519_sq(&u2_sqr, &u2);
     fe25519_sq(&t, &u1);
     fe25519_mul(&t, &t, &fe_d);
     fe25519_neg(&t, &t);
-    fe25519_sub(&v, &t, &u2_sqr);                /* v = -(D·u1^2) - u2_sqr */
+    fe25519_sub(&v, &t, &u2_sqr); /* v = -(D·u1^2) - u2_sqr */
     fe25519_mul(&t, &v, &u2_sqr);
     const int was_square = fe25519_sqrt_ratio_m1(&invsqrt, &one, &t);
     fe25519_mul(&den_x, &invsqrt, &u2);
@@ -38,7 +38,7 @@ int ge25519_decode(ge25519 *r, const uint8_t in[32])
     fe25519_mul(&den_y, &den_y, &v);
     fe25519_mul(&x, &s, &den_x);
     fe25519_add(&x, &x, &x);
-    fe25519_abs(&x, &x);                         /* x = CT_ABS(2·s·den_x) */
+    fe25519_abs(&x, &x); /* x = CT_ABS(2·s·den_x) */
     fe25519_mul(&y, &u1, &den_y);
     fe25519_mul(&t, &x, &y);
     /* Step 3: reject a non-square, t < 0 or y = 0. */
@@ -60,15 +60,15 @@ void ge25519_encode(uint8_t out[32], const ge25519 *p)
     fe25519_1(&one);
     fe25519_add(&u1, &p->Z, &p->Y);
     fe25519_sub(&t, &p->Z, &p->Y);
-    fe25519_mul(&u1, &u1, &t);                   /* u1 = (z0 + y0)·(z0 - y0) */
-    fe25519_mul(&u2, &p->X, &p->Y);              /* u2 = x0·y0 */
+    fe25519_mul(&u1, &u1, &t);      /* u1 = (z0 + y0)·(z0 - y0) */
+    fe25519_mul(&u2, &p->X, &p->Y); /* u2 = x0·y0 */
     fe25519_sq(&t, &u2);
     fe25519_mul(&t, &t, &u1);
     (void)fe25519_sqrt_ratio_m1(&invsqrt, &one, &t); /* ignore was_square */
     fe25519_mul(&den1, &invsqrt, &u1);
     fe25519_mul(&den2, &invsqrt, &u2);
     fe25519_mul(&z_inv, &den1, &den2);
-    fe25519_mul(&z_inv, &z_inv, &p->T);          /* z_inv = den1·den2·t0 */
+    fe25519_mul(&z_inv, &z_inv, &p->T); /* z_inv = den1·den2·t0 */
     fe25519_mul(&ix0, &p->X, &fe_sqrt_m1);
     fe25519_mul(&iy0, &p->Y, &fe_sqrt_m1);
     fe25519_mul(&ench, &den1, &fe_invsqrt_a_minus_d); /* enchanted_denominator */
@@ -81,10 +81,11 @@ void ge25519_encode(uint8_t out[32], const ge25519 *p)
     den_inv = den2;
     fe25519_cmov(&den_inv, &ench, rotate);
     fe25519_mul(&t, &x, &z_inv);
-    fe25519_cneg(&y, &y, (unsigned)fe25519_isnegative(&t)); /* y = CT_NEG(y, IS_NEGATIVE(x·z_inv)) */
+    fe25519_cneg(&y, &y,
+                 (unsigned)fe25519_isnegative(&t)); /* y = CT_NEG(y, IS_NEGATIVE(x·z_inv)) */
     fe25519_sub(&t, &p->Z, &y);
     fe25519_mul(&t, &den_inv, &t);
-    fe25519_abs(&t, &t);                         /* s = CT_ABS(den_inv·(z - y)) */
+    fe25519_abs(&t, &t); /* s = CT_ABS(den_inv·(z - y)) */
     fe25519_tobytes(out, &t);
 }
 
@@ -95,30 +96,30 @@ static void ristretto_map(ge25519 *r, const fe25519 *t)
     fe25519_1(&one);
     fe25519_neg(&minus_one, &one);
     fe25519_sq(&rr, t);
-    fe25519_mul(&rr, &rr, &fe_sqrt_m1);          /* r = SQRT_M1·t^2 */
+    fe25519_mul(&rr, &rr, &fe_sqrt_m1); /* r = SQRT_M1·t^2 */
     fe25519_add(&u, &rr, &one);
-    fe25519_mul(&u, &u, &fe_one_minus_d_sq);     /* u = (r + 1)·ONE_MINUS_D_SQ */
+    fe25519_mul(&u, &u, &fe_one_minus_d_sq); /* u = (r + 1)·ONE_MINUS_D_SQ */
     fe25519_mul(&tmp, &rr, &fe_d);
-    fe25519_sub(&v, &minus_one, &tmp);           /* -1 - r·D */
+    fe25519_sub(&v, &minus_one, &tmp); /* -1 - r·D */
     fe25519_add(&tmp, &rr, &fe_d);
-    fe25519_mul(&v, &v, &tmp);                   /* v = (-1 - r·D)·(r + D) */
+    fe25519_mul(&v, &v, &tmp); /* v = (-1 - r·D)·(r + D) */
     const unsigned was_square = (unsigned)fe25519_sqrt_ratio_m1(&s, &u, &v);
     fe25519_mul(&s_prime, &s, t);
     fe25519_abs(&s_prime, &s_prime);
-    fe25519_neg(&s_prime, &s_prime);             /* s_prime = -CT_ABS(s·t) */
-    fe25519_cmov(&s, &s_prime, 1 ^ was_square);  /* s = was_square ? s : s_prime */
+    fe25519_neg(&s_prime, &s_prime);            /* s_prime = -CT_ABS(s·t) */
+    fe25519_cmov(&s, &s_prime, 1 ^ was_square); /* s = was_square ? s : s_prime */
     c = rr;
-    fe25519_cmov(&c, &minus_one, was_square);    /* c = was_square ? -1 : r */
+    fe25519_cmov(&c, &minus_one, was_square); /* c = was_square ? -1 : r */
     fe25519_sub(&tmp, &rr, &one);
     fe25519_mul(&n, &c, &tmp);
     fe25519_mul(&n, &n, &fe_d_minus_one_sq);
-    fe25519_sub(&n, &n, &v);                     /* N = c·(r - 1)·D_MINUS_ONE_SQ - v */
+    fe25519_sub(&n, &n, &v); /* N = c·(r - 1)·D_MINUS_ONE_SQ - v */
     fe25519_mul(&w0, &s, &v);
     fe25519_add(&w0, &w0, &w0);                  /* w0 = 2·s·v */
     fe25519_mul(&w1, &n, &fe_sqrt_ad_minus_one); /* w1 = N·SQRT_AD_MINUS_ONE */
     fe25519_sq(&tmp, &s);
-    fe25519_sub(&w2, &one, &tmp);                /* w2 = 1 - s^2 */
-    fe25519_add(&w3, &one, &tmp);                /* w3 = 1 + s^2 */
+    fe25519_sub(&w2, &one, &tmp); /* w2 = 1 - s^2 */
+    fe25519_add(&w3, &one, &tmp); /* w3 = 1 + s^2 */
     fe25519_mul(&r->X, &w0, &w3);
     fe25519_mul(&r->Y, &w2, &w1);
     fe25519_mul(&r->Z, &w1, &w3);
@@ -131,7 +132,7 @@ void ge25519_from_uniform(ge25519 *r, const uint8_t in[64])
 {
     fe25519 r0, r1;
     ge25519 p1, p2;
-    fe25519_frombytes(&r0, in);      /* frombytes drops bit 255: the RFC's mask */
+    fe25519_frombytes(&r0, in); /* frombytes drops bit 255: the RFC's mask */
     fe25519_frombytes(&r1, in + 32);
     ristretto_map(&p1, &r0);
     ristretto_map(&p2, &r1);

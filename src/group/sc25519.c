@@ -24,14 +24,15 @@ void sc25519_random(sc25519 *r)
  * are computed. */
 void sc25519_from_i64(sc25519 *r, int64_t v)
 {
-    const uint64_t sign = (uint64_t)0 - ((uint64_t)v >> 63);   /* all ones if v < 0 */
-    const uint64_t mag = ((uint64_t)v ^ sign) - sign;            /* |v|, INT64_MIN included */
+    const uint64_t sign = (uint64_t)0 - ((uint64_t)v >> 63); /* all ones if v < 0 */
+    const uint64_t mag = ((uint64_t)v ^ sign) - sign;        /* |v|, INT64_MIN included */
     sc25519 pos, neg;
     memset(pos.v, 0, sizeof pos.v);
     cn_store_u64(pos.v, mag);
     crypto_core_ristretto255_scalar_negate(neg.v, pos.v);
     const uint8_t m = (uint8_t)sign;
-    for (int i = 0; i < 32; i++) r->v[i] = (uint8_t)(pos.v[i] ^ (m & (pos.v[i] ^ neg.v[i])));
+    for (int i = 0; i < 32; i++)
+        r->v[i] = (uint8_t)(pos.v[i] ^ (m & (pos.v[i] ^ neg.v[i])));
     cn_wipe(&pos, sizeof pos);
     cn_wipe(&neg, sizeof neg);
 }
@@ -48,7 +49,8 @@ void sc25519_reduce64(sc25519 *r, const uint8_t in[64])
 int sc25519_is_canonical(const uint8_t in[32])
 {
     unsigned borrow = 0;
-    for (int i = 0; i < 32; i++) borrow = ((unsigned)in[i] - sc_l[i] - borrow) >> 31 & 1;
+    for (int i = 0; i < 32; i++)
+        borrow = ((unsigned)in[i] - sc_l[i] - borrow) >> 31 & 1;
     return (int)borrow; /* in - ℓ borrows exactly when in < ℓ */
 }
 
@@ -78,7 +80,8 @@ int sc25519_invert(sc25519 *r, const sc25519 *a)
 {
     sc25519 t;
     const int zero = crypto_core_ristretto255_scalar_invert(t.v, a->v) != 0;
-    for (int i = 0; i < 32; i++) r->v[i] = (uint8_t)(t.v[i] & (zero - 1)); /* 0 for a = 0 */
+    for (int i = 0; i < 32; i++)
+        r->v[i] = (uint8_t)(t.v[i] & (zero - 1)); /* 0 for a = 0 */
     cn_wipe(&t, sizeof t);
     return (int)((unsigned)CRYPTONN_ERR_ARG & (0u - (unsigned)zero)); /* CRYPTONN_OK = 0 */
 }
@@ -86,7 +89,8 @@ int sc25519_invert(sc25519 *r, const sc25519 *a)
 int sc25519_is_zero(const sc25519 *a)
 {
     unsigned d = 0;
-    for (int i = 0; i < 32; i++) d |= a->v[i];
+    for (int i = 0; i < 32; i++)
+        d |= a->v[i];
     return (int)(1 & ((d - 1) >> 8));
 }
 
