@@ -24,6 +24,21 @@ int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w)
         const size_t wi = pos / 64, bi = pos % 64;
         uint64_t buf = wi < nwords ? x[wi] >> bi : 0;
         if (bi + w > 64 && wi + 1 < nwords) buf |= x[wi + 1] << (64 - bi);
+        if (!carry) {
+            /* skip zero runs; small scalars stop right after their own bits */
+            if (!buf) {
+                size_t nz = wi + 1;
+                while (nz < nwords && !x[nz]) nz++;
+                if (nz >= nwords) break;
+                pos = 64 * nz;
+                continue;
+            }
+            const unsigned z = (unsigned)__builtin_ctzll(buf);
+            if (z) {
+                pos += z;
+                continue;
+            }
+        }
         const uint64_t win = carry + (buf & mask);
         if (!(win & 1)) {
             pos++;
