@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "scheme/feip_internal.h"
+#include "scheme/feip_sk.h"
 #include "util/util.h"
 
 struct cryptonn_feip_encryptor {
@@ -246,15 +247,9 @@ int cryptonn_feip_keygen_sparse(const cryptonn_feip_msk *msk, cryptonn_feip_keys
     CN_TRY(bind_keys(keys, msk));
     /* sk = Σ y_j s_{idx_j}: the indices and y are public, the s_j secret;
      * sc25519 arithmetic is constant time. */
-    sc25519 sk, y, t;
-    memset(&sk, 0, sizeof sk);
-    for (size_t j = 0; j < nnz; j++) {
-        sc25519_from_i64(&y, val[j]);
-        sc25519_mul(&t, &y, &msk->s[idx[j]]);
-        sc25519_add(&sk, &sk, &t);
-    }
+    sc25519 sk;
+    feip_inner_sk(&sk, msk->s, idx, val, nnz);
     int rc = feip_keys_append_raw(keys, idx, val, nnz, &sk);
-    cn_wipe(&t, sizeof t);
     cn_wipe(&sk, sizeof sk);
     return rc;
 }
@@ -267,16 +262,10 @@ int cryptonn_feip_keygen(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys,
     for (size_t i = 0; i < n; i++)
         if (!key_value_ok(y[i])) return CRYPTONN_ERR_RANGE;
     CN_TRY(bind_keys(keys, msk));
-    sc25519 sk, yi, t;
-    memset(&sk, 0, sizeof sk);
+    sc25519 sk;
+    feip_inner_sk(&sk, msk->s, NULL, y, n);
     size_t nnz = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] == 0) continue;
-        nnz++;
-        sc25519_from_i64(&yi, y[i]);
-        sc25519_mul(&t, &yi, &msk->s[i]);
-        sc25519_add(&sk, &sk, &t);
-    }
+    for (size_t i = 0; i < n; i++) nnz += y[i] != 0;
     int rc = grow_for(keys, nnz);
     if (rc == CRYPTONN_OK) {
         /* Append the non-zeros directly: no temporary index array. */
@@ -298,7 +287,6 @@ int cryptonn_feip_keygen(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys,
         keys->nnz = w;
         keys->off[keys->count] = w;
     }
-    cn_wipe(&t, sizeof t);
     cn_wipe(&sk, sizeof sk);
     return rc;
 }
