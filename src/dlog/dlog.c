@@ -21,8 +21,10 @@ struct cryptonn_dlog {
     uint64_t step;   /* 2T+1 */
     uint64_t giants; /* giant steps per direction */
     ge25519 G;       /* step·g */
-    uint64_t *tags;
-    int32_t *vals;
+    /* One u64 per slot: the high bits of the tag above vbits, k + T below
+     * (one cache line touched per probe). 0 = empty. */
+    uint64_t *slots;
+    uint64_t vmask;
     size_t mask;
     int from_cache;
 };
@@ -40,30 +42,38 @@ static size_t hash_index(const cryptonn_dlog *d, uint64_t tag)
     return (size_t)((tag ^ (tag >> 29)) * 0xBF58476D1CE4E5B9ull >> 20) & d->mask;
 }
 
+/* The stored part of a tag: its bits above vmask, never all zero. */
+static uint64_t high_tag(const cryptonn_dlog *d, uint64_t tag)
+{
+    uint64_t h = tag & ~d->vmask;
+    return h ? h : d->vmask + 1;
+}
+
 /* Returns 1 and *k when the tag is a baby step. */
 static int lookup(const cryptonn_dlog *d, uint64_t tag, int64_t *k)
 {
+    uint64_t h = high_tag(d, tag);
     size_t i = hash_index(d, tag);
     for (;;) {
-        uint64_t t = d->tags[i];
-        if (t == tag) {
-            *k = d->vals[i];
+        uint64_t e = d->slots[i];
+        if (e == 0) return 0;
+        if ((e & ~d->vmask) == h) {
+            *k = (int64_t)(e & d->vmask) - (int64_t)d->T;
             return 1;
         }
-        if (t == 0) return 0;
         i = (i + 1) & d->mask;
     }
 }
 
-static void insert(cryptonn_dlog *d, uint64_t tag, int32_t k)
+static void insert(cryptonn_dlog *d, uint64_t tag, int64_t k)
 {
+    uint64_t h = high_tag(d, tag);
     size_t i = hash_index(d, tag);
-    while (d->tags[i] != 0) {
-        if (d->tags[i] == tag) return; /* 64-bit collision: keep the first */
+    while (d->slots[i] != 0) {
+        if ((d->slots[i] & ~d->vmask) == h) return; /* tag collision: keep the first */
         i = (i + 1) & d->mask;
     }
-    d->tags[i] = tag;
-    d->vals[i] = k;
+    d->slots[i] = h | (uint64_t)(k + (int64_t)d->T);
 }
 
 static void point_of_i64(ge25519 *r, int64_t k)
@@ -149,7 +159,7 @@ static int load_cache(cryptonn_dlog *d, const char *path)
                 rc = CRYPTONN_ERR_FORMAT;
                 break;
             }
-            insert(d, t, (int32_t)((int64_t)i - (int64_t)d->T));
+            insert(d, t, (int64_t)i - (int64_t)d->T);
         }
     free(file);
     return rc;
@@ -193,9 +203,11 @@ int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_hal
     size_t cap = 16;
     while (cap < count + count / 2) cap <<= 1;
     d->mask = cap - 1;
-    d->tags = calloc(cap, sizeof *d->tags);
-    d->vals = cn_malloc_array(cap, sizeof *d->vals);
-    if (!d->tags || !d->vals) {
+    unsigned vbits = 1;
+    while ((count >> vbits) != 0) vbits++;
+    d->vmask = ((uint64_t)1 << vbits) - 1;
+    d->slots = calloc(cap, sizeof *d->slots);
+    if (!d->slots) {
         cryptonn_dlog_destroy(d);
         return CRYPTONN_ERR_NOMEM;
     }
@@ -205,7 +217,7 @@ int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_hal
         *out = d;
         return CRYPTONN_OK;
     }
-    memset(d->tags, 0, cap * sizeof *d->tags); /* a rejected cache may have filled some */
+    memset(d->slots, 0, cap * sizeof *d->slots); /* a rejected cache may have filled some */
 
     uint64_t *ordered = cn_malloc_array((size_t)count, sizeof *ordered);
     int rc = ordered ? build_tags(T, ordered) : CRYPTONN_ERR_NOMEM;
@@ -214,7 +226,7 @@ int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_hal
         cryptonn_dlog_destroy(d);
         return rc;
     }
-    for (uint64_t i = 0; i < count; i++) insert(d, ordered[i], (int32_t)((int64_t)i - (int64_t)T));
+    for (uint64_t i = 0; i < count; i++) insert(d, ordered[i], (int64_t)i - (int64_t)T);
     if (cache_path) save_cache(d, cache_path, ordered);
     free(ordered);
     *out = d;
@@ -224,8 +236,7 @@ int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_hal
 void cryptonn_dlog_destroy(cryptonn_dlog *d)
 {
     if (!d) return;
-    free(d->tags);
-    free(d->vals);
+    free(d->slots);
     free(d);
 }
 
@@ -239,6 +250,9 @@ static int solve_core(const cryptonn_dlog *d, int64_t *m, int *status, const ge2
 {
     size_t np = 0;
     ge25519_fingerprint_batch_var(fp, p, n, scratch);
+    /* The table is far larger than the caches: start every probe's load
+     * before the first comparison. */
+    for (size_t i = 0; i < n; i++) __builtin_prefetch(&d->slots[hash_index(d, dlog_tag(fp[i]))]);
     for (size_t i = 0; i < n; i++) {
         int64_t k;
         if (lookup(d, dlog_tag(fp[i]), &k)) {

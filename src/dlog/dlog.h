@@ -1,11 +1,13 @@
 /* dlog (internal): the batch solver the schemes call on group elements.
  *
  * Table representation: an open-addressing hash table (linear probing,
- * capacity a power of two at least twice the entry count) of 64-bit tags
- * derived from the fingerprint of g^k, with k in a parallel int32 array. Tag 0
- * means an empty slot; a real tag of 0 is stored as 1. Giant step G =
- * (2T+1)·g. Invariant after creation: nothing is written, so any number of
- * threads may look up concurrently. */
+ * capacity a power of two at least 1.5 times the 2T+1 entries) of one u64
+ * per slot: the 64-bit tag of fingerprint(g^k) (dlog_tag) indexes the slot,
+ * its bits above vbits = bitlen(2T+1) are stored with k + T in the low vbits.
+ * 0 means empty (a stored high part is never 0). A false match needs equal
+ * high bits on the probe path: about 2^-(64-vbits) per lookup. Giant step
+ * G = (2T+1)·g. Invariant after creation: nothing is written, so any number
+ * of threads may look up concurrently. */
 #ifndef CRYPTONN_DLOG_INTERNAL_H
 #define CRYPTONN_DLOG_INTERNAL_H
 

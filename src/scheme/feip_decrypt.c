@@ -14,7 +14,7 @@
 #include "scheme/feip_internal.h"
 #include "util/util.h"
 
-#define FEIP_COMB_WINDOW 8
+#define FEIP_COMB_WINDOW 7
 #define FEIP_SLOT_WINDOW 6
 /* Slot tables cost 2^(w-2) points per slot: beyond this width (a whole
  * batch as one ciphertext) they would take hundreds of MB, and such
