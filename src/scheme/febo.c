@@ -94,9 +94,11 @@ int cryptonn_febo_encrypt(const cryptonn_febo_mpk *mpk, cryptonn_febo_ct *ct, in
                           unsigned bits)
 {
     CN_ARG_CHECK(mpk != NULL && ct != NULL && bits >= 1 && bits <= 62);
-    uint64_t mask = (uint64_t)(x >> 63);
-    uint64_t hi = ((((uint64_t)x ^ mask) - mask) >> bits);
-    if ((hi | (0 - hi)) >> 63) return CRYPTONN_ERR_RANGE;
+    /* Out of range: encrypt 0 instead and report it, without a branch on x. */
+    uint64_t sign = (uint64_t)(x >> 63);
+    uint64_t hi = ((((uint64_t)x ^ sign) - sign) >> bits);
+    uint64_t bad = 0 - ((hi | (0 - hi)) >> 63);
+    x = (int64_t)((uint64_t)x & ~bad);
     sc25519 r;
     ge25519 a, gx;
     sc25519_random(&r);
@@ -109,7 +111,7 @@ int cryptonn_febo_encrypt(const cryptonn_febo_mpk *mpk, cryptonn_febo_ct *ct, in
     cn_wipe(&r, sizeof r);
     cn_wipe(&a, sizeof a);
     cn_wipe(&gx, sizeof gx);
-    return CRYPTONN_OK;
+    return (int)((uint64_t)CRYPTONN_ERR_RANGE & bad);
 }
 
 int cryptonn_febo_keygen(const cryptonn_febo_msk *msk, cryptonn_febo_key *key,

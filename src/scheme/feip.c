@@ -361,17 +361,13 @@ size_t cryptonn_feip_encryptor_bytes(const cryptonn_feip_encryptor *e)
     return e->n * ge25519_fixed_bytes();
 }
 
-/* 1 if some |x_i| >= 2^bits, computed without branching on x. */
-static unsigned out_of_bits(const int64_t *x, size_t n, unsigned bits)
+/* All-ones if |x| >= 2^bits, else 0, without branching on x. */
+static uint64_t out_of_bits_mask(int64_t x, unsigned bits)
 {
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t mask = (uint64_t)(x[i] >> 63);
-        uint64_t a = ((uint64_t)x[i] ^ mask) - mask; /* |x|, INT64_MIN stays 2^63 */
-        uint64_t hi = a >> bits;
-        bad |= (hi | (0 - hi)) >> 63;
-    }
-    return (unsigned)bad;
+    uint64_t sign = (uint64_t)(x >> 63);
+    uint64_t a = ((uint64_t)x ^ sign) - sign; /* |x|; INT64_MIN stays 2^63 */
+    uint64_t hi = a >> bits;
+    return 0 - ((hi | (0 - hi)) >> 63);
 }
 
 static int encrypt_common(const uint8_t id[FEIP_ID_BYTES], size_t width, const ge25519 *h,
@@ -380,25 +376,30 @@ static int encrypt_common(const uint8_t id[FEIP_ID_BYTES], size_t width, const g
 {
     CN_ARG_CHECK(ct != NULL && x != NULL && bits >= 1 && bits <= CRYPTONN_FEIP_MAX_BITS);
     if (n != width || ct->n != width) return CRYPTONN_ERR_MISMATCH;
-    if (out_of_bits(x, n, bits)) return CRYPTONN_ERR_RANGE;
     /* A fresh r per ciphertext: two ciphertexts sharing r would reveal
      * g^{x_i - x'_i} slot by slot. */
     sc25519 r;
     sc25519_random(&r);
     ge25519_scalarmult_base(&ct->c0, &r);
-#pragma omp parallel for if (n >= 4096) schedule(static)
+    /* An entry out of range is replaced by 0 and reported at the end: the
+     * work, and every branch, is the same either way; only the verdict is
+     * public. */
+    uint64_t bad = 0;
+#pragma omp parallel for if (n >= 4096) schedule(static) reduction(| : bad)
     for (size_t i = 0; i < n; i++) {
         ge25519 a, gx;
+        uint64_t m = out_of_bits_mask(x[i], bits);
+        bad |= m;
         if (t) ge25519_fixed_mul(&a, t[i], &r);
         else ge25519_scalarmult(&a, &h[i], &r);
-        ge25519_scalarmult_base_small(&gx, x[i], bits);
+        ge25519_scalarmult_base_small(&gx, (int64_t)((uint64_t)x[i] & ~m), bits);
         ge25519_add(&ct->c[i], &a, &gx);
         cn_wipe(&a, sizeof a);
         cn_wipe(&gx, sizeof gx);
     }
     memcpy(ct->id, id, FEIP_ID_BYTES);
     cn_wipe(&r, sizeof r);
-    return CRYPTONN_OK;
+    return (int)((uint64_t)CRYPTONN_ERR_RANGE & bad);
 }
 
 int cryptonn_feip_encrypt(const cryptonn_feip_encryptor *enc, cryptonn_feip_ct *ct,
