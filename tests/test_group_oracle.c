@@ -406,6 +406,31 @@ static void test_scalars(void)
         decaf_255_scalar_sub(dr, decaf_255_scalar_zero, da);
         decaf_255_scalar_encode(want, dr);
         CHECK(memcmp(want, r.v, 32) == 0);
+        /* Aliasing: r may be a or b. */
+        sc25519 al = a;
+        sc25519_mul(&al, &al, &b);
+        sc25519_mul(&r, &a, &b);
+        CHECK(memcmp(al.v, r.v, 32) == 0);
+        al = b;
+        sc25519_sub(&al, &a, &al);
+        sc25519_sub(&r, &a, &b);
+        CHECK(memcmp(al.v, r.v, 32) == 0);
+        al = a;
+        sc25519_add(&al, &al, &al);
+        sc25519_add(&r, &a, &a);
+        CHECK(memcmp(al.v, r.v, 32) == 0);
+        al = a;
+        sc25519_neg(&al, &al);
+        sc25519_neg(&r, &a);
+        CHECK(memcmp(al.v, r.v, 32) == 0);
+        if (!sc25519_is_zero(&b)) {
+            al = b;
+            CHECK_EQ_INT(sc25519_invert(&al, &al), CRYPTONN_OK);
+            sc25519_mul(&r, &al, &b);
+            CHECK(r.v[0] == 1 && sc25519_is_canonical(r.v));
+            r.v[0] = 0;
+            CHECK(sc25519_is_zero(&r));
+        }
         CHECK(sc25519_is_canonical(a.v));
         CHECK_EQ_INT(sc25519_is_zero(&a), decaf_255_scalar_eq(da, decaf_255_scalar_zero) != 0);
         if (sc25519_is_zero(&a)) {
