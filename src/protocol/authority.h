@@ -10,7 +10,9 @@
  *                                        data owners only; the server never gets it
  *   keys.log                             one line per request: time, mpk, keys, nnz,
  *                                        rank after, or the refusal and its reason
- *   rank-samples.bin                     the rank tracker's state, saved on close
+ *   rank-samples.bin                     the key vectors that raised the samples rank
+ *                                        (replayed on open) and the issued/refused
+ *                                        counters; saved whenever the rank grows and on close
  * The authority is single-threaded: callers serialise requests. */
 #ifndef CRYPTONN_PROTOCOL_AUTHORITY_H
 #define CRYPTONN_PROTOCOL_AUTHORITY_H
@@ -39,7 +41,12 @@ int cn_authority_open(cn_authority **out, const char *dir, const cn_policy *pol)
 /* Saves the rank state and closes the log. */
 void cn_authority_close(cn_authority *a);
 
-/* Handles one request message; *resp is a malloc'd response message (an
+/* Policy order: structure, then slots and values against the mpk, then
+ * min_support (the zero key is allowed: it reveals nothing), then max_rank
+ * (for the samples mpk the exact rank after the whole request; for the batch
+ * mpk the bound min(keys issued, width), so a budget there counts keys).
+ * A refused request issues no key and changes only the refusal counter.
+ * Handles one request message; *resp is a malloc'd response message (an
  * error response for refusals and bad requests). Returns CRYPTONN_OK when a
  * response (possibly an error response) was produced, or CRYPTONN_ERR_NOMEM. */
 int cn_authority_handle(cn_authority *a, const uint8_t *req, size_t len, uint8_t **resp,

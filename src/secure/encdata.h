@@ -52,11 +52,15 @@ void cn_enc_mpks_free(cn_enc_mpks *k);
 /* One fixed batch in memory. */
 typedef struct {
     uint32_t n;              /* samples in the batch, 1..B */
+    uint32_t classes;        /* entries per sample in y (the reader sets it; H5: added so
+                                cn_enc_batch_free can free y without the params) */
     cryptonn_feip_ct **x;    /* n sample ciphertexts */
     cryptonn_febo_ct **y;    /* n × classes label ciphertexts (sample-major), or NULL */
     cryptonn_feip_ct *xb;    /* the batch ciphertext, or NULL */
 } cn_enc_batch;
-void cn_enc_batch_free(cn_enc_batch *b); /* frees the members, not b */
+/* Frees the members (x as a cryptonn_feip_ct_batch_free array, y's n × classes
+ * ciphertexts and the array, xb), not b; b is zeroed. */
+void cn_enc_batch_free(cn_enc_batch *b);
 
 /* Writes DIR/params.bin (atomic). If it exists, succeeds only when it holds
  * the same parameters and mpks (CRYPTONN_ERR_MISMATCH otherwise): a second

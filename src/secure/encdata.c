@@ -1,0 +1,527 @@
+/* encdata: the encrypted dataset directory (encdata.h). Writers build each
+ * file in memory and write it atomically; readers bound every size by the
+ * parameters before allocating and check every ciphertext's mpk id, so a
+ * batch of a foreign or damaged dataset is refused, never half-used. */
+#include "secure/encdata.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/util.h"
+
+#define V1 1u
+#define IPCT_HEAD 32  /* container header 24 + group 4 + width 4; then the id */
+#define FEBO_ID_AT 28 /* container header 24 + group 4; then the id */
+#define BOCT_BYTES (CN_CONTAINER_HEADER + 84 + CN_CONTAINER_TRAILER)
+#define MAX_PARAMS_PAYLOAD ((size_t)1 << 30)
+
+void cn_enc_params_default(cn_enc_params *p)
+{
+    p->rows = 28;
+    p->cols = 28;
+    p->slots = 28 * 28;
+    p->batch = 64;
+    p->classes = 10;
+    p->pixel_bits = 8;
+    p->label_scale_bits = 16;
+}
+
+void cn_enc_mpks_free(cn_enc_mpks *k)
+{
+    if (!k) return;
+    cryptonn_feip_mpk_destroy(k->samples);
+    cryptonn_feip_mpk_destroy(k->batch);
+    cryptonn_febo_mpk_destroy(k->labels);
+    k->samples = k->batch = NULL;
+    k->labels = NULL;
+}
+
+void cn_enc_batch_free(cn_enc_batch *b)
+{
+    if (!b) return;
+    if (b->x) cryptonn_feip_ct_batch_free(b->x, b->n);
+    if (b->y) {
+        for (size_t i = 0; i < (size_t)b->n * b->classes; i++) cryptonn_febo_ct_destroy(b->y[i]);
+        free(b->y);
+    }
+    cryptonn_feip_ct_destroy(b->xb);
+    memset(b, 0, sizeof *b);
+}
+
+/* The limits a reader enforces; writers refuse the same. */
+static int params_ok(const cn_enc_params *p)
+{
+    if (p->rows < 1 || p->rows > 4096 || p->cols < 1 || p->cols > 4096) return 0;
+    if ((uint64_t)p->rows * p->cols != p->slots) return 0;
+    if (p->batch < 1 || p->batch > 4096) return 0;
+    if ((uint64_t)p->batch * p->slots > CRYPTONN_FEIP_MAX_SLOTS) return 0;
+    if (p->classes < 2 || p->classes > 256) return 0;
+    if (p->pixel_bits < 1 || p->pixel_bits > 16) return 0;
+    if (p->label_scale_bits > 40) return 0;
+    return 1;
+}
+
+static int put_buf(uint8_t **dst, size_t *len, size_t *cap, const void *src, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *len + n) c *= 2;
+        uint8_t *q = realloc(*dst, c);
+        if (!q) return CRYPTONN_ERR_NOMEM;
+        *dst = q;
+        *cap = c;
+    }
+    memcpy(*dst + *len, src, n);
+    *len += n;
+    return CRYPTONN_OK;
+}
+
+static int put_u64(uint8_t **dst, size_t *len, size_t *cap, uint64_t v)
+{
+    uint8_t b[8];
+    cn_store_u64(b, v);
+    return put_buf(dst, len, cap, b, 8);
+}
+
+/* The params.bin payload: seven u32, then three length-prefixed mpk exports. */
+static int params_payload(const cn_enc_params *p, const cn_enc_mpks *k, uint8_t **out, size_t *out_len)
+{
+    uint8_t *bufs[3] = {NULL, NULL, NULL};
+    size_t lens[3] = {0, 0, 0};
+    int rc = cryptonn_feip_mpk_export(k->samples, &bufs[0], &lens[0]);
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_mpk_export(k->batch, &bufs[1], &lens[1]);
+    if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_export(k->labels, &bufs[2], &lens[2]);
+    uint8_t *b = NULL;
+    size_t len = 0, cap = 0;
+    const uint32_t f[7] = {p->rows, p->cols, p->slots, p->batch, p->classes, p->pixel_bits,
+                           p->label_scale_bits};
+    for (int i = 0; i < 7 && rc == CRYPTONN_OK; i++) {
+        uint8_t w[4];
+        cn_store_u32(w, f[i]);
+        rc = put_buf(&b, &len, &cap, w, 4);
+    }
+    for (int i = 0; i < 3 && rc == CRYPTONN_OK; i++) {
+        rc = put_u64(&b, &len, &cap, lens[i]);
+        if (rc == CRYPTONN_OK) rc = put_buf(&b, &len, &cap, bufs[i], lens[i]);
+    }
+    for (int i = 0; i < 3; i++) free(bufs[i]);
+    if (rc != CRYPTONN_OK) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    *out_len = len;
+    return CRYPTONN_OK;
+}
+
+static int join(char *out, size_t cap, const char *a, const char *b, const char *c)
+{
+    int n = snprintf(out, cap, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
+    return n > 0 && (size_t)n < cap ? CRYPTONN_OK : CRYPTONN_ERR_ARG;
+}
+
+static int part_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int ensure_dir(const char *path)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) return CRYPTONN_OK;
+    return CRYPTONN_ERR_IO;
+}
+
+static int parse_params(const uint8_t *pl, size_t plen, cn_enc_params *p, cn_enc_mpks *k)
+{
+    cn_reader r = {pl, plen};
+    uint32_t f[7];
+    for (int i = 0; i < 7; i++) CN_TRY(cn_read_u32(&r, &f[i]));
+    cn_enc_params q = {f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    if (!params_ok(&q)) return CRYPTONN_ERR_FORMAT;
+    const uint8_t *views[3];
+    uint64_t lens[3];
+    for (int i = 0; i < 3; i++) {
+        CN_TRY(cn_read_u64(&r, &lens[i]));
+        if (lens[i] > r.left) return CRYPTONN_ERR_TRUNCATED;
+        CN_TRY(cn_read_view(&r, &views[i], (size_t)lens[i]));
+    }
+    if (r.left != 0) return CRYPTONN_ERR_FORMAT;
+    if (k) {
+        cn_enc_mpks m = {0};
+        int rc = cryptonn_feip_mpk_import(&m.samples, views[0], (size_t)lens[0]);
+        if (rc == CRYPTONN_OK) rc = cryptonn_feip_mpk_import(&m.batch, views[1], (size_t)lens[1]);
+        if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_import(&m.labels, views[2], (size_t)lens[2]);
+        if (rc == CRYPTONN_OK && (cryptonn_feip_mpk_slots(m.samples) != q.slots ||
+                                  cryptonn_feip_mpk_slots(m.batch) != (size_t)q.slots * q.batch))
+            rc = CRYPTONN_ERR_FORMAT;
+        if (rc != CRYPTONN_OK) {
+            cn_enc_mpks_free(&m);
+            return rc;
+        }
+        *k = m;
+    }
+    *p = q;
+    return CRYPTONN_OK;
+}
+
+int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k)
+{
+    CN_ARG_CHECK(dir && p && k && k->samples && k->batch && k->labels);
+    if (!params_ok(p) || cryptonn_feip_mpk_slots(k->samples) != p->slots ||
+        cryptonn_feip_mpk_slots(k->batch) != (size_t)p->slots * p->batch)
+        return CRYPTONN_ERR_ARG;
+    CN_TRY(ensure_dir(dir));
+    char path[4096];
+    CN_TRY(join(path, sizeof path, dir, "params.bin", NULL));
+    uint8_t *pl;
+    size_t plen;
+    CN_TRY(params_payload(p, k, &pl, &plen));
+    uint8_t *file;
+    const uint8_t *old;
+    size_t old_len;
+    int rc = cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &old, &old_len);
+    if (rc == CRYPTONN_OK) {
+        /* Exports are canonical, so equal keys give equal bytes. */
+        rc = old_len == plen && memcmp(old, pl, plen) == 0 ? CRYPTONN_OK : CRYPTONN_ERR_MISMATCH;
+        free(file);
+    } else if (rc == CRYPTONN_ERR_NOT_FOUND) {
+        cn_part part = {pl, plen};
+        rc = cn_container_write(path, "EDPR", V1, &part, 1, 0644);
+    }
+    free(pl);
+    return rc;
+}
+
+int cn_encdata_read_params(const char *dir, cn_enc_params *p, cn_enc_mpks *k)
+{
+    CN_ARG_CHECK(dir && p);
+    char path[4096];
+    CN_TRY(join(path, sizeof path, dir, "params.bin", NULL));
+    uint8_t *file;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &pl, &plen));
+    int rc = parse_params(pl, plen, p, k);
+    free(file);
+    return rc;
+}
+
+/* ---- batches ---- */
+
+static size_t ipcb_bytes(const cn_enc_params *p, uint32_t n)
+{
+    return CN_CONTAINER_HEADER + 32 + (size_t)n * 32 * (p->slots + 1) + CN_CONTAINER_TRAILER;
+}
+static size_t ipct_bytes(const cn_enc_params *p)
+{
+    return CN_CONTAINER_HEADER + 24 + 32 * ((size_t)p->batch * p->slots + 1) + CN_CONTAINER_TRAILER;
+}
+static size_t batch_payload_max(const cn_enc_params *p)
+{
+    return 8 + 8 + ipcb_bytes(p, p->batch) + (size_t)p->batch * p->classes * (8 + BOCT_BYTES) + 8 +
+           ipct_bytes(p);
+}
+
+static int batch_path(char *out, size_t cap, const char *dir, const char *part, uint64_t index)
+{
+    int n = snprintf(out, cap, "%s/part-%s/batch-%06llu.bin", dir, part, (unsigned long long)index);
+    return n > 0 && (size_t)n < cap ? CRYPTONN_OK : CRYPTONN_ERR_ARG;
+}
+
+int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
+                           const cn_enc_params *p, const cn_enc_batch *b)
+{
+    CN_ARG_CHECK(dir && part && p && b && b->x);
+    if (!part_name_ok(part) || b->n < 1 || b->n > p->batch) return CRYPTONN_ERR_ARG;
+    char path[4096];
+    int pn = snprintf(path, sizeof path, "%s/part-%s", dir, part);
+    if (pn <= 0 || (size_t)pn >= sizeof path) return CRYPTONN_ERR_ARG;
+    CN_TRY(ensure_dir(path));
+    CN_TRY(batch_path(path, sizeof path, dir, part, index));
+
+    uint32_t flags = (b->y ? CN_ENC_LABELS : 0) | (b->xb ? CN_ENC_BATCHCT : 0);
+    uint8_t *xs = NULL, *xb = NULL, *ys = NULL;
+    size_t xs_len = 0, xb_len = 0, ys_len = 0, ys_cap = 0;
+    int rc_x = CRYPTONN_OK, rc_b = CRYPTONN_OK, rc_y = CRYPTONN_OK;
+    /* The two big exports encode ~50 K points each, serially inside the
+     * scheme layer: run them side by side. */
+#pragma omp parallel sections
+    {
+#pragma omp section
+        rc_x = cryptonn_feip_ct_batch_export((const cryptonn_feip_ct *const *)b->x, b->n, &xs,
+                                             &xs_len);
+#pragma omp section
+        if (b->xb) rc_b = cryptonn_feip_ct_export(b->xb, &xb, &xb_len);
+#pragma omp section
+        if (b->y) {
+            for (size_t i = 0; i < (size_t)b->n * p->classes && rc_y == CRYPTONN_OK; i++) {
+                uint8_t *e;
+                size_t el;
+                rc_y = cryptonn_febo_ct_export(b->y[i], &e, &el);
+                if (rc_y != CRYPTONN_OK) break;
+                rc_y = put_u64(&ys, &ys_len, &ys_cap, el);
+                if (rc_y == CRYPTONN_OK) rc_y = put_buf(&ys, &ys_len, &ys_cap, e, el);
+                free(e);
+            }
+        }
+    }
+    int rc = rc_x != CRYPTONN_OK ? rc_x : rc_b != CRYPTONN_OK ? rc_b : rc_y;
+    if (rc == CRYPTONN_OK) {
+        uint8_t head[8], lx[8], lb[8];
+        cn_store_u32(head, b->n);
+        cn_store_u32(head + 4, flags);
+        cn_store_u64(lx, xs_len);
+        cn_store_u64(lb, xb_len);
+        cn_part parts[6] = {{head, 8}, {lx, 8}, {xs, xs_len}, {ys, ys_len}, {lb, 8}, {xb, xb_len}};
+        size_t np = b->xb ? 6 : 4;
+        rc = cn_container_write(path, "EBAT", V1, parts, np, 0644);
+    }
+    free(xs);
+    free(xb);
+    free(ys);
+    return rc;
+}
+
+int cn_encdata_write_index(const char *dir, const char *part, uint64_t samples, uint64_t batches,
+                           uint32_t flags)
+{
+    CN_ARG_CHECK(dir && part);
+    if (!part_name_ok(part) || samples == 0 || (flags & ~(CN_ENC_LABELS | CN_ENC_BATCHCT)))
+        return CRYPTONN_ERR_ARG;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/part-%s/index.bin", dir, part);
+    if (n <= 0 || (size_t)n >= sizeof path) return CRYPTONN_ERR_ARG;
+    uint8_t pl[20];
+    cn_store_u64(pl, samples);
+    cn_store_u64(pl + 8, batches);
+    cn_store_u32(pl + 16, flags);
+    cn_part part_ = {pl, sizeof pl};
+    return cn_container_write(path, "EDIX", V1, &part_, 1, 0644);
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    char name[65];
+    uint64_t samples, batches, first; /* first: global index of its batch 0 */
+    uint32_t flags;
+} part_info;
+
+struct cn_encdata {
+    char *dir;
+    cn_enc_params p;
+    cn_enc_mpks k;
+    uint8_t samples_id[16], batch_id[16], labels_id[16];
+    part_info *parts;
+    size_t nparts;
+    uint64_t samples, batches;
+    uint32_t flags;
+};
+
+static int read_index(const char *dir, const char *name, const cn_enc_params *p, part_info *out)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/part-%s/index.bin", dir, name);
+    if (n <= 0 || (size_t)n >= sizeof path) return CRYPTONN_ERR_ARG;
+    uint8_t *file;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_read(path, "EDIX", V1, 20, &file, &pl, &plen));
+    int rc = CRYPTONN_OK;
+    if (plen != 20) rc = CRYPTONN_ERR_FORMAT;
+    else {
+        out->samples = cn_load_u64(pl);
+        out->batches = cn_load_u64(pl + 8);
+        out->flags = cn_load_u32(pl + 16);
+        if (out->samples == 0 || out->samples > ((uint64_t)1 << 40) ||
+            out->batches != (out->samples + p->batch - 1) / p->batch ||
+            (out->flags & ~(CN_ENC_LABELS | CN_ENC_BATCHCT)))
+            rc = CRYPTONN_ERR_FORMAT;
+    }
+    free(file);
+    if (rc == CRYPTONN_OK) snprintf(out->name, sizeof out->name, "%s", name);
+    return rc;
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+    return strcmp(((const part_info *)a)->name, ((const part_info *)b)->name);
+}
+
+/* The id a FEBO ciphertext of this mpk carries: there is no accessor, so
+ * read it off a ciphertext of 0 (the BOCT layout is documented in febo.c). */
+static int febo_mpk_id(const cryptonn_febo_mpk *m, uint8_t id[16])
+{
+    cryptonn_febo_ct *ct;
+    CN_TRY(cryptonn_febo_ct_create(&ct));
+    uint8_t *e = NULL;
+    size_t el = 0;
+    int rc = cryptonn_febo_encrypt(m, ct, 0, 1);
+    if (rc == CRYPTONN_OK) rc = cryptonn_febo_ct_export(ct, &e, &el);
+    if (rc == CRYPTONN_OK) memcpy(id, e + FEBO_ID_AT, 16);
+    free(e);
+    cryptonn_febo_ct_destroy(ct);
+    return rc;
+}
+
+int cn_encdata_open(cn_encdata **out, const char *dir, uint32_t *skipped)
+{
+    CN_ARG_CHECK(out && dir);
+    *out = NULL;
+    if (skipped) *skipped = 0;
+    cn_encdata *d = calloc(1, sizeof *d);
+    if (!d) return CRYPTONN_ERR_NOMEM;
+    d->dir = strdup(dir);
+    int rc = d->dir ? cn_encdata_read_params(dir, &d->p, &d->k) : CRYPTONN_ERR_NOMEM;
+    if (rc == CRYPTONN_OK) {
+        cryptonn_feip_mpk_id(d->k.samples, d->samples_id);
+        cryptonn_feip_mpk_id(d->k.batch, d->batch_id);
+        rc = febo_mpk_id(d->k.labels, d->labels_id);
+    }
+    DIR *dh = NULL;
+    if (rc == CRYPTONN_OK && !(dh = opendir(dir))) rc = CRYPTONN_ERR_IO;
+    size_t cap = 0;
+    struct dirent *e;
+    while (rc == CRYPTONN_OK && (e = readdir(dh))) {
+        if (strncmp(e->d_name, "part-", 5) != 0 || !part_name_ok(e->d_name + 5)) continue;
+        if (d->nparts == cap) {
+            cap = cap ? 2 * cap : 8;
+            part_info *q = realloc(d->parts, cap * sizeof *q);
+            if (!q) {
+                rc = CRYPTONN_ERR_NOMEM;
+                break;
+            }
+            d->parts = q;
+        }
+        int r = read_index(dir, e->d_name + 5, &d->p, &d->parts[d->nparts]);
+        if (r == CRYPTONN_ERR_NOT_FOUND) {
+            /* an interrupted upload or encryption: not part of the dataset */
+            if (skipped) (*skipped)++;
+        } else if (r != CRYPTONN_OK) rc = r;
+        else d->nparts++;
+    }
+    if (dh) closedir(dh);
+    if (rc == CRYPTONN_OK && d->nparts == 0) rc = CRYPTONN_ERR_NOT_FOUND;
+    if (rc == CRYPTONN_OK) {
+        qsort(d->parts, d->nparts, sizeof *d->parts, cmp_part);
+        d->flags = CN_ENC_LABELS | CN_ENC_BATCHCT;
+        for (size_t i = 0; i < d->nparts; i++) {
+            d->parts[i].first = d->batches;
+            d->batches += d->parts[i].batches;
+            d->samples += d->parts[i].samples;
+            d->flags &= d->parts[i].flags;
+        }
+    }
+    if (rc != CRYPTONN_OK) {
+        cn_encdata_close(d);
+        return rc;
+    }
+    *out = d;
+    return CRYPTONN_OK;
+}
+
+void cn_encdata_close(cn_encdata *d)
+{
+    if (!d) return;
+    cn_enc_mpks_free(&d->k);
+    free(d->parts);
+    free(d->dir);
+    free(d);
+}
+
+const cn_enc_params *cn_encdata_params(const cn_encdata *d) { return &d->p; }
+const cn_enc_mpks *cn_encdata_mpks(const cn_encdata *d) { return &d->k; }
+uint64_t cn_encdata_samples(const cn_encdata *d) { return d->samples; }
+uint64_t cn_encdata_batches(const cn_encdata *d) { return d->batches; }
+uint32_t cn_encdata_flags(const cn_encdata *d) { return d->flags; }
+
+/* Checks the id inside FEIP container bytes (IPCT/IPCB) before decoding them. */
+static int feip_id_is(const uint8_t *bytes, size_t len, const uint8_t id[16])
+{
+    return len >= IPCT_HEAD + 16 && memcmp(bytes + IPCT_HEAD, id, 16) == 0;
+}
+
+static int read_len_view(cn_reader *r, const uint8_t **v, uint64_t *len, size_t max)
+{
+    CN_TRY(cn_read_u64(r, len));
+    if (*len > max) return CRYPTONN_ERR_FORMAT;
+    if (*len > r->left) return CRYPTONN_ERR_TRUNCATED;
+    return cn_read_view(r, v, (size_t)*len);
+}
+
+static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local, const uint8_t *pl,
+                       size_t plen, cn_enc_batch *out)
+{
+    const cn_enc_params *p = &d->p;
+    cn_reader r = {pl, plen};
+    uint32_t n, flags;
+    CN_TRY(cn_read_u32(&r, &n));
+    CN_TRY(cn_read_u32(&r, &flags));
+    uint64_t want_n = local + 1 < pi->batches ? p->batch : pi->samples - local * p->batch;
+    if (n != want_n || flags != pi->flags) return CRYPTONN_ERR_FORMAT;
+    const uint8_t *v;
+    uint64_t vl;
+    CN_TRY(read_len_view(&r, &v, &vl, ipcb_bytes(p, n)));
+    if (vl != ipcb_bytes(p, n) || !feip_id_is(v, (size_t)vl, d->samples_id))
+        return CRYPTONN_ERR_MISMATCH;
+    size_t count;
+    CN_TRY(cryptonn_feip_ct_batch_import(&out->x, &count, v, (size_t)vl));
+    out->n = (uint32_t)count;
+    if (count != n) return CRYPTONN_ERR_FORMAT;
+    if (flags & CN_ENC_LABELS) {
+        size_t m = (size_t)n * p->classes;
+        out->y = calloc(m, sizeof *out->y);
+        if (!out->y) return CRYPTONN_ERR_NOMEM;
+        out->classes = p->classes;
+        for (size_t i = 0; i < m; i++) {
+            CN_TRY(read_len_view(&r, &v, &vl, BOCT_BYTES));
+            if (vl != BOCT_BYTES || memcmp(v + FEBO_ID_AT, d->labels_id, 16) != 0)
+                return CRYPTONN_ERR_MISMATCH;
+            CN_TRY(cryptonn_febo_ct_import(&out->y[i], v, (size_t)vl));
+        }
+    }
+    if (flags & CN_ENC_BATCHCT) {
+        CN_TRY(read_len_view(&r, &v, &vl, ipct_bytes(p)));
+        if (vl != ipct_bytes(p) || !feip_id_is(v, (size_t)vl, d->batch_id))
+            return CRYPTONN_ERR_MISMATCH;
+        CN_TRY(cryptonn_feip_ct_import(&out->xb, v, (size_t)vl));
+    }
+    return r.left == 0 ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
+}
+
+int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
+{
+    CN_ARG_CHECK(d && out);
+    memset(out, 0, sizeof *out);
+    if (i >= d->batches) return CRYPTONN_ERR_ARG;
+    size_t lo = 0, hi = d->nparts; /* last part with first <= i */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (d->parts[mid].first <= i) lo = mid;
+        else hi = mid;
+    }
+    const part_info *pi = &d->parts[lo];
+    uint64_t local = i - pi->first;
+    char path[4096];
+    CN_TRY(batch_path(path, sizeof path, d->dir, pi->name, local));
+    uint8_t *file;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_read(path, "EBAT", V1, batch_payload_max(&d->p), &file, &pl, &plen));
+    int rc = parse_batch(d, pi, local, pl, plen, out);
+    free(file);
+    if (rc != CRYPTONN_OK) cn_enc_batch_free(out);
+    return rc;
+}

@@ -1,0 +1,436 @@
+/* keyreq: the server <-> authority messages (keyreq.h). Every decoder first
+ * parses the container (checksum, exact length), then checks that each
+ * declared count fits in the bytes that remain before it allocates, so a
+ * hostile message costs at most its own length in memory. */
+#include "secure/keyreq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/util.h"
+
+#define V1 1u
+#define MAX_MSG ((size_t)1 << 34)
+#define MAX_REASON 4096u
+/* A FEBO ciphertext / key export is a fixed-size container; anything larger
+ * in a message is refused before it is parsed. */
+#define MAX_FEBO_ITEM 4096u
+
+static int put(uint8_t *dst, size_t *at, const void *src, size_t n)
+{
+    memcpy(dst + *at, src, n);
+    *at += n;
+    return CRYPTONN_OK;
+}
+
+/* Wraps payload bytes in a container in memory (the layout of util.h). */
+static int wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf, size_t *len)
+{
+    size_t plen = 0;
+    for (size_t i = 0; i < nparts; i++) plen += parts[i].len;
+    size_t total = CN_CONTAINER_HEADER + plen + CN_CONTAINER_TRAILER;
+    uint8_t *b = malloc(total);
+    if (!b) return CRYPTONN_ERR_NOMEM;
+    size_t at = 0;
+    put(b, &at, "CRYPTONN", 8);
+    put(b, &at, kind, 4);
+    cn_store_u32(b + at, V1);
+    at += 4;
+    cn_store_u64(b + at, plen);
+    at += 8;
+    for (size_t i = 0; i < nparts; i++)
+        if (parts[i].len) put(b, &at, parts[i].data, parts[i].len);
+    /* the same BLAKE2b-256 the container reader checks */
+    crypto_generichash(b + at, CN_CONTAINER_TRAILER, b, at, NULL, 0);
+    *buf = b;
+    *len = total;
+    return CRYPTONN_OK;
+}
+
+/* 1 if buf is a container of this kind (header only; the parser checks the rest). */
+static int is_kind(const uint8_t *buf, size_t len, const char kind[4])
+{
+    return len >= CN_CONTAINER_HEADER && memcmp(buf, "CRYPTONN", 8) == 0 &&
+           memcmp(buf + 8, kind, 4) == 0;
+}
+
+/* ---- FEIP key requests ---- */
+
+void cn_keyreq_feip_free(cn_feip_keyreq *r)
+{
+    if (!r) return;
+    free(r->rowptr);
+    free(r->idx);
+    free(r->val);
+    r->rowptr = NULL;
+    r->idx = NULL;
+    r->val = NULL;
+    r->nkeys = 0;
+    r->nnz = 0;
+}
+
+/* The structural rules shared by the encoder (caller bugs) and the decoder
+ * (bad input). */
+static int feip_structure_ok(const cn_feip_keyreq *r)
+{
+    if (r->mpk != CN_MPK_SAMPLES && r->mpk != CN_MPK_BATCH) return 0;
+    if (r->rowptr[0] != 0 || r->rowptr[r->nkeys] != r->nnz) return 0;
+    for (uint32_t k = 0; k < r->nkeys; k++) {
+        uint64_t a = r->rowptr[k], b = r->rowptr[k + 1];
+        if (b < a || b > r->nnz) return 0;
+        for (uint64_t j = a + 1; j < b; j++)
+            if (r->idx[j] <= r->idx[j - 1]) return 0;
+    }
+    return 1;
+}
+
+int cn_keyreq_feip_encode(const cn_feip_keyreq *r, uint8_t **buf, size_t *len)
+{
+    CN_ARG_CHECK(r && buf && len && r->rowptr && (r->nnz == 0 || (r->idx && r->val)));
+    if (!feip_structure_ok(r)) return CRYPTONN_ERR_ARG;
+    size_t plen = 16 + 8 * ((size_t)r->nkeys + 1) + 12 * (size_t)r->nnz;
+    uint8_t *p = malloc(plen);
+    if (!p) return CRYPTONN_ERR_NOMEM;
+    uint8_t *w = p;
+    cn_store_u32(w, r->mpk);
+    cn_store_u32(w + 4, r->nkeys);
+    cn_store_u64(w + 8, r->nnz);
+    w += 16;
+    for (uint32_t k = 0; k <= r->nkeys; k++, w += 8) cn_store_u64(w, r->rowptr[k]);
+    for (uint64_t j = 0; j < r->nnz; j++, w += 4) cn_store_u32(w, r->idx[j]);
+    for (uint64_t j = 0; j < r->nnz; j++, w += 8) cn_store_u64(w, (uint64_t)r->val[j]);
+    cn_part part = {p, plen};
+    int rc = wrap("KRQI", &part, 1, buf, len);
+    free(p);
+    return rc;
+}
+
+int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len)
+{
+    CN_ARG_CHECK(r && (buf || len == 0));
+    memset(r, 0, sizeof *r);
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_parse(buf, len, "KRQI", V1, MAX_MSG, &pl, &plen));
+    cn_reader rd = {pl, plen};
+    uint32_t mpk, nkeys;
+    uint64_t nnz;
+    CN_TRY(cn_read_u32(&rd, &mpk));
+    CN_TRY(cn_read_u32(&rd, &nkeys));
+    CN_TRY(cn_read_u64(&rd, &nnz));
+    /* The body's size follows from the counts: check it exactly before
+     * allocating anything sized by them. */
+    if (nnz > rd.left / 12) return CRYPTONN_ERR_TRUNCATED;
+    if ((uint64_t)nkeys + 1 > (rd.left - 12 * nnz) / 8) return CRYPTONN_ERR_TRUNCATED;
+    if (rd.left != 8 * ((uint64_t)nkeys + 1) + 12 * nnz) return CRYPTONN_ERR_FORMAT;
+    r->mpk = mpk;
+    r->nkeys = nkeys;
+    r->nnz = nnz;
+    r->rowptr = malloc(8 * ((size_t)nkeys + 1));
+    r->idx = malloc(nnz ? 4 * (size_t)nnz : 1);
+    r->val = malloc(nnz ? 8 * (size_t)nnz : 1);
+    if (!r->rowptr || !r->idx || !r->val) {
+        cn_keyreq_feip_free(r);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    const uint8_t *p = rd.p;
+    for (uint32_t k = 0; k <= nkeys; k++, p += 8) r->rowptr[k] = cn_load_u64(p);
+    for (uint64_t j = 0; j < nnz; j++, p += 4) r->idx[j] = cn_load_u32(p);
+    for (uint64_t j = 0; j < nnz; j++, p += 8) r->val[j] = (int64_t)cn_load_u64(p);
+    if (!feip_structure_ok(r)) {
+        cn_keyreq_feip_free(r);
+        return CRYPTONN_ERR_FORMAT;
+    }
+    return CRYPTONN_OK;
+}
+
+/* ---- FEBO key requests and responses ---- */
+
+int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
+                          const int64_t *y, uint32_t n, uint8_t **buf, size_t *len)
+{
+    CN_ARG_CHECK(buf && len && (n == 0 || (cts && y)));
+    if ((unsigned)op > CRYPTONN_FEBO_DIV) return CRYPTONN_ERR_ARG;
+    size_t cap = 8 + (size_t)n * (16 + 140), at = 0;
+    uint8_t *p = malloc(cap);
+    if (!p) return CRYPTONN_ERR_NOMEM;
+    cn_store_u32(p, (uint32_t)op);
+    cn_store_u32(p + 4, n);
+    at = 8;
+    int rc = CRYPTONN_OK;
+    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
+        uint8_t *e;
+        size_t el;
+        rc = cryptonn_febo_ct_export(cts[i], &e, &el);
+        if (rc != CRYPTONN_OK) break;
+        if (at + 16 + el > cap) {
+            size_t nc = 2 * cap + 16 + el;
+            uint8_t *q = realloc(p, nc);
+            if (!q) rc = CRYPTONN_ERR_NOMEM;
+            else {
+                p = q;
+                cap = nc;
+            }
+        }
+        if (rc == CRYPTONN_OK) {
+            cn_store_u64(p + at, el);
+            memcpy(p + at + 8, e, el);
+            cn_store_u64(p + at + 8 + el, (uint64_t)y[i]);
+            at += 16 + el;
+        }
+        free(e);
+    }
+    if (rc == CRYPTONN_OK) {
+        cn_part part = {p, at};
+        rc = wrap("KRQB", &part, 1, buf, len);
+    }
+    free(p);
+    return rc;
+}
+
+static void free_cts(cryptonn_febo_ct **cts, uint32_t n)
+{
+    if (!cts) return;
+    for (uint32_t i = 0; i < n; i++) cryptonn_febo_ct_destroy(cts[i]);
+    free(cts);
+}
+
+int cn_keyreq_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_op *op,
+                          cryptonn_febo_ct ***cts, int64_t **y, uint32_t *n)
+{
+    CN_ARG_CHECK((buf || len == 0) && op && cts && y && n);
+    *cts = NULL;
+    *y = NULL;
+    *n = 0;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_parse(buf, len, "KRQB", V1, MAX_MSG, &pl, &plen));
+    cn_reader rd = {pl, plen};
+    uint32_t o, count;
+    CN_TRY(cn_read_u32(&rd, &o));
+    CN_TRY(cn_read_u32(&rd, &count));
+    if (o > CRYPTONN_FEBO_DIV) return CRYPTONN_ERR_FORMAT;
+    /* every item takes at least a length, a container and a value */
+    if (count > rd.left / (16 + CN_CONTAINER_HEADER + CN_CONTAINER_TRAILER))
+        return CRYPTONN_ERR_TRUNCATED;
+    cryptonn_febo_ct **c = calloc(count ? count : 1, sizeof *c);
+    int64_t *v = malloc(count ? 8 * (size_t)count : 8);
+    int rc = c && v ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
+    for (uint32_t i = 0; i < count && rc == CRYPTONN_OK; i++) {
+        uint64_t el, yv;
+        const uint8_t *e;
+        rc = cn_read_u64(&rd, &el);
+        if (rc == CRYPTONN_OK && el > MAX_FEBO_ITEM) rc = CRYPTONN_ERR_FORMAT;
+        if (rc == CRYPTONN_OK) rc = cn_read_view(&rd, &e, (size_t)el);
+        if (rc == CRYPTONN_OK) rc = cn_read_u64(&rd, &yv);
+        if (rc == CRYPTONN_OK) rc = cryptonn_febo_ct_import(&c[i], e, (size_t)el);
+        if (rc == CRYPTONN_OK) v[i] = (int64_t)yv;
+    }
+    if (rc == CRYPTONN_OK && rd.left != 0) rc = CRYPTONN_ERR_FORMAT;
+    if (rc != CRYPTONN_OK) {
+        free_cts(c, count);
+        free(v);
+        return rc;
+    }
+    *op = (cryptonn_febo_op)o;
+    *cts = c;
+    *y = v;
+    *n = count;
+    return CRYPTONN_OK;
+}
+
+int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uint8_t **buf,
+                           size_t *len)
+{
+    CN_ARG_CHECK(buf && len && (n == 0 || keys));
+    size_t cap = 4 + (size_t)n * 200, at = 4;
+    uint8_t *p = malloc(cap);
+    if (!p) return CRYPTONN_ERR_NOMEM;
+    cn_store_u32(p, n);
+    int rc = CRYPTONN_OK;
+    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
+        uint8_t *e;
+        size_t el;
+        rc = cryptonn_febo_key_export(keys[i], &e, &el);
+        if (rc != CRYPTONN_OK) break;
+        if (at + 8 + el > cap) {
+            size_t nc = 2 * cap + 8 + el;
+            uint8_t *q = realloc(p, nc);
+            if (!q) rc = CRYPTONN_ERR_NOMEM;
+            else {
+                p = q;
+                cap = nc;
+            }
+        }
+        if (rc == CRYPTONN_OK) {
+            cn_store_u64(p + at, el);
+            memcpy(p + at + 8, e, el);
+            at += 8 + el;
+        }
+        free(e);
+    }
+    if (rc == CRYPTONN_OK) {
+        cn_part part = {p, at};
+        rc = wrap("BOKS", &part, 1, buf, len);
+    }
+    free(p);
+    return rc;
+}
+
+int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **keys, uint32_t n)
+{
+    CN_ARG_CHECK((buf || len == 0) && (n == 0 || keys));
+    for (uint32_t i = 0; i < n; i++) keys[i] = NULL;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_parse(buf, len, "BOKS", V1, MAX_MSG, &pl, &plen));
+    cn_reader rd = {pl, plen};
+    uint32_t count;
+    CN_TRY(cn_read_u32(&rd, &count));
+    if (count != n) return CRYPTONN_ERR_MISMATCH;
+    int rc = CRYPTONN_OK;
+    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
+        uint64_t el;
+        const uint8_t *e;
+        rc = cn_read_u64(&rd, &el);
+        if (rc == CRYPTONN_OK && el > MAX_FEBO_ITEM) rc = CRYPTONN_ERR_FORMAT;
+        if (rc == CRYPTONN_OK) rc = cn_read_view(&rd, &e, (size_t)el);
+        if (rc == CRYPTONN_OK) rc = cryptonn_febo_key_import(&keys[i], e, (size_t)el);
+    }
+    if (rc == CRYPTONN_OK && rd.left != 0) rc = CRYPTONN_ERR_FORMAT;
+    if (rc != CRYPTONN_OK)
+        for (uint32_t i = 0; i < n; i++) {
+            cryptonn_febo_key_destroy(keys[i]);
+            keys[i] = NULL;
+        }
+    return rc;
+}
+
+/* ---- error responses ---- */
+
+int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_t *len)
+{
+    CN_ARG_CHECK(buf && len && status < 0);
+    if (!reason) reason = "";
+    size_t rl = strlen(reason);
+    if (rl > MAX_REASON) rl = MAX_REASON;
+    uint8_t head[8];
+    cn_store_u32(head, (uint32_t)(int32_t)status);
+    cn_store_u32(head + 4, (uint32_t)rl);
+    cn_part parts[2] = {{head, 8}, {reason, rl}};
+    return wrap("KERR", parts, 2, buf, len);
+}
+
+int cn_keyresp_error_decode(const uint8_t *buf, size_t len, char *reason, size_t reason_len)
+{
+    CN_ARG_CHECK((buf || len == 0) && (reason || reason_len == 0));
+    if (reason_len) reason[0] = '\0';
+    if (!is_kind(buf, len, "KERR")) return CRYPTONN_OK;
+    const uint8_t *pl;
+    size_t plen;
+    int rc = cn_container_parse(buf, len, "KERR", V1, 8 + MAX_REASON, &pl, &plen);
+    /* A damaged error response is still an error, just without a reason. */
+    if (rc != CRYPTONN_OK) return rc;
+    if (plen < 8) return CRYPTONN_ERR_TRUNCATED;
+    int32_t st = (int32_t)cn_load_u32(pl);
+    uint32_t rl = cn_load_u32(pl + 4);
+    if (rl != plen - 8 || st >= 0 || st < -1000) return CRYPTONN_ERR_FORMAT;
+    if (reason_len) {
+        size_t n = rl < reason_len - 1 ? rl : reason_len - 1;
+        for (size_t i = 0; i < n; i++) {
+            /* printable ASCII or UTF-8 bytes only: the reason ends up on a terminal */
+            uint8_t c = pl[8 + i];
+            reason[i] = (char)(c >= 0x20 && c != 0x7f ? c : '?');
+        }
+        reason[n] = '\0';
+    }
+    return st;
+}
+
+/* ---- the server's wrappers ---- */
+
+static int round_trip(cn_keysource *ks, const uint8_t *req, size_t req_len, uint8_t **resp,
+                      size_t *resp_len, char *msg, size_t msg_len)
+{
+    *resp = NULL;
+    *resp_len = 0;
+    int rc = ks->round_trip(ks->ctx, req, req_len, resp, resp_len);
+    if (rc != CRYPTONN_OK) {
+        if (msg_len) snprintf(msg, msg_len, "key request failed: %s", cryptonn_status_str(rc));
+        free(*resp);
+        *resp = NULL;
+        return rc;
+    }
+    rc = cn_keyresp_error_decode(*resp, *resp_len, msg, msg_len);
+    if (rc != CRYPTONN_OK) {
+        free(*resp);
+        *resp = NULL;
+    }
+    return rc;
+}
+
+/* The authority must return exactly the keys asked for: a key set that
+ * differs (reordered, another vector) would silently decrypt the wrong
+ * function, so it is refused here. */
+static int keys_match(const cryptonn_feip_keys *k, const cn_feip_keyreq *r)
+{
+    if (cryptonn_feip_keys_count(k) != r->nkeys) return 0;
+    for (uint32_t i = 0; i < r->nkeys; i++) {
+        const uint32_t *idx;
+        const int64_t *val;
+        size_t m = cryptonn_feip_keys_get(k, i, &idx, &val), w = 0;
+        for (uint64_t j = r->rowptr[i]; j < r->rowptr[i + 1]; j++) {
+            if (r->val[j] == 0) continue; /* zeros are dropped from key sets */
+            if (w >= m || idx[w] != r->idx[j] || val[w] != r->val[j]) return 0;
+            w++;
+        }
+        if (w != m) return 0;
+    }
+    return 1;
+}
+
+int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, cryptonn_feip_keys **out,
+                      char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(ks && ks->round_trip && r && out && (msg || msg_len == 0));
+    *out = NULL;
+    if (msg_len) msg[0] = '\0';
+    uint8_t *req, *resp;
+    size_t req_len, resp_len;
+    CN_TRY(cn_keyreq_feip_encode(r, &req, &req_len));
+    int rc = round_trip(ks, req, req_len, &resp, &resp_len, msg, msg_len);
+    free(req);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_feip_keys_import(out, resp, resp_len);
+    free(resp);
+    if (rc == CRYPTONN_OK && !keys_match(*out, r)) {
+        cryptonn_feip_keys_destroy(*out);
+        *out = NULL;
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc != CRYPTONN_OK && msg_len && !msg[0])
+        snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+    return rc;
+}
+
+int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
+                      const int64_t *y, uint32_t n, cryptonn_febo_key **keys, char *msg,
+                      size_t msg_len)
+{
+    CN_ARG_CHECK(ks && ks->round_trip && (n == 0 || (cts && y && keys)) && (msg || msg_len == 0));
+    if (msg_len) msg[0] = '\0';
+    uint8_t *req, *resp;
+    size_t req_len, resp_len;
+    CN_TRY(cn_keyreq_febo_encode(op, cts, y, n, &req, &req_len));
+    int rc = round_trip(ks, req, req_len, &resp, &resp_len, msg, msg_len);
+    free(req);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cn_keyresp_febo_decode(resp, resp_len, keys, n);
+    free(resp);
+    if (rc != CRYPTONN_OK && msg_len)
+        snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+    return rc;
+}

@@ -1,0 +1,267 @@
+/* authority: keys decrypt correctly against the params' mpks; the support
+ * policy and the rank budget refuse with the right status, a reason naming
+ * the rule, and nothing issued; the rank counter equals cn_rank on the same
+ * vectors and survives a restart; FEBO "−" keys give y − p; msks are 0600. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cryptonn/dlog.h"
+#include "protocol/authority.h"
+#include "secure/rank.h"
+#include "testutil.h"
+#include "util/util.h"
+
+#define B 4
+
+static cryptonn_dlog *D;
+static char dir[512];
+
+/* nkeys random keys of support m over width w (m >= 2: no unit vectors). */
+static void random_req(cn_feip_keyreq *r, uint32_t mpk, uint32_t nkeys, uint32_t m, uint32_t w)
+{
+    r->mpk = mpk;
+    r->nkeys = nkeys;
+    r->nnz = (uint64_t)nkeys * m;
+    r->rowptr = malloc(8 * (nkeys + 1));
+    r->idx = malloc(4 * r->nnz);
+    r->val = malloc(8 * r->nnz);
+    for (uint32_t k = 0; k <= nkeys; k++) r->rowptr[k] = (uint64_t)k * m;
+    for (uint32_t k = 0; k < nkeys; k++) {
+        uint32_t step = w / m;
+        for (uint32_t j = 0; j < m; j++) {
+            r->idx[k * m + j] = j * step + (uint32_t)t_rand_range(0, step - 1);
+            int64_t v = t_rand_range(-20, 20);
+            r->val[k * m + j] = v ? v : 1;
+        }
+    }
+}
+
+static uint64_t rank_of(cn_authority *a, int mpk)
+{
+    cn_leak_mpk l[3];
+    cn_authority_leakage(a, l);
+    return l[mpk].rank;
+}
+
+static void counters(cn_authority *a, cn_leak_mpk l[3]) { cn_authority_leakage(a, l); }
+
+int main(void)
+{
+    t_init("test_authority");
+    if (cryptonn_dlog_create(&D, (uint64_t)1 << 22, 1 << 12, NULL) != CRYPTONN_OK) return 1;
+    snprintf(dir, sizeof dir, "%s/auth", t_tmpdir());
+    cn_enc_params p;
+    cn_enc_params_default(&p);
+    p.batch = B;
+    CHECK_EQ_INT(cn_authority_setup(dir, &p), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_authority_setup(dir, &p), CRYPTONN_ERR_IO); /* never overwrites */
+    const char *secret[4] = {"samples.msk", "batch.msk", "labels.msk", "owner.key"};
+    for (int i = 0; i < 4; i++) {
+        char path[600];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, secret[i]);
+        CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    }
+
+    cn_policy pol;
+    cn_policy_default(&pol);
+    CHECK_EQ_INT(pol.min_support, 2);
+    cn_authority *a = NULL;
+    CHECK_EQ_INT(cn_authority_open(&a, dir, &pol), CRYPTONN_OK);
+    if (!a) return t_done();
+    cn_keysource ks = cn_authority_keysource(a);
+
+    /* ciphertexts made by a client with the published mpks */
+    cn_enc_params rp;
+    cn_enc_mpks k = {0};
+    CHECK_EQ_INT(cn_encdata_read_params(dir, &rp, &k), CRYPTONN_OK);
+    int64_t x[784], xb[B * 784];
+    for (int i = 0; i < 784; i++) x[i] = t_rand_range(0, 255);
+    for (int i = 0; i < B * 784; i++) xb[i] = t_rand_range(0, 255);
+    cryptonn_feip_ct *ct, *bct;
+    CHECK_EQ_INT(cryptonn_feip_ct_create(&ct, 784), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_ct_create(&bct, B * 784), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_encrypt_mpk(k.samples, ct, x, 784, 8), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_encrypt_mpk(k.batch, bct, xb, B * 784, 8), CRYPTONN_OK);
+    cryptonn_feip_decryptor *dec;
+    CHECK_EQ_INT(cryptonn_feip_decryptor_create(&dec, D, 0), CRYPTONN_OK);
+
+    /* samples keys: decrypt to <x, y>; rank equals cn_rank on the same vectors */
+    cn_rank *ref = cn_rank_create(784);
+    char msg[256];
+    for (int round = 0; round < 3; round++) {
+        cn_feip_keyreq r;
+        random_req(&r, CN_MPK_SAMPLES, 30, 25, 784);
+        cryptonn_feip_keys *keys = NULL;
+        CHECK_EQ_INT(cn_keysource_feip(&ks, &r, &keys, msg, sizeof msg), CRYPTONN_OK);
+        for (uint32_t i = 0; keys && i < r.nkeys; i++) {
+            int64_t want = 0, got = 0;
+            for (uint64_t j = r.rowptr[i]; j < r.rowptr[i + 1]; j++) want += r.val[j] * x[r.idx[j]];
+            CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, ct, keys, i, &got), CRYPTONN_OK);
+            CHECK_EQ_INT(got, want);
+            CHECK(cn_rank_add(ref, r.idx + r.rowptr[i], r.val + r.rowptr[i], 25) >= 0);
+        }
+        cryptonn_feip_keys_destroy(keys);
+        cn_keyreq_feip_free(&r);
+        CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), cn_rank_get(ref));
+    }
+    CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), 90);
+
+    /* a unit vector is refused by the support policy, with the rule named */
+    cn_leak_mpk before[3], after[3];
+    counters(a, before);
+    cn_feip_keyreq u;
+    random_req(&u, CN_MPK_SAMPLES, 3, 2, 784);
+    u.val[2 * 2 + 1] = 0; /* key 2 keeps one non-zero entry */
+    cryptonn_feip_keys *keys = NULL;
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_POLICY);
+    CHECK(keys == NULL);
+    CHECK(strstr(msg, "key 2 has 1 non-zero entry") != NULL);
+    CHECK(strstr(msg, "--min-support") != NULL);
+    cn_keyreq_feip_free(&u);
+    counters(a, after);
+    CHECK_EQ_INT(after[0].keys_issued, before[0].keys_issued);
+    CHECK_EQ_INT(after[0].keys_refused, before[0].keys_refused + 3);
+    CHECK_EQ_INT(after[0].rank, before[0].rank);
+
+    /* batch-gradient keys decrypt on the batch ciphertext; the rank there is
+     * the bound min(keys, width) */
+    cn_feip_keyreq g;
+    random_req(&g, CN_MPK_BATCH, 6, 40, B * 784);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, &keys, msg, sizeof msg), CRYPTONN_OK);
+    for (uint32_t i = 0; keys && i < g.nkeys; i++) {
+        int64_t want = 0, got = 0;
+        for (uint64_t j = g.rowptr[i]; j < g.rowptr[i + 1]; j++) want += g.val[j] * xb[g.idx[j]];
+        CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, bct, keys, i, &got), CRYPTONN_OK);
+        CHECK_EQ_INT(got, want);
+    }
+    /* ... and not on a samples ciphertext */
+    int64_t junk;
+    if (keys) CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, ct, keys, 0, &junk), CRYPTONN_ERR_MISMATCH);
+    cryptonn_feip_keys_destroy(keys);
+    cn_keyreq_feip_free(&g);
+    counters(a, after);
+    CHECK(after[1].rank_is_bound == 1 && after[1].rank == 6 && after[1].width == B * 784);
+
+    /* an index outside the mpk is refused, not issued */
+    random_req(&u, CN_MPK_SAMPLES, 1, 2, 784);
+    u.idx[1] = 784;
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_ARG);
+    cn_keyreq_feip_free(&u);
+
+    /* FEBO "−": y − p */
+    enum { NL = 6 };
+    cryptonn_febo_ct *lc[NL];
+    cryptonn_febo_key *lk[NL];
+    int64_t yv[NL], pv[NL];
+    for (int i = 0; i < NL; i++) {
+        yv[i] = (i % 2) << 16;
+        pv[i] = t_rand_range(-70000, 70000);
+        CHECK_EQ_INT(cryptonn_febo_ct_create(&lc[i]), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_febo_encrypt(k.labels, lc[i], yv[i], 17), CRYPTONN_OK);
+    }
+    CHECK_EQ_INT(cn_keysource_febo(&ks, CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)lc, pv,
+                                   NL, lk, msg, sizeof msg),
+                 CRYPTONN_OK);
+    for (int i = 0; i < NL; i++) {
+        int64_t got = 0;
+        CHECK(lk[i] != NULL);
+        if (lk[i]) CHECK_EQ_INT(cryptonn_febo_decrypt_var(D, lc[i], lk[i], &got), CRYPTONN_OK);
+        CHECK_EQ_INT(got, yv[i] - pv[i]);
+        cryptonn_febo_key_destroy(lk[i]);
+    }
+    /* a label ciphertext of another authority is refused */
+    cryptonn_febo_mpk *om;
+    cryptonn_febo_msk *os;
+    CHECK_EQ_INT(cryptonn_febo_setup(&om, &os), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_febo_encrypt(om, lc[0], 1, 2), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_keysource_febo(&ks, CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)lc, pv,
+                                   NL, lk, msg, sizeof msg),
+                 CRYPTONN_ERR_MISMATCH);
+    cryptonn_febo_mpk_destroy(om);
+    cryptonn_febo_msk_destroy(os);
+    for (int i = 0; i < NL; i++) cryptonn_febo_ct_destroy(lc[i]);
+    counters(a, after);
+    CHECK_EQ_INT(after[2].keys_issued, NL);
+    CHECK_EQ_INT(after[2].keys_refused, NL);
+
+    /* malformed bytes get an error response, never a crash */
+    uint8_t *resp;
+    size_t rl;
+    for (int it = 0; it < 200; it++) {
+        uint8_t junkmsg[64];
+        t_rand_bytes(junkmsg, sizeof junkmsg);
+        if (it & 1) memcpy(junkmsg, "CRYPTONNKRQI", 12);
+        CHECK_EQ_INT(cn_authority_handle(a, junkmsg, (size_t)t_rand_range(0, 64), &resp, &rl),
+                     CRYPTONN_OK);
+        CHECK(cn_keyresp_error_decode(resp, rl, msg, sizeof msg) < 0);
+        free(resp);
+    }
+
+    /* restart: the counters and the rank survive close + open */
+    counters(a, before);
+    cn_authority_close(a);
+    pol.max_rank = before[0].rank + 5;
+    CHECK_EQ_INT(cn_authority_open(&a, dir, &pol), CRYPTONN_OK);
+    if (!a) return t_done();
+    ks = cn_authority_keysource(a);
+    counters(a, after);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(after[i].rank, before[i].rank);
+        CHECK_EQ_INT(after[i].keys_issued, before[i].keys_issued);
+        CHECK_EQ_INT(after[i].keys_refused, before[i].keys_refused);
+    }
+
+    /* budget: 10 fresh keys would raise the rank by 10 > 5: refused whole */
+    random_req(&u, CN_MPK_SAMPLES, 10, 25, 784);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    CHECK(strstr(msg, "--max-rank") != NULL);
+    cn_keyreq_feip_free(&u);
+    counters(a, after);
+    CHECK_EQ_INT(after[0].rank, before[0].rank);
+    CHECK_EQ_INT(after[0].keys_issued, before[0].keys_issued);
+    CHECK_EQ_INT(after[0].keys_refused, before[0].keys_refused + 10);
+    /* 5 fresh keys fit the budget exactly; then one more does not */
+    random_req(&u, CN_MPK_SAMPLES, 5, 25, 784);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_OK);
+    cryptonn_feip_keys_destroy(keys);
+    CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), before[0].rank + 5);
+    /* the same vectors again stay within the span: issued */
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_OK);
+    cryptonn_feip_keys_destroy(keys);
+    cn_keyreq_feip_free(&u);
+    random_req(&u, CN_MPK_SAMPLES, 1, 25, 784);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    cn_keyreq_feip_free(&u);
+    CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), before[0].rank + 5);
+    /* the batch mpk's budget counts keys (its rank is only bounded) */
+    random_req(&g, CN_MPK_BATCH, (uint32_t)pol.max_rank, 40, B * 784);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    cn_keyreq_feip_free(&g);
+    cn_authority_close(a);
+
+    /* the log names every request, refusals with their reason */
+    char path[600];
+    snprintf(path, sizeof path, "%s/keys.log", dir);
+    uint8_t *log;
+    size_t ll;
+    CHECK_EQ_INT(cn_file_read_all(path, 1 << 20, &log, &ll), CRYPTONN_OK);
+    if (log) {
+        log = realloc(log, ll + 1);
+        log[ll] = 0;
+        CHECK(strstr((char *)log, "issued samples keys=30") != NULL);
+        CHECK(strstr((char *)log, "REFUSED samples keys=3") != NULL);
+        CHECK(strstr((char *)log, "--max-rank") != NULL);
+        free(log);
+    }
+
+    cryptonn_feip_decryptor_destroy(dec);
+    cryptonn_feip_ct_destroy(ct);
+    cryptonn_feip_ct_destroy(bct);
+    cn_rank_destroy(ref);
+    cn_enc_mpks_free(&k);
+    cryptonn_dlog_destroy(D);
+    return t_done();
+}

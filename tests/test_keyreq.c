@@ -1,0 +1,265 @@
+/* keyreq: round trips of every message, then thousands of mutated and
+ * truncated messages through every parser. A mutation that keeps the
+ * checksum valid (we re-seal the container) reaches the inner parser, which
+ * must answer with a clean status, never crash or over-read (run under ASan). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secure/keyreq.h"
+#include "testutil.h"
+#include "util/util.h"
+
+/* Recomputes the container's length field and checksum after a mutation. */
+static void reseal(uint8_t *b, size_t len)
+{
+    if (len < CN_CONTAINER_HEADER + CN_CONTAINER_TRAILER) return;
+    size_t plen = len - CN_CONTAINER_HEADER - CN_CONTAINER_TRAILER;
+    cn_store_u64(b + 16, plen);
+    crypto_generichash(b + len - 32, 32, b, len - 32, NULL, 0);
+}
+
+static int clean_status(int rc)
+{
+    return rc == CRYPTONN_OK || (rc < 0 && rc >= CRYPTONN_ERR_VERSION);
+}
+
+static void make_req(cn_feip_keyreq *r, uint32_t nkeys, uint32_t width)
+{
+    r->mpk = CN_MPK_SAMPLES;
+    r->nkeys = nkeys;
+    r->rowptr = calloc(nkeys + 1, sizeof *r->rowptr);
+    r->idx = malloc(nkeys * 8 * sizeof *r->idx);
+    r->val = malloc(nkeys * 8 * sizeof *r->val);
+    uint64_t at = 0;
+    for (uint32_t k = 0; k < nkeys; k++) {
+        uint32_t m = (uint32_t)t_rand_range(0, 8), pos = (uint32_t)t_rand_range(0, 10);
+        for (uint32_t j = 0; j < m && pos < width; j++) {
+            r->idx[at] = pos;
+            r->val[at] = t_rand_range(-1000, 1000);
+            at++;
+            pos += (uint32_t)t_rand_range(1, 50);
+        }
+        r->rowptr[k + 1] = at;
+    }
+    r->nnz = at;
+}
+
+static void test_feip_roundtrip(void)
+{
+    cn_feip_keyreq r, q;
+    make_req(&r, 20, 784);
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(cn_keyreq_feip_encode(&r, &buf, &len), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_keyreq_feip_decode(&q, buf, len), CRYPTONN_OK);
+    CHECK(q.mpk == r.mpk && q.nkeys == r.nkeys && q.nnz == r.nnz);
+    CHECK(memcmp(q.rowptr, r.rowptr, 8 * (r.nkeys + 1)) == 0);
+    CHECK(r.nnz == 0 || memcmp(q.idx, r.idx, 4 * r.nnz) == 0);
+    CHECK(r.nnz == 0 || memcmp(q.val, r.val, 8 * r.nnz) == 0);
+    cn_keyreq_feip_free(&q);
+    /* a FEIP request is not a FEBO request or an error */
+    cryptonn_febo_op op;
+    cryptonn_febo_ct **cts;
+    int64_t *y;
+    uint32_t n;
+    CHECK_EQ_INT(cn_keyreq_febo_decode(buf, len, &op, &cts, &y, &n), CRYPTONN_ERR_FORMAT);
+    char why[64];
+    CHECK_EQ_INT(cn_keyresp_error_decode(buf, len, why, sizeof why), CRYPTONN_OK);
+
+    /* fuzz: mutate, truncate, extend; resealed half of the time */
+    long iters = t_iters(4000, 2000);
+    for (long it = 0; it < iters; it++) {
+        size_t ml = len + (size_t)(t_rand64() % 3 == 0 ? t_rand_range(0, 16) : 0);
+        uint8_t *m = malloc(ml);
+        memcpy(m, buf, len < ml ? len : ml);
+        if (ml > len) t_rand_bytes(m + len, ml - len);
+        int flips = (int)t_rand_range(1, 4);
+        for (int f = 0; f < flips; f++) {
+            size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+            if (t_rand64() & 1 && at >= CN_CONTAINER_HEADER && at + 16 < ml) {
+                /* hit a count field: the interesting ones */
+                size_t fld = CN_CONTAINER_HEADER + 4 * (size_t)t_rand_range(0, 3);
+                cn_store_u32(m + fld, (uint32_t)t_rand64());
+            } else m[at] ^= (uint8_t)t_rand_range(1, 255);
+        }
+        if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+        if (t_rand64() & 1) reseal(m, ml);
+        int rc = cn_keyreq_feip_decode(&q, m, ml);
+        CHECK(clean_status(rc));
+        if (rc == CRYPTONN_OK) cn_keyreq_feip_free(&q);
+        free(m);
+    }
+    free(buf);
+    cn_keyreq_feip_free(&r);
+
+    /* hand-made hostile counts: huge nkeys / nnz with a short body */
+    uint8_t pl[16 + 8];
+    cn_store_u32(pl, 0);
+    cn_store_u32(pl + 4, 0xffffffffu);
+    cn_store_u64(pl + 8, (uint64_t)1 << 60);
+    cn_store_u64(pl + 16, 0);
+    uint8_t msg[24 + sizeof pl + 32];
+    memcpy(msg, "CRYPTONN", 8);
+    memcpy(msg + 8, "KRQI", 4);
+    cn_store_u32(msg + 12, 1);
+    memcpy(msg + 24, pl, sizeof pl);
+    reseal(msg, sizeof msg);
+    CHECK_EQ_INT(cn_keyreq_feip_decode(&q, msg, sizeof msg), CRYPTONN_ERR_TRUNCATED);
+    /* non-increasing indices within a key */
+    cn_feip_keyreq bad = {CN_MPK_SAMPLES, 1, 2, (uint64_t[]){0, 2}, (uint32_t[]){5, 5},
+                          (int64_t[]){1, 1}};
+    CHECK_EQ_INT(cn_keyreq_feip_encode(&bad, &buf, &len), CRYPTONN_ERR_ARG);
+    bad.idx[1] = 6;
+    bad.mpk = CN_MPK_LABELS; /* FEIP keys only for the FEIP mpks */
+    CHECK_EQ_INT(cn_keyreq_feip_encode(&bad, &buf, &len), CRYPTONN_ERR_ARG);
+}
+
+static void test_febo(void)
+{
+    cryptonn_febo_mpk *mpk;
+    cryptonn_febo_msk *msk;
+    CHECK_EQ_INT(cryptonn_febo_setup(&mpk, &msk), CRYPTONN_OK);
+    enum { N = 5 };
+    cryptonn_febo_ct *cts[N];
+    int64_t y[N];
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(cryptonn_febo_ct_create(&cts[i]), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_febo_encrypt(mpk, cts[i], i * 7, 8), CRYPTONN_OK);
+        y[i] = t_rand_range(-100, 100);
+    }
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(cn_keyreq_febo_encode(CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)cts, y,
+                                       N, &buf, &len),
+                 CRYPTONN_OK);
+    cryptonn_febo_op op;
+    cryptonn_febo_ct **dc;
+    int64_t *dy;
+    uint32_t n;
+    CHECK_EQ_INT(cn_keyreq_febo_decode(buf, len, &op, &dc, &dy, &n), CRYPTONN_OK);
+    CHECK(op == CRYPTONN_FEBO_SUB && n == N);
+    for (uint32_t i = 0; i < n && n == N; i++) {
+        CHECK_EQ_INT(dy[i], y[i]);
+        uint8_t *a, *b;
+        size_t al, bl;
+        CHECK_EQ_INT(cryptonn_febo_ct_export(dc[i], &a, &al), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_febo_ct_export(cts[i], &b, &bl), CRYPTONN_OK);
+        CHECK(al == bl && memcmp(a, b, al) == 0);
+        free(a);
+        free(b);
+        cryptonn_febo_ct_destroy(dc[i]);
+    }
+    free(dc);
+    free(dy);
+
+    long iters = t_iters(3000, 1500);
+    for (long it = 0; it < iters; it++) {
+        size_t ml = len;
+        uint8_t *m = malloc(ml);
+        memcpy(m, buf, ml);
+        int flips = (int)t_rand_range(1, 3);
+        for (int f = 0; f < flips; f++) {
+            size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+            if (t_rand64() & 1 && ml > CN_CONTAINER_HEADER + 8) {
+                /* a length or count field: the n, or an item length */
+                size_t fld = t_rand64() & 1 ? CN_CONTAINER_HEADER + 4 : CN_CONTAINER_HEADER + 8;
+                cn_store_u32(m + fld, (uint32_t)t_rand64() >> (t_rand64() % 32));
+            } else m[at] ^= (uint8_t)t_rand_range(1, 255);
+        }
+        if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+        if (t_rand64() & 1) reseal(m, ml);
+        int rc = cn_keyreq_febo_decode(m, ml, &op, &dc, &dy, &n);
+        CHECK(clean_status(rc));
+        if (rc == CRYPTONN_OK) {
+            for (uint32_t i = 0; i < n; i++) cryptonn_febo_ct_destroy(dc[i]);
+            free(dc);
+            free(dy);
+        }
+        free(m);
+    }
+    free(buf);
+
+    /* the response: keys round trip, and fuzzing its parser */
+    cryptonn_febo_key *keys[N], *got[N];
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(cryptonn_febo_key_create(&keys[i]), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_febo_keygen(msk, keys[i], cts[i], CRYPTONN_FEBO_SUB, y[i]), CRYPTONN_OK);
+    }
+    CHECK_EQ_INT(cn_keyresp_febo_encode((const cryptonn_febo_key *const *)keys, N, &buf, &len),
+                 CRYPTONN_OK);
+    CHECK_EQ_INT(cn_keyresp_febo_decode(buf, len, got, N), CRYPTONN_OK);
+    for (int i = 0; i < N; i++) {
+        uint8_t *a, *b;
+        size_t al, bl;
+        CHECK_EQ_INT(cryptonn_febo_key_export(got[i], &a, &al), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_febo_key_export(keys[i], &b, &bl), CRYPTONN_OK);
+        CHECK(al == bl && memcmp(a, b, al) == 0);
+        free(a);
+        free(b);
+        cryptonn_febo_key_destroy(got[i]);
+    }
+    CHECK_EQ_INT(cn_keyresp_febo_decode(buf, len, got, N - 1), CRYPTONN_ERR_MISMATCH);
+    for (long it = 0; it < iters; it++) {
+        size_t ml = len;
+        uint8_t *m = malloc(ml);
+        memcpy(m, buf, ml);
+        size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+        m[at] ^= (uint8_t)t_rand_range(1, 255);
+        if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+        if (t_rand64() & 1) reseal(m, ml);
+        int rc = cn_keyresp_febo_decode(m, ml, got, N);
+        CHECK(clean_status(rc));
+        for (int i = 0; i < N; i++) {
+            if (rc != CRYPTONN_OK) CHECK(got[i] == NULL);
+            cryptonn_febo_key_destroy(got[i]);
+        }
+        free(m);
+    }
+    free(buf);
+    for (int i = 0; i < N; i++) {
+        cryptonn_febo_key_destroy(keys[i]);
+        cryptonn_febo_ct_destroy(cts[i]);
+    }
+    cryptonn_febo_mpk_destroy(mpk);
+    cryptonn_febo_msk_destroy(msk);
+}
+
+static void test_error(void)
+{
+    uint8_t *buf;
+    size_t len;
+    const char *why = "policy: key 17 has 1 non-zero entry, minimum is 2 (--min-support)";
+    CHECK_EQ_INT(cn_keyresp_error_encode(CRYPTONN_ERR_POLICY, why, &buf, &len), CRYPTONN_OK);
+    char got[256];
+    CHECK_EQ_INT(cn_keyresp_error_decode(buf, len, got, sizeof got), CRYPTONN_ERR_POLICY);
+    CHECK(strcmp(got, why) == 0);
+    char tiny[8];
+    CHECK_EQ_INT(cn_keyresp_error_decode(buf, len, tiny, sizeof tiny), CRYPTONN_ERR_POLICY);
+    CHECK(strlen(tiny) == 7);
+    long iters = t_iters(3000, 1500);
+    for (long it = 0; it < iters; it++) {
+        size_t ml = len;
+        uint8_t *m = malloc(ml);
+        memcpy(m, buf, ml);
+        size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+        if (t_rand64() & 1) cn_store_u32(m + CN_CONTAINER_HEADER + 4 * (t_rand64() & 1), (uint32_t)t_rand64());
+        else m[at] ^= (uint8_t)t_rand_range(1, 255);
+        if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+        if (t_rand64() & 1) reseal(m, ml);
+        int rc = cn_keyresp_error_decode(m, ml, got, sizeof got);
+        CHECK(clean_status(rc) || (rc < 0 && rc >= -1000));
+        CHECK(strlen(got) < sizeof got);
+        free(m);
+    }
+    free(buf);
+}
+
+int main(void)
+{
+    t_init("test_keyreq");
+    test_feip_roundtrip();
+    test_febo();
+    test_error();
+    return t_done();
+}
