@@ -7,6 +7,10 @@ int cli_bench(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_evaluate(int argc, char **argv);
 int cli_smc(int argc, char **argv);
+int cli_fe(int argc, char **argv);
+int cli_train_secure(int argc, char **argv);
+int cli_predict(int argc, char **argv);
+int cli_demo(int argc, char **argv);
 
 /* Prints "cryptonn: <what>: <status text>" to stderr and returns 1. */
 int cli_fail(const char *what, int status);

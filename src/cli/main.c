@@ -13,7 +13,10 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"train", cli_train, "train a model on MNIST (--plain; --secure: CryptoNN)"},
+    {"predict", cli_predict, "secure prediction on an encrypted test set"},
+    {"demo", cli_demo, "all three roles in one process on a MNIST subset"},
     {"evaluate", cli_evaluate, "accuracy and confusion matrix of a model file"},
+    {"fe", cli_fe, "FEIP with files: setup, keygen, encrypt, decrypt (one role each)"},
     {"smc", cli_smc, "secure matrix computation XY on encrypted X (CSV in, roles in-process)"},
     {"bench", cli_bench, "measure speed against peers (group, fe, nn, ...)"},
 };

@@ -1,0 +1,171 @@
+/* `cryptonn train --secure`: CryptoNN training on an encrypted dataset, the
+ * authority in this process (the networked mode runs it as a service). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/secure_run.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: cryptonn train --secure --enc DIR --authority DIR [options]\n\n"
+            "Trains on encrypted data: the first layer, the output error and the first-layer\n"
+            "gradient come only from function keys; the rest runs in plaintext (CryptoNN).\n\n"
+            "  --enc DIR                encrypted training set (cryptonn encrypt)\n"
+            "  --authority DIR          key authority state (cryptonn keygen), run in-process\n"
+            "  --test-enc DIR           encrypted test set: secure prediction after each epoch\n"
+            "  --owner-key FILE         with --test-enc: the owners' label permutation, so the\n"
+            "                           owners' side can score the predictions\n"
+            "  --data DIR               the owners' true test labels (data/mnist)\n"
+            "  --test-limit N           score the first N test samples (all)\n"
+            "  --model lenet5|mlp       (lenet5)\n"
+            "  --hidden H               MLP hidden width (128)\n"
+            "  --activation sigmoid|relu|tanh (tanh)\n"
+            "  --loss ce|mse            (ce)\n"
+            "  --epochs N               (2)\n"
+            "  --lr X                   (0.05)\n"
+            "  --momentum M             (0.9)\n"
+            "  --weight-decay W         (0)\n"
+            "  --seed S                 initialisation and batch order (1)\n"
+            "  --freeze-first-layer     keep the first layer at its seeded weights: its keys\n"
+            "                           never change and no gradient keys are issued\n"
+            "  --w-bits B               first-layer weight precision (10)\n"
+            "  --dz-bits B              gradient precision (12)\n"
+            "  --min-support N          authority policy: refuse keys with fewer non-zeros (2)\n"
+            "  --max-rank N             authority policy: revealed-rank budget per mpk (none)\n"
+            "  --max-batches N          batches per epoch (all)\n"
+            "  --resume MODEL --start-epoch E   continue from a checkpoint\n"
+            "  --out PATH               model file = checkpoint after every epoch (model.bin)\n"
+            "  --log PATH               CSV, one row per epoch\n"
+            "  --report PATH            Markdown report with the leakage report (report.md)\n"
+            "  --cache DIR              discrete-log table cache (cache)\n"
+            "  --threads T              (2)\n");
+}
+
+enum {
+    O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
+    O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
+    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP
+};
+
+static int parse_u(const char *s, unsigned long long max, unsigned long long *v)
+{
+    char *e;
+    unsigned long long x = strtoull(s, &e, 10);
+    if (!*s || *e || x > max) return 0;
+    *v = x;
+    return 1;
+}
+
+int cli_train_secure(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"enc", 1, 0, O_ENC},         {"authority", 1, 0, O_AUTH}, {"test-enc", 1, 0, O_TEST},
+        {"owner-key", 1, 0, O_OWNER}, {"data", 1, 0, O_DATA},      {"test-limit", 1, 0, O_TLIM},
+        {"model", 1, 0, O_MODEL},     {"hidden", 1, 0, O_HIDDEN},  {"activation", 1, 0, O_ACT},
+        {"loss", 1, 0, O_LOSS},       {"epochs", 1, 0, O_EPOCHS},  {"lr", 1, 0, O_LR},
+        {"momentum", 1, 0, O_MOM},    {"weight-decay", 1, 0, O_WD}, {"seed", 1, 0, O_SEED},
+        {"freeze-first-layer", 0, 0, O_FREEZE}, {"w-bits", 1, 0, O_WB}, {"dz-bits", 1, 0, O_DZB},
+        {"min-support", 1, 0, O_MINS}, {"max-rank", 1, 0, O_MAXR}, {"max-batches", 1, 0, O_MAXB},
+        {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
+        {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"cache", 1, 0, O_CACHE},
+        {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
+        {0, 0, 0, 0}};
+    cli_secure_job j;
+    memset(&j, 0, sizeof j);
+    j.out = "model.bin";
+    j.report = "report.md";
+    j.cache = "cache";
+    j.data_dir = "data/mnist";
+    j.epochs = 2;
+    j.seconds_encrypt = -1;
+    cryptonn_model_config_default(&j.cfg);
+    j.cfg.arch = CRYPTONN_ARCH_LENET5;
+    j.cfg.act = CRYPTONN_ACT_TANH;
+    cn_secure_opts_default(&j.so);
+    j.so.sgd.lr = 0.05f;
+    j.so.progress = 1;
+    cn_policy_default(&j.pol);
+    unsigned long long v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        int ok = 1;
+        switch (c) {
+        case O_ENC: j.enc_dir = optarg; break;
+        case O_AUTH: j.auth_dir = optarg; break;
+        case O_TEST: j.test_dir = optarg; break;
+        case O_OWNER: j.owner_key = optarg; break;
+        case O_DATA: j.data_dir = optarg; break;
+        case O_TLIM: ok = parse_u(optarg, 1u << 30, &v) && (j.test_limit = (uint32_t)v, 1); break;
+        case O_MODEL:
+            if (!strcmp(optarg, "lenet5")) j.cfg.arch = CRYPTONN_ARCH_LENET5;
+            else if (!strcmp(optarg, "mlp")) j.cfg.arch = CRYPTONN_ARCH_MLP;
+            else ok = 0;
+            break;
+        case O_HIDDEN: ok = parse_u(optarg, 4096, &v) && v > 0 && (j.cfg.hidden = (uint32_t)v, 1); break;
+        case O_ACT:
+            if (!strcmp(optarg, "sigmoid")) j.cfg.act = CRYPTONN_ACT_SIGMOID;
+            else if (!strcmp(optarg, "relu")) j.cfg.act = CRYPTONN_ACT_RELU;
+            else if (!strcmp(optarg, "tanh")) j.cfg.act = CRYPTONN_ACT_TANH;
+            else ok = 0;
+            break;
+        case O_LOSS:
+            if (!strcmp(optarg, "ce")) j.cfg.loss = CRYPTONN_LOSS_CE;
+            else if (!strcmp(optarg, "mse")) j.cfg.loss = CRYPTONN_LOSS_MSE;
+            else ok = 0;
+            break;
+        case O_EPOCHS: ok = parse_u(optarg, 64, &v) && v > 0 && (j.epochs = (uint32_t)v, 1); break;
+        case O_LR: j.so.sgd.lr = strtof(optarg, NULL); ok = j.so.sgd.lr > 0; break;
+        case O_MOM: j.so.sgd.momentum = strtof(optarg, NULL); break;
+        case O_WD: j.so.sgd.weight_decay = strtof(optarg, NULL); break;
+        case O_SEED: ok = parse_u(optarg, ~0ull, &v) && (j.cfg.seed = v, j.so.seed = v, 1); break;
+        case O_FREEZE: j.cfg.frozen_first_layer = 1; break;
+        case O_WB: ok = parse_u(optarg, 20, &v) && v >= 2 && (j.so.w_bits = (unsigned)v, 1); break;
+        case O_DZB: ok = parse_u(optarg, 20, &v) && v >= 2 && (j.so.dz_bits = (unsigned)v, 1); break;
+        case O_MINS: ok = parse_u(optarg, 1u << 30, &v) && (j.pol.min_support = (uint32_t)v, 1); break;
+        case O_MAXR: ok = parse_u(optarg, ~0ull, &v) && (j.pol.max_rank = v, 1); break;
+        case O_MAXB: ok = parse_u(optarg, ~0ull, &v) && (j.so.max_batches = v, 1); break;
+        case O_RESUME: j.resume = optarg; break;
+        case O_START: ok = parse_u(optarg, 64, &v) && (j.first_epoch = (uint32_t)v, 1); break;
+        case O_OUT: j.out = optarg; break;
+        case O_LOG: j.log = optarg; break;
+        case O_REPORT: j.report = optarg; break;
+        case O_CACHE: j.cache = optarg; break;
+        case O_THREADS: ok = parse_u(optarg, 256, &v) && v > 0 && (j.so.threads = (uint32_t)v, 1); break;
+        case O_SECURE: break;
+        case O_HELP: case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (!ok) {
+            fprintf(stderr, "cryptonn train: invalid value '%s' for --%s\n", optarg,
+                    lo[c - O_ENC].name);
+            return 2;
+        }
+    }
+    if (!j.enc_dir || !j.auth_dir) {
+        fprintf(stderr, "cryptonn train --secure: --enc and --authority are required\n\n");
+        usage(stderr);
+        return 2;
+    }
+    if (j.first_epoch && !j.resume) {
+        fprintf(stderr, "cryptonn train --secure: --start-epoch needs --resume\n");
+        return 2;
+    }
+    char settings[1024];
+    snprintf(settings, sizeof settings,
+             "model: %s, activation %s, loss %s%s\nsgd: lr %g, momentum %g, weight decay %g\n"
+             "precision: first-layer weights %u bits, gradient %u bits, pixels 8 bits\n"
+             "policy: min support %u, max rank %llu\nseed: %llu",
+             j.cfg.arch == CRYPTONN_ARCH_LENET5 ? "LeNet-5" : "MLP",
+             j.cfg.act == CRYPTONN_ACT_TANH ? "tanh" : j.cfg.act == CRYPTONN_ACT_RELU ? "relu" : "sigmoid",
+             j.cfg.loss == CRYPTONN_LOSS_MSE ? "mse" : "cross-entropy",
+             j.cfg.frozen_first_layer ? ", first layer frozen" : "", (double)j.so.sgd.lr,
+             (double)j.so.sgd.momentum, (double)j.so.sgd.weight_decay, j.so.w_bits, j.so.dz_bits,
+             j.pol.min_support, (unsigned long long)j.pol.max_rank, (unsigned long long)j.so.seed);
+    j.settings = settings;
+    return cli_secure_run(&j, NULL);
+}

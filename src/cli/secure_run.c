@@ -1,0 +1,197 @@
+/* The secure training job (secure_run.h). */
+#include "cli/secure_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secure/client.h"
+#include "secure/encdata.h"
+#include "secure/owner.h"
+#include "secure/report.h"
+#include "util/util.h"
+
+static int fail(const char *what, int rc, const char *msg)
+{
+    fprintf(stderr, "cryptonn: %s: %s%s%s\n", what, cryptonn_status_str(rc), msg && *msg ? ": " : "",
+            msg ? msg : "");
+    return 1;
+}
+
+static void log_row(const char *path, uint32_t epoch, const cn_secure_stats *s, double acc)
+{
+    if (!path) return;
+    FILE *f = fopen(path, epoch == 1 ? "w" : "a");
+    if (!f) {
+        fprintf(stderr, "cryptonn: warning: cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    if (epoch == 1)
+        fprintf(f, "epoch,samples,train_loss,train_accuracy,test_accuracy,t_load,t_keys,"
+                   "t_first_layer,t_output_error,t_gradient,t_plain\n");
+    fprintf(f, "%u,%llu,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", epoch,
+            (unsigned long long)s->samples, s->samples ? s->loss_sum / (double)s->samples : 0,
+            s->samples ? (double)s->correct / (double)s->samples : 0, acc, s->t_load, s->t_keys,
+            s->t_fwd, s->t_err, s->t_grad, s->t_plain);
+    fclose(f);
+}
+
+/* Secure prediction on the test set, scored on the owners' side. */
+static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
+                       const cli_secure_job *j, const cn_owner_secret *own,
+                       const cryptonn_dataset *truth, cn_secure_stats *pst, double *acc)
+{
+    uint64_t n = cn_encdata_samples(ts);
+    uint8_t *pred = malloc(n ? n : 1);
+    if (!pred) return CRYPTONN_ERR_NOMEM;
+    char msg[512] = "";
+    int rc = cn_server_predict(srv, m, ts, pred, pst, msg, sizeof msg);
+    if (rc != CRYPTONN_OK) {
+        fail("secure prediction", rc, msg);
+        free(pred);
+        return rc;
+    }
+    *acc = -1;
+    if (own && truth) {
+        if (truth->n < n) n = truth->n;
+        *acc = cn_owner_score(own, pred, truth->y, n, NULL);
+    }
+    (void)j;
+    free(pred);
+    return CRYPTONN_OK;
+}
+
+int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
+{
+    int code = 1, rc;
+    char msg[512] = "";
+    cn_authority *auth = NULL;
+    cn_encdata *ds = NULL, *ts = NULL;
+    cn_server *srv = NULL;
+    cryptonn_model *m = NULL;
+    cryptonn_dataset truth = {0};
+    cn_owner_secret own;
+    int have_owner = 0;
+    cn_train_report *rep = calloc(1, sizeof *rep);
+    if (test_accuracy) *test_accuracy = -1;
+    if (!rep) return fail("report", CRYPTONN_ERR_NOMEM, NULL);
+
+    if ((rc = cn_authority_open(&auth, j->auth_dir, &j->pol)) != CRYPTONN_OK) {
+        fail(j->auth_dir, rc, "cannot open the authority state (cryptonn keygen)");
+        goto out;
+    }
+    uint32_t skipped = 0;
+    if ((rc = cn_encdata_open(&ds, j->enc_dir, &skipped)) != CRYPTONN_OK) {
+        fail(j->enc_dir, rc, "cannot open the encrypted training set (cryptonn encrypt)");
+        goto out;
+    }
+    if (skipped)
+        fprintf(stderr, "cryptonn: warning: %u incomplete part(s) of %s skipped\n", skipped,
+                j->enc_dir);
+    if (j->test_dir && (rc = cn_encdata_open(&ts, j->test_dir, &skipped)) != CRYPTONN_OK) {
+        fail(j->test_dir, rc, "cannot open the encrypted test set");
+        goto out;
+    }
+    if (ts && j->owner_key) {
+        if ((rc = cn_owner_secret_load(&own, j->owner_key)) != CRYPTONN_OK) {
+            fail(j->owner_key, rc, NULL);
+            goto out;
+        }
+        have_owner = 1;
+        char why[256] = "";
+        if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &truth, why, sizeof why)) !=
+            CRYPTONN_OK) {
+            fail(j->data_dir, rc, why);
+            goto out;
+        }
+    }
+    const cn_enc_params *pp = cn_encdata_params(ds);
+    if ((rc = cryptonn_model_create(&j->cfg, pp->batch, j->so.threads, &m)) != CRYPTONN_OK) {
+        fail("model", rc, NULL);
+        goto out;
+    }
+    if (j->resume && (rc = cryptonn_model_load_into(m, j->resume)) != CRYPTONN_OK) {
+        fail(j->resume, rc, "cannot resume from this model file");
+        goto out;
+    }
+    cn_keysource ks = cn_authority_keysource(auth);
+    if ((rc = cn_server_create(&srv, ds, &ks, &j->so, j->cache)) != CRYPTONN_OK) {
+        fail("server", rc, NULL);
+        goto out;
+    }
+    printf("[server] %llu encrypted samples in %llu fixed batches of %u; %u epoch(s)\n",
+           (unsigned long long)cn_encdata_samples(ds), (unsigned long long)cn_encdata_batches(ds),
+           pp->batch, j->epochs);
+    rep->title = "CryptoNN secure training report";
+    rep->settings = j->settings;
+    rep->seconds_encrypt = j->seconds_encrypt;
+    int failed = 0;
+    for (uint32_t e = j->first_epoch; e < j->epochs && e < CN_REPORT_MAX_EPOCHS; e++) {
+        cn_secure_stats st = {0};
+        rc = cn_server_train_epoch(srv, m, e, &st, msg, sizeof msg);
+        rep->epoch[e] = st;
+        rep->test_accuracy[e] = -1;
+        rep->epochs = e + 1;
+        /* The model file is the checkpoint: after a refusal it holds the last
+         * completed step, so nothing is lost. */
+        int src = cryptonn_model_save(m, j->out);
+        if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the checkpoint");
+        if (rc != CRYPTONN_OK) {
+            fail("secure training stopped", rc, msg);
+            fprintf(stderr, "cryptonn: checkpoint of the last completed step saved to %s\n", j->out);
+            failed = 1;
+            break;
+        }
+        double acc = -1;
+        cn_secure_stats pst = {0};
+        if (ts && (rc = secure_test(srv, m, ts, j, have_owner ? &own : NULL,
+                                    have_owner ? &truth : NULL, &pst, &acc)) != CRYPTONN_OK) {
+            failed = 1;
+            break;
+        }
+        rep->test_accuracy[e] = acc;
+        printf("[server] epoch %u: train loss %.4f, train accuracy %.2f%% (permuted labels)", e + 1,
+               st.samples ? st.loss_sum / (double)st.samples : 0,
+               st.samples ? 100.0 * (double)st.correct / (double)st.samples : 0);
+        if (acc >= 0) printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
+        printf("\n");
+        cn_report_phase_line(stdout, "         time", &st);
+        if (ts)
+            printf("         secure prediction of %llu test samples: %.1f s\n",
+                   (unsigned long long)pst.samples, pst.t_load + pst.t_keys + pst.t_fwd + pst.t_plain);
+        fflush(stdout);
+        log_row(j->log, e + 1, &st, acc);
+        if (test_accuracy) *test_accuracy = acc;
+    }
+    cn_leak_mpk lk[3];
+    cn_authority_leakage(auth, lk);
+    cryptonn_first_layer fl;
+    cryptonn_model_first_layer(m, &fl);
+    rep->leak = (cn_leak_report){.first_layer_conv = fl.is_conv,
+                                 .frozen_first_layer = (int)j->cfg.frozen_first_layer,
+                                 .first_layer_width = (uint32_t)fl.z1_size,
+                                 .batch = pp->batch,
+                                 .labels_via_febo = 1,
+                                 .label_permutation = 1,
+                                 .samples = cn_encdata_samples(ds),
+                                 .mpks = lk,
+                                 .nmpks = 3};
+    printf("\n");
+    cn_leak_write_text(stdout, &rep->leak);
+    if (j->report) {
+        if ((rc = cn_report_save(j->report, rep)) != CRYPTONN_OK) fail(j->report, rc, NULL);
+        else printf("\nreport written to %s; model to %s\n", j->report, j->out);
+    }
+    code = failed ? 1 : 0;
+out:
+    cn_server_destroy(srv);
+    cryptonn_model_destroy(m);
+    cn_encdata_close(ds);
+    cn_encdata_close(ts);
+    cn_authority_close(auth);
+    cryptonn_dataset_free(&truth);
+    cn_wipe(&own, sizeof own);
+    free(rep);
+    return code;
+}

@@ -1,0 +1,35 @@
+/* The secure training job shared by `cryptonn train --secure` and
+ * `cryptonn demo`: all three roles in this process, talking through the same
+ * key-request messages the networked mode sends. */
+#ifndef CRYPTONN_CLI_SECURE_RUN_H
+#define CRYPTONN_CLI_SECURE_RUN_H
+
+#include "cryptonn/nn.h"
+#include "protocol/authority.h"
+#include "secure/train.h"
+
+typedef struct {
+    const char *enc_dir;   /* encrypted training set */
+    const char *test_dir;  /* encrypted test set (may be NULL) */
+    const char *auth_dir;  /* authority state */
+    const char *owner_key; /* owners' π, to score test predictions (may be NULL) */
+    const char *data_dir;  /* owners' true test labels (with owner_key) */
+    uint32_t test_limit;   /* test labels to read (0: all) */
+    const char *out;       /* model file, rewritten after each epoch (the checkpoint) */
+    const char *resume;    /* model file to continue from (may be NULL) */
+    uint32_t first_epoch;  /* with resume: epochs already done */
+    const char *log;       /* CSV per epoch (may be NULL) */
+    const char *report;    /* Markdown report (may be NULL) */
+    const char *cache;     /* discrete-log table cache directory (may be NULL) */
+    const char *settings;  /* free text for the report */
+    cryptonn_model_config cfg;
+    cn_secure_opts so;
+    cn_policy pol;
+    uint32_t epochs;
+    double seconds_encrypt; /* < 0: not measured here */
+} cli_secure_job;
+
+/* Runs the job; prints progress and the leakage report; returns an exit code. */
+int cli_secure_run(const cli_secure_job *j, double *test_accuracy);
+
+#endif
