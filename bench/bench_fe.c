@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench.h"
 #include "cryptonn/cryptonn.h"
@@ -290,6 +291,12 @@ int bench_fe(int argc, char **argv, const bench_opts *o)
     bench_row(r, "decrypt 1x25.25x1 alone, incl. dlog (1 core)", "follow-up", paper(0.2e6), NULL);
 
     s = bench_measure(f_amortized1, c, q ? 2 : 7, CONV_KEYS);
+    /* The machine may be shared: CPU time of one more run, per result. */
+    struct timespec ca, cb;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
+    f_amortized1(c);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cb);
+    double cpu1 = ((double)(cb.tv_sec - ca.tv_sec) * 1e9 + (double)(cb.tv_nsec - ca.tv_nsec)) / CONV_KEYS;
     bench_row(r, "decrypt 1x25.25x1 over 3456 keys/ct (1 core)", "ours", s, NULL);
     bench_row(r, "decrypt 1x25.25x1 over 3456 keys/ct (1 core)", "CryptoNN'19", paper(40e9), NULL);
     bench_row(r, "decrypt 1x25.25x1 over 3456 keys/ct (1 core)", "follow-up", paper(0.2e6), NULL);
@@ -328,7 +335,8 @@ int bench_fe(int argc, char **argv, const bench_opts *o)
         fprintf(stderr, "cryptonn bench fe: %d wrong results, failed=%d\n", wrong, c->failed);
         c->failed = 1;
     }
-    bench_value(r, "amortized conv1 decryption, 1 core (target <= 8 us)", amort1 / 1e3, "us");
+    bench_value(r, "amortized conv1 decryption, 1 core, wall (target <= 8 us)", amort1 / 1e3, "us");
+    bench_value(r, "amortized conv1 decryption, 1 core, CPU time", cpu1 / 1e3, "us");
     bench_report_close(r);
     int failed = c->failed;
     free_ctx(c);

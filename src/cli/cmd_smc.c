@@ -10,11 +10,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/fe_csv.h"
 #include "cryptonn/fixedpoint.h"
 #include "cryptonn/smc.h"
 #include "util/util.h"
-
-#define MAX_CELLS ((size_t)1 << 24)
 
 static void usage(FILE *f)
 {
@@ -24,82 +23,6 @@ static void usage(FILE *f)
                "  --scale D     decimal digits kept of every entry (default 2; 0 = integers)\n"
                "  --cache PATH  discrete-log table cache file (default: none)\n"
                "  --quiet       no summary on stderr\n");
-}
-
-/* Reads a CSV of numbers (commas, semicolons or blanks; '#' comments). */
-static int read_matrix(const char *path, double **out, size_t *rows, size_t *cols)
-{
-    uint8_t *buf;
-    size_t len;
-    int rc = cn_file_read_all(path, (size_t)1 << 30, &buf, &len);
-    if (rc != CRYPTONN_OK) return rc;
-    char *text = malloc(len + 1);
-    if (!text) {
-        free(buf);
-        return CRYPTONN_ERR_NOMEM;
-    }
-    memcpy(text, buf, len);
-    text[len] = 0;
-    free(buf);
-    size_t cap = 64, n = 0, r = 0, c = 0;
-    double *v = malloc(cap * sizeof *v);
-    rc = v ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && rc == CRYPTONN_OK;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *hash = strchr(line, '#');
-        if (hash) *hash = 0;
-        size_t k = 0;
-        char *p = line;
-        for (;;) {
-            while (*p == ',' || *p == ';' || *p == ' ' || *p == '\t' || *p == '\r') p++;
-            if (!*p) break;
-            char *end;
-            errno = 0;
-            double d = strtod(p, &end);
-            if (end == p || errno || !isfinite(d)) {
-                fprintf(stderr, "cryptonn smc: %s: row %zu: not a number near \"%.12s\"\n", path, r + 1, p);
-                rc = CRYPTONN_ERR_FORMAT;
-                break;
-            }
-            if (n == cap) {
-                if (cap >= MAX_CELLS) {
-                    rc = CRYPTONN_ERR_TOO_LARGE;
-                    break;
-                }
-                double *w = realloc(v, 2 * cap * sizeof *w);
-                if (!w) {
-                    rc = CRYPTONN_ERR_NOMEM;
-                    break;
-                }
-                v = w;
-                cap *= 2;
-            }
-            v[n++] = d;
-            k++;
-            p = end;
-        }
-        if (rc != CRYPTONN_OK || k == 0) continue;
-        if (r == 0) c = k;
-        else if (k != c) {
-            fprintf(stderr, "cryptonn smc: %s: row %zu has %zu entries, expected %zu\n", path, r + 1, k, c);
-            rc = CRYPTONN_ERR_FORMAT;
-        }
-        r++;
-    }
-    free(text);
-    if (rc == CRYPTONN_OK && r == 0) {
-        fprintf(stderr, "cryptonn smc: %s: no numbers\n", path);
-        rc = CRYPTONN_ERR_FORMAT;
-    }
-    if (rc != CRYPTONN_OK) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *rows = r;
-    *cols = c;
-    return CRYPTONN_OK;
 }
 
 int cli_smc(int argc, char **argv)
@@ -137,9 +60,9 @@ int cli_smc(int argc, char **argv)
     }
     double *Xr = NULL, *Yr = NULL;
     size_t l, n, n2, m;
-    int rc = read_matrix(argv[optind], &Xr, &l, &n);
+    int rc = cli_read_matrix(argv[optind], &Xr, &l, &n);
     if (rc != CRYPTONN_OK) return cli_fail(argv[optind], rc);
-    rc = read_matrix(argv[optind + 1], &Yr, &n2, &m);
+    rc = cli_read_matrix(argv[optind + 1], &Yr, &n2, &m);
     if (rc != CRYPTONN_OK) {
         free(Xr);
         return cli_fail(argv[optind + 1], rc);
