@@ -50,6 +50,10 @@ typedef enum { CRYPTONN_LOSS_CE = 1, CRYPTONN_LOSS_MSE = 2 } cryptonn_loss;
  * paper's E). Under SUM a learning rate acts B times larger than under MEAN. */
 typedef enum { CRYPTONN_REDUCE_MEAN = 1, CRYPTONN_REDUCE_SUM = 2 } cryptonn_reduction;
 typedef enum { CRYPTONN_POOL_MAX = 1, CRYPTONN_POOL_AVG = 2 } cryptonn_pool;
+/* TORCH: PyTorch's default, U(±1/√fan_in) for weights and biases.
+ * XAVIER: Glorot uniform U(±√(6/(fan_in + fan_out))) weights, zero biases:
+ * sigmoid networks need it to leave their initial plateau within an epoch. */
+typedef enum { CRYPTONN_INIT_TORCH = 1, CRYPTONN_INIT_XAVIER = 2 } cryptonn_init_scheme;
 
 typedef struct {
     cryptonn_arch arch;
@@ -61,16 +65,18 @@ typedef struct {
     uint32_t hidden;             /* MLP hidden width */
     uint32_t classes;            /* output width (10 for MNIST) */
     uint32_t frozen_first_layer; /* 1: W1, b1 keep their seeded values */
+    cryptonn_init_scheme init;
     uint64_t seed;               /* initialisation; equal seeds give equal models */
 } cryptonn_model_config;
 
-/* Defaults: LeNet-5, ReLU, CE, mean, max pooling, MLP 784→128→10, seed 1. */
+/* Defaults: LeNet-5, ReLU, CE, mean, max pooling, MLP 784→128→10, TORCH
+ * initialisation, seed 1. */
 CRYPTONN_API void cryptonn_model_config_default(cryptonn_model_config *cfg);
 
 typedef struct cryptonn_model cryptonn_model;
 
-/* Builds a model with PyTorch's default initialisation (uniform ±1/√fan_in for
- * weights and biases) from a generator seeded by cfg->seed, buffers for up to
+/* Builds a model initialised as cfg->init says from a generator seeded by
+ * cfg->seed, with buffers for up to
  * max_batch samples, and `threads` worker threads (0: 2).
  * Returns CRYPTONN_OK, CRYPTONN_ERR_ARG (a field out of range) or
  * CRYPTONN_ERR_NOMEM; *out is NULL on failure. */

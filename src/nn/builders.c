@@ -13,6 +13,7 @@ int nn_config_valid(const cryptonn_model_config *c)
     if (c->pool != CRYPTONN_POOL_MAX && c->pool != CRYPTONN_POOL_AVG) return 0;
     if (c->classes < 2 || c->classes > 256) return 0;
     if (c->frozen_first_layer > 1) return 0;
+    if (c->init != CRYPTONN_INIT_TORCH && c->init != CRYPTONN_INIT_XAVIER) return 0;
     if (c->arch == CRYPTONN_ARCH_MLP &&
         (c->in_dim < 1 || c->in_dim > (1u << 20) || c->hidden < 1 || c->hidden > (1u << 16)))
         return 0;
@@ -65,11 +66,21 @@ void nn_init_params(cryptonn_model *m)
     for (int i = 0; i < m->nl; i++) {
         const nn_layer *l = &m->layers[i];
         if (!l->nw) continue;
-        /* kaiming_uniform(a = √5) and the bias rule of nn.Linear/nn.Conv2d
-         * both come to U(−1/√fan_in, 1/√fan_in). */
         size_t fan_in = l->nw / (size_t)l->out_c;
-        float bound = 1.0f / sqrtf((float)fan_in);
         float *p = m->params + l->poff;
-        for (size_t j = 0; j < l->nw + l->nb; j++) p[j] = nn_rng_uniform(&r, -bound, bound);
+        if (m->cfg.init == CRYPTONN_INIT_XAVIER) {
+            /* Glorot and Bengio (2010): a sigmoid's slope at 0 is 1/4, so its
+             * layers need 4× the bound to keep the signal's variance. */
+            size_t fan_out = l->nw / (size_t)l->in_c; /* out_c·k·k for a convolution */
+            float gain = m->cfg.act == CRYPTONN_ACT_SIGMOID ? 4.0f : 1.0f;
+            float bound = gain * sqrtf(6.0f / (float)(fan_in + fan_out));
+            for (size_t j = 0; j < l->nw; j++) p[j] = nn_rng_uniform(&r, -bound, bound);
+            for (size_t j = l->nw; j < l->nw + l->nb; j++) p[j] = 0.0f;
+        } else {
+            /* kaiming_uniform(a = √5) and the bias rule of nn.Linear/nn.Conv2d
+             * both come to U(−1/√fan_in, 1/√fan_in). */
+            float bound = 1.0f / sqrtf((float)fan_in);
+            for (size_t j = 0; j < l->nw + l->nb; j++) p[j] = nn_rng_uniform(&r, -bound, bound);
+        }
     }
 }

@@ -110,7 +110,7 @@ int cryptonn_idx_load(const char *images_path, const char *labels_path, uint32_t
             rc = fail(msg, mlen, CRYPTONN_ERR_NOMEM, "out of memory for %u images", n);
         } else {
             const uint8_t *src = ib + 16;
-            for (size_t i = 0; i < (size_t)n * px; i++) out->x[i] = (float)src[i] * (1.0f / 255.0f);
+            for (size_t i = 0; i < (size_t)n * px; i++) out->x[i] = (float)src[i] / 255.0f;
             memcpy(out->y, lb + 8, n);
             out->n = n, out->rows = idims[1], out->cols = idims[2];
         }

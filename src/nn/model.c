@@ -25,6 +25,7 @@ void cryptonn_model_config_default(cryptonn_model_config *c)
     c->in_dim = 784;
     c->hidden = 128;
     c->classes = 10;
+    c->init = CRYPTONN_INIT_TORCH;
     c->seed = 1;
 }
 

@@ -1,5 +1,5 @@
 /* Model files: a "MODL" container (util.h) whose payload is
- *   u32 arch, act, loss, reduction, pool, in_dim, hidden, classes, frozen
+ *   u32 arch, act, loss, reduction, pool, in_dim, hidden, classes, frozen, init
  *   u64 seed, u64 nparams
  *   nparams × f32 (IEEE 754 binary32, little-endian)
  * The container checks magic, version, length and checksum; this file checks
@@ -11,7 +11,7 @@
 #include "util/util.h"
 
 #define MODEL_VERSION 1u
-#define MODEL_HEADER (9 * 4 + 2 * 8)
+#define MODEL_HEADER (10 * 4 + 2 * 8)
 #define MODEL_MAX_PAYLOAD ((size_t)1 << 31)
 
 static const char KIND[4] = {'M', 'O', 'D', 'L'};
@@ -21,12 +21,13 @@ int cryptonn_model_save(const cryptonn_model *m, const char *path)
     CN_ARG_CHECK(m && path);
     const cryptonn_model_config *c = &m->cfg;
     uint8_t h[MODEL_HEADER];
-    const uint32_t f[9] = {(uint32_t)c->arch,      (uint32_t)c->act,  (uint32_t)c->loss,
-                           (uint32_t)c->reduction, (uint32_t)c->pool, c->in_dim,
-                           c->hidden,              c->classes,        c->frozen_first_layer};
-    for (int i = 0; i < 9; i++) cn_store_u32(h + 4 * i, f[i]);
-    cn_store_u64(h + 36, c->seed);
-    cn_store_u64(h + 44, (uint64_t)m->nparams);
+    const uint32_t f[10] = {(uint32_t)c->arch,      (uint32_t)c->act,  (uint32_t)c->loss,
+                            (uint32_t)c->reduction, (uint32_t)c->pool, c->in_dim,
+                            c->hidden,              c->classes,        c->frozen_first_layer,
+                            (uint32_t)c->init};
+    for (int i = 0; i < 10; i++) cn_store_u32(h + 4 * i, f[i]);
+    cn_store_u64(h + 40, c->seed);
+    cn_store_u64(h + 48, (uint64_t)m->nparams);
     uint8_t *body = cn_malloc_array(m->nparams, 4);
     if (!body) return CRYPTONN_ERR_NOMEM;
     for (size_t i = 0; i < m->nparams; i++) {
@@ -48,16 +49,16 @@ static int parse(const char *path, uint8_t **file, cryptonn_model_config *cfg,
     size_t plen;
     CN_TRY(cn_container_read(path, KIND, MODEL_VERSION, MODEL_MAX_PAYLOAD, file, &pl, &plen));
     cn_reader r = {pl, plen};
-    uint32_t f[9];
+    uint32_t f[10];
     int rc = CRYPTONN_OK;
-    for (int i = 0; i < 9 && rc == CRYPTONN_OK; i++) rc = cn_read_u32(&r, &f[i]);
+    for (int i = 0; i < 10 && rc == CRYPTONN_OK; i++) rc = cn_read_u32(&r, &f[i]);
     if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, &cfg->seed);
     if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, nparams);
     if (rc == CRYPTONN_OK) {
         cfg->arch = (cryptonn_arch)f[0], cfg->act = (cryptonn_activation)f[1];
         cfg->loss = (cryptonn_loss)f[2], cfg->reduction = (cryptonn_reduction)f[3];
         cfg->pool = (cryptonn_pool)f[4], cfg->in_dim = f[5], cfg->hidden = f[6];
-        cfg->classes = f[7], cfg->frozen_first_layer = f[8];
+        cfg->classes = f[7], cfg->frozen_first_layer = f[8], cfg->init = (cryptonn_init_scheme)f[9];
         if (!nn_config_valid(cfg)) rc = CRYPTONN_ERR_FORMAT;
     }
     if (rc == CRYPTONN_OK && *nparams > r.left / 4) rc = CRYPTONN_ERR_TRUNCATED;
