@@ -39,5 +39,7 @@ void bench_machine(char *buf, size_t len);
 
 int bench_group(int argc, char **argv, const bench_opts *o);
 int bench_fe(int argc, char **argv, const bench_opts *o);
+int bench_nn(int argc, char **argv, const bench_opts *o);
+int bench_train(int argc, char **argv, const bench_opts *o);
 
 #endif

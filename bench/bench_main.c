@@ -15,6 +15,8 @@ typedef struct {
 
 static const suite SUITES[] = {
     {"group", bench_group, "ristretto255 core vs libdecaf and libsodium"},
+    {"nn", bench_nn, "one LeNet-5 epoch on MNIST vs PyTorch"},
+    {"train", bench_train, "secure vs plaintext LeNet-5 training per batch, extrapolated to MNIST"},
     {"fe", bench_fe, "FEIP encryption, keygen, batched decryption vs libsodium and the papers"},
 };
 
