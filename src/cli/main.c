@@ -12,6 +12,8 @@ typedef struct {
 } command;
 
 static const command COMMANDS[] = {
+    {"keygen", cli_keygen, "set up the key authority: master keys, params.bin, owner.key"},
+    {"encrypt", cli_encrypt, "encrypt MNIST as a data owner (samples, batches, labels)"},
     {"train", cli_train, "train a model on MNIST (--plain; --secure: CryptoNN)"},
     {"predict", cli_predict, "secure prediction on an encrypted test set"},
     {"demo", cli_demo, "all three roles in one process on a MNIST subset"},
@@ -39,6 +41,8 @@ int cli_fail(const char *what, int status)
 
 int main(int argc, char **argv)
 {
+    /* Progress goes to stderr; keep stdout's lines in order with it in logs. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
         usage(stderr);
         return 2;
