@@ -8,4 +8,5 @@
 #include "cryptonn/feip.h"
 #include "cryptonn/fixedpoint.h"
 #include "cryptonn/smc.h"
+#include "cryptonn/nn.h"
 #endif
