@@ -3,7 +3,15 @@
  * Every FE decryption ends with a group element g^m for a small integer m; the
  * solver finds m when |m| <= bound and fails with CRYPTONN_ERR_RANGE otherwise
  * (a wrong key or a ciphertext under another key gives a random element, so it
- * lands here too: never a wrong value, barring a 64-bit tag collision).
+ * lands here too). Never a wrong value: a baby-step match compares a tag of
+ * 64 - bitlen(2T+1) bits of the fingerprint (a chance match about 2^-44 per
+ * lookup at the default T), and a giant-step match is confirmed by
+ * recomputing g^m.
+ *
+ * Cost: one fingerprint when |m| <= T; about 2·|m|/(2T+1) more otherwise. A
+ * result out of range (or a wrong key) walks every giant step:
+ * bound/(2T+1) of them, so keep bound/T modest (the default T = 2^18 with a
+ * bound of 2^24 costs ~32 steps).
  *
  * Method: baby steps g^k for |k| <= T in a hash table keyed by the group
  * fingerprint, then giant steps of size 2T+1 in both directions up to the

@@ -1,7 +1,8 @@
 /* Bounded discrete log: baby-step table + giant steps (dlog.h).
  *
  * Cost of one solve: one fingerprint per giant step tried (two points per
- * step, one each direction). FE results mostly fall inside the table, so the
+ * step, one each direction), plus one multiplication to confirm a hit found
+ * by a giant step. FE results mostly fall inside the table, so the
  * common case is one fingerprint and one probe; the batch form shares one
  * field inversion among all the elements of a batch. */
 #include <stdlib.h>
@@ -282,6 +283,14 @@ static int solve_core(const cryptonn_dlog *d, int64_t *m, int *status, const ge2
             } else if (lookup(d, dlog_tag(fp[2 * j + 1]), &k)) { /* P + sG = g^k */
                 v = k - off;
                 hit = 1;
+            }
+            /* A giant-step hit is checked against the element itself: a
+             * failing (wrong-key) result probes every giant step, and each
+             * probe could match a truncated tag by chance. */
+            if (hit && (uint64_t)(v < 0 ? -v : v) <= d->bound) {
+                ge25519 q;
+                point_of_i64(&q, v);
+                hit = ge25519_eq(&q, &p[pending[j]]);
             }
             if (hit && (uint64_t)(v < 0 ? -v : v) <= d->bound) {
                 m[pending[j]] = v;
