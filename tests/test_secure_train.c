@@ -97,6 +97,22 @@ static void reference_step(cryptonn_model *m, const cn_secure_opts *o, const cn_
     free(dw);
 }
 
+typedef struct {
+    const char *path;
+    cryptonn_model *m;
+    uint64_t stop_after;
+} ckpt_ctx;
+
+/* Checkpoints after every batch and "crashes" after stop_after batches. */
+static int checkpoint_and_maybe_stop(void *ctx, uint32_t epoch, uint64_t done,
+                                     const cn_secure_stats *so_far)
+{
+    ckpt_ctx *c = ctx;
+    int rc = cn_checkpoint_save(c->path, c->m, epoch, done, so_far);
+    if (rc != CRYPTONN_OK) return rc;
+    return done >= c->stop_after ? CRYPTONN_ERR_INTERNAL : 0;
+}
+
 int main(void)
 {
     t_init("test_secure_train");
@@ -183,6 +199,53 @@ int main(void)
         }
         size_t np = cryptonn_model_param_count(ms);
         CHECK(memcmp(cryptonn_model_params(ms), cryptonn_model_params(mr), np * sizeof(float)) == 0);
+    }
+
+    /* An interrupted run resumed from its checkpoint ends with the same
+     * weights as the uninterrupted one: a new server and a new model, as
+     * after kill -9 and a restart. */
+    {
+        char ck[600];
+        snprintf(ck, sizeof ck, "%s/ckpt.bin", t_tmpdir());
+        cryptonn_model *mk = NULL;
+        CHECK_EQ_INT(cryptonn_model_create(&cfg, B, 2, &mk), CRYPTONN_OK);
+        ckpt_ctx cc = {ck, mk, 2};
+        cn_secure_opts ko = o;
+        ko.on_batch = checkpoint_and_maybe_stop;
+        ko.on_batch_ctx = &cc;
+        cn_server *s1 = NULL;
+        CHECK_EQ_INT(cn_server_create(&s1, ds, &ks, &ko, cache), CRYPTONN_OK);
+        cn_secure_stats a = {0};
+        CHECK_EQ_INT(cn_server_train_epoch(s1, mk, 0, &a, msg, sizeof msg), CRYPTONN_ERR_INTERNAL);
+        cn_server_destroy(s1);
+        cryptonn_model_destroy(mk);
+
+        CHECK_EQ_INT(cryptonn_model_create(&cfg, B, 2, &mk), CRYPTONN_OK);
+        uint32_t ep = 99;
+        uint64_t done = 0;
+        cn_secure_stats so_far = {0};
+        CHECK_EQ_INT(cn_checkpoint_load(ck, mk, &ep, &done, &so_far), CRYPTONN_OK);
+        CHECK_EQ_INT(ep, 0);
+        CHECK_EQ_INT(done, 2);
+        CHECK_EQ_INT(so_far.batches, 2);
+        cn_secure_opts ro = o;
+        ro.start_batch = done;
+        CHECK_EQ_INT(cn_server_create(&s1, ds, &ks, &ro, cache), CRYPTONN_OK);
+        CHECK_EQ_INT(cn_server_train_epoch(s1, mk, 0, &a, msg, sizeof msg), CRYPTONN_OK);
+        cn_server_destroy(s1);
+        CHECK_EQ_INT(cn_server_create(&s1, ds, &ks, &o, cache), CRYPTONN_OK);
+        CHECK_EQ_INT(cn_server_train_epoch(s1, mk, 1, &a, msg, sizeof msg), CRYPTONN_OK);
+        cn_server_destroy(s1);
+        size_t np = cryptonn_model_param_count(ms);
+        CHECK(memcmp(cryptonn_model_params(ms), cryptonn_model_params(mk), np * sizeof(float)) == 0);
+        /* A checkpoint of another architecture is refused, the model untouched. */
+        cryptonn_model_config c2 = cfg;
+        c2.arch = CRYPTONN_ARCH_MLP;
+        cryptonn_model *other = NULL;
+        CHECK_EQ_INT(cryptonn_model_create(&c2, B, 2, &other), CRYPTONN_OK);
+        CHECK_EQ_INT(cn_checkpoint_load(ck, other, &ep, &done, NULL), CRYPTONN_ERR_MISMATCH);
+        cryptonn_model_destroy(other);
+        cryptonn_model_destroy(mk);
     }
 
     /* Secure prediction = the plaintext prediction of the same model on the

@@ -91,6 +91,9 @@ CRYPTONN_API size_t cryptonn_model_input_size(const cryptonn_model *m);  /* floa
 CRYPTONN_API size_t cryptonn_model_param_count(const cryptonn_model *m);
 /* The parameters, layer by layer (weights then bias), as one block. */
 CRYPTONN_API float *cryptonn_model_params(cryptonn_model *m);
+/* SGD's momentum buffer, laid out as the parameters (param_count floats):
+ * with the parameters, the whole optimizer state (checkpoints save both). */
+CRYPTONN_API float *cryptonn_model_velocity(cryptonn_model *m);
 
 /* ---- plain training and inference ---- */
 

@@ -193,7 +193,7 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
     cn_progress_start(&pr, "secure train", nb);
     if (!s->o.progress) pr.enabled = 0;
     cn_secure_stats ep = {0};
-    for (uint64_t i = 0; i < nb; i++) {
+    for (uint64_t i = s->o.start_batch; i < nb; i++) {
         cn_enc_batch b = {0};
         uint64_t t0 = cn_now_ns();
         rc = cn_encdata_read_batch(ds, order[i], &b);
@@ -211,6 +211,10 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
         snprintf(extra, sizeof extra, "loss %.4f acc %.2f%%", ep.loss_sum / (double)ep.samples,
                  100.0 * (double)ep.correct / (double)ep.samples);
         cn_progress_update(&pr, i + 1, extra);
+        if (s->o.on_batch && (rc = s->o.on_batch(s->o.on_batch_ctx, epoch, i + 1, &ep)) != 0) {
+            if (msg) snprintf(msg, msg_len, "stopped after batch %llu", (unsigned long long)(i + 1));
+            break;
+        }
     }
     if (rc == CRYPTONN_OK)
         cn_progress_finish(&pr, NULL);

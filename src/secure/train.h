@@ -29,19 +29,6 @@
 #include "secure/encdata.h"
 #include "secure/keyreq.h"
 
-typedef struct {
-    cryptonn_sgd sgd;
-    unsigned w_bits;      /* W1 quantization (default 10) */
-    unsigned dz_bits;     /* dZ1 quantization (default 12) */
-    uint64_t seed;        /* batch-order shuffle */
-    uint32_t threads;     /* decryption threads (default 2) */
-    uint64_t max_batches; /* per epoch, 0: all */
-    int progress;         /* progress line on stderr */
-    unsigned dlog_table_bits; /* baby steps ±2^bits (default 21; tests use less) */
-} cn_secure_opts;
-
-void cn_secure_opts_default(cn_secure_opts *o);
-
 /* Seconds per phase and counts, accumulated across calls. */
 typedef struct {
     double t_load, t_keys, t_fwd, t_err, t_grad, t_plain;
@@ -51,6 +38,26 @@ typedef struct {
     double loss_sum;                        /* cross-entropy of p against the decrypted y */
     uint64_t correct;                       /* argmax hits (permuted classes) */
 } cn_secure_stats;
+
+typedef struct {
+    cryptonn_sgd sgd;
+    unsigned w_bits;      /* W1 quantization (default 10) */
+    unsigned dz_bits;     /* dZ1 quantization (default 12) */
+    uint64_t seed;        /* batch-order shuffle */
+    uint32_t threads;     /* decryption threads (default 2) */
+    uint64_t max_batches; /* per epoch, 0: all */
+    int progress;         /* progress line on stderr */
+    unsigned dlog_table_bits; /* baby steps ±2^bits (default 21; tests use less) */
+    uint64_t start_batch;     /* resume: skip the first start_batch batches of the epoch's order */
+    /* Called after every completed batch (may be NULL): batches_done counts
+     * from the start of the epoch's order. A non-zero return stops the epoch
+     * with that status (e.g. a failed checkpoint, or a cancellation). */
+    int (*on_batch)(void *ctx, uint32_t epoch, uint64_t batches_done, const cn_secure_stats *epoch_so_far);
+    void *on_batch_ctx;
+} cn_secure_opts;
+
+void cn_secure_opts_default(cn_secure_opts *o);
+
 
 /* a += b, field by field. */
 void cn_secure_stats_add(cn_secure_stats *a, const cn_secure_stats *b);
@@ -73,6 +80,15 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
  * sample ciphertexts (out: cn_encdata_samples entries). */
 int cn_server_predict(cn_server *s, cryptonn_model *m, const cn_encdata *test, uint8_t *out,
                       cn_secure_stats *st, char *msg, size_t msg_len);
+
+/* Checkpoints: the model's parameters and optimizer state, where training
+ * stands (epoch, batches done in it) and the epoch's statistics so far, in one
+ * container "CKPT" written atomically. Loading checks that the checkpoint
+ * fits the model (parameter count) and leaves the model unchanged otherwise. */
+int cn_checkpoint_save(const char *path, cryptonn_model *m, uint32_t epoch, uint64_t batches_done,
+                       const cn_secure_stats *st);
+int cn_checkpoint_load(const char *path, cryptonn_model *m, uint32_t *epoch,
+                       uint64_t *batches_done, cn_secure_stats *st);
 
 /* Helpers shared with tests: the power-of-two exponent e with
  * max|v|·2^e <= 2^bits - 1 (clamped to [-30, 40]; 0 for an all-zero v), and
