@@ -4,7 +4,9 @@
 
 static const char *implication(const cn_leak_report *r, const cn_leak_mpk *m)
 {
-    if (m->width == 0) return "";
+    if (m->width == 0)
+        return "FEBO keys are bound to one label ciphertext each: every key reveals y - p for its "
+               "sample and class, hence the (permuted) label itself";
     if (!m->rank_is_bound && m->rank >= m->width)
         return "full rank: the server can solve for every encrypted vector under this key, "
                "exactly (for the samples: every training image)";
@@ -24,10 +26,15 @@ static void table(FILE *f, const cn_leak_report *r, int md)
     for (int i = 0; i < r->nmpks; i++) {
         const cn_leak_mpk *m = &r->mpks[i];
         if (md)
-            fprintf(f, "| %s | %llu | %s%llu | %llu | %llu | %s |\n", m->name,
-                    (unsigned long long)m->width, m->rank_is_bound ? "≤ " : "",
-                    (unsigned long long)m->rank, (unsigned long long)m->keys_issued,
-                    (unsigned long long)m->keys_refused, implication(r, m));
+            if (m->width == 0)
+                fprintf(f, "| %s | — | — | %llu | %llu | %s |\n", m->name,
+                        (unsigned long long)m->keys_issued, (unsigned long long)m->keys_refused,
+                        implication(r, m));
+            else
+                fprintf(f, "| %s | %llu | %s%llu | %llu | %llu | %s |\n", m->name,
+                        (unsigned long long)m->width, m->rank_is_bound ? "≤ " : "",
+                        (unsigned long long)m->rank, (unsigned long long)m->keys_issued,
+                        (unsigned long long)m->keys_refused, implication(r, m));
         else
             fprintf(
                 f,
