@@ -1,6 +1,7 @@
 /* The variable-time half of the group core (src/group/{wnaf,comb,msm,
  * prepared,fingerprint}.c) against independent computations:
- *   - k·P: comb tables (windows 1..12) = wNAF = the constant-time
+ *   - k·P: comb tables (windows 1..12) = wNAF (portable and AVX-512 IFMA
+ *     backends) = the constant-time
  *     multiplications (no table, fixed table, base table) = libsodium's
  *     crypto_scalarmult_ristretto255 (which refuses identity results: then ours
  *     must be the identity), on >= 10,000 cases;
@@ -159,13 +160,18 @@ static void test_scalarmult(void)
             ge25519_scalarmult_base(&d, &k);
             CHECK(same(&a, &d));
         }
+        /* both backends of the wNAF multiplication */
+        gev_scalarmult_var_portable(&b, &pts[i], &k);
+        CHECK(same(&a, &b));
+        if (gev_scalarmult_var_ifma(&b, &pts[i], &k)) CHECK(same(&a, &b));
         /* aliasing: r = k·r */
         b = pts[i];
         ge25519_scalarmult_var(&b, &b, &k);
         CHECK(same(&a, &b));
     }
     CHECK(sodium_refused > 0); /* the identity cases did run */
-    printf("  scalar multiplication: %ld cases (%ld identity results)\n", n, sodium_refused);
+    printf("  scalar multiplication: %ld cases (%ld identity results), IFMA backend %s\n", n, sodium_refused,
+           gev_have_ifma() ? "tested" : "absent (portable only)");
     for (int i = 0; i < NT; i++) {
         ge25519_comb_destroy(tabs[i]);
         ge25519_fixed_destroy(fixed[i]);

@@ -20,6 +20,13 @@
  * non-zero digit (0 for x = 0). */
 int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w);
 
+/* ge25519_scalarmult_var's two backends, for tests and benchmarks: the
+ * portable one, and the 4-way AVX-512 IFMA one (wnaf_ifma.c), which returns 0
+ * without touching r when the CPU lacks AVX512-IFMA/VL. */
+void gev_scalarmult_var_portable(ge25519 *r, const ge25519 *p, const sc25519 *k);
+int gev_scalarmult_var_ifma(ge25519 *r, const ge25519 *p, const sc25519 *k);
+int gev_have_ifma(void);
+
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed
  * ones) is non-NULL. */

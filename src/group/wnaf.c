@@ -4,7 +4,8 @@
  * A width-5 NAF has on average one non-zero digit per 6 positions, so k·P is
  * about 253 doublings and 42 additions of odd multiples P, 3P, ..., 15P (kept
  * in cached form: 8M per addition). Doublings whose result only feeds another
- * doubling stay in projective p2 form (4S + 3M). */
+ * doubling stay in projective p2 form (4S + 3M). On CPUs with AVX-512 IFMA the
+ * same algorithm runs on the 4-way vector backend of wnaf_ifma.c. */
 #include <string.h>
 
 #include "group/ge25519_var.h"
@@ -57,7 +58,7 @@ int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w)
     return top;
 }
 
-void ge25519_scalarmult_var(ge25519 *r, const ge25519 *p, const sc25519 *k)
+void gev_scalarmult_var_portable(ge25519 *r, const ge25519 *p, const sc25519 *k)
 {
     int8_t naf[257];
     uint64_t x[4];
@@ -97,4 +98,9 @@ void ge25519_scalarmult_var(ge25519 *r, const ge25519 *p, const sc25519 *k)
         }
     }
     ge25519_p1p1_to_p3(r, &q);
+}
+
+void ge25519_scalarmult_var(ge25519 *r, const ge25519 *p, const sc25519 *k)
+{
+    if (!gev_scalarmult_var_ifma(r, p, k)) gev_scalarmult_var_portable(r, p, k);
 }
