@@ -4,6 +4,8 @@
 #define CRYPTONN_CLI_COMMANDS_H
 
 int cli_bench(int argc, char **argv);
+int cli_keygen(int argc, char **argv);
+int cli_encrypt(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_evaluate(int argc, char **argv);
 int cli_smc(int argc, char **argv);

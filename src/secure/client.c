@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <omp.h>
@@ -16,6 +17,13 @@
 #include "util/util.h"
 
 #define V1 1u
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ---- the owners' secret permutation ---- */
 
@@ -161,6 +169,7 @@ static int work_alloc(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
             CN_TRY(cryptonn_febo_ct_create(&w->y[j]));
     }
     uint64_t t0 = cn_now_ns();
+    double c0 = cpu_now();
     CN_TRY(cryptonn_feip_encryptor_create(&w->enc, k->samples));
     if (o->batch_ct) {
         size_t width = (size_t)p->batch * p->slots;
@@ -175,6 +184,7 @@ static int work_alloc(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
         if (nbatches >= 16 && need <= budget) CN_TRY(cryptonn_feip_encryptor_create(&w->benc, k->batch));
     }
     st->seconds_tables = (double)(cn_now_ns() - t0) / 1e9;
+    st->cpu_tables = cpu_now() - c0;
     st->table_bytes = cryptonn_feip_encryptor_bytes(w->enc) +
                       (w->benc ? cryptonn_feip_encryptor_bytes(w->benc) : 0);
     return CRYPTONN_OK;
@@ -252,6 +262,7 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
     CN_ARG_CHECK(dir && p && k && s && d && o && st);
     memset(st, 0, sizeof *st);
     uint64_t t_start = cn_now_ns();
+    double c_start = cpu_now();
     if (!part_ok(o->part) || d->n == 0 || (uint64_t)d->rows * d->cols != p->slots)
         return CRYPTONN_ERR_ARG;
     if (o->labels && s->classes != p->classes) return CRYPTONN_ERR_MISMATCH;
@@ -278,18 +289,27 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
         uint64_t first = t * p->batch;
         uint32_t n = (uint32_t)(d->n - first < p->batch ? d->n - first : p->batch);
         uint64_t t0 = cn_now_ns();
+        double c0 = cpu_now();
         rc = encrypt_samples(&w, p, d, first, n, threads);
         uint64_t t1 = cn_now_ns();
+        double c1 = cpu_now();
         if (rc == CRYPTONN_OK && o->labels) rc = encrypt_labels(&w, p, k, s, d, first, n, threads);
         uint64_t t2 = cn_now_ns();
+        double c2 = cpu_now();
         if (rc == CRYPTONN_OK && o->batch_ct) rc = encrypt_batch_ct(&w, p, k, d, first, n);
         uint64_t t3 = cn_now_ns();
+        double c3 = cpu_now();
         if (rc == CRYPTONN_OK) {
             cn_enc_batch b = {.n = n, .classes = p->classes, .x = w.x,
                               .y = o->labels ? w.y : NULL, .xb = o->batch_ct ? w.xb : NULL};
             rc = cn_encdata_write_batch(dir, o->part, t, p, &b);
         }
         uint64_t t4 = cn_now_ns();
+        double c4 = cpu_now();
+        st->cpu_samples += c1 - c0;
+        st->cpu_labels += c2 - c1;
+        st->cpu_batches += c3 - c2;
+        st->cpu_write += c4 - c3;
         st->seconds_samples += (double)(t1 - t0) / 1e9;
         st->seconds_labels += (double)(t2 - t1) / 1e9;
         st->seconds_batches += (double)(t3 - t2) / 1e9;
@@ -308,6 +328,7 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
     if (o->progress) cn_progress_finish(&prog, rc == CRYPTONN_OK ? "done" : "failed");
     work_free(&w, p);
     st->seconds_total = (double)(cn_now_ns() - t_start) / 1e9;
+    st->cpu_total = cpu_now() - c_start;
     /* bytes on disk: what the writer produced, summed from the files' sizes */
     st->bytes_written = 0;
     if (rc == CRYPTONN_OK) {

@@ -46,6 +46,9 @@ typedef struct {
     uint64_t samples, batches;
     uint64_t table_bytes;   /* memory of the fixed-base tables */
     uint64_t bytes_written;
+    /* process CPU seconds of the same phases: on a shared machine wall time
+     * says little, CPU time / cores is what the phase costs */
+    double cpu_samples, cpu_batches, cpu_labels, cpu_tables, cpu_write, cpu_total;
 } cn_encrypt_stats;
 
 /* Encrypts d (pixels in [0,1] as the MNIST loader gives them; each becomes the

@@ -209,6 +209,12 @@ int cn_encdata_read_params(const char *dir, cn_enc_params *p, cn_enc_mpks *k)
     CN_ARG_CHECK(dir && p);
     char path[4096];
     CN_TRY(join(path, sizeof path, dir, "params.bin", NULL));
+    return cn_encdata_read_params_file(path, p, k);
+}
+
+int cn_encdata_read_params_file(const char *path, cn_enc_params *p, cn_enc_mpks *k)
+{
+    CN_ARG_CHECK(path && p);
     uint8_t *file;
     const uint8_t *pl;
     size_t plen;

@@ -68,6 +68,8 @@ void cn_enc_batch_free(cn_enc_batch *b);
 int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k);
 /* Reads DIR/params.bin. mpks may be NULL. */
 int cn_encdata_read_params(const char *dir, cn_enc_params *p, cn_enc_mpks *k);
+/* The same from a params file at any path (what the authority gives owners). */
+int cn_encdata_read_params_file(const char *path, cn_enc_params *p, cn_enc_mpks *k);
 
 /* Writes one batch file of a part (creating DIR/part-NAME/ as needed), and the
  * part's index once all its batches are written. */
