@@ -23,6 +23,7 @@ static void usage(FILE *f)
                "  --out FILE         write one predicted class per line (permuted unless\n"
                "                     --owner-key is given)\n"
                "  --cache DIR        discrete-log table cache (cache)\n"
+               "  --dlog-bits B      discrete-log baby steps ±2^B (21)\n"
                "  --threads T        (2)\n");
 }
 
@@ -31,10 +32,10 @@ int cli_predict(int argc, char **argv)
     static const struct option lo[] = {
         {"model", 1, 0, 'm'}, {"encrypted", 1, 0, 'e'}, {"authority", 1, 0, 'a'},
         {"owner-key", 1, 0, 'k'}, {"data", 1, 0, 'd'}, {"out", 1, 0, 'o'},
-        {"cache", 1, 0, 'c'}, {"threads", 1, 0, 't'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"cache", 1, 0, 'c'}, {"threads", 1, 0, 't'}, {"dlog-bits", 1, 0, 'B'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *encd = NULL, *authd = NULL, *okey = NULL, *data = NULL,
                *out = NULL, *cache = "cache";
-    long threads = 2;
+    long threads = 2, dlog_bits = 21;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -47,11 +48,13 @@ int cli_predict(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'c': cache = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'B': dlog_bits = strtol(optarg, NULL, 10); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!model || !encd || !authd || threads < 1 || threads > 256 || (data && !okey)) {
+    if (!model || !encd || !authd || threads < 1 || threads > 256 || (data && !okey) ||
+        dlog_bits < 8 || dlog_bits > 25) {
         fprintf(stderr, "cryptonn predict: --model, --encrypted and --authority are required"
                         " (--data needs --owner-key)\n\n");
         usage(stderr);
@@ -85,6 +88,7 @@ int cli_predict(int argc, char **argv)
     cn_secure_opts so;
     cn_secure_opts_default(&so);
     so.threads = (uint32_t)threads;
+    so.dlog_table_bits = (unsigned)dlog_bits;
     so.progress = 1;
     if ((rc = cn_server_create(&srv, ts, &ks, &so, cache)) != CRYPTONN_OK) {
         cli_fail("server", rc);

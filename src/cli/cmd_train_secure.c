@@ -42,13 +42,15 @@ static void usage(FILE *f)
             "  --log PATH               CSV, one row per epoch\n"
             "  --report PATH            Markdown report with the leakage report (report.md)\n"
             "  --cache DIR              discrete-log table cache (cache)\n"
+            "  --dlog-bits B            discrete-log baby steps ±2^B (21; smaller builds\n"
+            "                           faster, solves large gradients slower)\n"
             "  --threads T              (2)\n");
 }
 
 enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
-    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP
+    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG
 };
 
 static int parse_u(const char *s, unsigned long long max, unsigned long long *v)
@@ -73,7 +75,7 @@ int cli_train_secure(int argc, char **argv)
         {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
         {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"cache", 1, 0, O_CACHE},
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
-        {0, 0, 0, 0}};
+        {"dlog-bits", 1, 0, O_DLOG},  {0, 0, 0, 0}};
     cli_secure_job j;
     memset(&j, 0, sizeof j);
     j.out = "model.bin";
@@ -137,6 +139,9 @@ int cli_train_secure(int argc, char **argv)
         case O_CACHE: j.cache = optarg; break;
         case O_THREADS: ok = parse_u(optarg, 256, &v) && v > 0 && (j.so.threads = (uint32_t)v, 1); break;
         case O_SECURE: break;
+        case O_DLOG:
+            ok = parse_u(optarg, 25, &v) && v >= 8 && (j.so.dlog_table_bits = (unsigned)v, 1);
+            break;
         case O_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

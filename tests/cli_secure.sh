@@ -1,0 +1,90 @@
+#!/bin/sh
+# The secure workflow through the command line, on tiny synthetic IDX files:
+# keygen, encrypt (two owners), train --secure stopped by a rank budget (clear
+# message, checkpoint kept), a full run with report and leakage, predict with
+# owner-side scoring, and clean errors for bad input.
+set -u
+BIN=${1:?usage: cli_secure.sh path/to/cryptonn}
+T=$(mktemp -d /tmp/cryptonn-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect CODE DESCRIPTION -- command...
+    want=$1; what=$2; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; cat "$T/err" >&2; fi
+}
+contains() { # contains FILE TEXT DESCRIPTION
+    if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; sed -n 1,20p "$1" >&2; fi
+}
+
+# IDX files: N images of 28x28 (class blobs + noise) and their labels.
+mkidx() { # mkidx DIR PREFIX N
+    python3 - "$1" "$2" "$3" <<'PY'
+import os, random, struct, sys
+d, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(d, exist_ok=True)
+rng = random.Random(7)
+labels = [i % 10 for i in range(n)]
+with open(f"{d}/{prefix}-images-idx3-ubyte", "wb") as f:
+    f.write(struct.pack(">IIII", 0x803, n, 28, 28))
+    for y in labels:
+        f.write(bytes(200 if abs(r - 6 - 2 * y) < 4 and abs(c - 14) < 6 else rng.randrange(30)
+                      for r in range(28) for c in range(28)))
+with open(f"{d}/{prefix}-labels-idx1-ubyte", "wb") as f:
+    f.write(struct.pack(">II", 0x801, n) + bytes(labels))
+PY
+}
+mkidx "$T/data" train 24
+mkidx "$T/data" t10k 8
+
+for c in keygen encrypt train predict demo evaluate bench; do
+    expect 0 "$c --help" -- "$BIN" $c --help
+done
+expect 2 "unknown command" -- "$BIN" no-such-command
+expect 2 "unknown option" -- "$BIN" train --secure --no-such-option
+
+expect 0 keygen -- "$BIN" keygen --state "$T/auth" --batch 8 --owners "$T/owners"
+expect 1 "keygen refuses to overwrite keys" -- "$BIN" keygen --state "$T/auth" --batch 8
+[ "$(stat -c %a "$T/owners/owner.key")" = 600 ] && ok || bad "owner.key is not 0600"
+
+P="--params $T/owners/params.bin --owner-key $T/owners/owner.key --data $T/data"
+expect 0 "encrypt owner A" -- "$BIN" encrypt $P --out "$T/enc" --part a --limit 16
+expect 0 "encrypt owner B" -- "$BIN" encrypt $P --out "$T/enc" --part b --offset 16 --limit 8
+expect 0 "encrypt test" -- "$BIN" encrypt $P --out "$T/enctest" --test
+
+S="--enc $T/enc --authority $T/auth --dlog-bits 12 --cache $T --epochs 1"
+# A rank budget below what conv1 needs: a clear refusal, and the checkpoint is there.
+expect 1 "budget stops training" -- "$BIN" train --secure $S --max-rank 50 --out "$T/m0.bin" --report "$T/r0.md"
+contains "$T/err" "max-rank" "budget message names the policy"
+contains "$T/err" "checkpoint" "budget message names the checkpoint"
+[ -s "$T/m0.bin" ] && ok || bad "no checkpoint after the budget stop"
+expect 0 "evaluate reads the checkpoint" -- "$BIN" evaluate "$T/m0.bin" --data "$T/data"
+
+expect 0 "secure training" -- "$BIN" train --secure $S --out "$T/m.bin" --report "$T/r.md" \
+    --log "$T/log.csv" --test-enc "$T/enctest" --owner-key "$T/owners/owner.key" --data "$T/data"
+contains "$T/out" "secure test accuracy" "per-epoch secure test accuracy"
+contains "$T/r.md" "What the server learned" "report has the leakage section"
+contains "$T/r.md" "| samples | 784 | 784 |" "report: conv1 keys reach full rank"
+contains "$T/out" "24 encrypted samples" "both owners' parts are trained on"
+[ "$(wc -l <"$T/log.csv")" = 2 ] && ok || bad "CSV log should have a header and one epoch"
+
+expect 0 predict -- "$BIN" predict --model "$T/m.bin" --encrypted "$T/enctest" --authority "$T/auth" \
+    --owner-key "$T/owners/owner.key" --data "$T/data" --dlog-bits 12 --cache "$T" --out "$T/pred.txt"
+contains "$T/out" "owners' side: accuracy" "predict scores on the owners' side"
+[ "$(wc -l <"$T/pred.txt")" = 8 ] && ok || bad "one prediction per test sample"
+
+# Bad input: a corrupted batch file and a foreign params file are refused cleanly.
+f=$(ls "$T"/enc/part-a/batch-* | head -1)
+cp "$f" "$T/keep"
+printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect 1 "corrupted batch refused" -- "$BIN" train --secure $S --out "$T/m2.bin" --report "$T/r2.md"
+contains "$T/err" "checksum" "the error names the corruption"
+cp "$T/keep" "$f"
+expect 1 "missing authority state" -- "$BIN" train --secure --enc "$T/enc" --authority "$T/nope"
+
+echo "cli_secure: $pass passed, $fail failed"
+[ "$fail" = 0 ]
