@@ -1,10 +1,21 @@
 /* ct_mult: constant-time multiplication by secret scalars.
  *
- * Technique (all four functions): signed radix-16 digits e_i in [-8, 8] and a
- * table whose row i holds j·16^i·P for j = 1..8 in niels (affine) form, so
- * k·P = Σ_i e_i·16^i·P is 64 mixed additions and no doublings. Each row lookup
- * reads all 8 entries with masked moves and negates with a masked move: memory
- * access and branches never depend on the scalar.
+ * Tables (scalarmult_base, fixed_mul, base_small): signed radix-16 digits
+ * e_i in [-8, 8] and a table whose row i holds j·16^i·P for j = 1..8 in niels
+ * (affine) form, so k·P = Σ_i e_i·16^i·P is 64 mixed additions (7M each) and
+ * no doublings. A row lookup reads all 8 entries with masked moves and
+ * negates with a masked move: memory access and branches never depend on the
+ * scalar. One table is 64·8·120 = 61,440 bytes (a 784-slot mpk: 48 MB); a
+ * table half that size (ref10's 32 rows + 4 doublings) would cost 4 doublings
+ * more per multiplication. base_small uses only the first ceil(bits/4) + 1
+ * rows of the base table, so its time depends on bits alone.
+ *
+ * No table (scalarmult): the same digits, top down, 4 doublings (3 of them
+ * without T) and one cached addition from 1P..8P per digit.
+ *
+ * Scalars must be canonical (< ℓ, as every sc25519 producer leaves them):
+ * the top digit is then at most 8. A caller's non-canonical scalar is not
+ * detected here, since checking would branch on the secret.
  *
  * One-time initialisation: the base-point table (61,440 bytes) is built on the
  * first call that needs it, under pthread_once. This is the library's one
