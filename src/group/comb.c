@@ -18,10 +18,16 @@
 
 struct ge25519_comb {
     unsigned w, nd, per; /* window, digits (rows), entries per row */
-    ge25519_niels *t;    /* t[i·per + j - 1] = j·2^(w·i)·P */
+    ge25519_niels *t;    /* t[i·per + j - 1] = j·2^(w·i)·P (portable layout), or */
+    void *tv;            /* the same entries in the IFMA layout (GEV_VEC_ENTRY bytes) */
 };
 
 ge25519_comb *ge25519_comb_create_var(const ge25519 *p, unsigned window)
+{
+    return gev_comb_create_backend_var(p, window, gev_have_ifma());
+}
+
+ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int vec)
 {
     CN_ARG_CHECK(window >= 1 && window <= 12);
     const unsigned w = window, nd = (254 + w - 1) / w, per = w == 1 ? 1u : 1u << (w - 1);
@@ -58,6 +64,16 @@ ge25519_comb *ge25519_comb_create_var(const ge25519 *p, unsigned window)
     ge25519_batch_to_niels(c->t, pts, n, scratch);
     free(pts);
     free(scratch);
+    if (vec) {
+        c->tv = aligned_alloc(32, n * GEV_VEC_ENTRY);
+        if (!c->tv) {
+            ge25519_comb_destroy(c);
+            return NULL;
+        }
+        gev_niels_to_vec_ifma(c->tv, c->t, n);
+        free(c->t);
+        c->t = NULL;
+    }
     return c;
 }
 
@@ -65,12 +81,13 @@ void ge25519_comb_destroy(ge25519_comb *t)
 {
     if (!t) return;
     free(t->t);
+    free(t->tv);
     free(t);
 }
 
 size_t ge25519_comb_bytes(const ge25519_comb *t)
 {
-    return sizeof *t + (size_t)t->nd * t->per * sizeof *t->t;
+    return sizeof *t + (size_t)t->nd * t->per * (t->tv ? GEV_VEC_ENTRY : sizeof *t->t);
 }
 
 /* w bits of k starting at bit pos (w <= 12; bits beyond 255 read as 0). */
@@ -96,6 +113,11 @@ void ge25519_comb_mul_var(ge25519 *r, const ge25519_comb *t, const sc25519 *k)
             carry = 1;
         }
         e[i] = (int16_t)d;
+    }
+
+    if (t->tv) {
+        gev_comb_mul_ifma(r, t->tv, e, t->nd, per);
+        return;
     }
 
     /* Start every table fetch up front so the cache misses overlap (the

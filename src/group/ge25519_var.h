@@ -27,6 +27,17 @@ void gev_scalarmult_var_portable(ge25519 *r, const ge25519 *p, const sc25519 *k)
 int gev_scalarmult_var_ifma(ge25519 *r, const ge25519 *p, const sc25519 *k);
 int gev_have_ifma(void);
 
+/* Entry points of the IFMA files for the table code (vector tables are
+ * opaque here: fe4 entries of 160 bytes, 32-byte aligned). Call only when
+ * gev_have_ifma(). */
+#define GEV_VEC_ENTRY 160
+void gev_niels_to_vec_ifma(void *dst, const ge25519_niels *src, size_t n);
+void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per);
+
+/* Comb tables with an explicit backend (vec = 1: IFMA layout, only when
+ * gev_have_ifma()); ge25519_comb_create_var picks the fastest available. */
+ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int vec);
+
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed
  * ones) is non-NULL. */
