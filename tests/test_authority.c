@@ -157,6 +157,7 @@ int main(void)
     cryptonn_febo_key *lk[NL];
     int64_t yv[NL], pv[NL];
     for (int i = 0; i < NL; i++) {
+        lk[i] = NULL;
         yv[i] = (i % 2) << 16;
         pv[i] = t_rand_range(-70000, 70000);
         CHECK_EQ_INT(cryptonn_febo_ct_create(&lc[i]), CRYPTONN_OK);
@@ -170,7 +171,6 @@ int main(void)
         CHECK(lk[i] != NULL);
         if (lk[i]) CHECK_EQ_INT(cryptonn_febo_decrypt_var(D, lc[i], lk[i], &got), CRYPTONN_OK);
         CHECK_EQ_INT(got, yv[i] - pv[i]);
-        cryptonn_febo_key_destroy(lk[i]);
     }
     /* a label ciphertext of another authority is refused */
     cryptonn_febo_mpk *om;
@@ -180,6 +180,8 @@ int main(void)
     CHECK_EQ_INT(cn_keysource_febo(&ks, CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)lc, pv,
                                    NL, lk, msg, sizeof msg),
                  CRYPTONN_ERR_MISMATCH);
+    for (int i = 0; i < NL; i++) CHECK(lk[i] != NULL); /* a refusal leaves them unchanged */
+    for (int i = 0; i < NL; i++) cryptonn_febo_key_destroy(lk[i]);
     cryptonn_febo_mpk_destroy(om);
     cryptonn_febo_msk_destroy(os);
     for (int i = 0; i < NL; i++) cryptonn_febo_ct_destroy(lc[i]);

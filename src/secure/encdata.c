@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "util/util.h"
 
 #define V1 1u
@@ -43,7 +45,10 @@ void cn_enc_mpks_free(cn_enc_mpks *k)
 void cn_enc_batch_free(cn_enc_batch *b)
 {
     if (!b) return;
-    if (b->x) cryptonn_feip_ct_batch_free(b->x, b->n);
+    if (b->x) {
+        for (uint32_t i = 0; i < b->n; i++) cryptonn_feip_ct_destroy(b->x[i]);
+        free(b->x);
+    }
     if (b->y) {
         for (size_t i = 0; i < (size_t)b->n * b->classes; i++) cryptonn_febo_ct_destroy(b->y[i]);
         free(b->y);
@@ -226,18 +231,43 @@ int cn_encdata_read_params_file(const char *path, cn_enc_params *p, cn_enc_mpks 
 
 /* ---- batches ---- */
 
-static size_t ipcb_bytes(const cn_enc_params *p, uint32_t n)
+/* The exact size of an IPCT container of `slots` slots (feip_io.c layout). */
+static size_t ipct_bytes(size_t slots)
 {
-    return CN_CONTAINER_HEADER + 32 + (size_t)n * 32 * (p->slots + 1) + CN_CONTAINER_TRAILER;
-}
-static size_t ipct_bytes(const cn_enc_params *p)
-{
-    return CN_CONTAINER_HEADER + 24 + 32 * ((size_t)p->batch * p->slots + 1) + CN_CONTAINER_TRAILER;
+    return CN_CONTAINER_HEADER + 24 + 32 * (slots + 1) + CN_CONTAINER_TRAILER;
 }
 static size_t batch_payload_max(const cn_enc_params *p)
 {
-    return 8 + 8 + ipcb_bytes(p, p->batch) + (size_t)p->batch * p->classes * (8 + BOCT_BYTES) + 8 +
-           ipct_bytes(p);
+    return 8 + (size_t)p->batch * (8 + ipct_bytes(p->slots)) +
+           (size_t)p->batch * p->classes * (8 + BOCT_BYTES) + 8 +
+           ipct_bytes((size_t)p->batch * p->slots);
+}
+
+/* A container of any number of parts: header and checksum computed here,
+ * then one atomic write (cn_container_write takes at most 62 parts). */
+static int write_parts(const char *path, const char kind[4], const cn_part *parts, size_t n)
+{
+    uint64_t plen = 0;
+    for (size_t i = 0; i < n; i++) plen += parts[i].len;
+    uint8_t head[CN_CONTAINER_HEADER], digest[CN_CONTAINER_TRAILER];
+    memcpy(head, "CRYPTONN", 8);
+    memcpy(head + 8, kind, 4);
+    cn_store_u32(head + 12, V1);
+    cn_store_u64(head + 16, plen);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof digest);
+    crypto_generichash_update(&st, head, sizeof head);
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].len) crypto_generichash_update(&st, parts[i].data, parts[i].len);
+    crypto_generichash_final(&st, digest, sizeof digest);
+    cn_part *all = malloc((n + 2) * sizeof *all);
+    if (!all) return CRYPTONN_ERR_NOMEM;
+    all[0] = (cn_part){head, sizeof head};
+    memcpy(all + 1, parts, n * sizeof *parts);
+    all[n + 1] = (cn_part){digest, sizeof digest};
+    int rc = cn_file_write_atomic(path, all, n + 2, 0644);
+    free(all);
+    return rc;
 }
 
 static int batch_path(char *out, size_t cap, const char *dir, const char *part, uint64_t index)
@@ -258,44 +288,68 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
     CN_TRY(batch_path(path, sizeof path, dir, part, index));
 
     uint32_t flags = (b->y ? CN_ENC_LABELS : 0) | (b->xb ? CN_ENC_BATCHCT : 0);
-    uint8_t *xs = NULL, *xb = NULL, *ys = NULL;
-    size_t xs_len = 0, xb_len = 0, ys_len = 0, ys_cap = 0;
-    int rc_x = CRYPTONN_OK, rc_b = CRYPTONN_OK, rc_y = CRYPTONN_OK;
-    /* The two big exports encode ~50 K points each, serially inside the
-     * scheme layer: run them side by side. */
-#pragma omp parallel sections
-    {
-#pragma omp section
-        rc_x = cryptonn_feip_ct_batch_export((const cryptonn_feip_ct *const *)b->x, b->n, &xs,
-                                             &xs_len);
-#pragma omp section
-        if (b->xb) rc_b = cryptonn_feip_ct_export(b->xb, &xb, &xb_len);
-#pragma omp section
-        if (b->y) {
-            for (size_t i = 0; i < (size_t)b->n * p->classes && rc_y == CRYPTONN_OK; i++) {
-                uint8_t *e;
-                size_t el;
-                rc_y = cryptonn_febo_ct_export(b->y[i], &e, &el);
-                if (rc_y != CRYPTONN_OK) break;
-                rc_y = put_u64(&ys, &ys_len, &ys_cap, el);
-                if (rc_y == CRYPTONN_OK) rc_y = put_buf(&ys, &ys_len, &ys_cap, e, el);
-                free(e);
+    /* Encoding (one inverse square root per point) is most of the cost: the
+     * batch ciphertext, the labels and each sample are exported as separate
+     * items so both cores share them, the big one first. */
+    const int items = (int)b->n + 2;
+    uint8_t **bytes = calloc((size_t)items, sizeof *bytes);
+    size_t *lens = calloc((size_t)items, sizeof *lens);
+    uint8_t *ys = NULL;
+    size_t ys_len = 0, ys_cap = 0;
+    int rc = bytes && lens ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
+    if (rc == CRYPTONN_OK) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int it = 0; it < items; it++) {
+            int r = CRYPTONN_OK;
+            if (it == 0) {
+                if (b->xb) r = cryptonn_feip_ct_export(b->xb, &bytes[0], &lens[0]);
+            } else if (it == 1) {
+                for (size_t i = 0; b->y && i < (size_t)b->n * p->classes && r == CRYPTONN_OK; i++) {
+                    uint8_t *e;
+                    size_t el;
+                    r = cryptonn_febo_ct_export(b->y[i], &e, &el);
+                    if (r != CRYPTONN_OK) break;
+                    r = put_u64(&ys, &ys_len, &ys_cap, el);
+                    if (r == CRYPTONN_OK) r = put_buf(&ys, &ys_len, &ys_cap, e, el);
+                    free(e);
+                }
+            } else {
+                r = cryptonn_feip_ct_export(b->x[it - 2], &bytes[it], &lens[it]);
+            }
+            if (r != CRYPTONN_OK) {
+#pragma omp critical
+                rc = r;
             }
         }
     }
-    int rc = rc_x != CRYPTONN_OK ? rc_x : rc_b != CRYPTONN_OK ? rc_b : rc_y;
+    /* parts: head, n × (len, IPCT), labels, (len, IPCT of the batch) */
+    cn_part *parts = rc == CRYPTONN_OK ? calloc(2 * (size_t)b->n + 4, sizeof *parts) : NULL;
+    uint8_t *lenbuf = rc == CRYPTONN_OK ? calloc((size_t)b->n + 1, 8) : NULL;
+    if (rc == CRYPTONN_OK && (!parts || !lenbuf)) rc = CRYPTONN_ERR_NOMEM;
     if (rc == CRYPTONN_OK) {
-        uint8_t head[8], lx[8], lb[8];
+        uint8_t head[8];
         cn_store_u32(head, b->n);
         cn_store_u32(head + 4, flags);
-        cn_store_u64(lx, xs_len);
-        cn_store_u64(lb, xb_len);
-        cn_part parts[6] = {{head, 8}, {lx, 8}, {xs, xs_len}, {ys, ys_len}, {lb, 8}, {xb, xb_len}};
-        size_t np = b->xb ? 6 : 4;
-        rc = cn_container_write(path, "EBAT", V1, parts, np, 0644);
+        size_t np = 0;
+        parts[np++] = (cn_part){head, 8};
+        for (uint32_t i = 0; i < b->n; i++) {
+            cn_store_u64(lenbuf + 8 * i, lens[i + 2]);
+            parts[np++] = (cn_part){lenbuf + 8 * i, 8};
+            parts[np++] = (cn_part){bytes[i + 2], lens[i + 2]};
+        }
+        parts[np++] = (cn_part){ys, ys_len};
+        if (b->xb) {
+            cn_store_u64(lenbuf + 8 * (size_t)b->n, lens[0]);
+            parts[np++] = (cn_part){lenbuf + 8 * (size_t)b->n, 8};
+            parts[np++] = (cn_part){bytes[0], lens[0]};
+        }
+        rc = write_parts(path, "EBAT", parts, np);
     }
-    free(xs);
-    free(xb);
+    for (int it = 0; bytes && it < items; it++) free(bytes[it]);
+    free(bytes);
+    free(lens);
+    free(parts);
+    free(lenbuf);
     free(ys);
     return rc;
 }
@@ -479,13 +533,34 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
     if (n != want_n || flags != pi->flags) return CRYPTONN_ERR_FORMAT;
     const uint8_t *v;
     uint64_t vl;
-    CN_TRY(read_len_view(&r, &v, &vl, ipcb_bytes(p, n)));
-    if (vl != ipcb_bytes(p, n) || !feip_id_is(v, (size_t)vl, d->samples_id))
-        return CRYPTONN_ERR_MISMATCH;
-    size_t count;
-    CN_TRY(cryptonn_feip_ct_batch_import(&out->x, &count, v, (size_t)vl));
-    out->n = (uint32_t)count;
-    if (count != n) return CRYPTONN_ERR_FORMAT;
+    const size_t one = ipct_bytes(p->slots);
+    /* n is at most B here: the views are bounded before any allocation */
+    const uint8_t **views = calloc(n, sizeof *views);
+    out->x = calloc(n, sizeof *out->x);
+    out->n = n;
+    if (!views || !out->x) {
+        free(views);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    int rc = CRYPTONN_OK;
+    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
+        rc = read_len_view(&r, &views[i], &vl, one);
+        if (rc == CRYPTONN_OK && (vl != one || !feip_id_is(views[i], one, d->samples_id)))
+            rc = CRYPTONN_ERR_MISMATCH;
+    }
+    /* decoding (an inverse square root per point) is the cost: both cores */
+    if (rc == CRYPTONN_OK) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (uint32_t i = 0; i < n; i++) {
+            int s = cryptonn_feip_ct_import(&out->x[i], views[i], one);
+            if (s != CRYPTONN_OK) {
+#pragma omp critical
+                rc = s;
+            }
+        }
+    }
+    free(views);
+    if (rc != CRYPTONN_OK) return rc;
     if (flags & CN_ENC_LABELS) {
         size_t m = (size_t)n * p->classes;
         out->y = calloc(m, sizeof *out->y);
@@ -499,9 +574,9 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
         }
     }
     if (flags & CN_ENC_BATCHCT) {
-        CN_TRY(read_len_view(&r, &v, &vl, ipct_bytes(p)));
-        if (vl != ipct_bytes(p) || !feip_id_is(v, (size_t)vl, d->batch_id))
-            return CRYPTONN_ERR_MISMATCH;
+        const size_t wide = ipct_bytes((size_t)p->batch * p->slots);
+        CN_TRY(read_len_view(&r, &v, &vl, wide));
+        if (vl != wide || !feip_id_is(v, (size_t)vl, d->batch_id)) return CRYPTONN_ERR_MISMATCH;
         CN_TRY(cryptonn_feip_ct_import(&out->xb, v, (size_t)vl));
     }
     return r.left == 0 ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;

@@ -13,11 +13,13 @@
  * server shuffles the ORDER of batches each epoch.
  *
  * An EBAT payload: u32 n, u32 flags (1 labels, 2 batch ciphertext), then
- *   the n sample ciphertexts as one FEIP ciphertext batch (IPCB bytes),
+ *   the n sample ciphertexts, each as its FEIP export (IPCT bytes),
  *   if labels: n × classes FEBO ciphertexts, each as its export bytes,
  *   if batch ciphertext: one FEIP ciphertext (IPCT bytes) of B × slots slots,
  *      slot b·slots + i holding pixel i of sample b (zero for b >= n),
- * each preceded by its u64 length. Nothing in any file is plaintext data. */
+ * each preceded by its u64 length. Nothing in any file is plaintext data.
+ * (H5: samples are separate IPCTs rather than one IPCB so that both cores
+ * can encode and decode them: points cost an inverse square root each.) */
 #ifndef CRYPTONN_SECURE_ENCDATA_H
 #define CRYPTONN_SECURE_ENCDATA_H
 
@@ -58,7 +60,7 @@ typedef struct {
     cryptonn_febo_ct **y;    /* n × classes label ciphertexts (sample-major), or NULL */
     cryptonn_feip_ct *xb;    /* the batch ciphertext, or NULL */
 } cn_enc_batch;
-/* Frees the members (x as a cryptonn_feip_ct_batch_free array, y's n × classes
+/* Frees the members (x's n ciphertexts and the array, y's n × classes
  * ciphertexts and the array, xb), not b; b is zeroed. */
 void cn_enc_batch_free(cn_enc_batch *b);
 

@@ -283,7 +283,6 @@ int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uin
 int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **keys, uint32_t n)
 {
     CN_ARG_CHECK((buf || len == 0) && (n == 0 || keys));
-    for (uint32_t i = 0; i < n; i++) keys[i] = NULL;
     const uint8_t *pl;
     size_t plen;
     CN_TRY(cn_container_parse(buf, len, "BOKS", V1, MAX_MSG, &pl, &plen));
@@ -291,6 +290,9 @@ int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **k
     uint32_t count;
     CN_TRY(cn_read_u32(&rd, &count));
     if (count != n) return CRYPTONN_ERR_MISMATCH;
+    /* all or nothing: import into a scratch array, swap in only on success */
+    cryptonn_febo_key **tmp = calloc(n ? n : 1, sizeof *tmp);
+    if (!tmp) return CRYPTONN_ERR_NOMEM;
     int rc = CRYPTONN_OK;
     for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
         uint64_t el;
@@ -298,14 +300,16 @@ int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **k
         rc = cn_read_u64(&rd, &el);
         if (rc == CRYPTONN_OK && el > MAX_FEBO_ITEM) rc = CRYPTONN_ERR_FORMAT;
         if (rc == CRYPTONN_OK) rc = cn_read_view(&rd, &e, (size_t)el);
-        if (rc == CRYPTONN_OK) rc = cryptonn_febo_key_import(&keys[i], e, (size_t)el);
+        if (rc == CRYPTONN_OK) rc = cryptonn_febo_key_import(&tmp[i], e, (size_t)el);
     }
     if (rc == CRYPTONN_OK && rd.left != 0) rc = CRYPTONN_ERR_FORMAT;
-    if (rc != CRYPTONN_OK)
-        for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (rc == CRYPTONN_OK) {
             cryptonn_febo_key_destroy(keys[i]);
-            keys[i] = NULL;
-        }
+            keys[i] = tmp[i];
+        } else cryptonn_febo_key_destroy(tmp[i]);
+    }
+    free(tmp);
     return rc;
 }
 

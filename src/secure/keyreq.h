@@ -48,10 +48,11 @@ int cn_keyreq_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_op *op,
                           cryptonn_febo_ct ***cts, int64_t **y, uint32_t *n);
 int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uint8_t **buf,
                            size_t *len);
-/* Decodes exactly n keys into keys[0..n), each a new object the caller
- * destroys (cryptonn_febo_key_destroy); on failure every keys[i] is NULL.
- * (H5: the contract said "pre-created objects", but the FEBO API has no way
- * to fill an existing key from bytes, only _import, which allocates.) */
+/* Decodes exactly n keys into keys[0..n): each keys[i] (a pre-created
+ * object, or NULL) is destroyed and replaced by a newly imported object the
+ * caller owns, so an array of pre-created keys stays leak-free. All or
+ * nothing: on failure keys[] is unchanged. (H5: the FEBO API cannot fill an
+ * existing key from bytes, only _import, which allocates; hence the swap.) */
 int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **keys, uint32_t n);
 
 int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_t *len);
@@ -71,7 +72,7 @@ typedef struct {
  * decode, and turn an error response into its status (reason in msg).
  * cn_keysource_feip also checks that the returned keys are exactly the
  * requested vectors (CRYPTONN_ERR_MISMATCH otherwise); cn_keysource_febo
- * fills keys[0..n) with new objects as cn_keyresp_febo_decode does. */
+ * replaces keys[0..n) as cn_keyresp_febo_decode does. */
 int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, cryptonn_feip_keys **out,
                       char *msg, size_t msg_len);
 int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
