@@ -324,11 +324,13 @@ static void test_prepared(void)
             rerepresent(&p[i], &q, (unsigned)(t_rand64() % 4));
         } else rand_point(&p[i]);
     }
-    const long rounds = t_iters(400, 100);
-    for (unsigned w = 2; w <= 8; w++) {
-        ge25519_prepared *t = ge25519_prepared_create_var(p, NPTS, w);
+    const long rounds = t_iters(800, 200);
+    for (unsigned wb = 0; wb < 14; wb++) {
+        /* every window 2..8 on both backends (IFMA only when present) */
+        const unsigned w = 2 + wb / 2;
+        ge25519_prepared *t = gev_prepared_create_backend_var(p, NPTS, w, (wb & 1) && gev_have_ifma());
         CHECK(t != NULL);
-        for (long c = 0; c < rounds / 7 + 1; c++) {
+        for (long c = 0; c < rounds / 14 + 1; c++) {
             static const size_t sizes[] = {0, 1, 2, 25, 64, 65, 150};
             const size_t m = sizes[t_rand64() % 7];
             const unsigned bits = 1 + (unsigned)(t_rand64() % 32);

@@ -34,9 +34,12 @@ int gev_have_ifma(void);
 void gev_niels_to_vec_ifma(void *dst, const ge25519_niels *src, size_t n);
 void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per);
 
+void gev_prepared_straus_ifma(ge25519 *r, const int8_t (*naf)[65], const void *const *rows, size_t live, int top);
+
 /* Comb tables with an explicit backend (vec = 1: IFMA layout, only when
  * gev_have_ifma()); ge25519_comb_create_var picks the fastest available. */
 ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int vec);
+ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, unsigned window, int vec);
 
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed

@@ -18,10 +18,16 @@
 struct ge25519_prepared {
     size_t n;
     unsigned w, per;
-    ge25519_niels *t; /* t[i·per + j] = (2j+1)·P_i */
+    ge25519_niels *t; /* t[i·per + j] = (2j+1)·P_i (portable layout), or */
+    void *tv;         /* the same in the IFMA layout (GEV_VEC_ENTRY bytes each) */
 };
 
 ge25519_prepared *ge25519_prepared_create_var(const ge25519 *p, size_t n, unsigned window)
+{
+    return gev_prepared_create_backend_var(p, n, window, gev_have_ifma());
+}
+
+ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, unsigned window, int vec)
 {
     CN_ARG_CHECK(window >= 2 && window <= 8);
     const unsigned per = 1u << (window - 2);
@@ -57,6 +63,16 @@ ge25519_prepared *ge25519_prepared_create_var(const ge25519 *p, size_t n, unsign
     ge25519_batch_to_niels(t->t, pts, total, scratch);
     free(pts);
     free(scratch);
+    if (vec) {
+        t->tv = aligned_alloc(32, (total ? total : 1) * GEV_VEC_ENTRY);
+        if (!t->tv) {
+            ge25519_prepared_destroy(t);
+            return NULL;
+        }
+        gev_niels_to_vec_ifma(t->tv, t->t, total);
+        free(t->t);
+        t->t = NULL;
+    }
     return t;
 }
 
@@ -64,6 +80,7 @@ void ge25519_prepared_destroy(ge25519_prepared *t)
 {
     if (!t) return;
     free(t->t);
+    free(t->tv);
     free(t);
 }
 
@@ -72,7 +89,8 @@ static void prepared_chunk(ge25519 *r, const ge25519_prepared *t, const uint32_t
                            const int64_t *k, size_t m, size_t base)
 {
     int8_t naf[PREP_CHUNK][65];
-    const ge25519_niels *row[PREP_CHUNK];
+    const void *row[PREP_CHUNK];
+    const size_t esize = t->tv ? GEV_VEC_ENTRY : sizeof(ge25519_niels);
     size_t live = 0;
     int top = 0;
     for (size_t j = 0; j < m; j++) {
@@ -81,21 +99,26 @@ static void prepared_chunk(ge25519 *r, const ge25519_prepared *t, const uint32_t
         CN_ARG_CHECK(i < t->n);
         const uint64_t mag = k[j] < 0 ? (uint64_t)0 - (uint64_t)k[j] : (uint64_t)k[j];
         const int tp = gev_wnaf_var(naf[live], &mag, 1, t->w);
-        row[live] = t->t + i * t->per;
+        row[live] = t->tv ? (const void *)((const char *)t->tv + i * t->per * GEV_VEC_ENTRY)
+                          : (const void *)(t->t + i * t->per);
         /* The slot tables outgrow L2 (784 slots × 16 entries × 120 bytes at
          * w = 6): start every fetch now so the misses overlap. */
         for (int b = 0; b < tp; b++) {
             if (!naf[live][b]) continue;
-            const char *e = (const char *)&row[live][(unsigned)abs(naf[live][b]) >> 1];
+            const char *e = (const char *)row[live] + ((unsigned)abs(naf[live][b]) >> 1) * esize;
             __builtin_prefetch(e);
             __builtin_prefetch(e + 64);
-            __builtin_prefetch(e + 119);
+            __builtin_prefetch(e + esize - 1);
             if (k[j] < 0) naf[live][b] = (int8_t)-naf[live][b];
         }
         if (tp > top) top = tp;
         live++;
     }
 
+    if (t->tv) {
+        gev_prepared_straus_ifma(r, (const int8_t(*)[65])naf, row, live, top);
+        return;
+    }
     ge25519_p2 a2;
     ge25519_p1p1 q;
     int started = 0, fresh = 0; /* fresh: r holds a point not yet in q */
@@ -111,7 +134,7 @@ static void prepared_chunk(ge25519 *r, const ge25519_prepared *t, const uint32_t
         for (size_t j = 0; j < live; j++) {
             const int d = naf[j][b];
             if (!d) continue;
-            const ge25519_niels *e = &row[j][(unsigned)abs(d) >> 1];
+            const ge25519_niels *e = (const ge25519_niels *)row[j] + ((unsigned)abs(d) >> 1);
             if (!started) {
                 gev_niels_to_p3_var(r, e, d < 0);
                 started = fresh = 1;
