@@ -1,15 +1,16 @@
 /* The model: buffers, the data-parallel forward/backward over a batch, and
  * the first-layer hooks of secure training (include/cryptonn/nn.h).
  *
- * A batch is split into one contiguous chunk per thread; each thread runs
- * every layer on its chunk and accumulates its own gradient block, and the
- * blocks are summed at the end. Samples never interact except in that sum, so
- * one parallel region per pass is all the synchronisation there is. */
+ * A batch is split into groups of consecutive samples (model_internal.h);
+ * a thread runs every layer on a group and accumulates the group's gradient
+ * block, and the blocks are summed at the end. Samples never interact except
+ * in that sum, so one parallel region per pass is all the synchronisation
+ * there is. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
-#include <omp.h>
+#include <stdatomic.h>
 
 #include "nn/model_internal.h"
 #include "util/util.h"
@@ -32,9 +33,11 @@ void cryptonn_model_config_default(cryptonn_model_config *c)
 void cryptonn_model_destroy(cryptonn_model *m)
 {
     if (!m) return;
+    if (m->pool_started) nn_workers_stop(&m->pool);
     free(m->params);
     free(m->vel);
     free(m->grad);
+    free(m->gblk);
     for (int i = 0; i <= m->nl; i++) {
         free(m->act[i]);
         free(m->dact[i]);
@@ -63,9 +66,15 @@ int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, 
     m->threads = threads ? threads : 2;
     m->nparams = nn_build_layers(m);
     const size_t B = max_batch;
+    /* Groups of at least 8 samples keep the dense layers' sgemm efficient;
+     * at most NN_MAX_GROUPS bound the gradient blocks' memory. */
+    m->group = (max_batch + NN_MAX_GROUPS - 1) / NN_MAX_GROUPS;
+    if (m->group < 8) m->group = 8;
+    m->max_groups = (max_batch + m->group - 1) / m->group;
     int ok = (m->params = cn_calloc(m->nparams, sizeof(float))) &&
              (m->vel = cn_calloc(m->nparams, sizeof(float))) &&
-             (m->grad = cn_calloc(m->nparams * m->threads, sizeof(float)));
+             (m->grad = cn_calloc(m->nparams, sizeof(float))) &&
+             (m->gblk = cn_calloc(m->nparams * m->max_groups, sizeof(float)));
     for (int i = 0; ok && i < m->nl; i++) {
         const nn_layer *l = &m->layers[i];
         ok = (m->act[i + 1] = cn_calloc(B * l->out_size, sizeof(float))) &&
@@ -87,6 +96,11 @@ int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, 
         cryptonn_model_destroy(m);
         return CRYPTONN_ERR_NOMEM;
     }
+    if (nn_workers_start(&m->pool, (int)m->threads) != 0) {
+        cryptonn_model_destroy(m);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    m->pool_started = 1;
     nn_init_params(m);
     /* Our threads split the batch; BLAS calls inside them must not spawn
      * their own (2 cores: 2 × 2 threads would thrash). */
@@ -101,46 +115,65 @@ size_t cryptonn_model_input_size(const cryptonn_model *m) { return m->layers[0].
 size_t cryptonn_model_param_count(const cryptonn_model *m) { return m->nparams; }
 float *cryptonn_model_params(cryptonn_model *m) { return m->params; }
 
-static void chunk(uint32_t n, int t, int nt, uint32_t *lo, uint32_t *cnt)
+/* Forward of layers[0..] on the samples [lo, lo + cnt); x == NULL means
+ * z1 holds W1·x without bias (forward_from_z1). */
+static void forward_group(cryptonn_model *m, const float *x, const float *z1, uint32_t lo,
+                          uint32_t cnt)
 {
-    uint32_t a = (uint32_t)((uint64_t)n * (uint64_t)t / (uint64_t)nt);
-    uint32_t b = (uint32_t)((uint64_t)n * (uint64_t)(t + 1) / (uint64_t)nt);
-    *lo = a;
-    *cnt = b - a;
+    const int c = (int)m->cfg.classes;
+    const nn_layer *l0 = &m->layers[0];
+    if (x) {
+        nn_forward(l0, m->params + l0->poff, x + lo * l0->in_size, m->act[1] + lo * l0->out_size,
+                   m->col[0] ? m->col[0] + lo * l0->col_size : NULL, (int)cnt);
+    } else {
+        const float *b1 = m->params + l0->poff + l0->nw;
+        const size_t plane = (size_t)l0->out_h * (size_t)l0->out_w;
+        for (uint32_t s = lo; s < lo + cnt; s++)
+            for (int o = 0; o < l0->out_c; o++) {
+                size_t base = s * l0->out_size + (size_t)o * plane;
+                for (size_t i = 0; i < plane; i++) m->act[1][base + i] = z1[base + i] + b1[o];
+            }
+    }
+    for (int i = 1; i < m->nl; i++) {
+        const nn_layer *l = &m->layers[i];
+        nn_forward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
+                   m->act[i + 1] + lo * l->out_size, m->col[i] ? m->col[i] + lo * l->col_size : NULL,
+                   (int)cnt);
+    }
+    nn_softmax(m->act[m->nl] + (size_t)lo * c, m->prob + (size_t)lo * c, (int)cnt, c);
 }
 
-/* Forward of layers[0..] on the batch; x == NULL means act[1] already holds
- * W1·x without bias (forward_from_z1). */
+typedef struct {
+    cryptonn_model *m;
+    const float *x, *z1;
+    const uint8_t *labels;
+    uint32_t n, ngroups;
+    float scale;
+    _Atomic uint32_t next; /* the next group to take */
+    double loss[NN_MAX_GROUPS];
+    uint32_t correct[NN_MAX_GROUPS];
+} pass;
+
+static uint32_t group_len(const pass *p, uint32_t g)
+{
+    uint32_t G = p->m->group, lo = g * G;
+    return p->n - lo < G ? p->n - lo : G;
+}
+
+static void forward_job(void *ctx, int t, int nt)
+{
+    (void)t, (void)nt;
+    pass *p = ctx;
+    for (uint32_t g; (g = atomic_fetch_add(&p->next, 1)) < p->ngroups;)
+        forward_group(p->m, p->x, p->z1, g * p->m->group, group_len(p, g));
+}
+
 static const float *run_forward(cryptonn_model *m, const float *x, const float *z1, uint32_t n)
 {
     CN_ARG_CHECK(n >= 1 && n <= m->max_batch);
-    const int c = (int)m->cfg.classes;
-#pragma omp parallel num_threads(m->threads)
-    {
-        uint32_t lo, cnt;
-        chunk(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &cnt);
-        const nn_layer *l0 = &m->layers[0];
-        if (x) {
-            nn_forward(l0, m->params + l0->poff, x + lo * l0->in_size,
-                       m->act[1] + lo * l0->out_size,
-                       m->col[0] ? m->col[0] + lo * l0->col_size : NULL, (int)cnt);
-        } else {
-            const float *b1 = m->params + l0->poff + l0->nw;
-            const size_t plane = (size_t)l0->out_h * (size_t)l0->out_w;
-            for (uint32_t s = lo; s < lo + cnt; s++)
-                for (int o = 0; o < l0->out_c; o++) {
-                    size_t base = s * l0->out_size + (size_t)o * plane;
-                    for (size_t i = 0; i < plane; i++) m->act[1][base + i] = z1[base + i] + b1[o];
-                }
-        }
-        for (int i = 1; i < m->nl; i++) {
-            const nn_layer *l = &m->layers[i];
-            nn_forward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
-                       m->act[i + 1] + lo * l->out_size,
-                       m->col[i] ? m->col[i] + lo * l->col_size : NULL, (int)cnt);
-        }
-        if (cnt) nn_softmax(m->act[m->nl] + (size_t)lo * c, m->prob + (size_t)lo * c, (int)cnt, c);
-    }
+    pass p = {.m = m, .x = x, .z1 = z1, .n = n, .ngroups = (n + m->group - 1) / m->group};
+    atomic_init(&p.next, 0);
+    nn_workers_run(&m->pool, forward_job, &p);
     m->input = x;
     m->n_fwd = n;
     return m->prob;
@@ -158,72 +191,83 @@ const float *cryptonn_model_forward_from_z1(cryptonn_model *m, const float *z1, 
     return run_forward(m, NULL, z1, n);
 }
 
-/* Backward of the last forward. labels != NULL: the error comes from the
- * labels (and loss, correct are counted); otherwise m->err already holds it. */
+/* Backward of the samples [lo, lo + cnt) into the gradient block g.
+ * labels != NULL: the error comes from the labels (and *loss, *correct are
+ * counted); otherwise m->err already holds it. */
+static void backward_group(cryptonn_model *m, const uint8_t *labels, float scale, uint32_t lo,
+                           uint32_t cnt, float *g, float *dcol, double *loss, uint32_t *correct)
+{
+    const int c = (int)m->cfg.classes, L = m->nl;
+    memset(g, 0, sizeof(float) * m->nparams);
+    const float *prob = m->prob + (size_t)lo * c;
+    float *err = m->err + (size_t)lo * c;
+    if (labels) {
+        nn_output_error(prob, labels + lo, err, (int)cnt, c);
+        *loss = nn_loss_value((int)m->cfg.loss, prob, labels + lo, (int)cnt, c);
+        *correct = 0;
+        for (uint32_t s = 0; s < cnt; s++) {
+            const float *ps = prob + (size_t)s * c;
+            int best = 0;
+            for (int j = 1; j < c; j++) best = ps[j] > ps[best] ? j : best;
+            *correct += best == labels[lo + s];
+        }
+    }
+    nn_loss_backward((int)m->cfg.loss, prob, err, scale, m->dact[L] + (size_t)lo * c, (int)cnt, c);
+    for (int i = L - 1; i >= 1; i--) {
+        const nn_layer *l = &m->layers[i];
+        nn_backward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
+                    m->act[i + 1] + lo * l->out_size, m->col[i] ? m->col[i] + lo * l->col_size : NULL,
+                    m->dact[i + 1] + lo * l->out_size, m->dact[i] + lo * l->in_size,
+                    l->nw ? g + l->poff : NULL, dcol, (int)cnt);
+    }
+    const nn_layer *l0 = &m->layers[0];
+    if (m->cfg.frozen_first_layer) return;
+    const float *dz1 = m->dact[1] + lo * l0->out_size;
+    if (m->input)
+        nn_backward(l0, m->params + l0->poff, m->input + lo * l0->in_size,
+                    m->act[1] + lo * l0->out_size, m->col[0] ? m->col[0] + lo * l0->col_size : NULL,
+                    dz1, NULL, g + l0->poff, NULL, (int)cnt);
+    else
+        nn_bias_grad(l0, dz1, g + l0->poff + l0->nw, (int)cnt);
+}
+
+static void backward_job(void *ctx, int t, int nt)
+{
+    (void)nt;
+    pass *p = ctx;
+    cryptonn_model *m = p->m;
+    float *dcol = m->dcol ? m->dcol + (size_t)t * m->dcol_size : NULL;
+    for (uint32_t g; (g = atomic_fetch_add(&p->next, 1)) < p->ngroups;)
+        backward_group(m, p->labels, p->scale, g * m->group, group_len(p, g),
+                       m->gblk + (size_t)g * m->nparams, dcol, &p->loss[g], &p->correct[g]);
+}
+
+/* Sums the group blocks in group order, each thread a slice of parameters. */
+static void reduce_job(void *ctx, int t, int nt)
+{
+    pass *p = ctx;
+    cryptonn_model *m = p->m;
+    const size_t np = m->nparams;
+    size_t a = np * (size_t)t / (size_t)nt, b = np * (size_t)(t + 1) / (size_t)nt;
+    memcpy(m->grad + a, m->gblk + a, sizeof(float) * (b - a));
+    for (uint32_t u = 1; u < p->ngroups; u++) {
+        const float *gu = m->gblk + (size_t)u * np;
+        for (size_t j = a; j < b; j++) m->grad[j] += gu[j];
+    }
+}
+
 static void run_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, double *loss,
                          uint32_t *correct)
 {
     CN_ARG_CHECK(n == m->n_fwd);
-    const int c = (int)m->cfg.classes, L = m->nl;
-    const size_t np = m->nparams;
-    const float scale = m->cfg.reduction == CRYPTONN_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
-    double loss_t[NN_MAX_THREADS] = {0};
-    uint32_t corr_t[NN_MAX_THREADS] = {0};
-    int nthreads = 1;
-#pragma omp parallel num_threads(m->threads)
-    {
-        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        uint32_t lo, cnt;
-        chunk(n, t, nt, &lo, &cnt);
-#pragma omp single
-        nthreads = nt;
-        float *g = m->grad + (size_t)t * np;
-        memset(g, 0, sizeof(float) * np);
-        const float *prob = m->prob + (size_t)lo * c;
-        float *err = m->err + (size_t)lo * c;
-        if (labels && cnt) {
-            nn_output_error(prob, labels + lo, err, (int)cnt, c);
-            loss_t[t] = nn_loss_value((int)m->cfg.loss, prob, labels + lo, (int)cnt, c);
-            for (uint32_t s = 0; s < cnt; s++) {
-                const float *ps = prob + (size_t)s * c;
-                int best = 0;
-                for (int j = 1; j < c; j++) best = ps[j] > ps[best] ? j : best;
-                corr_t[t] += best == labels[lo + s];
-            }
-        }
-        if (cnt) nn_loss_backward((int)m->cfg.loss, prob, err, scale,
-                                  m->dact[L] + (size_t)lo * c, (int)cnt, c);
-        float *dcol = m->dcol ? m->dcol + (size_t)t * m->dcol_size : NULL;
-        for (int i = L - 1; i >= 1; i--) {
-            const nn_layer *l = &m->layers[i];
-            nn_backward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
-                        m->act[i + 1] + lo * l->out_size,
-                        m->col[i] ? m->col[i] + lo * l->col_size : NULL,
-                        m->dact[i + 1] + lo * l->out_size, m->dact[i] + lo * l->in_size,
-                        l->nw ? g + l->poff : NULL, dcol, (int)cnt);
-        }
-        const nn_layer *l0 = &m->layers[0];
-        if (!m->cfg.frozen_first_layer && cnt) {
-            const float *dz1 = m->dact[1] + lo * l0->out_size;
-            if (m->input)
-                nn_backward(l0, m->params + l0->poff, m->input + lo * l0->in_size,
-                            m->act[1] + lo * l0->out_size,
-                            m->col[0] ? m->col[0] + lo * l0->col_size : NULL, dz1, NULL,
-                            g + l0->poff, NULL, (int)cnt);
-            else
-                nn_bias_grad(l0, dz1, g + l0->poff + l0->nw, (int)cnt);
-        }
-#pragma omp barrier
-        /* Sum the per-thread blocks into block 0, each thread a slice. */
-        size_t a = np * (size_t)t / (size_t)nt, b = np * (size_t)(t + 1) / (size_t)nt;
-        for (int u = 1; u < nt; u++) {
-            const float *gu = m->grad + (size_t)u * np;
-            for (size_t j = a; j < b; j++) m->grad[j] += gu[j];
-        }
-    }
+    pass p = {.m = m, .labels = labels, .n = n, .ngroups = (n + m->group - 1) / m->group};
+    p.scale = m->cfg.reduction == CRYPTONN_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
+    atomic_init(&p.next, 0);
+    nn_workers_run(&m->pool, backward_job, &p);
+    nn_workers_run(&m->pool, reduce_job, &p);
     double ls = 0;
     uint32_t cs = 0;
-    for (int t = 0; t < nthreads; t++) ls += loss_t[t], cs += corr_t[t];
+    for (uint32_t g = 0; g < p.ngroups; g++) ls += p.loss[g], cs += p.correct[g];
     if (loss) *loss = ls;
     if (correct) *correct = cs;
 }

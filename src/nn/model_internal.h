@@ -4,17 +4,24 @@
  * Invariants: layers[0] is the first layer (dense or conv) and the only one
  * whose input is external; act[i + 1] is the output of layers[i] for up to
  * max_batch samples and dact[i] the loss gradient with respect to act[i]
- * (i ≥ 1), so act[nl] holds the logits and dact[1] is dZ1. grad holds one
- * block of nparams floats per thread; after a backward, block 0 holds the
- * batch's reduced gradient, in the layout of params. */
+ * (i ≥ 1), so act[nl] holds the logits and dact[1] is dZ1.
+ *
+ * A batch is cut into groups of `group` consecutive samples, handed to the
+ * threads dynamically (a thread slowed by other load does fewer). Each group
+ * accumulates its parameter gradient into its own block of gblk (conv
+ * backward's dcol scratch is per thread instead), and the
+ * blocks are summed in group order into grad: the result never depends on
+ * which thread ran which group, so training is bit-for-bit reproducible. */
 #ifndef CRYPTONN_NN_MODEL_INTERNAL_H
 #define CRYPTONN_NN_MODEL_INTERNAL_H
 
 #include "cryptonn/nn.h"
 #include "nn/layers.h"
+#include "nn/workers.h"
 
 #define NN_MAX_LAYERS 16
 #define NN_MAX_THREADS 64
+#define NN_MAX_GROUPS 16
 
 struct cryptonn_model {
     cryptonn_model_config cfg;
@@ -23,6 +30,10 @@ struct cryptonn_model {
     nn_layer layers[NN_MAX_LAYERS];
     size_t nparams;
     float *params, *vel, *grad;
+    float *gblk;               /* max_groups blocks of nparams floats */
+    uint32_t group, max_groups;
+    nn_workers pool;
+    int pool_started;
     float *act[NN_MAX_LAYERS + 1], *dact[NN_MAX_LAYERS + 1];
     float *col[NN_MAX_LAYERS]; /* conv layers: im2col of the batch */
     float *dcol;               /* per thread, dcol_size floats each */
