@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 
+#include "cli/cmd_server_common.h"
 #include "cli/commands.h"
 #include "protocol/authority.h"
 #include "util/util.h"
@@ -83,6 +84,8 @@ int cli_keygen(int argc, char **argv)
     printf("authority state in %s (%.1f s): samples.msk (784 slots), batch.msk (%u x 784 = %u "
            "slots), labels.msk, params.bin, owner.key\n",
            state, (double)(cn_now_ns() - t0) / 1e9, p.batch, p.batch * p.slots);
+    /* networked roles (cmd_authority.c): per-role bearer tokens */
+    if (cli_create_tokens(state) != CRYPTONN_OK) return 1;
     if (owners) {
         if (mkdir(owners, 0700) != 0 && errno != EEXIST) {
             fprintf(stderr, "cryptonn keygen: cannot create %s\n", owners);

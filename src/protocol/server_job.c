@@ -1,0 +1,467 @@
+/* server_job: the training job of the service (server_http.h). One job at a
+ * time on a thread of its own. Its options are saved (train/job.json) before
+ * it starts and a checkpoint (cn_checkpoint_save: parameters, momentum,
+ * position, statistics) after every batch, so a killed server resumes where
+ * it stopped and ends with the model an uninterrupted run would have: the
+ * batch order is a function of (seed, epoch), the keys of the requested
+ * vectors, and the checkpoint holds the rest of the state. */
+#include "protocol/server_svc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cryptonn/nn.h"
+#include "protocol/services.h"
+#include "secure/train.h"
+#include "util/util.h"
+
+#ifdef CRYPTONN_HAVE_JANSSON
+#include <jansson.h>
+
+void job_opts_default(job_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->model, sizeof o->model, "lenet5");
+    snprintf(o->act, sizeof o->act, "tanh");
+    o->epochs = 1;
+    o->hidden = 128;
+    o->lr = 0.05;
+    o->momentum = 0.9;
+    o->seed = 1;
+    o->dlog_bits = 21;
+    o->w_bits = 10;
+    o->dz_bits = 12;
+}
+
+unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
+{
+    job_opts_default(o);
+    json_error_t err;
+    json_t *root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        snprintf(msg, msg_len, "malformed JSON: %s (line %d)", err.text, err.line);
+        return 400;
+    }
+    const char *model = o->model, *act = o->act;
+    json_int_t epochs = o->epochs, hidden = o->hidden, seed = (json_int_t)o->seed, maxb = 0,
+               dlog = o->dlog_bits, wb = o->w_bits, dzb = o->dz_bits, threads = 0;
+    int freeze = 0;
+    /* "!": an unknown key is an error, not silently ignored */
+    int bad = json_unpack_ex(root, &err, JSON_STRICT,
+                             "{s?s, s?s, s?I, s?I, s?F, s?F, s?I, s?I, s?I, s?I, s?I, s?I, s?b}",
+                             "model", &model, "activation", &act, "epochs", &epochs, "hidden",
+                             &hidden, "lr", &o->lr, "momentum", &o->momentum, "seed", &seed,
+                             "max_batches", &maxb, "dlog_bits", &dlog, "w_bits", &wb, "dz_bits",
+                             &dzb, "threads", &threads, "freeze_first_layer", &freeze);
+    unsigned code = 0;
+    if (bad) snprintf(msg, msg_len, "bad training options: %s", err.text);
+    else if (strcmp(model, "lenet5") && strcmp(model, "mlp"))
+        snprintf(msg, msg_len, "model must be lenet5 or mlp");
+    else if (strcmp(act, "tanh") && strcmp(act, "relu") && strcmp(act, "sigmoid"))
+        snprintf(msg, msg_len, "activation must be tanh, relu or sigmoid");
+    else if (epochs < 1 || epochs > 64 || hidden < 1 || hidden > 4096 || seed < 0 || maxb < 0 ||
+             dlog < 8 || dlog > 25 || wb < 2 || wb > 20 || dzb < 2 || dzb > 20 || threads < 0 ||
+             threads > 64 || !(o->lr > 0 && o->lr < 100) || !(o->momentum >= 0 && o->momentum < 1))
+        snprintf(msg, msg_len, "an option is out of range (epochs 1..64, hidden 1..4096, "
+                               "dlog_bits 8..25, w_bits/dz_bits 2..20, 0 < lr < 100, "
+                               "0 <= momentum < 1)");
+    else code = 202;
+    if (code) {
+        snprintf(o->model, sizeof o->model, "%s", model);
+        snprintf(o->act, sizeof o->act, "%s", act);
+        o->epochs = (uint32_t)epochs;
+        o->hidden = (uint32_t)hidden;
+        o->seed = (uint64_t)seed;
+        o->max_batches = (uint64_t)maxb;
+        o->dlog_bits = (unsigned)dlog;
+        o->w_bits = (unsigned)wb;
+        o->dz_bits = (unsigned)dzb;
+        o->threads = (uint32_t)threads;
+        o->freeze = freeze;
+    }
+    json_decref(root);
+    return code ? code : 400;
+}
+
+static char *opts_json(const job_opts *o)
+{
+    json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+                          "model", o->model, "activation", o->act, "epochs", (json_int_t)o->epochs,
+                          "hidden", (json_int_t)o->hidden, "lr", o->lr, "momentum", o->momentum,
+                          "seed", (json_int_t)o->seed, "max_batches", (json_int_t)o->max_batches,
+                          "dlog_bits", (json_int_t)o->dlog_bits, "w_bits", (json_int_t)o->w_bits,
+                          "dz_bits", (json_int_t)o->dz_bits, "threads", (json_int_t)o->threads,
+                          "freeze_first_layer", o->freeze);
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(j);
+    return s;
+}
+
+static void job_config(const cn_server_http *s, const job_opts *o, cryptonn_model_config *cfg,
+                       cn_secure_opts *so)
+{
+    cryptonn_model_config_default(cfg);
+    cfg->arch = !strcmp(o->model, "mlp") ? CRYPTONN_ARCH_MLP : CRYPTONN_ARCH_LENET5;
+    cfg->act = !strcmp(o->act, "relu")      ? CRYPTONN_ACT_RELU
+               : !strcmp(o->act, "sigmoid") ? CRYPTONN_ACT_SIGMOID
+                                            : CRYPTONN_ACT_TANH;
+    cfg->hidden = o->hidden;
+    cfg->frozen_first_layer = (uint32_t)o->freeze;
+    cfg->seed = o->seed;
+    cn_secure_opts_default(so);
+    so->sgd.lr = (float)o->lr;
+    so->sgd.momentum = (float)o->momentum;
+    so->seed = o->seed;
+    so->w_bits = o->w_bits;
+    so->dz_bits = o->dz_bits;
+    so->dlog_table_bits = o->dlog_bits;
+    so->max_batches = o->max_batches;
+    so->threads = o->threads ? o->threads : s->threads;
+}
+
+static void set_msg(cn_server_http *s, int state, const char *fmt, const char *a, const char *b)
+{
+    pthread_mutex_lock(&s->mu);
+    s->state = state;
+    snprintf(s->message, sizeof s->message, fmt, a, b ? b : "");
+    pthread_mutex_unlock(&s->mu);
+}
+
+typedef struct {
+    cn_server_http *s;
+    cryptonn_model *m;
+    char ckpt[2200];
+    cn_http_client *auth;
+} run_ctx;
+
+static int on_batch(void *ctx, uint32_t epoch, uint64_t done, const cn_secure_stats *st)
+{
+    run_ctx *r = ctx;
+    int rc = cn_checkpoint_save(r->ckpt, r->m, epoch, done, st);
+    cn_server_http *s = r->s;
+    pthread_mutex_lock(&s->mu);
+    s->epoch = epoch;
+    s->batch = done;
+    s->samples_seen = st->samples;
+    s->correct = st->correct;
+    s->loss_sum = st->loss_sum;
+    s->retries = cn_http_client_retries(r->auth);
+    int stop = s->cancel;
+    pthread_mutex_unlock(&s->mu);
+    if (rc != CRYPTONN_OK) return rc;
+    return stop ? CRYPTONN_ERR_INTERNAL : 0;
+}
+
+static void *job_main(void *arg)
+{
+    cn_server_http *s = arg;
+    uint64_t t0 = cn_now_ns();
+    run_ctx r = {.s = s};
+    cn_encdata *ds = NULL;
+    char msg[512] = "", path[2200];
+    snprintf(r.ckpt, sizeof r.ckpt, "%s/ckpt.bin", s->train);
+    cryptonn_model_config cfg;
+    cn_secure_opts so;
+    job_config(s, &s->jo, &cfg, &so);
+    uint32_t skipped = 0, e0 = 0;
+    uint64_t d0 = 0;
+    cn_secure_stats so_far = {0};
+    int rc = cn_encdata_open(&ds, s->data, &skipped);
+    if (rc != CRYPTONN_OK || cn_encdata_batches(ds) == 0) {
+        set_msg(s, JOB_FAILED, "no complete training part uploaded (%s)%s",
+                rc != CRYPTONN_OK ? cryptonn_status_str(rc) : "empty", NULL);
+        goto out;
+    }
+    if ((rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m)) !=
+        CRYPTONN_OK) {
+        set_msg(s, JOB_FAILED, "cannot create the model: %s%s", cryptonn_status_str(rc), NULL);
+        goto out;
+    }
+    if (access(r.ckpt, F_OK) == 0) {
+        rc = cn_checkpoint_load(r.ckpt, r.m, &e0, &d0, &so_far);
+        if (rc != CRYPTONN_OK) {
+            set_msg(s, JOB_FAILED, "cannot resume from the checkpoint: %s%s",
+                    cryptonn_status_str(rc), NULL);
+            goto out;
+        }
+    }
+    r.auth = NULL;
+    if ((rc = cn_http_client_create(&r.auth, &s->auth)) != CRYPTONN_OK) {
+        set_msg(s, JOB_FAILED, "cannot create the authority client: %s%s", cryptonn_status_str(rc), NULL);
+        goto out;
+    }
+    cn_keysource ks = cn_http_keysource(r.auth);
+    so.on_batch = on_batch;
+    so.on_batch_ctx = &r;
+    uint64_t nb = cn_encdata_batches(ds);
+    if (so.max_batches && so.max_batches < nb) nb = so.max_batches;
+    pthread_mutex_lock(&s->mu);
+    s->batches = nb;
+    s->epoch = e0;
+    s->batch = d0;
+    snprintf(s->message, sizeof s->message, "%s at epoch %u, batch %llu of %llu",
+             d0 || e0 ? "resumed" : "started", e0 + 1, (unsigned long long)d0,
+             (unsigned long long)nb);
+    pthread_mutex_unlock(&s->mu);
+    for (uint32_t e = e0; e < s->jo.epochs; e++) {
+        so.start_batch = e == e0 ? d0 : 0;
+        cn_server *srv = NULL;
+        rc = cn_server_create(&srv, ds, &ks, &so, s->cache);
+        cn_secure_stats st = e == e0 ? so_far : (cn_secure_stats){0};
+        if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, r.m, e, &st, msg, sizeof msg);
+        cn_server_destroy(srv);
+        if (rc != CRYPTONN_OK) break;
+    }
+    if (s->cancel) {
+        set_msg(s, JOB_STOPPED, "stopped; resumes from the checkpoint at the next start%s%s", "", NULL);
+        goto out;
+    }
+    if (rc != CRYPTONN_OK) {
+        /* a refusal is final; the checkpoint keeps the last completed step */
+        set_msg(s, JOB_FAILED, "training stopped: %s: %s", cryptonn_status_str(rc), msg);
+        snprintf(path, sizeof path, "%s/failed.txt", s->train);
+        cn_part p = {s->message, strlen(s->message)};
+        if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK) {
+        }
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/model.bin", s->train);
+    rc = cryptonn_model_save(r.m, path);
+    if (rc != CRYPTONN_OK) set_msg(s, JOB_FAILED, "cannot save the model: %s%s", cryptonn_status_str(rc), NULL);
+    else set_msg(s, JOB_DONE, "done: model in %.400s%s", path, NULL);
+out:
+    pthread_mutex_lock(&s->mu);
+    s->seconds = (double)(cn_now_ns() - t0) / 1e9;
+    if (r.auth) s->retries = cn_http_client_retries(r.auth);
+    pthread_mutex_unlock(&s->mu);
+    cn_http_client_destroy(r.auth);
+    cryptonn_model_destroy(r.m);
+    cn_encdata_close(ds);
+    return NULL;
+}
+
+static unsigned launch(cn_server_http *s, char *msg, size_t msg_len)
+{
+    s->cancel = 0;
+    s->state = JOB_RUNNING;
+    s->epoch = 0;
+    s->batch = s->batches = s->samples_seen = s->correct = 0;
+    s->loss_sum = 0;
+    s->message[0] = 0;
+    if (pthread_create(&s->thr, NULL, job_main, s) != 0) {
+        s->state = JOB_FAILED;
+        snprintf(msg, msg_len, "cannot start the training thread");
+        return 503;
+    }
+    s->thr_live = 1;
+    snprintf(msg, msg_len, "training started");
+    return 202;
+}
+
+static void join_finished(cn_server_http *s)
+{
+    if (s->thr_live && s->state != JOB_RUNNING) {
+        pthread_join(s->thr, NULL);
+        s->thr_live = 0;
+    }
+}
+
+unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
+{
+    char *js = opts_json(o);
+    if (!js) return 503;
+    char path[2200];
+    pthread_mutex_lock(&s->mu);
+    unsigned code;
+    join_finished(s);
+    if (s->state == JOB_RUNNING) {
+        code = 409;
+        snprintf(msg, msg_len, "a training job is running (GET /v1/status)");
+        goto out;
+    }
+    /* a new job starts from scratch: the old checkpoint and model go */
+    const char *old[] = {"ckpt.bin", "model.bin", "failed.txt"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->train, old[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/job.json", s->train);
+    cn_part p = {js, strlen(js)};
+    if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK) {
+        code = 500;
+        snprintf(msg, msg_len, "cannot write %s", path);
+        goto out;
+    }
+    s->jo = *o;
+    code = launch(s, msg, msg_len);
+out:
+    pthread_mutex_unlock(&s->mu);
+    free(js);
+    return code;
+}
+
+int job_resume_at_startup(cn_server_http *s)
+{
+    char path[2200], msg[256];
+    snprintf(path, sizeof path, "%s/model.bin", s->train);
+    if (access(path, F_OK) == 0) {
+        s->state = JOB_DONE;
+        snprintf(s->message, sizeof s->message, "done: model in %.400s", path);
+    }
+    snprintf(path, sizeof path, "%s/failed.txt", s->train);
+    if (s->state == JOB_DONE || access(path, F_OK) == 0) {
+        if (s->state != JOB_DONE) s->state = JOB_FAILED;
+        return 0;
+    }
+    snprintf(path, sizeof path, "%s/job.json", s->train);
+    uint8_t *b;
+    size_t len;
+    if (cn_file_read_all(path, 1 << 16, &b, &len) != CRYPTONN_OK) return 0; /* no job */
+    job_opts o;
+    unsigned code = job_parse(b, len, &o, msg, sizeof msg);
+    free(b);
+    if (code != 202) return -1;
+    pthread_mutex_lock(&s->mu);
+    s->jo = o;
+    code = launch(s, msg, sizeof msg);
+    pthread_mutex_unlock(&s->mu);
+    return code == 202 ? 1 : -1;
+}
+
+void job_stop(cn_server_http *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->cancel = 1;
+    int live = s->thr_live;
+    s->thr_live = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (live) pthread_join(s->thr, NULL);
+}
+
+char *job_status_json(cn_server_http *s)
+{
+    static const char *const NAME[] = {"idle", "training", "done", "failed", "stopped"};
+    pthread_mutex_lock(&s->mu);
+    json_t *j = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:f, s:s}", "state", NAME[s->state],
+        "epoch", (json_int_t)s->epoch + (s->batches ? 1 : 0), "epochs",
+        (json_int_t)s->jo.epochs, "batch", (json_int_t)s->batch, "batches", (json_int_t)s->batches,
+        "samples", (json_int_t)s->samples_seen,
+        "loss", s->samples_seen ? s->loss_sum / (double)s->samples_seen : 0.0, "accuracy",
+        s->samples_seen ? (double)s->correct / (double)s->samples_seen : 0.0, "authority_retries",
+        (json_int_t)s->retries, "seconds", s->seconds, "message", s->message);
+    pthread_mutex_unlock(&s->mu);
+    char *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return out;
+}
+
+unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **json, char *msg,
+                     size_t msg_len)
+{
+    *json = NULL;
+    json_error_t err;
+    json_t *root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
+    const char *part = NULL;
+    if (!root || json_unpack_ex(root, &err, JSON_STRICT, "{s:s}", "part", &part) ||
+        !store_name_ok(part)) {
+        snprintf(msg, msg_len, "want {\"part\": NAME} naming an uploaded test part: %s", err.text);
+        json_decref(root);
+        return 400;
+    }
+    char ds_dir[2300], model[2200];
+    int rc = store_dataset_dir(s, 1, part, ds_dir, sizeof ds_dir);
+    snprintf(model, sizeof model, "%s/model.bin", s->train);
+    pthread_mutex_lock(&s->mu);
+    job_opts jo = s->jo;
+    int done = s->state == JOB_DONE;
+    pthread_mutex_unlock(&s->mu);
+    cn_encdata *ts = NULL;
+    cryptonn_model *m = NULL;
+    cn_http_client *auth = NULL;
+    cn_server *srv = NULL;
+    uint8_t *pred = NULL;
+    unsigned code = 500;
+    uint32_t skipped;
+    if (!done) {
+        code = 409;
+        snprintf(msg, msg_len, "no trained model yet (GET /v1/status)");
+        goto out;
+    }
+    if (rc != CRYPTONN_OK || cn_encdata_open(&ts, ds_dir, &skipped) != CRYPTONN_OK ||
+        cn_encdata_samples(ts) == 0) {
+        code = 404;
+        snprintf(msg, msg_len, "no complete test part '%s' (upload it with client upload --test)",
+                 part);
+        goto out;
+    }
+    cryptonn_model_config cfg;
+    cn_secure_opts so;
+    job_config(s, &jo, &cfg, &so);
+    if ((rc = cryptonn_model_create(&cfg, cn_encdata_params(ts)->batch, so.threads, &m)) ||
+        (rc = cryptonn_model_load_into(m, model)) ||
+        (rc = cn_http_client_create(&auth, &s->auth))) {
+        snprintf(msg, msg_len, "cannot load the model: %s", cryptonn_status_str(rc));
+        goto out;
+    }
+    cn_keysource ks = cn_http_keysource(auth);
+    uint64_t n = cn_encdata_samples(ts);
+    pred = malloc(n);
+    cn_secure_stats st = {0};
+    char why[512] = "";
+    if (!pred) rc = CRYPTONN_ERR_NOMEM;
+    else if ((rc = cn_server_create(&srv, ts, &ks, &so, s->cache)) == CRYPTONN_OK)
+        rc = cn_server_predict(srv, m, ts, pred, &st, why, sizeof why);
+    if (rc != CRYPTONN_OK) {
+        code = cn_http_status_for(rc) == 500 ? 502 : cn_http_status_for(rc);
+        snprintf(msg, msg_len, "secure prediction failed: %s: %s", cryptonn_status_str(rc), why);
+        goto out;
+    }
+    json_t *arr = json_array();
+    for (uint64_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(pred[i]));
+    json_t *j = json_pack("{s:s, s:I, s:o, s:s}", "part", part, "samples", (json_int_t)n,
+                          "predictions", arr, "classes",
+                          "permuted: the owners map them back with their secret permutation");
+    *json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    code = *json ? 200 : 503;
+out:
+    json_decref(root);
+    free(pred);
+    cn_server_destroy(srv);
+    cn_http_client_destroy(auth);
+    cryptonn_model_destroy(m);
+    cn_encdata_close(ts);
+    return code;
+}
+
+#else
+
+void job_opts_default(job_opts *o) { memset(o, 0, sizeof *o); }
+unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
+{
+    (void)body, (void)len, (void)o;
+    snprintf(msg, msg_len, "built without jansson");
+    return 501;
+}
+unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
+{
+    (void)s, (void)o;
+    snprintf(msg, msg_len, "built without jansson");
+    return 501;
+}
+int job_resume_at_startup(cn_server_http *s) { (void)s; return 0; }
+void job_stop(cn_server_http *s) { (void)s; }
+char *job_status_json(cn_server_http *s) { (void)s; return NULL; }
+unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **json, char *msg,
+                     size_t msg_len)
+{
+    (void)s, (void)body, (void)len;
+    *json = NULL;
+    snprintf(msg, msg_len, "built without jansson");
+    return 501;
+}
+
+#endif
