@@ -43,9 +43,9 @@ ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, un
 
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed
- * ones) is non-NULL. */
-void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n);
-void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n);
+ * ones) is non-NULL; vec = 1 runs the IFMA backend (only when gev_have_ifma()). */
+void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n, int vec);
+void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n, int vec);
 
 /* The 256-bit little-endian words of a scalar. */
 static inline void gev_scalar_words(uint64_t w[4], const sc25519 *k)

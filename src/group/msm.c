@@ -24,19 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "group/ge25519_var.h"
+#include "group/msm_var.h"
 
 #define STRAUS_CHUNK 32
-#define PIP_MINC 2
-#define PIP_MAXC 11
 
 /* ---- Straus ---- */
 
 /* r = Σ_j Σ_i naf[j·stride + i]·2^i·P_j where tab[j·per + (|d| >> 1)] = |d|·P_j
  * for odd d, and no digit sits at or above top. */
 static void straus_var(ge25519 *r, const int8_t *naf, size_t stride, const ge25519_cached *tab,
-                       unsigned per, size_t n, int top)
+                       unsigned per, size_t n, int top, int vec)
 {
+    if (vec) {
+        gev_straus_ifma(r, naf, stride, tab, per, n, top);
+        return;
+    }
     ge25519 acc;
     ge25519_p2 a2;
     ge25519_p1p1 q;
@@ -78,7 +80,7 @@ static void odd_multiples(ge25519_cached *tab, const ge25519 *p, unsigned per)
     }
 }
 
-static void straus_full_chunk(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n)
+static void straus_full_chunk(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n, int vec)
 {
     int8_t naf[STRAUS_CHUNK][257];
     ge25519_cached tab[STRAUS_CHUNK][8];
@@ -90,10 +92,10 @@ static void straus_full_chunk(ge25519 *r, const sc25519 *k, const ge25519 *p, si
         if (t > top) top = t;
         if (t) odd_multiples(tab[j], &p[j], 8);
     }
-    straus_var(r, &naf[0][0], 257, &tab[0][0], 8, n, top);
+    straus_var(r, &naf[0][0], 257, &tab[0][0], 8, n, top, vec);
 }
 
-static void straus_i64_chunk(ge25519 *r, const int64_t *k, const ge25519 *p, size_t n, unsigned w)
+static void straus_i64_chunk(ge25519 *r, const int64_t *k, const ge25519 *p, size_t n, unsigned w, int vec)
 {
     int8_t naf[STRAUS_CHUNK][65];
     ge25519_cached tab[STRAUS_CHUNK][4];
@@ -108,107 +110,18 @@ static void straus_i64_chunk(ge25519 *r, const int64_t *k, const ge25519 *p, siz
         if (t > top) top = t;
         if (t) odd_multiples(tab[j], &p[j], per);
     }
-    straus_var(r, &naf[0][0], 65, &tab[0][0], 4, n, top);
+    straus_var(r, &naf[0][0], 65, &tab[0][0], 4, n, top, vec);
 }
 
 /* ---- Pippenger ---- */
 
-typedef struct {
-    const sc25519 *k;   /* full scalars, or */
-    const int64_t *ki;  /* small signed ones */
-    unsigned c, nwin;
-    uint64_t T[4];      /* T_j of the current window (full scalars) */
-    unsigned __int128 Ti; /* the same for small scalars */
-} pip_digits;
-
-static inline void load_words(uint64_t x[4], const sc25519 *k)
-{
-    gev_scalar_words(x, k);
-}
-
-/* Signed digit of window j for point i. */
-static inline int pip_digit(const pip_digits *g, size_t i, unsigned j)
-{
-    const unsigned c = g->c, lo = j * c;
-    int d;
-    if (g->k) {
-        uint64_t x[4];
-        load_words(x, &g->k[i]);
-        const unsigned wi = lo / 64, bi = lo % 64;
-        uint64_t raw = wi < 4 ? x[wi] >> bi : 0;
-        if (bi + c > 64 && wi + 1 < 4) raw |= x[wi + 1] << (64 - bi);
-        raw &= ((uint64_t)1 << c) - 1;
-        unsigned carry = 0;
-        if (lo) {
-            /* (x mod 2^lo) >= T_j, compared from the top word down */
-            carry = 1;
-            const int topw = (int)((lo - 1) / 64);
-            for (int w = topw; w >= 0; w--) {
-                uint64_t xv = x[w];
-                if (w == topw && lo % 64) xv &= ((uint64_t)1 << (lo % 64)) - 1;
-                if (xv != g->T[w]) {
-                    carry = xv > g->T[w];
-                    break;
-                }
-            }
-        }
-        d = (int)raw + (int)carry;
-    } else {
-        const int64_t v = g->ki[i];
-        const unsigned __int128 m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        const int raw = lo >= 64 ? 0 : (int)((m >> lo) & (((uint64_t)1 << c) - 1));
-        const unsigned carry = lo ? (m & ((((unsigned __int128)1) << lo) - 1)) >= g->Ti : 0;
-        d = raw + (int)carry;
-        if (j + 1 < g->nwin && d >= 1 << (c - 1)) d -= 1 << c;
-        return v < 0 ? -d : d;
-    }
-    if (j + 1 < g->nwin && d >= 1 << (c - 1)) d -= 1 << c;
-    return d;
-}
-
-/* T_j = 2^(jc) - H_j, H_j = Σ_{i<j} 2^(c-1+ic) (bits c-1, 2c-1, ..., jc-1),
- * computed as the two's complement of H_j modulo 2^(jc). */
-static void pip_set_window(pip_digits *g, unsigned j)
-{
-    const unsigned lo = j * g->c;
-    uint64_t H[4] = {0};
-    unsigned __int128 Hi = 0;
-    for (unsigned i = 0; i < j; i++) {
-        const unsigned b = g->c - 1 + i * g->c;
-        if (b < 256) H[b / 64] |= (uint64_t)1 << (b % 64);
-        if (b < 128) Hi |= (unsigned __int128)1 << b;
-    }
-    uint64_t borrow = 1; /* -H = ~H + 1 */
-    for (int w = 0; w < 4; w++) {
-        g->T[w] = ~H[w] + borrow;
-        borrow = borrow && g->T[w] == 0;
-    }
-    for (int w = 0; w < 4; w++) {
-        const unsigned wlo = 64u * (unsigned)w;
-        if (lo <= wlo) g->T[w] = 0;
-        else if (lo < wlo + 64) g->T[w] &= ((uint64_t)1 << (lo - wlo)) - 1;
-    }
-    g->Ti = lo && lo < 128 ? (((unsigned __int128)1 << lo) - Hi) : 0;
-}
-
-/* Bucket additions of a window count n; the running sums 2^c. */
-static double pip_cost(size_t n, unsigned bits, unsigned c)
-{
-    const unsigned nwin = (bits + 1 + c - 1) / c;
-    return (double)nwin * ((double)n + (double)(1u << c));
-}
-
-static unsigned pip_best_c(size_t n, unsigned bits)
-{
-    unsigned best = PIP_MINC;
-    for (unsigned c = PIP_MINC + 1; c <= PIP_MAXC; c++)
-        if (pip_cost(n, bits, c) < pip_cost(n, bits, best)) best = c;
-    return best;
-}
-
 static void pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p,
-                          size_t n, unsigned bits)
+                          size_t n, unsigned bits, int vec)
 {
+    if (vec) {
+        gev_pippenger_ifma(r, k, ki, p, n, bits);
+        return;
+    }
     ge25519 bucket[1u << (PIP_MAXC - 1)];
     uint8_t used[1u << (PIP_MAXC - 1)];
     pip_digits g = {k, ki, pip_best_c(n, bits), 0, {0}, 0};
@@ -320,15 +233,15 @@ static unsigned max_bits(const sc25519 *k, const int64_t *ki, size_t n)
     return bits;
 }
 
-void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n, int vec)
 {
     const unsigned w = ki ? straus_i64_window(max_bits(NULL, ki, n)) : 5;
     ge25519 acc, part;
     int started = 0;
     for (size_t off = 0; off < n; off += STRAUS_CHUNK) {
         const size_t m = n - off < STRAUS_CHUNK ? n - off : STRAUS_CHUNK;
-        if (ki) straus_i64_chunk(&part, ki + off, p + off, m, w);
-        else straus_full_chunk(&part, k + off, p + off, m);
+        if (ki) straus_i64_chunk(&part, ki + off, p + off, m, w, vec);
+        else straus_full_chunk(&part, k + off, p + off, m, vec);
         if (started) gev_add_p3_var(&acc, &acc, &part, 0);
         else acc = part;
         started = 1;
@@ -337,11 +250,11 @@ void gev_msm_straus_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const g
     else ge25519_identity(r);
 }
 
-void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n)
+void gev_msm_pippenger_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge25519 *p, size_t n, int vec)
 {
     const unsigned bits = max_bits(k, ki, n);
     if (bits == 0) ge25519_identity(r);
-    else pippenger_var(r, ki ? NULL : k, ki, p, n, bits);
+    else pippenger_var(r, ki ? NULL : k, ki, p, n, bits, vec);
 }
 
 /* Straus or Pippenger by the cost model. */
@@ -353,8 +266,9 @@ static void msm_var(ge25519 *r, const sc25519 *k, const int64_t *ki, const ge255
         return;
     }
     const unsigned w = ki ? straus_i64_window(bits) : 5;
-    if (pippenger_cost(n, bits) < straus_cost(n, bits, w)) pippenger_var(r, ki ? NULL : k, ki, p, n, bits);
-    else gev_msm_straus_var(r, k, ki, p, n);
+    const int vec = gev_have_ifma();
+    if (pippenger_cost(n, bits) < straus_cost(n, bits, w)) pippenger_var(r, ki ? NULL : k, ki, p, n, bits, vec);
+    else gev_msm_straus_var(r, k, ki, p, n, vec);
 }
 
 void ge25519_msm_var(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n)
