@@ -1,0 +1,249 @@
+/* Helpers of the networked tests (tests/test_net_*.c): start `cryptonn`
+ * processes on 127.0.0.1 (CRYPTONN_BIN, set by CMake), wait for their port
+ * files, talk to them, and kill every one of them at the end — on success,
+ * on failure, and when the test's alarm fires. Header-only: each test is
+ * its own executable. */
+#ifndef CRYPTONN_TESTS_NET_HELPERS_H
+#define CRYPTONN_TESTS_NET_HELPERS_H
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "protocol/http.h"
+#include "testutil.h"
+#include "util/util.h"
+
+#define NET_MAX_PROCS 16
+static pid_t net_procs[NET_MAX_PROCS];
+static const char *net_bin;
+
+static void net_kill_all(void)
+{
+    for (int i = 0; i < NET_MAX_PROCS; i++)
+        if (net_procs[i] > 0) {
+            kill(net_procs[i], SIGKILL);
+            waitpid(net_procs[i], NULL, 0);
+            net_procs[i] = 0;
+        }
+}
+
+static void net_on_alarm(int sig)
+{
+    (void)sig;
+    static const char m[] = "FAIL: the test ran out of time; killing its processes\n";
+    if (write(2, m, sizeof m - 1) < 0) {
+    }
+    for (int i = 0; i < NET_MAX_PROCS; i++)
+        if (net_procs[i] > 0) kill(net_procs[i], SIGKILL);
+    _exit(1);
+}
+
+/* Returns 0 (and prints SKIPPED) when the networked mode cannot run here. */
+static int net_init(unsigned timeout_s)
+{
+    net_bin = getenv("CRYPTONN_BIN");
+#if !defined(CRYPTONN_HAVE_MHD) || !defined(CRYPTONN_HAVE_CURL) || !defined(CRYPTONN_HAVE_JANSSON)
+    printf("SKIPPED: built without libmicrohttpd, libcurl or jansson\n");
+    return 0;
+#endif
+    if (!net_bin || access(net_bin, X_OK) != 0) {
+        printf("SKIPPED: CRYPTONN_BIN does not name the cryptonn binary\n");
+        return 0;
+    }
+    atexit(net_kill_all);
+    signal(SIGALRM, net_on_alarm);
+    signal(SIGPIPE, SIG_IGN);
+    alarm(timeout_s);
+    return 1;
+}
+
+static void net_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs `cryptonn args...` in the background, output to log; returns its pid. */
+static pid_t net_spawn(const char *log, const char *const *args)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        const char *argv[40];
+        int n = 0;
+        argv[n++] = net_bin;
+        for (; args[n - 1] && n < 39; n++) argv[n] = args[n - 1];
+        argv[n] = NULL;
+        execv(net_bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < NET_MAX_PROCS; i++)
+        if (net_procs[i] == 0) {
+            net_procs[i] = p;
+            break;
+        }
+    return p;
+}
+
+static void net_forget(pid_t p)
+{
+    for (int i = 0; i < NET_MAX_PROCS; i++)
+        if (net_procs[i] == p) net_procs[i] = 0;
+}
+
+/* Kills p with sig and reaps it; returns its wait status. */
+static int net_stop(pid_t p, int sig)
+{
+    int st = 0;
+    kill(p, sig);
+    waitpid(p, &st, 0);
+    net_forget(p);
+    return st;
+}
+
+/* Runs `cryptonn args...` to completion (output to log); returns its exit code. */
+static int net_run(const char *log, const char *const *args)
+{
+    pid_t p = net_spawn(log, args);
+    int st = 0;
+    waitpid(p, &st, 0);
+    net_forget(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Waits (up to 20 s) for the port file a service writes once it listens. */
+static unsigned net_wait_port(const char *port_file, pid_t p)
+{
+    for (int i = 0; i < 400; i++) {
+        FILE *f = fopen(port_file, "r");
+        unsigned port = 0;
+        if (f) {
+            int ok = fscanf(f, "%u", &port) == 1;
+            fclose(f);
+            if (ok && port) return port;
+        }
+        int st;
+        if (waitpid(p, &st, WNOHANG) == p) {
+            net_forget(p);
+            return 0; /* it died */
+        }
+        net_sleep_ms(50);
+    }
+    return 0;
+}
+
+static void net_print_log(const char *log)
+{
+    uint8_t *b;
+    size_t len;
+    if (cn_file_read_all(log, 1 << 20, &b, &len) == CRYPTONN_OK) {
+        fprintf(stderr, "---- %s ----\n%.*s\n----\n", log, (int)len, (const char *)b);
+        free(b);
+    }
+}
+
+static void net_read_token(const char *path, char out[65])
+{
+    if (cn_token_load(path, out) != CRYPTONN_OK) out[0] = 0;
+}
+
+static cn_http_client *net_client(unsigned port, const char *token)
+{
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", port);
+    cn_http_client_opts o = {.base = base, .token = token && token[0] ? token : NULL,
+                             .timeout_s = 120};
+    cn_http_client *c = NULL;
+    if (cn_http_client_create(&c, &o) != CRYPTONN_OK) return NULL;
+    return c;
+}
+
+/* One call; returns the HTTP status (0 if unreachable); *body (optional)
+ * gets the NUL-terminated response. */
+static long net_call(cn_http_client *c, const char *method, const char *path, const void *body,
+                     size_t len, char **out)
+{
+    long st = 0;
+    uint8_t *r = NULL;
+    char msg[256];
+    if (cn_http_call(c, method, path, "application/octet-stream", body, len, &st, &r, NULL, msg,
+                     sizeof msg) != CRYPTONN_OK)
+        st = 0;
+    if (out) *out = (char *)r;
+    else free(r);
+    return st;
+}
+
+/* A raw request on a fresh socket (for headers no client would send):
+ * returns the status of the answer's first line, 0 if none. */
+static int net_raw(unsigned port, const char *req, size_t len)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int code = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
+            if (w <= 0) break; /* the service may close early after answering */
+            off += (size_t)w;
+        }
+        char buf[256];
+        ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+        if (n > 12) {
+            buf[n] = 0;
+            sscanf(buf, "HTTP/1.%*d %d", &code);
+        }
+    }
+    close(fd);
+    return code;
+}
+
+/* Polls GET /v1/status until its state is not "training" or until the
+ * predicate on the status text holds; returns the last status (malloc'd). */
+__attribute__((unused)) static char *net_wait_status(cn_http_client *c, const char *until, unsigned max_s)
+{
+    char *js = NULL;
+    for (unsigned i = 0; i < max_s * 20; i++) {
+        free(js);
+        js = NULL;
+        if (net_call(c, "GET", "/v1/status", NULL, 0, &js) == 200 && js &&
+            (strstr(js, until) || (!strstr(js, "\"state\":\"training\"") && !strstr(until, "training"))))
+            return js;
+        net_sleep_ms(50);
+    }
+    return js;
+}
+
+__attribute__((unused)) static int net_same_file(const char *a, const char *b)
+{
+    uint8_t *x = NULL, *y = NULL;
+    size_t lx = 0, ly = 0;
+    int ok = cn_file_read_all(a, 1 << 30, &x, &lx) == CRYPTONN_OK &&
+             cn_file_read_all(b, 1 << 30, &y, &ly) == CRYPTONN_OK && lx == ly &&
+             memcmp(x, y, lx) == 0;
+    free(x);
+    free(y);
+    return ok;
+}
+
+#endif
