@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "group/group.h"
+#include "group/ge25519_var.h"
 
 enum { NP = 256, SLOTS = 784, BIG = 36864, FPB = 1024 };
 
@@ -33,8 +33,8 @@ typedef struct {
     ge25519 *fp_pts;       /* FPB points */
     uint8_t (*fp_out)[32]; /* FPB fingerprints */
     fe25519 *fp_scratch;
-    ge25519_comb *comb8;
-    ge25519_prepared *prep;
+    ge25519_comb *comb8, *comb8p;  /* default backend, portable backend */
+    ge25519_prepared *prep, *prepp;
     decaf_255_point_t dp[NP], dr;
     decaf_255_scalar_t dk[NP], dk8[25];
     decaf_255_precomputed_s *dpre;
@@ -98,6 +98,11 @@ static void var_ours(void *v)
     ctx *c = v;
     for (int i = 0; i < N_MUL; i++) ge25519_scalarmult_var(&c->r, &c->p[i], &c->k[i]);
 }
+static void var_portable(void *v)
+{
+    ctx *c = v;
+    for (int i = 0; i < N_MUL; i++) gev_scalarmult_var_portable(&c->r, &c->p[i], &c->k[i]);
+}
 static void ct_ours(void *v)
 {
     ctx *c = v;
@@ -141,6 +146,11 @@ static void comb_ours(void *v)
     ctx *c = v;
     for (int i = 0; i < N_COMB; i++) ge25519_comb_mul_var(&c->r, c->comb8, &c->k[i]);
 }
+static void comb_portable(void *v)
+{
+    ctx *c = v;
+    for (int i = 0; i < N_COMB; i++) ge25519_comb_mul_var(&c->r, c->comb8p, &c->k[i]);
+}
 static void comb_decaf(void *v)
 {
     ctx *c = v;
@@ -157,6 +167,16 @@ static void msm25_prepared(void *v)
 {
     ctx *c = v;
     for (int i = 0; i < 64; i++) ge25519_prepared_msm_i64_var(&c->r, c->prep, c->idx, c->k8, 25, 8);
+}
+static void msm25_prepared_portable(void *v)
+{
+    ctx *c = v;
+    for (int i = 0; i < 64; i++) ge25519_prepared_msm_i64_var(&c->r, c->prepp, c->idx, c->k8, 25, 8);
+}
+static void msm_big_portable(void *v)
+{
+    ctx *c = v;
+    gev_msm_pippenger_var(&c->r, NULL, c->k16, c->big, BIG, 0);
 }
 static void msm25_decaf(void *v)
 {
@@ -279,9 +299,11 @@ static int setup(ctx *c)
     ge25519 slots[SLOTS];
     for (int i = 0; i < SLOTS; i++) slots[i] = c->big[BIG - 1 - i];
     c->prep = ge25519_prepared_create_var(slots, SLOTS, 6);
+    c->prepp = gev_prepared_create_backend_var(slots, SLOTS, 6, 0);
     c->comb8 = ge25519_comb_create_var(&c->p[1], 8);
+    c->comb8p = gev_comb_create_backend_var(&c->p[1], 8, 0);
     decaf_255_precompute(c->dpre, c->dp[1]);
-    return c->prep && c->comb8 ? 0 : -1;
+    return c->prep && c->prepp && c->comb8 && c->comb8p ? 0 : -1;
 }
 
 int bench_group(int argc, char **argv, const bench_opts *o)
@@ -294,7 +316,7 @@ int bench_group(int argc, char **argv, const bench_opts *o)
         fprintf(stderr, "cryptonn bench group: set-up failed\n");
         return 1;
     }
-    const int q = o->quick;
+    const int q = o->quick, ifma = gev_have_ifma();
     const int reps = q ? 3 : 25, reps_slow = q ? 2 : 9;
     bench_report *r = bench_report_open("group", o);
 
@@ -309,6 +331,7 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "base mult (constant time)", "libsodium*", bench_measure(base_sodium, c, reps, N_MUL), NULL);
 
     bench_row(r, "variable-base mult (wNAF, _var)", "ours", bench_measure(var_ours, c, reps, N_MUL), NULL);
+    if (ifma) bench_row(r, "variable-base mult (wNAF, _var)", "portable", bench_measure(var_portable, c, reps, N_MUL), NULL);
     bench_row(r, "variable-base mult (wNAF, _var)", "libdecaf", bench_measure(var_decaf, c, reps, N_MUL), NULL);
     bench_row(r, "variable-base mult (wNAF, _var)", "libsodium*", bench_measure(var_sodium, c, reps, N_MUL), NULL);
     bench_row(r, "variable-base mult (constant time)", "ours", bench_measure(ct_ours, c, reps, N_MUL), NULL);
@@ -320,6 +343,7 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "comb table build (window 8)", "ours", bench_measure(comb_build_ours, c, reps_slow, 1), NULL);
     bench_row(r, "comb table build (window 8)", "libdecaf", bench_measure(comb_build_decaf, c, reps_slow, 1), NULL);
     bench_row(r, "comb mult (window 8 table)", "ours", bench_measure(comb_ours, c, reps, N_COMB), NULL);
+    if (ifma) bench_row(r, "comb mult (window 8 table)", "portable", bench_measure(comb_portable, c, reps, N_COMB), NULL);
     bench_row(r, "comb mult (window 8 table)", "libdecaf", bench_measure(comb_decaf, c, reps, N_COMB), NULL);
     bench_value(r, "comb table bytes (window 8)", (double)ge25519_comb_bytes(c->comb8), "B");
     bench_value(r, "libdecaf precomputed table bytes", (double)decaf_255_sizeof_precomputed_s, "B");
@@ -327,10 +351,14 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "MSM 25 points, 8-bit scalars", "ours", bench_measure(msm25_ours, c, reps, 64), NULL);
     bench_row(r, "MSM 25 points, 8-bit scalars", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "ours", bench_measure(msm25_prepared, c, reps, 64), NULL);
+    if (ifma)
+        bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "portable", bench_measure(msm25_prepared_portable, c, reps, 64), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "ours", bench_measure(msm64_ours, c, reps, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "libdecaf", bench_measure(msm64_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 36,864 points, 16-bit scalars", "ours", bench_measure(msm_big_ours, c, reps_slow, 1), NULL);
+    if (ifma)
+        bench_row(r, "MSM 36,864 points, 16-bit scalars", "portable", bench_measure(msm_big_portable, c, reps_slow, 1), NULL);
     bench_row(r, "MSM 36,864 points, 16-bit scalars", "libdecaf~",
               bench_measure(msm_big_decaf, c, reps_slow, (double)NP / BIG), NULL);
 
@@ -348,11 +376,16 @@ int bench_group(int argc, char **argv, const bench_opts *o)
                   "libdecaf~ is 256 terms timed and scaled to 36,864");
     bench_note(r, "libdecaf's fingerprint row is one point encoding per point (the per-point canonical key "
                   "a discrete-log table would otherwise use); decode for libsodium is is_valid_point");
+    bench_note(r, ifma ? "ours: the 4-way AVX-512 IFMA backend (chosen at run time); 'portable' rows: the 64-bit "
+                         "path that CPUs without IFMA run"
+                       : "ours: the portable 64-bit backend (this CPU has no AVX-512 IFMA)");
     bench_note(r, "ratio = peer median / ours median (> 1: ours faster)");
     bench_report_close(r);
 
     ge25519_comb_destroy(c->comb8);
+    ge25519_comb_destroy(c->comb8p);
     ge25519_prepared_destroy(c->prep);
+    ge25519_prepared_destroy(c->prepp);
     free(c->big);
     free(c->fp_pts);
     free(c->fp_out);
