@@ -27,6 +27,14 @@ static double cpu_now(void)
 
 /* ---- the owners' secret permutation ---- */
 
+/* 1 when a == b, without a branch or a secret-dependent index. */
+static inline uint64_t ct_eq(uint32_t a, uint32_t b)
+{
+    uint64_t d = (uint64_t)(a ^ b);
+    return ((d - 1) >> 63) & 1; /* d < 2^32, so d - 1 wraps only at 0 */
+}
+
+
 static uint32_t uniform_below(uint32_t n)
 {
     /* rejection sampling: no modulo bias */
@@ -75,12 +83,15 @@ int cn_owner_secret_load(cn_owner_secret *s, const char *path)
     if (plen < 4) rc = CRYPTONN_ERR_TRUNCATED;
     else if (classes < 1 || classes > 256 || plen != 4 + (size_t)classes) rc = CRYPTONN_ERR_FORMAT;
     else {
-        uint8_t seen[256] = {0};
-        for (uint32_t i = 0; i < classes; i++) {
-            if (pl[4 + i] >= classes || seen[pl[4 + i]]) rc = CRYPTONN_ERR_FORMAT;
-            else seen[pl[4 + i]] = 1;
+        /* a permutation iff every class value occurs exactly once; counted
+         * with masks, not by indexing with or branching on the secret */
+        uint32_t bad = 0;
+        for (uint32_t v = 0; v < classes; v++) {
+            uint32_t cnt = 0;
+            for (uint32_t i = 0; i < classes; i++) cnt += (uint32_t)ct_eq(pl[4 + i], v);
+            bad |= cnt ^ 1;
         }
-        cn_wipe(seen, sizeof seen);
+        if (bad) rc = CRYPTONN_ERR_FORMAT;
         if (rc == CRYPTONN_OK) {
             s->classes = classes;
             memcpy(s->perm, pl + 4, classes);
@@ -97,13 +108,6 @@ void cn_owner_secret_inverse(const cn_owner_secret *s, uint8_t *inv)
 }
 
 /* ---- encryption ---- */
-
-/* 1 when a == b, without a branch or a secret-dependent index. */
-static inline uint64_t ct_eq(uint32_t a, uint32_t b)
-{
-    uint64_t d = (uint64_t)(a ^ b);
-    return ((d - 1) >> 63) & 1; /* d < 2^32, so d - 1 wraps only at 0 */
-}
 
 /* perm[y] read by scanning every entry (y is the secret label). */
 static uint32_t ct_lookup(const cn_owner_secret *s, uint32_t y)
