@@ -1,8 +1,9 @@
 /* `cryptonn bench nn`: one epoch of LeNet-5 (ReLU, max pooling, softmax +
  * cross-entropy, SGD lr 0.01 momentum 0.9, batch 64) on MNIST, ours and then
  * PyTorch's (bench/torch_lenet5.py, same model, optimiser, batch and
- * epochs, torch.set_num_threads(threads)) in the same run: epoch times, test
- * accuracies, ratio (PyTorch / ours: > 1 means we are faster). The PyTorch
+ * epochs, torch.set_num_threads(threads), started from our initial weights
+ * and fed the same batches) in the same run: epoch times, test accuracies,
+ * ratio (PyTorch / ours: > 1 means we are faster). The PyTorch
  * row is skipped with a note when its interpreter or torch is missing.
  *
  *   cryptonn bench nn [--json] [--quick] [--threads N] [--data DIR]
@@ -63,8 +64,8 @@ typedef struct {
     double seconds, accuracy;
 } run_result;
 
-static int run_torch(const char *data, uint32_t limit, int epochs, int threads, run_result *r,
-                     char *why, size_t wlen)
+static int run_torch(const char *data, uint32_t limit, int epochs, int threads,
+                     const char *init, const char *order, run_result *r, char *why, size_t wlen)
 {
     char script[PATH_MAX + 64];
     if (!find_script(script, sizeof script)) {
@@ -77,8 +78,8 @@ static int run_torch(const char *data, uint32_t limit, int epochs, int threads, 
     char cmd[2 * PATH_MAX + 256];
     snprintf(cmd, sizeof cmd,
              "%s '%s' --data '%s' --epochs %d --threads %d --limit %u --lr 0.01 --momentum 0.9 "
-             "--batch 64 --activation relu --pool max 2>&1",
-             py, script, data, epochs, threads, limit);
+             "--batch 64 --activation relu --pool max --init '%s' --order '%s' 2>&1",
+             py, script, data, epochs, threads, limit, init, order);
     FILE *p = popen(cmd, "r");
     if (!p) {
         snprintf(why, wlen, "PyTorch peer skipped: cannot run %s", py);
@@ -152,10 +153,37 @@ int bench_nn(int argc, char **argv, const bench_opts *o)
     loadavg(la0, sizeof la0);
     snprintf(op, sizeof op, "LeNet-5 ReLU epoch (%u samples, batch 64)", train.n);
 
+    /* Both start from our initial weights (PyTorch's layout and init rule) and
+     * see the same batches, so accuracies differ only by rounding. */
+    char dir[] = "/tmp/cryptonn-bench-nn-XXXXXX", init[64], order[64];
+    uint32_t *orders = cn_malloc_array((size_t)epochs * train.n, sizeof(uint32_t));
+    if (!orders || !mkdtemp(dir)) {
+        fprintf(stderr, "cryptonn bench nn: cannot prepare the peer's files\n");
+        free(orders);
+        bench_report_close(r);
+        cryptonn_model_destroy(m);
+        cryptonn_dataset_free(&train);
+        cryptonn_dataset_free(&test);
+        return 1;
+    }
+    snprintf(init, sizeof init, "%s/init.f32", dir);
+    snprintf(order, sizeof order, "%s/order.u32", dir);
+    for (long e = 0; e < epochs; e++)
+        cryptonn_shuffle_order(cfg.seed + (uint64_t)e, train.n, orders + (size_t)e * train.n);
+    FILE *f1 = fopen(init, "wb"), *f2 = fopen(order, "wb");
+    int wrote = f1 && f2 &&
+                fwrite(cryptonn_model_params(m), sizeof(float), cryptonn_model_param_count(m), f1) ==
+                    cryptonn_model_param_count(m) &&
+                fwrite(orders, sizeof(uint32_t), (size_t)epochs * train.n, f2) ==
+                    (size_t)epochs * train.n;
+    if (f1) wrote &= fclose(f1) == 0;
+    if (f2) wrote &= fclose(f2) == 0;
+
     double ours_s = 0, ours_acc = 0;
     for (long e = 0; e < epochs; e++) {
         uint64_t t0 = cn_now_ns();
-        rc = cryptonn_model_train_epoch(m, &train, 64, &opt, cfg.seed + (uint64_t)e, NULL, NULL, NULL);
+        rc = cryptonn_model_train_epoch_ordered(m, &train, 64, &opt, orders + (size_t)e * train.n,
+                                                NULL, NULL, NULL);
         ours_s = (double)(cn_now_ns() - t0) / 1e9; /* the last epoch, as for PyTorch */
         if (rc == CRYPTONN_OK) rc = cryptonn_model_evaluate(m, &test, &ours_acc, NULL);
         if (rc != CRYPTONN_OK) break;
@@ -165,8 +193,14 @@ int bench_nn(int argc, char **argv, const bench_opts *o)
 
     run_result tr;
     char why[512] = "";
-    int have_torch = rc == CRYPTONN_OK &&
-                     run_torch(data, (uint32_t)limit, (int)epochs, o->threads, &tr, why, sizeof why);
+    int have_torch = rc == CRYPTONN_OK && wrote &&
+                     run_torch(data, (uint32_t)limit, (int)epochs, o->threads, init, order, &tr,
+                               why, sizeof why);
+    if (!wrote) snprintf(why, sizeof why, "PyTorch peer skipped: cannot write %s", dir);
+    remove(init);
+    remove(order);
+    rmdir(dir);
+    free(orders);
     if (have_torch) {
         bench_stat st = {tr.seconds * 1e9, tr.seconds * 1e9, tr.seconds * 1e9, 1};
         bench_row(r, op, "pytorch", st, NULL);
@@ -184,7 +218,8 @@ int bench_nn(int argc, char **argv, const bench_opts *o)
         }
         snprintf(note, sizeof note,
                  "epochs %ld (times and accuracies after the last), SGD lr 0.01 momentum 0.9, "
-                 "%d threads each; 1-minute load average %s before, %s after",
+                 "same initial weights and batches; %d threads each; 1-minute load average %s "
+                 "before, %s after",
                  epochs, o->threads, la0, la1);
         bench_note(r, note);
     } else {

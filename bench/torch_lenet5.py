@@ -71,6 +71,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--init", help="initial parameters: float32 in parameters() order "
+                    "(cryptonn's model layout), to start from the same weights")
+    ap.add_argument("--order", help="sample order: uint32, epochs x samples, to train "
+                    "on the same batches")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -78,13 +82,28 @@ def main():
     xtr, ytr = mnist(a.data, "train", a.limit)
     xte, yte = mnist(a.data, "t10k", 0)
     model = LeNet5(a.activation, a.pool)
-    opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum)
     n = xtr.shape[0]
+    if a.init:
+        flat = torch.from_numpy(np.fromfile(a.init, dtype="<f4"))
+        if flat.numel() != sum(p.numel() for p in model.parameters()):
+            raise SystemExit(f"{a.init}: {flat.numel()} floats do not fit the model")
+        with torch.no_grad():
+            at = 0
+            for p in model.parameters():
+                p.copy_(flat[at:at + p.numel()].view_as(p))
+                at += p.numel()
+    orders = None
+    if a.order:
+        orders = torch.from_numpy(np.fromfile(a.order, dtype="<u4").astype(np.int64))
+        if orders.numel() != a.epochs * n:
+            raise SystemExit(f"{a.order}: not {a.epochs} x {n} indices")
+        orders = orders.view(a.epochs, n)
+    opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum)
     times, accs = [], []
-    for _ in range(a.epochs):
+    for e in range(a.epochs):
         model.train()
         t0 = time.perf_counter()
-        perm = torch.randperm(n)
+        perm = orders[e] if orders is not None else torch.randperm(n)
         for i in range(0, n, a.batch):
             idx = perm[i:i + a.batch]
             opt.zero_grad(set_to_none=True)

@@ -242,6 +242,17 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_train_epoch(
     cryptonn_model *m, const cryptonn_dataset *d, uint32_t batch, const cryptonn_sgd *opt,
     uint64_t shuffle_seed, cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats);
 
+/* The seeded order cryptonn_model_train_epoch uses: a uniform permutation of
+ * [0, n) (Fisher–Yates over xoshiro256**), written to order. */
+CRYPTONN_API void cryptonn_shuffle_order(uint64_t seed, uint32_t n, uint32_t *order);
+
+/* One epoch over d in the given order (d->n indices < d->n; NULL: 0, 1, ...),
+ * otherwise as cryptonn_model_train_epoch. Lets another implementation
+ * (bench/torch_lenet5.py) see exactly the same batches. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_train_epoch_ordered(
+    cryptonn_model *m, const cryptonn_dataset *d, uint32_t batch, const cryptonn_sgd *opt,
+    const uint32_t *order, cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats);
+
 /* Accuracy on d; confusion (may be NULL) receives classes × classes counts,
  * row = true class, column = predicted. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_evaluate(cryptonn_model *m,

@@ -14,29 +14,37 @@ static int fits(const cryptonn_model *m, const cryptonn_dataset *d)
     return 1;
 }
 
-int cryptonn_model_train_epoch(cryptonn_model *m, const cryptonn_dataset *d, uint32_t batch,
-                               const cryptonn_sgd *opt, uint64_t shuffle_seed,
-                               cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats)
+void cryptonn_shuffle_order(uint64_t seed, uint32_t n, uint32_t *order)
+{
+    CN_ARG_CHECK(order || n == 0);
+    nn_rng r;
+    nn_rng_seed(&r, seed);
+    for (uint32_t i = 0; i < n; i++) order[i] = i;
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = nn_rng_below(&r, i), t = order[i - 1];
+        order[i - 1] = order[j], order[j] = t;
+    }
+}
+
+int cryptonn_model_train_epoch_ordered(cryptonn_model *m, const cryptonn_dataset *d,
+                                       uint32_t batch, const cryptonn_sgd *opt,
+                                       const uint32_t *order, cryptonn_batch_cb cb, void *cb_ctx,
+                                       cryptonn_epoch_stats *stats)
 {
     CN_ARG_CHECK(m && d && opt);
     if (batch < 1 || batch > m->max_batch || !fits(m, d) || d->n == 0) return CRYPTONN_ERR_ARG;
-    uint32_t *order = cn_malloc_array(d->n, sizeof(uint32_t));
-    if (!order) return CRYPTONN_ERR_NOMEM;
-    nn_rng r;
-    nn_rng_seed(&r, shuffle_seed);
-    for (uint32_t i = 0; i < d->n; i++) order[i] = i;
-    for (uint32_t i = d->n - 1; i > 0; i--) {
-        uint32_t j = nn_rng_below(&r, i + 1), t = order[i];
-        order[i] = order[j], order[j] = t;
-    }
+    if (order)
+        for (uint32_t i = 0; i < d->n; i++)
+            if (order[i] >= d->n) return CRYPTONN_ERR_ARG;
     const size_t in = m->layers[0].in_size;
     const uint64_t batches = (d->n + (uint64_t)batch - 1) / batch;
     cryptonn_epoch_stats st = {0};
     for (uint64_t b = 0; b < batches; b++) {
         uint32_t lo = (uint32_t)(b * batch), n = d->n - lo < batch ? d->n - lo : batch;
         for (uint32_t s = 0; s < n; s++) {
-            memcpy(m->batch_x + s * in, d->x + (size_t)order[lo + s] * in, sizeof(float) * in);
-            m->batch_y[s] = d->y[order[lo + s]];
+            uint32_t k = order ? order[lo + s] : lo + s;
+            memcpy(m->batch_x + s * in, d->x + (size_t)k * in, sizeof(float) * in);
+            m->batch_y[s] = d->y[k];
         }
         double loss;
         uint32_t correct;
@@ -46,9 +54,22 @@ int cryptonn_model_train_epoch(cryptonn_model *m, const cryptonn_dataset *d, uin
         st.seen += n;
         if (cb) cb(cb_ctx, b + 1, batches, &st);
     }
-    free(order);
     if (stats) *stats = st;
     return CRYPTONN_OK;
+}
+
+int cryptonn_model_train_epoch(cryptonn_model *m, const cryptonn_dataset *d, uint32_t batch,
+                               const cryptonn_sgd *opt, uint64_t shuffle_seed,
+                               cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats)
+{
+    CN_ARG_CHECK(m && d && opt);
+    if (d->n == 0) return CRYPTONN_ERR_ARG;
+    uint32_t *order = cn_malloc_array(d->n, sizeof(uint32_t));
+    if (!order) return CRYPTONN_ERR_NOMEM;
+    cryptonn_shuffle_order(shuffle_seed, d->n, order);
+    int rc = cryptonn_model_train_epoch_ordered(m, d, batch, opt, order, cb, cb_ctx, stats);
+    free(order);
+    return rc;
 }
 
 int cryptonn_model_evaluate(cryptonn_model *m, const cryptonn_dataset *d, double *accuracy,
