@@ -14,8 +14,8 @@
 #include "scheme/feip_internal.h"
 #include "util/util.h"
 
-#define FEIP_COMB_WINDOW 7
-#define FEIP_SLOT_WINDOW 6
+#define FEIP_COMB_WINDOW 6
+#define FEIP_SLOT_WINDOW 5
 /* Slot tables cost 2^(w-2) points per slot: beyond this width (a whole
  * batch as one ciphertext) they would take hundreds of MB, and such
  * ciphertexts meet large keys anyway. */
