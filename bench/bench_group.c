@@ -42,7 +42,7 @@ typedef struct {
 } ctx;
 
 /* Operations per repetition of each timed function. */
-enum { N_ADD = 2000, N_MUL = 64, N_SODIUM = 64, N_COMB = 256, N_ENC = 256 };
+enum { N_ADD = 2000, N_MUL = 16, N_SODIUM = 64, N_COMB = 256, N_ENC = 256 };
 
 /* ---- point add and double ---- */
 static void add_ours(void *v)
@@ -317,7 +317,7 @@ int bench_group(int argc, char **argv, const bench_opts *o)
         return 1;
     }
     const int q = o->quick, ifma = gev_have_ifma();
-    const int reps = q ? 3 : 25, reps_slow = q ? 2 : 9;
+    const int reps = q ? 3 : 41, reps_slow = q ? 2 : 11;
     bench_report *r = bench_report_open("group", o);
 
     bench_row(r, "point add", "ours", bench_measure(add_ours, c, reps, N_ADD), NULL);

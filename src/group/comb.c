@@ -10,7 +10,11 @@
  * keys, so additions are what counts.
  *
  * nd·w >= 254 leaves room for the final carry of a canonical scalar (< 2^253):
- * the top digit is at most 2^(253 - (nd-1)·w) <= 2^(w-1). */
+ * the top digit is at most 2^(253 - (nd-1)·w) <= 2^(w-1).
+ *
+ * Backends. On CPUs with AVX-512 IFMA the entries are stored in the 4-way
+ * vector addend layout instead (comb_ifma.c, 160 bytes per entry: 640 KiB at
+ * w = 8) and each addition is two 4-way multiplications. */
 #include <stdlib.h>
 
 #include "group/ge25519_var.h"

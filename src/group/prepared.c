@@ -7,7 +7,9 @@
  * in width-w NAF (one non-zero digit per w+1 bits on average) and runs
  * Straus with shared doublings over the support: for 25 weights of 10 bits
  * and w = 6, about 25·10/7 ≈ 36 mixed additions (7M) and 10 doublings, and
- * weights below 2^(w-1) that are odd cost exactly one addition each. */
+ * weights below 2^(w-1) that are odd cost exactly one addition each.
+ * With AVX-512 IFMA the entries are kept in the 4-way vector layout
+ * (prepared_ifma.c, 160 instead of 120 bytes each). */
 #include <stdlib.h>
 
 #include "group/ge25519_var.h"
