@@ -190,7 +190,7 @@ static long net_call(cn_http_client *c, const char *method, const char *path, co
 
 /* A raw request on a fresh socket (for headers no client would send):
  * returns the status of the answer's first line, 0 if none. */
-static int net_raw(unsigned port, const char *req, size_t len)
+__attribute__((unused)) static int net_raw(unsigned port, const char *req, size_t len)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {0};

@@ -44,7 +44,7 @@ unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size
         snprintf(msg, msg_len, "malformed JSON: %s (line %d)", err.text, err.line);
         return 400;
     }
-    const char *model = o->model, *act = o->act;
+    const char *model = "lenet5", *act = "tanh"; /* not o->model: copied back into it below */
     json_int_t epochs = o->epochs, hidden = o->hidden, seed = (json_int_t)o->seed, maxb = 0,
                dlog = o->dlog_bits, wb = o->w_bits, dzb = o->dz_bits, threads = 0;
     int freeze = 0;
