@@ -127,6 +127,49 @@ static void test_cache(void)
     cryptonn_dlog_destroy(d);
 }
 
+/* The cache reader under mutation: whatever the file holds, a solver comes
+ * back and solves correctly (from the cache only if the file was intact). */
+static void fuzz_cache(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/fuzz.cache", t_tmpdir());
+    cryptonn_dlog *d;
+    CHECK_EQ_INT(cryptonn_dlog_create(&d, 400, 40, path), CRYPTONN_OK);
+    cryptonn_dlog_destroy(d);
+    uint8_t *good, *m;
+    size_t len;
+    CHECK_EQ_INT(cn_file_read_all(path, 1 << 20, &good, &len), CRYPTONN_OK);
+    m = malloc(len + 64);
+    int ok = 1, reused = 0;
+    long iters = t_iters(120, 40);
+    for (long i = 0; i < iters; i++) {
+        memcpy(m, good, len);
+        size_t n = len;
+        switch (t_rand64() % 3) {
+        case 0: m[t_rand64() % len] ^= (uint8_t)(1u << (t_rand64() % 8)); break;
+        case 1: n = (size_t)t_rand_range(0, (int64_t)len - 1); break;
+        default: n = len + (size_t)t_rand_range(1, 64); t_rand_bytes(m + len, n - len); break;
+        }
+        write_raw(path, m, n);
+        if (cryptonn_dlog_create(&d, 400, 40, path) != CRYPTONN_OK) {
+            ok = 0;
+            continue;
+        }
+        reused += cryptonn_dlog_from_cache(d);
+        for (int k = -400; k <= 400; k += 57) {
+            ge25519 p;
+            int64_t v;
+            point_of(&p, k);
+            if (dlog_solve_point_var(d, &v, &p) != CRYPTONN_OK || v != k) ok = 0;
+        }
+        cryptonn_dlog_destroy(d);
+    }
+    CHECK(ok);
+    CHECK(reused < iters);
+    free(m);
+    free(good);
+}
+
 int main(void)
 {
     t_init("test_dlog");
@@ -192,5 +235,6 @@ int main(void)
     cryptonn_dlog_destroy(d);
 
     test_cache();
+    fuzz_cache();
     return t_done();
 }
