@@ -81,6 +81,15 @@ int cli_encrypt(int argc, char **argv)
         fprintf(stderr, "cryptonn encrypt: --offset/--limit must be >= 0, --threads 1..64\n");
         return 2;
     }
+    size_t pl = strlen(part);
+    int part_ok = pl >= 1 && pl <= 64;
+    for (size_t i = 0; i < pl; i++)
+        part_ok &= (part[i] >= 'a' && part[i] <= 'z') || (part[i] >= 'A' && part[i] <= 'Z') ||
+                   (part[i] >= '0' && part[i] <= '9') || part[i] == '_' || part[i] == '-';
+    if (!part_ok) {
+        fprintf(stderr, "cryptonn encrypt: --part must match [A-Za-z0-9_-]{1,64}\n");
+        return 2;
+    }
     cn_enc_params p;
     cn_enc_mpks k = {0};
     int rc = cn_encdata_read_params_file(params, &p, &k);
@@ -147,7 +156,10 @@ int cli_encrypt(int argc, char **argv)
                st.seconds_batches, st.cpu_batches, 1e3 * st.cpu_batches / nb, p.batch, p.slots);
     }
     printf("  write      %8.2f %8.2f  (encoding and files)\n", st.seconds_write, st.cpu_write);
-    if (!test && st.samples < 60000) {
+    if (!test && st.samples < 60000 && st.table_bytes < 100e6) {
+        printf("  (no extrapolation: with fewer than 16 batches the batch ciphertexts are\n"
+               "   encrypted without tables, which a full run would build; use --limit 1024+)\n");
+    } else if (!test && st.samples < 60000) {
         /* CPU time spread over the threads: what the run costs on idle cores */
         double per = (st.cpu_samples + st.cpu_labels + st.cpu_write) / n +
                      st.cpu_batches / nb / p.batch;
