@@ -43,14 +43,16 @@ void nn_pool_backward(const nn_layer *l, const float *x, const float *y, const f
             for (int j = 0; j < ow; j++) {
                 float g = dyp[(size_t)i * ow + j];
                 if (l->kind == NN_MAXPOOL) {
-                    /* The first window element equal to the max gets it all, as
-                     * the forward pass's comparisons picked it. */
+                    /* The first window element equal to the max gets it all.
+                     * Masks, not branches: which element wins is data, and
+                     * mispredicted branches cost more than the arithmetic. */
                     float m = yp[(size_t)i * ow + j];
-                    int w = r0[2 * j] == m ? 0 : r0[2 * j + 1] == m ? 1 : r1[2 * j] == m ? 2 : 3;
-                    d0[2 * j] = w == 0 ? g : 0;
-                    d0[2 * j + 1] = w == 1 ? g : 0;
-                    d1[2 * j] = w == 2 ? g : 0;
-                    d1[2 * j + 1] = w == 3 ? g : 0;
+                    int e0 = r0[2 * j] == m, e1 = !e0 & (r0[2 * j + 1] == m);
+                    int e2 = !(e0 | e1) & (r1[2 * j] == m), e3 = !(e0 | e1 | e2);
+                    d0[2 * j] = (float)e0 * g;
+                    d0[2 * j + 1] = (float)e1 * g;
+                    d1[2 * j] = (float)e2 * g;
+                    d1[2 * j + 1] = (float)e3 * g;
                 } else {
                     g *= 0.25f;
                     d0[2 * j] = d0[2 * j + 1] = d1[2 * j] = d1[2 * j + 1] = g;
