@@ -161,6 +161,9 @@ int main(void)
                   "--port-file", ap, NULL});
     CHECK_EQ_INT(net_wait_port(ap, a), aport);
     CHECK(issued(aport) >= before && before > 0); /* its state survived */
+#ifdef CRYPTONN_HAVE_SQLITE
+    CHECK(access(P(b1, "auth/authority.db"), F_OK) == 0); /* the key log and rank state */
+#endif
     CHECK(wait_done(c, 300));
     CHECK(net_same_file(model, ref));
     js = NULL;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol/authority_db.h"
 #include "secure/client.h"
 #include "secure/rank.h"
 #include "util/util.h"
@@ -49,6 +50,12 @@ struct cn_authority {
     basis_list basis;
     uint64_t issued[3], refused[3];
     FILE *log;
+    /* SQLite (authority_db.h) when built with it: the key log, counters and
+     * basis, one transaction per request; the rank-samples.bin file
+     * otherwise. keys.log stays as the human-readable copy of the log. */
+    cn_authority_db *db;
+    uint32_t basis_saved; /* basis vectors already in the database */
+    int db_failed;        /* a write of this request's transaction failed */
 };
 
 static const char *MPK_NAME[3] = {"samples", "batch-gradient", "labels"};
@@ -163,6 +170,7 @@ static int rank_rebuild(cn_authority *a, uint32_t count)
  * u32 count, u64 nnz, u64 off[count+1], u32 idx[nnz], i64 val[nnz]. */
 static int state_save(const cn_authority *a)
 {
+    if (a->db) return CRYPTONN_OK; /* written with each request's transaction */
     const basis_list *b = &a->basis;
     uint8_t head[6 * 8 + 16];
     for (int i = 0; i < 3; i++) {
@@ -239,6 +247,50 @@ static int state_load(cn_authority *a)
     return rc;
 }
 
+/* ---- the database ---- */
+
+static int db_row(void *ctx, const uint32_t *idx, const int64_t *val, size_t nnz)
+{
+    return basis_push(&((cn_authority *)ctx)->basis, idx, val, nnz);
+}
+
+/* Everything since the last commit: counters and the new basis vectors. */
+static int db_save(cn_authority *a)
+{
+    CN_TRY(cn_adb_save_counters(a->db, a->issued, a->refused));
+    for (uint32_t i = a->basis_saved; i < a->basis.count; i++) {
+        uint64_t o = a->basis.off[i];
+        CN_TRY(cn_adb_add_basis(a->db, i, a->basis.idx + o, a->basis.val + o,
+                                (size_t)(a->basis.off[i + 1] - o)));
+    }
+    return CRYPTONN_OK;
+}
+
+/* The state from authority.db; a database without rows (first start, or an
+ * authority that kept rank-samples.bin so far) is filled from the file. */
+static int db_load(cn_authority *a)
+{
+    int found = 0;
+    CN_TRY(cn_adb_load(a->db, a->p.slots, a->issued, a->refused, &found, db_row, a));
+    if (found) {
+        CN_TRY(rank_rebuild(a, a->basis.count));
+        a->basis_saved = a->basis.count;
+        return CRYPTONN_OK;
+    }
+    basis_free(&a->basis);
+    cn_authority_db *db = a->db;
+    a->db = NULL; /* state_load reads the file */
+    int rc = state_load(a);
+    a->db = db;
+    if (rc != CRYPTONN_OK) return rc;
+    CN_TRY(cn_adb_begin(a->db));
+    rc = db_save(a);
+    if (rc == CRYPTONN_OK) rc = cn_adb_commit(a->db);
+    else cn_adb_rollback(a->db);
+    if (rc == CRYPTONN_OK) a->basis_saved = a->basis.count;
+    return rc;
+}
+
 /* ---- open / close ---- */
 
 static int check_mpk(const cryptonn_feip_msk *msk, const cryptonn_feip_mpk *mpk)
@@ -273,7 +325,12 @@ int cn_authority_open(cn_authority **out, const char *dir, const cn_policy *pol)
     /* params.bin is public and could be swapped: the msks must match it */
     if (rc == CRYPTONN_OK) rc = check_mpk(a->msk[CN_MPK_SAMPLES], a->k.samples);
     if (rc == CRYPTONN_OK) rc = check_mpk(a->msk[CN_MPK_BATCH], a->k.batch);
-    if (rc == CRYPTONN_OK) rc = state_load(a);
+    if (rc == CRYPTONN_OK) {
+        int d = cn_adb_open(&a->db, dir);
+        if (d == CRYPTONN_OK) rc = db_load(a);
+        else if (d == CRYPTONN_ERR_NOT_FOUND) rc = state_load(a); /* built without SQLite */
+        else rc = d;
+    }
     if (rc == CRYPTONN_OK) rc = path_in(path, sizeof path, dir, "keys.log");
     if (rc == CRYPTONN_OK) {
         int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -297,6 +354,7 @@ void cn_authority_close(cn_authority *a)
     if (a->rank && state_save(a) != CRYPTONN_OK && a->log)
         fprintf(a->log, "warning: could not save rank-samples.bin\n");
     if (a->log) fclose(a->log);
+    cn_adb_close(a->db);
     cryptonn_feip_msk_destroy(a->msk[0]);
     cryptonn_feip_msk_destroy(a->msk[1]);
     cryptonn_febo_msk_destroy(a->msk_labels);
@@ -316,13 +374,14 @@ static void log_line(cn_authority *a, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(a->log, "%s ", ts);
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(a->log, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', a->log);
+    fprintf(a->log, "%s %s\n", ts, line);
     fflush(a->log);
+    if (a->db && cn_adb_log(a->db, ts, line) != CRYPTONN_OK) a->db_failed = 1;
 }
 
 static int refuse(cn_authority *a, uint32_t mpk, uint64_t nkeys, int status, const char *reason,
@@ -519,10 +578,27 @@ int cn_authority_handle(cn_authority *a, const uint8_t *req, size_t len, uint8_t
     *resp = NULL;
     *resp_len = 0;
     int rc;
+    a->db_failed = a->db && cn_adb_begin(a->db) != CRYPTONN_OK;
     if (len >= 12 && memcmp(req + 8, "KRQI", 4) == 0) rc = handle_feip(a, req, len, resp, resp_len);
     else if (len >= 12 && memcmp(req + 8, "KRQB", 4) == 0)
         rc = handle_febo(a, req, len, resp, resp_len);
     else rc = refuse(a, 3, 0, CRYPTONN_ERR_FORMAT, "unknown message kind", resp, resp_len);
+    /* The record is durable before any key leaves: if it cannot be
+     * written, the keys are withheld (the in-memory counters keep them, an
+     * over-count, which errs on the safe side). */
+    if (a->db) {
+        int d = a->db_failed ? CRYPTONN_ERR_IO : db_save(a);
+        if (d == CRYPTONN_OK) d = cn_adb_commit(a->db);
+        if (d == CRYPTONN_OK) a->basis_saved = a->basis.count;
+        else {
+            cn_adb_rollback(a->db);
+            if (*resp) cn_free_secret(*resp, *resp_len);
+            *resp = NULL;
+            rc = cn_keyresp_error_encode(CRYPTONN_ERR_IO,
+                                         "the authority cannot write its key log (authority.db); "
+                                         "no key was issued", resp, resp_len);
+        }
+    }
     /* a response that could not even be built is the only failure */
     return *resp ? CRYPTONN_OK : (rc != CRYPTONN_OK ? rc : CRYPTONN_ERR_NOMEM);
 }

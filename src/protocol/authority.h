@@ -10,9 +10,16 @@
  *                                        data owners only; the server never gets it
  *   keys.log                             one line per request: time, mpk, keys, nnz,
  *                                        rank after, or the refusal and its reason
- *   rank-samples.bin                     the key vectors that raised the samples rank
- *                                        (replayed on open) and the issued/refused
- *                                        counters; saved whenever the rank grows and on close
+ *   authority.db                         (built with SQLite, WAL mode) the same log, the
+ *                                        issued/refused counters and the key vectors that
+ *                                        raised the samples rank (replayed on open), one
+ *                                        transaction per request, committed before the
+ *                                        response leaves: a crash loses nothing issued
+ *                                        (authority_db.h)
+ *   rank-samples.bin                     without SQLite: the same vectors and counters;
+ *                                        saved whenever the rank grows and on close (with
+ *                                        SQLite, read once to fill a new authority.db)
+ *   tokens/server.token, client.token    bearer tokens of the networked roles (keygen)
  * The authority is single-threaded: callers serialise requests. */
 #ifndef CRYPTONN_PROTOCOL_AUTHORITY_H
 #define CRYPTONN_PROTOCOL_AUTHORITY_H
