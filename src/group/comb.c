@@ -55,11 +55,15 @@ ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int
     ge25519_p1p1 q;
     for (unsigned i = 0; i < nd; i++) {
         ge25519 *row = pts + (size_t)i * per;
-        row[0] = b;
-        ge25519_to_cached(&bc, &b);
-        for (unsigned j = 1; j < per; j++) {
-            ge25519_add_cached(&q, &row[j - 1], &bc);
-            ge25519_p1p1_to_p3(&row[j], &q);
+        if (vec) {
+            gev_multiples_ifma(row, &b, &b, per);
+        } else {
+            row[0] = b;
+            ge25519_to_cached(&bc, &b);
+            for (unsigned j = 1; j < per; j++) {
+                ge25519_add_cached(&q, &row[j - 1], &bc);
+                ge25519_p1p1_to_p3(&row[j], &q);
+            }
         }
         /* 2^w·b = 2·(per·b) for w >= 2, and 2·b for w = 1 */
         ge25519_p3_dbl(&q, &row[per - 1]);

@@ -28,3 +28,17 @@ void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned
     }
     p4_to_p3(r, &acc);
 }
+
+void gev_multiples_ifma(ge25519 *out, const ge25519 *base, const ge25519 *step, size_t count)
+{
+    if (count == 0) return;
+    fe4 acc, c;
+    p4_from_p3(&acc, base);
+    p4_from_p3(&c, step);
+    fe4_cached_of_p4(&c, &c);
+    out[0] = *base;
+    for (size_t j = 1; j < count; j++) {
+        p4_add_cached(&acc, &c);
+        p4_to_p3(&out[j], &acc);
+    }
+}

@@ -33,6 +33,8 @@ int gev_have_ifma(void);
 #define GEV_VEC_ENTRY 160
 void gev_niels_to_vec_ifma(void *dst, const ge25519_niels *src, size_t n);
 void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per);
+/* out[j] = base + j·step for j < count (table builds). */
+void gev_multiples_ifma(ge25519 *out, const ge25519 *base, const ge25519 *step, size_t count);
 
 void gev_prepared_straus_ifma(ge25519 *r, const int8_t (*naf)[65], const void *const *rows, size_t live, int top);
 

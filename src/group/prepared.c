@@ -56,6 +56,10 @@ ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, un
         ge25519_p1p1 q;
         ge25519_p3_dbl(&q, &p[i]);
         ge25519_p1p1_to_p3(&p2x, &q);
+        if (vec) {
+            gev_multiples_ifma(row, &p[i], &p2x, per);
+            continue;
+        }
         ge25519_to_cached(&c2, &p2x);
         for (unsigned j = 1; j < per; j++) {
             ge25519_add_cached(&q, &row[j - 1], &c2);
