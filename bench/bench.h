@@ -41,5 +41,6 @@ int bench_group(int argc, char **argv, const bench_opts *o);
 int bench_fe(int argc, char **argv, const bench_opts *o);
 int bench_nn(int argc, char **argv, const bench_opts *o);
 int bench_train(int argc, char **argv, const bench_opts *o);
+int bench_service(int argc, char **argv, const bench_opts *o);
 
 #endif

@@ -17,6 +17,7 @@ static const suite SUITES[] = {
     {"group", bench_group, "ristretto255 core vs libdecaf and libsodium"},
     {"nn", bench_nn, "one LeNet-5 epoch on MNIST vs PyTorch"},
     {"train", bench_train, "secure vs plaintext LeNet-5 training per batch, extrapolated to MNIST"},
+    {"service", bench_service, "networked roles: key requests under load, networked vs in-process training"},
     {"fe", bench_fe, "FEIP encryption, keygen, batched decryption vs libsodium and the papers"},
 };
 

@@ -125,9 +125,10 @@ int cn_http_call(cn_http_client *c, const char *method, const char *path, const 
         struct curl_slist *hd = NULL;
         if (c->auth[0]) hd = curl_slist_append(hd, c->auth);
         hd = curl_slist_append(hd, ctype);
-        /* 100-continue costs a round trip; worth it only for big uploads,
-         * which a 401/413 then refuses before they are sent */
-        if (len < ((size_t)1 << 20)) hd = curl_slist_append(hd, "Expect:");
+        /* no "Expect: 100-continue": its round trip (and curl's wait for
+         * it) costs every large key request; the service still refuses an
+         * unauthorised or oversized body from its headers alone */
+        hd = curl_slist_append(hd, "Expect:");
         CURL *h = c->h;
         curl_easy_reset(h);
         curl_easy_setopt(h, CURLOPT_URL, url);
