@@ -42,3 +42,5 @@ void gev_multiples_ifma(ge25519 *out, const ge25519 *base, const ge25519 *step, 
         p4_to_p3(&out[j], &acc);
     }
 }
+
+GEV_IFMA_END

@@ -25,7 +25,15 @@
 #ifndef CRYPTONN_FE4_IFMA_VAR_H
 #define CRYPTONN_FE4_IFMA_VAR_H
 
+/* The rest of the translation unit targets AVX-512 IFMA; a file including
+ * this header ends with GEV_IFMA_END (clang scopes its attribute). */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512ifma"))), apply_to = function)
+#define GEV_IFMA_END _Pragma("clang attribute pop")
+#else
 #pragma GCC target("avx512f,avx512vl,avx512ifma")
+#define GEV_IFMA_END
+#endif
 #include <immintrin.h>
 #include "group/ge25519_var.h"
 

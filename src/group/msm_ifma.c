@@ -88,3 +88,5 @@ void gev_pippenger_ifma(ge25519 *r, const sc25519 *k, const int64_t *ki, const g
     if (started) p4_to_p3(r, &acc);
     else ge25519_identity(r);
 }
+
+GEV_IFMA_END

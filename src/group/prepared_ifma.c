@@ -19,3 +19,5 @@ void gev_prepared_straus_ifma(ge25519 *r, const int8_t (*naf)[65], const void *c
     }
     p4_to_p3(r, &acc);
 }
+
+GEV_IFMA_END

@@ -46,3 +46,5 @@ int gev_scalarmult_var_ifma(ge25519 *r, const ge25519 *p, const sc25519 *k)
     p4_to_p3(r, &acc);
     return 1;
 }
+
+GEV_IFMA_END
