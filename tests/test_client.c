@@ -80,6 +80,13 @@ static int two_slots(const cryptonn_feip_msk *msk, cryptonn_feip_decryptor *dec,
     return rc;
 }
 
+static cryptonn_feip_decryptor *dec2(void)
+{
+    static cryptonn_feip_decryptor *d2;
+    if (!d2 && cryptonn_feip_decryptor_create(&d2, D, 0) != CRYPTONN_OK) abort();
+    return d2;
+}
+
 static void test_encrypt(void)
 {
     cn_enc_params p;
@@ -102,7 +109,10 @@ static void test_encrypt(void)
 
     char dir[512];
     snprintf(dir, sizeof dir, "%s/enc", t_tmpdir());
-    cn_encrypt_opts o = {.part = "owner1", .threads = 2, .labels = 1, .batch_ct = 1};
+    /* batch_tables = 1: the batch ciphertexts go through the tables and
+     * cryptonn_feip_encrypt_many (3 batches in one group), as a full run does */
+    cn_encrypt_opts o = {.part = "owner1", .threads = 2, .labels = 1, .batch_ct = 1,
+                         .batch_tables = 1};
     cn_encrypt_stats st;
     CHECK_EQ_INT(cn_client_encrypt(dir, &p, &k, &s, &d, &o, &st), CRYPTONN_OK);
     CHECK_EQ_INT(st.samples, NS);
@@ -171,13 +181,32 @@ static void test_encrypt(void)
     cryptonn_feip_decryptor_destroy(dec);
     cn_encdata_close(ed);
 
+    /* the same data without batch tables decrypts the same way */
+    cn_encrypt_opts ob = {.part = "owner2", .threads = 2, .labels = 1, .batch_ct = 1,
+                          .batch_tables = -1};
+    CHECK_EQ_INT(cn_client_encrypt(dir, &p, &k, &s, &d, &ob, &st), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_encdata_open(&ed, dir, &skipped), CRYPTONN_OK);
+    if (ed) {
+        CHECK_EQ_INT(cn_encdata_batches(ed), 6);
+        cn_enc_batch b;
+        CHECK_EQ_INT(cn_encdata_read_batch(ed, 5, &b), CRYPTONN_OK); /* owner2's last */
+        if (b.xb) {
+            int64_t xa, xb;
+            CHECK_EQ_INT(two_slots(mb, dec2(), b.xb, 1 * 784 + 17, 3 * 784 + 5, &xa, &xb), CRYPTONN_OK);
+            CHECK_EQ_INT(xa, pix(&d, 2 * B + 1, 17));
+            CHECK_EQ_INT(xb, 0);
+        }
+        cn_enc_batch_free(&b);
+        cn_encdata_close(ed);
+    }
+
     /* test-set style: samples only */
     cn_encrypt_opts o2 = {.part = "test", .threads = 1};
     CHECK_EQ_INT(cn_client_encrypt(dir, &p, &k, &s, &d, &o2, &st), CRYPTONN_OK);
     CHECK_EQ_INT(cn_encdata_open(&ed, dir, &skipped), CRYPTONN_OK);
     if (ed) {
         CHECK_EQ_INT(cn_encdata_flags(ed), 0); /* what every part has */
-        CHECK_EQ_INT(cn_encdata_samples(ed), 2 * NS);
+        CHECK_EQ_INT(cn_encdata_samples(ed), 3 * NS);
         cn_encdata_close(ed);
     }
     /* a bad part name and a label outside the classes are refused */

@@ -128,6 +128,15 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_encrypt_mpk(const cryptonn_f
                                                                 cryptonn_feip_ct *ct,
                                                                 const int64_t *x, size_t n,
                                                                 unsigned bits);
+/* count (1..256) ciphertexts at once: cts[j] encrypts xs[j] (n entries each)
+ * with its own fresh r, exactly as cryptonn_feip_encrypt would, but slot by
+ * slot so each slot's table is read once for all of them (much faster when
+ * the tables outgrow the caches). The cts must be distinct. Parallel across
+ * slots. Returns OK, CRYPTONN_ERR_MISMATCH, or CRYPTONN_ERR_RANGE if any
+ * entry of any xs[j] does not fit bits (the cts are then unspecified). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_encrypt_many(
+    const cryptonn_feip_encryptor *enc, cryptonn_feip_ct *const *cts, const int64_t *const *xs,
+    size_t count, size_t n, unsigned bits);
 
 /* ---- decryption (server, variable time) ---- */
 

@@ -31,12 +31,15 @@ void cn_owner_secret_inverse(const cn_owner_secret *s, uint8_t *inv);
 
 typedef struct {
     const char *part;   /* part name, [A-Za-z0-9_-]{1,64} */
-    uint32_t threads;   /* 0: 2 */
+    uint32_t threads;   /* labels; 0: 2 (the FEIP encryptions run on OpenMP's default
+                           team, omp_set_num_threads) */
     int labels;         /* encrypt labels (training data) */
     int batch_ct;       /* encrypt the batch ciphertexts (training data) */
     int progress;       /* progress line on stderr */
     uint64_t table_bytes_max; /* memory for the batch mpk's fixed-base tables (0: 4 GiB);
                                  without them the batch ciphertexts are ~4x slower */
+    int batch_tables;         /* 0: tables from 16 batches on, within the budget;
+                                 1: always; -1: never */
 } cn_encrypt_opts;
 
 typedef struct {
