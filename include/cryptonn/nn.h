@@ -5,11 +5,16 @@
  * layers (LeNet-5 or an MLP) with every buffer allocated at creation for up to
  * max_batch samples: nothing allocates inside a training step.
  *
- * Threads: a step splits its batch into one contiguous chunk per thread
- * (OpenMP, `threads` of the config, 2 by default); every layer of a chunk runs
- * in that thread, calling OpenBLAS single-threaded. cryptonn_model_create()
- * therefore sets OpenBLAS to one thread (openblas_set_num_threads(1)) so the
- * two thread pools never oversubscribe the cores.
+ * Threads: each model owns `threads` worker threads (2 by default; the
+ * caller's thread is one of them). A pass cuts its batch into groups of
+ * consecutive samples that the threads take in turn; every layer of a group
+ * runs in one thread, calling OpenBLAS single-threaded, and the groups'
+ * gradients are summed in a fixed order, so results are bit-for-bit
+ * reproducible for a given seed, batch and thread count.
+ * cryptonn_model_create() sets OpenBLAS to one thread
+ * (openblas_set_num_threads(1)) so two thread pools never oversubscribe the
+ * cores. A model is not safe to use from two threads at once; distinct models
+ * are independent.
  *
  * Plain training:   forward(x) → backward(labels) → sgd_step.
  * Secure training (DESIGN.md §3): the first layer runs under encryption.

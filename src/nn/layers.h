@@ -5,7 +5,7 @@
  * n samples is n such tensors back to back. Parameters of a layer live in the
  * model's single block: weights (nw floats) immediately followed by the bias
  * (nb floats). Gradients use the same layout and are ACCUMULATED (+=), so
- * each thread sums its chunk into its own gradient block. Activations keep
+ * each group of samples sums into its own gradient block. Activations keep
  * their output, and their backward reads it (sigmoid, tanh, ReLU all have a
  * derivative expressible in y). Max pooling recomputes its argmax in backward
  * instead of storing indices. No kernel allocates. */
