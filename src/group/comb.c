@@ -37,12 +37,11 @@ ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int
     const unsigned w = window, nd = (254 + w - 1) / w, per = w == 1 ? 1u : 1u << (w - 1);
     const size_t n = (size_t)nd * per;
     ge25519_comb *c = calloc(1, sizeof *c);
-    ge25519 *pts = cn_malloc_array(n, sizeof *pts);
-    fe25519 *scratch = cn_malloc_array(n, sizeof *scratch);
-    if (c) c->t = cn_malloc_array(n, sizeof *c->t);
-    if (!c || !c->t || !pts || !scratch) {
-        free(pts);
-        free(scratch);
+    if (!c) return NULL;
+    if (vec) c->tv = aligned_alloc(32, n * GEV_VEC_ENTRY);
+    else c->t = cn_malloc_array(n, sizeof *c->t);
+    gev_table_writer wr;
+    if ((!c->tv && !c->t) || !gev_table_writer_init(&wr, vec ? c->tv : (void *)c->t, vec)) {
         ge25519_comb_destroy(c);
         return NULL;
     }
@@ -51,38 +50,73 @@ ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int
     c->per = per;
 
     ge25519 b = *p; /* 2^(w·i)·P */
-    ge25519_cached bc;
     ge25519_p1p1 q;
     for (unsigned i = 0; i < nd; i++) {
-        ge25519 *row = pts + (size_t)i * per;
-        if (vec) {
-            gev_multiples_ifma(row, &b, &b, per);
-        } else {
-            row[0] = b;
-            ge25519_to_cached(&bc, &b);
-            for (unsigned j = 1; j < per; j++) {
-                ge25519_add_cached(&q, &row[j - 1], &bc);
-                ge25519_p1p1_to_p3(&row[j], &q);
-            }
-        }
+        ge25519 cur;
+        ge25519_identity(&cur);
+        gev_table_writer_steps(&wr, &cur, &b, per); /* b, 2b, ..., per·b */
         /* 2^w·b = 2·(per·b) for w >= 2, and 2·b for w = 1 */
-        ge25519_p3_dbl(&q, &row[per - 1]);
+        ge25519_p3_dbl(&q, &cur);
         ge25519_p1p1_to_p3(&b, &q);
     }
-    ge25519_batch_to_niels(c->t, pts, n, scratch);
-    free(pts);
-    free(scratch);
-    if (vec) {
-        c->tv = aligned_alloc(32, n * GEV_VEC_ENTRY);
-        if (!c->tv) {
-            ge25519_comb_destroy(c);
-            return NULL;
-        }
-        gev_niels_to_vec_ifma(c->tv, c->t, n);
-        free(c->t);
-        c->t = NULL;
-    }
+    gev_table_writer_finish(&wr);
     return c;
+}
+
+/* ---- the block writer shared with prepared.c ---- */
+
+int gev_table_writer_init(gev_table_writer *w, void *out, int vec)
+{
+    w->blk = cn_malloc_array(GEV_TABLE_BLOCK, sizeof *w->blk);
+    w->scratch = cn_malloc_array(GEV_TABLE_BLOCK, sizeof *w->scratch);
+    w->fill = w->done = 0;
+    w->vec = vec;
+    w->out = out;
+    if (w->blk && w->scratch) return 1;
+    free(w->blk);
+    free(w->scratch);
+    return 0;
+}
+
+static void table_writer_flush(gev_table_writer *w)
+{
+    if (!w->fill) return;
+    if (w->vec) gev_block_to_vec_ifma((char *)w->out + w->done * GEV_VEC_ENTRY, w->blk, w->fill, w->scratch);
+    else ge25519_batch_to_niels((ge25519_niels *)w->out + w->done, w->blk, w->fill, w->scratch);
+    w->done += w->fill;
+    w->fill = 0;
+}
+
+void gev_table_writer_steps(gev_table_writer *w, ge25519 *cur, const ge25519 *step, size_t count)
+{
+    ge25519_cached sc;
+    if (!w->vec) ge25519_to_cached(&sc, step);
+    while (count) {
+        size_t m = GEV_TABLE_BLOCK - w->fill;
+        if (m > count) m = count;
+        if (w->vec) {
+            gev_steps_ifma(w->blk + w->fill, cur, step, m);
+        } else {
+            for (size_t j = 0; j < m; j++) {
+                ge25519_p1p1 q;
+                ge25519_add_cached(&q, cur, &sc);
+                ge25519_p1p1_to_p3(cur, &q);
+                w->blk[w->fill + j] = *cur;
+            }
+        }
+        w->fill += m;
+        count -= m;
+        if (w->fill == GEV_TABLE_BLOCK) table_writer_flush(w);
+    }
+}
+
+void gev_table_writer_finish(gev_table_writer *w)
+{
+    table_writer_flush(w);
+    free(w->blk);
+    free(w->scratch);
+    w->blk = NULL;
+    w->scratch = NULL;
 }
 
 void ge25519_comb_destroy(ge25519_comb *t)

@@ -1,7 +1,9 @@
 /* ge25519_var: helpers shared by the variable-time half of the group core
- * (wnaf.c, comb.c, msm.c, prepared.c, fingerprint.c). The point forms and
- * formulas themselves are H1's, in ge25519_internal.h; this header adds only
- * what the public-data algorithms need on top of them.
+ * (wnaf.c, comb.c, msm.c, prepared.c, fingerprint.c, and their AVX-512 IFMA
+ * twins *_ifma.c on fe4_ifma_var.h). The point forms and formulas themselves
+ * are H1's, in ge25519_internal.h; this header adds only what the public-data
+ * algorithms need on top of them, and the entry points between the portable
+ * files and the IFMA ones (which run only when gev_have_ifma()).
  *
  * Everything here may branch on its inputs (the _var rule of group.h): use it
  * only on public points and scalars. */
@@ -31,10 +33,28 @@ int gev_have_ifma(void);
  * opaque here: fe4 entries of 160 bytes, 32-byte aligned). Call only when
  * gev_have_ifma(). */
 #define GEV_VEC_ENTRY 160
-void gev_niels_to_vec_ifma(void *dst, const ge25519_niels *src, size_t n);
 void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per);
-/* out[j] = base + j·step for j < count (table builds). */
-void gev_multiples_ifma(ge25519 *out, const ge25519 *base, const ge25519 *step, size_t count);
+/* Table builds: out[j] = cur + (j+1)·step for j < count, and cur advances
+ * to the last one; n extended points to vector addends with one inversion
+ * (scratch holds n field elements). */
+void gev_steps_ifma(ge25519 *out, ge25519 *cur, const ge25519 *step, size_t count);
+void gev_block_to_vec_ifma(void *dst, const ge25519 *in, size_t n, fe25519 *scratch);
+
+/* Writes table entries block by block: points are generated into a small
+ * buffer and normalised BLOCK at a time (one inversion per block, ~1/16 of
+ * the table cost), so no table-sized temporaries are allocated. */
+typedef struct {
+    ge25519 *blk;
+    fe25519 *scratch;
+    size_t fill, done;
+    int vec;
+    void *out; /* ge25519_niels[] or the vector layout */
+} gev_table_writer;
+#define GEV_TABLE_BLOCK 256
+int gev_table_writer_init(gev_table_writer *w, void *out, int vec); /* 0 on OOM */
+/* out[j] = cur + (j+1)·step, j < count, appended; cur advances. */
+void gev_table_writer_steps(gev_table_writer *w, ge25519 *cur, const ge25519 *step, size_t count);
+void gev_table_writer_finish(gev_table_writer *w); /* flushes and frees the buffers */
 
 void gev_prepared_straus_ifma(ge25519 *r, const int8_t (*naf)[65], const void *const *rows, size_t live, int top);
 

@@ -20,7 +20,9 @@
  * nwin·c >= B + 1 for scalars below 2^B).
  *
  * No heap allocation: Straus tables live on the stack in chunks of
- * STRAUS_CHUNK points, Pippenger buckets on the stack (c <= PIP_MAXC). */
+ * STRAUS_CHUNK points, Pippenger buckets on the stack (c <= PIP_MAXC).
+ * With AVX-512 IFMA both algorithms run on the 4-way backend (msm_ifma.c)
+ * with the same digits and the same choice between them. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -35,12 +35,11 @@ ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, un
     const unsigned per = 1u << (window - 2);
     const size_t total = n * per;
     ge25519_prepared *t = calloc(1, sizeof *t);
-    ge25519 *pts = cn_malloc_array(total ? total : 1, sizeof *pts);
-    fe25519 *scratch = cn_malloc_array(total ? total : 1, sizeof *scratch);
-    if (t) t->t = cn_malloc_array(total ? total : 1, sizeof *t->t);
-    if (!t || !t->t || !pts || !scratch) {
-        free(pts);
-        free(scratch);
+    if (!t) return NULL;
+    if (vec) t->tv = aligned_alloc(32, (total ? total : 1) * GEV_VEC_ENTRY);
+    else t->t = cn_malloc_array(total ? total : 1, sizeof *t->t);
+    gev_table_writer wr;
+    if ((!t->tv && !t->t) || !gev_table_writer_init(&wr, vec ? t->tv : (void *)t->t, vec)) {
         ge25519_prepared_destroy(t);
         return NULL;
     }
@@ -48,37 +47,15 @@ ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, un
     t->w = window;
     t->per = per;
     for (size_t i = 0; i < n; i++) {
-        ge25519 *row = pts + i * per;
-        row[0] = p[i];
-        if (per == 1) continue;
-        ge25519 p2x;
-        ge25519_cached c2;
+        /* P, 3P, 5P, ...: steps of 2P from -P */
+        ge25519 cur, p2x;
         ge25519_p1p1 q;
         ge25519_p3_dbl(&q, &p[i]);
         ge25519_p1p1_to_p3(&p2x, &q);
-        if (vec) {
-            gev_multiples_ifma(row, &p[i], &p2x, per);
-            continue;
-        }
-        ge25519_to_cached(&c2, &p2x);
-        for (unsigned j = 1; j < per; j++) {
-            ge25519_add_cached(&q, &row[j - 1], &c2);
-            ge25519_p1p1_to_p3(&row[j], &q);
-        }
+        ge25519_neg(&cur, &p[i]);
+        gev_table_writer_steps(&wr, &cur, &p2x, per);
     }
-    ge25519_batch_to_niels(t->t, pts, total, scratch);
-    free(pts);
-    free(scratch);
-    if (vec) {
-        t->tv = aligned_alloc(32, (total ? total : 1) * GEV_VEC_ENTRY);
-        if (!t->tv) {
-            ge25519_prepared_destroy(t);
-            return NULL;
-        }
-        gev_niels_to_vec_ifma(t->tv, t->t, total);
-        free(t->t);
-        t->t = NULL;
-    }
+    gev_table_writer_finish(&wr);
     return t;
 }
 
