@@ -136,6 +136,14 @@ static void comb_build_ours(void *v)
     ge25519_comb_destroy(c->comb8);
     c->comb8 = ge25519_comb_create_var(&c->p[1], 8);
 }
+static void prep_build(void *v, int vec)
+{
+    ctx *c = v;
+    ge25519_prepared *t = gev_prepared_create_backend_var(c->big + BIG - SLOTS, SLOTS, 6, vec);
+    ge25519_prepared_destroy(t);
+}
+static void prep_build_ours(void *v) { prep_build(v, gev_have_ifma()); }
+static void prep_build_portable(void *v) { prep_build(v, 0); }
 static void comb_build_decaf(void *v)
 {
     ctx *c = v;
@@ -351,6 +359,9 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "MSM 25 points, 8-bit scalars", "ours", bench_measure(msm25_ours, c, reps, 64), NULL);
     bench_row(r, "MSM 25 points, 8-bit scalars", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "ours", bench_measure(msm25_prepared, c, reps, 64), NULL);
+    bench_row(r, "prepared table build (784 slots, w 6)", "ours", bench_measure(prep_build_ours, c, reps_slow, 1), NULL);
+    if (ifma)
+        bench_row(r, "prepared table build (784 slots, w 6)", "portable", bench_measure(prep_build_portable, c, reps_slow, 1), NULL);
     if (ifma)
         bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "portable", bench_measure(msm25_prepared_portable, c, reps, 64), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
