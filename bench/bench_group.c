@@ -359,12 +359,12 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "MSM 25 points, 8-bit scalars", "ours", bench_measure(msm25_ours, c, reps, 64), NULL);
     bench_row(r, "MSM 25 points, 8-bit scalars", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "ours", bench_measure(msm25_prepared, c, reps, 64), NULL);
-    bench_row(r, "prepared table build (784 slots, w 6)", "ours", bench_measure(prep_build_ours, c, reps_slow, 1), NULL);
-    if (ifma)
-        bench_row(r, "prepared table build (784 slots, w 6)", "portable", bench_measure(prep_build_portable, c, reps_slow, 1), NULL);
     if (ifma)
         bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "portable", bench_measure(msm25_prepared_portable, c, reps, 64), NULL);
     bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
+    bench_row(r, "prepared table build (784 slots, w 6)", "ours", bench_measure(prep_build_ours, c, reps_slow, 1), NULL);
+    if (ifma)
+        bench_row(r, "prepared table build (784 slots, w 6)", "portable", bench_measure(prep_build_portable, c, reps_slow, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "ours", bench_measure(msm64_ours, c, reps, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "libdecaf", bench_measure(msm64_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 36,864 points, 16-bit scalars", "ours", bench_measure(msm_big_ours, c, reps_slow, 1), NULL);
