@@ -6,10 +6,10 @@
  * ratio (PyTorch / ours: > 1 means we are faster). The PyTorch
  * row is skipped with a note when its interpreter or torch is missing.
  *
- *   cryptonn bench nn [--json] [--quick] [--threads N] [--data DIR]
- *                     [--limit N] [--epochs N]
+ *   cryptonn bench nn [--json] [--quick] [--threads N]
+ * MNIST comes from $CRYPTONN_MNIST_DIR, else data/mnist under the working
+ * directory or beside the build directory (tools/fetch-mnist writes it).
  * --quick trains on the first 12,800 samples only. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +75,16 @@ static int run_torch(const char *data, uint32_t limit, int epochs, int threads,
     /* Debian's python3-torch lives under /usr/bin/python3; a python3 earlier
      * on PATH (pyenv, venv) may lack it. */
     const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    char cmd[2 * PATH_MAX + 256];
-    snprintf(cmd, sizeof cmd,
-             "%s '%s' --data '%s' --epochs %d --threads %d --limit %u --lr 0.01 --momentum 0.9 "
-             "--batch 64 --activation relu --pool max --init '%s' --order '%s' 2>&1",
-             py, script, data, epochs, threads, limit, init, order);
+    static char cmd[4 * PATH_MAX + 512];
+    int len = snprintf(cmd, sizeof cmd,
+                       "%s '%s' --data '%s' --epochs %d --threads %d --limit %u --lr 0.01 "
+                       "--momentum 0.9 --batch 64 --activation relu --pool max --init '%s' "
+                       "--order '%s' 2>&1",
+                       py, script, data, epochs, threads, limit, init, order);
+    if (len < 0 || (size_t)len >= sizeof cmd || strchr(script, '\'') || strchr(data, '\'')) {
+        snprintf(why, wlen, "PyTorch peer skipped: paths too long or quoted");
+        return 0;
+    }
     FILE *p = popen(cmd, "r");
     if (!p) {
         snprintf(why, wlen, "PyTorch peer skipped: cannot run %s", py);
@@ -100,33 +105,33 @@ static int run_torch(const char *data, uint32_t limit, int epochs, int threads,
     return 1;
 }
 
+/* The MNIST directory: $CRYPTONN_MNIST_DIR, ./data/mnist, or data/mnist in
+ * the source tree above the binary's build directory. */
+static const char *mnist_dir(char *buf, size_t len)
+{
+    const char *env = getenv("CRYPTONN_MNIST_DIR");
+    if (env && *env) return env;
+    if (access("data/mnist/train-images-idx3-ubyte", R_OK) == 0) return "data/mnist";
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        snprintf(buf, len, "%s/../data/mnist", exe);
+        return buf;
+    }
+    return "data/mnist";
+}
+
 int bench_nn(int argc, char **argv, const bench_opts *o)
 {
-    static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
-                                             {"limit", required_argument, 0, 'l'},
-                                             {"epochs", required_argument, 0, 'e'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    const char *data = "data/mnist";
-    long limit = o->quick ? 12800 : 0, epochs = 1;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data = optarg; break;
-        case 'l': limit = atol(optarg); break;
-        case 'e': epochs = atol(optarg); break;
-        case 'h':
-            printf("usage: cryptonn bench nn [--json] [--quick] [--threads N] [--data DIR] "
-                   "[--limit N] [--epochs N]\n");
-            return 0;
-        default: return 2;
-        }
-    }
-    if (limit < 0 || limit > 1000000000L || epochs < 1 || epochs > 100) {
-        fprintf(stderr, "cryptonn bench nn: bad --limit or --epochs\n");
-        return 2;
-    }
+    /* Options are bench's own (--json, --quick, --threads): `cryptonn bench`
+     * parses the whole command line before the suite runs. */
+    (void)argc, (void)argv;
+    char dbuf[PATH_MAX + 32];
+    const char *data = mnist_dir(dbuf, sizeof dbuf);
+    const long limit = o->quick ? 12800 : 0, epochs = 1;
 
     char msg[512];
     cryptonn_dataset train, test;
