@@ -93,6 +93,36 @@ int main(void)
     CHECK(memcmp(p1, p2, sizeof(float) * (2 * 16 + 16 + 16 * 3 + 3)) == 0);
     free(p1), free(p2);
 
+    /* train_epoch(seed) is train_epoch_ordered(shuffle_order(seed)); orders
+     * are permutations, and an out-of-range index is refused. */
+    {
+        uint32_t order[150], seen[150] = {0};
+        cryptonn_shuffle_order(7, 150, order);
+        int perm = 1;
+        for (int i = 0; i < 150; i++) perm &= order[i] < 150 && !seen[order[i]]++;
+        CHECK(perm);
+        cryptonn_model *a, *b;
+        CHECK_EQ_INT(cryptonn_model_create(&c, 16, 2, &a), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_model_create(&c, 16, 2, &b), CRYPTONN_OK);
+        if (a && b) {
+            CHECK_EQ_INT(cryptonn_model_train_epoch(a, &plane, 16, &sum_opt, 7, NULL, NULL, NULL),
+                         CRYPTONN_OK);
+            CHECK_EQ_INT(cryptonn_model_train_epoch_ordered(b, &plane, 16, &sum_opt, order, NULL,
+                                                            NULL, NULL),
+                         CRYPTONN_OK);
+            CHECK(memcmp(cryptonn_model_params(a), cryptonn_model_params(b),
+                         sizeof(float) * cryptonn_model_param_count(a)) == 0);
+            order[3] = 150;
+            CHECK_EQ_INT(cryptonn_model_train_epoch_ordered(b, &plane, 16, &sum_opt, order, NULL,
+                                                            NULL, NULL),
+                         CRYPTONN_ERR_ARG);
+            CHECK_EQ_INT(cryptonn_model_train_epoch(a, &plane, 17, &sum_opt, 7, NULL, NULL, NULL),
+                         CRYPTONN_ERR_ARG); /* batch above max_batch */
+        }
+        cryptonn_model_destroy(a);
+        cryptonn_model_destroy(b);
+    }
+
     cryptonn_model_config_default(&c);
     c.classes = 4;
     cryptonn_sgd lopt = {0.01f, 0.9f, 0};
