@@ -31,7 +31,7 @@ test-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN) --output-on-failure -j $(JOBS)
 
-check: test test-asan
+check: mnist test test-asan
 
 demo: mnist build
 	$(BUILD)/cryptonn demo
