@@ -88,6 +88,8 @@ typedef struct {
     unsigned retry_for_s;  /* keep retrying connection failures and 5xx for this long (default 0) */
     unsigned backoff_ms;   /* first pause; doubles up to 2 s (default 100) */
     size_t max_resp;       /* largest response body accepted (default 1 GiB) */
+    const volatile int *cancel; /* when it points at a non-zero value, stop retrying
+                                   (a service shutting down must not wait out retry_for_s) */
 } cn_http_client_opts;
 
 typedef struct cn_http_client cn_http_client;

@@ -152,7 +152,7 @@ int cn_http_call(cn_http_client *c, const char *method, const char *path, const 
         long code = 0;
         if (e == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         int retry = (e != CURLE_OK && transient(e) && !s.over) || (e == CURLE_OK && code >= 500);
-        if (retry && cn_now_ns() < deadline) {
+        if (retry && cn_now_ns() < deadline && !(c->o.cancel && *c->o.cancel)) {
             free(s.b);
             c->retries++;
             pause_ms(backoff);

@@ -188,7 +188,9 @@ static void *job_main(void *arg)
         }
     }
     r.auth = NULL;
-    if ((rc = cn_http_client_create(&r.auth, &s->auth)) != CRYPTONN_OK) {
+    cn_http_client_opts ao = s->auth;
+    ao.cancel = &s->cancel;
+    if ((rc = cn_http_client_create(&r.auth, &ao)) != CRYPTONN_OK) {
         set_msg(s, JOB_FAILED, "cannot create the authority client: %s%s", cryptonn_status_str(rc), NULL);
         goto out;
     }
