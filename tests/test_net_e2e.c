@@ -217,6 +217,26 @@ int main(void)
     cn_http_client_destroy(c);
     int st = net_stop(a, SIGTERM);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    /* a policy refusal during training: the authority comes back with a
+     * rank budget already spent; the job stops, and says why */
+    char alisten[64];
+    snprintf(alisten, sizeof alisten, "127.0.0.1:%u", aport);
+    unlink(ap);
+    a = net_spawn(P(b1, "authority.log"), (const char *[]){"authority", "serve", "--state", auth,
+                  "--listen", alisten, "--port-file", ap, "--max-rank", "5", NULL});
+    CHECK_EQ_INT(net_wait_port(ap, a), aport);
+    c = net_client(sport, stok);
+    const char *job = "{\"epochs\":1,\"dlog_bits\":14}";
+    CHECK_EQ_INT(net_call(c, "POST", "/v1/train", job, strlen(job), NULL), 202);
+    js = net_wait_status(c, "\"state\":\"failed\"", 120);
+    CHECK(js && strstr(js, "\"state\":\"failed\"") && strstr(js, "--max-rank"));
+    if (js && !strstr(js, "--max-rank")) fprintf(stderr, "status: %s\n", js);
+    free(js);
+    CHECK(access(P(b2, "srv/train/failed.txt"), F_OK) == 0);
+    cn_http_client_destroy(c);
+    st = net_stop(a, SIGTERM);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     st = net_stop(s, SIGTERM);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     if (t_failed) {
