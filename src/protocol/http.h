@@ -105,7 +105,8 @@ void cn_http_client_destroy(cn_http_client *c);
 int cn_http_call(cn_http_client *c, const char *method, const char *path, const char *type,
                  const uint8_t *body, size_t len, long *status, uint8_t **resp, size_t *resp_len,
                  char *msg, size_t msg_len);
-/* Retries done by this client so far (for tests and reports). */
+/* Retries done by this client so far (for tests and reports); may be read
+ * from another thread while the client works. */
 uint64_t cn_http_client_retries(const cn_http_client *c);
 
 #endif

@@ -64,7 +64,10 @@ void cn_http_client_destroy(cn_http_client *c)
     free(c);
 }
 
-uint64_t cn_http_client_retries(const cn_http_client *c) { return c->retries; }
+uint64_t cn_http_client_retries(const cn_http_client *c)
+{
+    return __atomic_load_n(&c->retries, __ATOMIC_RELAXED);
+}
 
 typedef struct {
     uint8_t *b;
@@ -154,7 +157,7 @@ int cn_http_call(cn_http_client *c, const char *method, const char *path, const 
         int retry = (e != CURLE_OK && transient(e) && !s.over) || (e == CURLE_OK && code >= 500);
         if (retry && cn_now_ns() < deadline && !(c->o.cancel && *c->o.cancel)) {
             free(s.b);
-            c->retries++;
+            __atomic_add_fetch(&c->retries, 1, __ATOMIC_RELAXED); /* read by status threads */
             pause_ms(backoff);
             backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;
             continue;

@@ -195,6 +195,9 @@ static void *job_main(void *arg)
         goto out;
     }
     cn_keysource ks = cn_http_keysource(r.auth);
+    pthread_mutex_lock(&s->mu);
+    s->job_auth = r.auth;
+    pthread_mutex_unlock(&s->mu);
     so.on_batch = on_batch;
     so.on_batch_ctx = &r;
     uint64_t nb = cn_encdata_batches(ds);
@@ -237,6 +240,7 @@ out:
     pthread_mutex_lock(&s->mu);
     s->seconds = (double)(cn_now_ns() - t0) / 1e9;
     if (r.auth) s->retries = cn_http_client_retries(r.auth);
+    s->job_auth = NULL;
     pthread_mutex_unlock(&s->mu);
     cn_http_client_destroy(r.auth);
     cryptonn_model_destroy(r.m);
@@ -346,6 +350,7 @@ char *job_status_json(cn_server_http *s)
 {
     static const char *const NAME[] = {"idle", "training", "done", "failed", "stopped"};
     pthread_mutex_lock(&s->mu);
+    if (s->job_auth) s->retries = cn_http_client_retries(s->job_auth);
     json_t *j = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:f, s:s}", "state", NAME[s->state],
         "epoch", (json_int_t)s->epoch + (s->batches ? 1 : 0), "epochs",

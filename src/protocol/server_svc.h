@@ -44,6 +44,7 @@ struct cn_server_http {
     uint64_t samples_seen, correct;
     double loss_sum;
     uint64_t retries;
+    cn_http_client *job_auth; /* the job's authority client while it runs (its retries) */
     double seconds;
     char message[512];
 };
