@@ -101,11 +101,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                          cl, max);
                 return send_error(c, 413, msg);
             }
-            /* the declared size is bounded by the limit: reserve it at once */
-            if (n) {
-                st->buf = malloc((size_t)n);
+            /* reserve what is declared, up to 1 MiB: memory beyond that is
+             * taken only as the bytes arrive, so idle connections that
+             * declare large bodies cannot pin memory */
+            size_t want = n < ((size_t)1 << 20) ? (size_t)n : ((size_t)1 << 20);
+            if (want) {
+                st->buf = malloc(want);
                 if (!st->buf) return send_error(c, 503, "out of memory");
-                st->cap = (size_t)n;
+                st->cap = want;
             }
         }
         return MHD_YES;
