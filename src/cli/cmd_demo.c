@@ -25,8 +25,8 @@ static void usage(FILE *f)
                "prediction, per-phase times and the leakage report.\n\n"
                "  --dir DIR     working directory, recreated (runs/demo)\n"
                "  --data DIR    MNIST IDX files (data/mnist; tools/fetch-mnist)\n"
-               "  --train N     training samples (3072)\n"
-               "  --test N      test samples (1000)\n"
+               "  --train N     training samples (2560)\n"
+               "  --test N      test samples (500)\n"
                "  --epochs E    (1)\n"
                "  --threads T   (2)\n");
 }
@@ -90,7 +90,7 @@ int cli_demo(int argc, char **argv)
                                        {"epochs", 1, 0, 'e'}, {"threads", 1, 0, 'T'},
                                        {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
     const char *dir = "runs/demo", *data = "data/mnist";
-    long ntrain = 3072, ntest = 1000, epochs = 1, threads = 2;
+    long ntrain = 2560, ntest = 500, epochs = 1, threads = 2;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
