@@ -224,12 +224,15 @@ static void *job_main(void *arg)
         goto out;
     }
     if (rc != CRYPTONN_OK) {
-        /* a refusal is final; the checkpoint keeps the last completed step */
-        set_msg(s, JOB_FAILED, "training stopped: %s: %s", cryptonn_status_str(rc), msg);
+        /* a refusal is final; the checkpoint keeps the last completed
+         * step. failed.txt first, so whoever sees "failed" finds it. */
+        char why[600];
+        snprintf(why, sizeof why, "training stopped: %s: %s", cryptonn_status_str(rc), msg);
         snprintf(path, sizeof path, "%s/failed.txt", s->train);
-        cn_part p = {s->message, strlen(s->message)};
-        if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK) {
-        }
+        cn_part p = {why, strlen(why)};
+        if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK)
+            fprintf(stderr, "cryptonn server: cannot write %s\n", path);
+        set_msg(s, JOB_FAILED, "%s%s", why, NULL);
         goto out;
     }
     snprintf(path, sizeof path, "%s/model.bin", s->train);
