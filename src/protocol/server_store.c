@@ -21,18 +21,7 @@
 
 #define V1 1u
 
-int store_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
+int store_name_ok(const char *s) { return cn_part_name_ok(s); }
 
 int store_dataset_dir(const cn_server_http *s, int test, const char *name, char *out, size_t cap)
 {

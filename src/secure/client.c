@@ -124,18 +124,6 @@ static void pixels_to_int(int64_t *out, const float *x, size_t n, uint32_t pixel
         out[i] = (int64_t)lrintf(fminf(fmaxf(x[i], 0.0f), 1.0f) * scale);
 }
 
-static int part_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
 
 /* Batch ciphertexts are made GROUP at a time, slot by slot
  * (cryptonn_feip_encrypt_many): each slot's table is then fetched once per
@@ -291,7 +279,7 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
     memset(st, 0, sizeof *st);
     uint64_t t_start = cn_now_ns();
     double c_start = cpu_now();
-    if (!part_ok(o->part) || d->n == 0 || (uint64_t)d->rows * d->cols != p->slots)
+    if (!cn_part_name_ok(o->part) || d->n == 0 || (uint64_t)d->rows * d->cols != p->slots)
         return CRYPTONN_ERR_ARG;
     if (o->labels && s->classes != p->classes) return CRYPTONN_ERR_MISMATCH;
     if (o->labels) {

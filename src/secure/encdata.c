@@ -129,9 +129,9 @@ static int join(char *out, size_t cap, const char *a, const char *b, const char 
     return n > 0 && (size_t)n < cap ? CRYPTONN_OK : CRYPTONN_ERR_ARG;
 }
 
-static int part_name_ok(const char *s)
+int cn_part_name_ok(const char *s)
 {
-    size_t n = strlen(s);
+    size_t n = s ? strlen(s) : 0;
     if (n < 1 || n > 64) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -280,7 +280,7 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
                            const cn_enc_params *p, const cn_enc_batch *b)
 {
     CN_ARG_CHECK(dir && part && p && b && b->x);
-    if (!part_name_ok(part) || b->n < 1 || b->n > p->batch) return CRYPTONN_ERR_ARG;
+    if (!cn_part_name_ok(part) || b->n < 1 || b->n > p->batch) return CRYPTONN_ERR_ARG;
     char path[4096];
     int pn = snprintf(path, sizeof path, "%s/part-%s", dir, part);
     if (pn <= 0 || (size_t)pn >= sizeof path) return CRYPTONN_ERR_ARG;
@@ -358,7 +358,7 @@ int cn_encdata_write_index(const char *dir, const char *part, uint64_t samples, 
                            uint32_t flags)
 {
     CN_ARG_CHECK(dir && part);
-    if (!part_name_ok(part) || samples == 0 || (flags & ~(CN_ENC_LABELS | CN_ENC_BATCHCT)))
+    if (!cn_part_name_ok(part) || samples == 0 || (flags & ~(CN_ENC_LABELS | CN_ENC_BATCHCT)))
         return CRYPTONN_ERR_ARG;
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/part-%s/index.bin", dir, part);
@@ -455,7 +455,7 @@ int cn_encdata_open(cn_encdata **out, const char *dir, uint32_t *skipped)
     size_t cap = 0;
     struct dirent *e;
     while (rc == CRYPTONN_OK && (e = readdir(dh))) {
-        if (strncmp(e->d_name, "part-", 5) != 0 || !part_name_ok(e->d_name + 5)) continue;
+        if (strncmp(e->d_name, "part-", 5) != 0 || !cn_part_name_ok(e->d_name + 5)) continue;
         if (d->nparts == cap) {
             cap = cap ? 2 * cap : 8;
             part_info *q = realloc(d->parts, cap * sizeof *q);

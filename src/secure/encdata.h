@@ -94,6 +94,10 @@ uint32_t cn_encdata_flags(const cn_encdata *d); /* flags every part has */
  * checks it against the parameters and mpks. */
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
 
+/* 1 if s is a valid part name, [A-Za-z0-9_-]{1,64} (it becomes a path
+ * component, so nothing else is allowed). NULL gives 0. */
+int cn_part_name_ok(const char *s);
+
 #define CN_ENC_LABELS 1u
 #define CN_ENC_BATCHCT 2u
 
