@@ -39,7 +39,7 @@ static void log_row(const char *path, uint32_t epoch, const cn_secure_stats *s, 
 
 /* Secure prediction on the test set, scored on the owners' side. */
 static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
-                       const cli_secure_job *j, const cn_owner_secret *own,
+                       const cn_owner_secret *own,
                        const cryptonn_dataset *truth, cn_secure_stats *pst, double *acc)
 {
     uint64_t n = cn_encdata_samples(ts);
@@ -57,7 +57,6 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
         if (truth->n < n) n = truth->n;
         *acc = cn_owner_score(own, pred, truth->y, n, NULL);
     }
-    (void)j;
     free(pred);
     return CRYPTONN_OK;
 }
@@ -145,7 +144,7 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         }
         double acc = -1;
         cn_secure_stats pst = {0};
-        if (ts && (rc = secure_test(srv, m, ts, j, have_owner ? &own : NULL,
+        if (ts && (rc = secure_test(srv, m, ts, have_owner ? &own : NULL,
                                     have_owner ? &truth : NULL, &pst, &acc)) != CRYPTONN_OK) {
             failed = 1;
             break;
