@@ -61,7 +61,13 @@ S="--enc $T/enc --authority $T/auth --dlog-bits 12 --cache $T --epochs 1"
 expect 1 "budget stops training" -- "$BIN" train --secure $S --max-rank 50 --out "$T/m0.bin" --report "$T/r0.md"
 contains "$T/err" "max-rank" "budget message names the policy"
 contains "$T/err" "checkpoint" "budget message names the checkpoint"
-[ -s "$T/m0.bin" ] && ok || bad "no checkpoint after the budget stop"
+[ -s "$T/m0.bin" ] && ok || bad "no model file after the budget stop"
+[ -s "$T/m0.bin.ckpt" ] && ok || bad "no checkpoint after the budget stop"
+expect 0 "resume from the checkpoint" -- "$BIN" train --secure $S --resume "$T/m0.bin.ckpt" \
+    --out "$T/m1.bin" --report "$T/r1.md"
+contains "$T/out" "resuming at epoch 1, batch 0" "resume reports its position"
+expect 1 "a damaged checkpoint is refused" -- sh -c "head -c 100 '$T/m0.bin.ckpt' > '$T/bad.ckpt' && \
+    '$BIN' train --secure $S --resume '$T/bad.ckpt' --out '$T/m3.bin'"
 expect 0 "evaluate reads the checkpoint" -- "$BIN" evaluate "$T/m0.bin" --data "$T/data"
 
 expect 0 "secure training" -- "$BIN" train --secure $S --out "$T/m.bin" --report "$T/r.md" \

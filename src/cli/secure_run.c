@@ -110,10 +110,27 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         fail("model", rc, NULL);
         goto out;
     }
-    if (j->resume && (rc = cryptonn_model_load_into(m, j->resume)) != CRYPTONN_OK) {
-        fail(j->resume, rc, "cannot resume from this model file");
-        goto out;
+    /* --resume takes a checkpoint (parameters, momentum and position: the
+     * run continues exactly) or a model file (parameters only, from the
+     * start of --start-epoch). */
+    uint32_t first_epoch = j->first_epoch;
+    uint64_t start_batch = 0;
+    if (j->resume) {
+        rc = cn_checkpoint_load(j->resume, m, &first_epoch, &start_batch, NULL);
+        if (rc == CRYPTONN_ERR_FORMAT) {
+            first_epoch = j->first_epoch;
+            start_batch = 0;
+            rc = cryptonn_model_load_into(m, j->resume);
+        }
+        if (rc != CRYPTONN_OK) {
+            fail(j->resume, rc, "cannot resume from this checkpoint or model file");
+            goto out;
+        }
+        printf("[server] resuming at epoch %u, batch %llu\n", first_epoch + 1,
+               (unsigned long long)start_batch);
     }
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", j->out);
     cn_keysource ks = cn_authority_keysource(auth);
     if ((rc = cn_server_create(&srv, ds, &ks, &j->so, j->cache)) != CRYPTONN_OK) {
         fail("server", rc, NULL);
@@ -126,19 +143,25 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     rep->settings = j->settings;
     rep->seconds_encrypt = j->seconds_encrypt;
     int failed = 0;
-    for (uint32_t e = j->first_epoch; e < j->epochs && e < CN_REPORT_MAX_EPOCHS; e++) {
+    for (uint32_t e = first_epoch; e < j->epochs && e < CN_REPORT_MAX_EPOCHS; e++) {
         cn_secure_stats st = {0};
+        cn_server_set_start_batch(srv, e == first_epoch ? start_batch : 0);
+        uint64_t from = e == first_epoch ? start_batch : 0;
         rc = cn_server_train_epoch(srv, m, e, &st, msg, sizeof msg);
         rep->epoch[e] = st;
         rep->test_accuracy[e] = -1;
         rep->epochs = e + 1;
-        /* The model file is the checkpoint: after a refusal it holds the last
-         * completed step, so nothing is lost. */
+        /* After every epoch, and after a refusal, the model file and the
+         * checkpoint hold the last completed step: nothing is lost. */
         int src = cryptonn_model_save(m, j->out);
-        if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the checkpoint");
+        if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the model");
+        src = rc == CRYPTONN_OK ? cn_checkpoint_save(ckpt, m, e + 1, 0, NULL)
+                                : cn_checkpoint_save(ckpt, m, e, from + st.batches, &st);
+        if (src != CRYPTONN_OK) fail(ckpt, src, "cannot save the checkpoint");
         if (rc != CRYPTONN_OK) {
             fail("secure training stopped", rc, msg);
-            fprintf(stderr, "cryptonn: checkpoint of the last completed step saved to %s\n", j->out);
+            fprintf(stderr, "cryptonn: checkpoint of the last completed step saved to %s "
+                            "(continue with --resume %s)\n", ckpt, ckpt);
             failed = 1;
             break;
         }

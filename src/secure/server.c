@@ -33,6 +33,11 @@ const cryptonn_dlog *cn_server_dlog(const cn_server *s)
     return s->dlog;
 }
 
+void cn_server_set_start_batch(cn_server *s, uint64_t batch)
+{
+    s->o.start_batch = batch;
+}
+
 int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
                      const cn_secure_opts *o, const char *cache_dir)
 {

@@ -70,6 +70,10 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
 void cn_server_destroy(cn_server *s);
 const cryptonn_dlog *cn_server_dlog(const cn_server *s);
 
+/* The position the next epoch starts from (cn_secure_opts.start_batch), e.g.
+ * 0 again after resuming in the middle of an epoch. */
+void cn_server_set_start_batch(cn_server *s, uint64_t batch);
+
 /* One epoch of secure training. epoch seeds the batch order. On a failure
  * (policy refusal, budget, overflow) the model holds the weights of the last
  * completed step; msg names the reason. */
