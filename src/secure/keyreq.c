@@ -176,6 +176,24 @@ int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len)
 
 /* ---- FEBO key requests and responses ---- */
 
+/* Appends u64 len, the bytes, and `extra` more bytes of room for the caller
+ * (written at the returned offset), growing the buffer as needed. Returns
+ * the offset just after the bytes, or 0 on OOM (offsets are never 0). */
+static size_t put_blob(uint8_t **p, size_t *cap, size_t at, const uint8_t *e, size_t el,
+                       size_t extra)
+{
+    if (at + 8 + el + extra > *cap) {
+        size_t nc = 2 * *cap + 8 + el + extra;
+        uint8_t *q = realloc(*p, nc);
+        if (!q) return 0;
+        *p = q;
+        *cap = nc;
+    }
+    cn_store_u64(*p + at, el);
+    memcpy(*p + at + 8, e, el);
+    return at + 8 + el;
+}
+
 int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
                           const int64_t *y, uint32_t n, uint8_t **buf, size_t *len)
 {
@@ -193,20 +211,11 @@ int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *ct
         size_t el;
         rc = cryptonn_febo_ct_export(cts[i], &e, &el);
         if (rc != CRYPTONN_OK) break;
-        if (at + 16 + el > cap) {
-            size_t nc = 2 * cap + 16 + el;
-            uint8_t *q = realloc(p, nc);
-            if (!q) rc = CRYPTONN_ERR_NOMEM;
-            else {
-                p = q;
-                cap = nc;
-            }
-        }
-        if (rc == CRYPTONN_OK) {
-            cn_store_u64(p + at, el);
-            memcpy(p + at + 8, e, el);
-            cn_store_u64(p + at + 8 + el, (uint64_t)y[i]);
-            at += 16 + el;
+        size_t next = put_blob(&p, &cap, at, e, el, 8);
+        if (!next) rc = CRYPTONN_ERR_NOMEM;
+        else {
+            cn_store_u64(p + next, (uint64_t)y[i]);
+            at = next + 8;
         }
         free(e);
     }
@@ -283,20 +292,9 @@ int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uin
         size_t el;
         rc = cryptonn_febo_key_export(keys[i], &e, &el);
         if (rc != CRYPTONN_OK) break;
-        if (at + 8 + el > cap) {
-            size_t nc = 2 * cap + 8 + el;
-            uint8_t *q = realloc(p, nc);
-            if (!q) rc = CRYPTONN_ERR_NOMEM;
-            else {
-                p = q;
-                cap = nc;
-            }
-        }
-        if (rc == CRYPTONN_OK) {
-            cn_store_u64(p + at, el);
-            memcpy(p + at + 8, e, el);
-            at += 8 + el;
-        }
+        size_t next = put_blob(&p, &cap, at, e, el, 0);
+        if (!next) rc = CRYPTONN_ERR_NOMEM;
+        else at = next;
         free(e);
     }
     if (rc == CRYPTONN_OK) {
