@@ -184,6 +184,22 @@ static void note_failure(int *rc, int r)
     if (*rc == CRYPTONN_OK) *rc = r;
 }
 
+/* Ends a chunk whose result points are in tw->res: solves their discrete logs
+ * together, or, if computing the points failed (r), marks every result of
+ * the chunk with that failure. */
+static void finish_chunk(const cryptonn_feip_decryptor *dec, feip_tws *tw, int r, int64_t *out,
+                         int *status, size_t len, int *rc)
+{
+    if (r == CRYPTONN_OK)
+        r = dlog_solve_batch_var(dec->d, out, status, tw->res, len, tw->w);
+    else
+        for (size_t j = 0; j < len; j++) {
+            out[j] = 0;
+            if (status) status[j] = r;
+        }
+    note_failure(rc, r);
+}
+
 /* Chunks small enough that every thread gets work, at most one batch. */
 static size_t chunk_size(const cryptonn_feip_decryptor *dec, size_t count)
 {
@@ -217,15 +233,7 @@ int cryptonn_feip_decrypt_keys_var(cryptonn_feip_decryptor *dec, const cryptonn_
             int r = CRYPTONN_OK;
             for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
                 r = result_point_prepared(tw, &tw->res[j], p, keys, first + lo + j);
-            if (r == CRYPTONN_OK)
-                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
-                                         len, tw->w);
-            else
-                for (size_t j = 0; j < len; j++) {
-                    out[lo + j] = 0;
-                    if (status) status[lo + j] = r;
-                }
-            note_failure(&rc, r);
+            finish_chunk(dec, tw, r, out + lo, status ? status + lo : NULL, len, &rc);
         }
     }
     return rc;
@@ -249,15 +257,7 @@ int cryptonn_feip_decrypt_cts_var(cryptonn_feip_decryptor *dec, const cryptonn_f
             int r = CRYPTONN_OK;
             for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
                 r = result_point(tw, &tw->res[j], cts[lo + j], keys, i);
-            if (r == CRYPTONN_OK)
-                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
-                                         len, tw->w);
-            else
-                for (size_t j = 0; j < len; j++) {
-                    out[lo + j] = 0;
-                    if (status) status[lo + j] = r;
-                }
-            note_failure(&rc, r);
+            finish_chunk(dec, tw, r, out + lo, status ? status + lo : NULL, len, &rc);
         }
     }
     return rc;
@@ -283,15 +283,7 @@ int cryptonn_feip_decrypt_pairs_var(cryptonn_feip_decryptor *dec, const cryptonn
             int r = CRYPTONN_OK;
             for (size_t j = 0; j < len && r == CRYPTONN_OK; j++)
                 r = result_point(tw, &tw->res[j], cts[lo + j], keys, key_index[lo + j]);
-            if (r == CRYPTONN_OK)
-                r = dlog_solve_batch_var(dec->d, out + lo, status ? status + lo : NULL, tw->res,
-                                         len, tw->w);
-            else
-                for (size_t j = 0; j < len; j++) {
-                    out[lo + j] = 0;
-                    if (status) status[lo + j] = r;
-                }
-            note_failure(&rc, r);
+            finish_chunk(dec, tw, r, out + lo, status ? status + lo : NULL, len, &rc);
         }
     }
     return rc;
