@@ -4,18 +4,8 @@
 # smc` on CSV input, and clean errors for mismatched or damaged files.
 set -u
 BIN=${1:?usage: cli_fe.sh path/to/cryptonn}
-T=$(mktemp -d /tmp/cryptonn-fe-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE DESCRIPTION -- command...
-    want=$1; what=$2; shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; cat "$T/err" >&2; fi
-}
+NAME=cli_fe
+. "$(dirname "$0")/clilib.sh"
 same() { # same FILE EXPECTED DESCRIPTION
     if [ "$(cat "$1")" = "$2" ]; then ok; else bad "$3: got '$(cat "$1")', wanted '$2'"; fi
 }
@@ -60,5 +50,4 @@ expect 0 "smc integers" -- "$BIN" smc --quiet --scale 0 "$T/IX.csv" "$T/IY.csv"
 same "$T/out" "$(printf '22,28\n49,64')" "smc integer product"
 expect 1 "smc shapes" -- "$BIN" smc --quiet "$T/IX.csv" "$T/SX.csv"
 
-echo "cli_fe: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

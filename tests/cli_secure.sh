@@ -5,18 +5,8 @@
 # owner-side scoring, and clean errors for bad input.
 set -u
 BIN=${1:?usage: cli_secure.sh path/to/cryptonn}
-T=$(mktemp -d /tmp/cryptonn-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect CODE DESCRIPTION -- command...
-    want=$1; what=$2; shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; cat "$T/err" >&2; fi
-}
+NAME=cli_secure
+. "$(dirname "$0")/clilib.sh"
 contains() { # contains FILE TEXT DESCRIPTION
     if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; sed -n 1,20p "$1" >&2; fi
 }
@@ -92,5 +82,4 @@ contains "$T/err" "checksum" "the error names the corruption"
 cp "$T/keep" "$f"
 expect 1 "missing authority state" -- "$BIN" train --secure --enc "$T/enc" --authority "$T/nope"
 
-echo "cli_secure: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
