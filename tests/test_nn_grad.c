@@ -201,7 +201,9 @@ int main(void)
     cryptonn_model_config c;
     cryptonn_model_config_default(&c);
     c.arch = CRYPTONN_ARCH_MLP, c.in_dim = 12, c.hidden = 9, c.classes = 4;
-    int probes = (int)t_iters(60, 20);
+    /* The same count under the sanitizers: with fewer probes the share that
+     * lands on a ReLU or max-pool kink (skipped) varies too much for its bound. */
+    int probes = 60;
     for (int act = CRYPTONN_ACT_SIGMOID; act <= CRYPTONN_ACT_TANH; act++)
         for (int loss = CRYPTONN_LOSS_CE; loss <= CRYPTONN_LOSS_MSE; loss++) {
             c.act = act, c.loss = loss;
