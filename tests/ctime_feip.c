@@ -28,8 +28,12 @@ int main(void)
     VALGRIND_MAKE_MEM_UNDEFINED(msk->s, sizeof(sc25519) * N);
     CHECK_EQ_INT(cryptonn_feip_keygen(msk, keys, y, N), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_feip_keygen_sparse(msk, keys, idx + 3, y + 3, 20), CRYPTONN_OK);
+    uint8_t wire[32]; /* the authority's sk-only response path */
+    CHECK_EQ_INT(cryptonn_feip_keygen_sk(msk, idx + 3, y + 3, 20, wire), CRYPTONN_OK);
+    VALGRIND_MAKE_MEM_DEFINED(wire, sizeof wire);
     VALGRIND_MAKE_MEM_DEFINED(msk->s, sizeof(sc25519) * N);
     VALGRIND_MAKE_MEM_DEFINED(keys->sk, sizeof(sc25519) * keys->count);
+    CHECK(memcmp(wire, keys->sk[1].v, 32) == 0);
 
     /* The keys still decrypt: <x, y> for a random x. */
     int64_t x[N], want0 = 0, want1 = 0;

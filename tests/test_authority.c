@@ -47,6 +47,91 @@ static uint64_t rank_of(cn_authority *a, int mpk)
 
 static void counters(cn_authority *a, cn_leak_mpk l[3]) { cn_authority_leakage(a, l); }
 
+/* Gradient requests (dZ1 and the shape): every issued key decrypts, on the
+ * batch ciphertext, to the weight gradient computed here from its defining
+ * sum over samples and positions; shapes that do not fit the batch mpk are
+ * refused; a weight whose dZ1 terms are all zero gets no key. */
+static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t *xb,
+                          const cryptonn_feip_ct *bct, cryptonn_feip_decryptor *dec,
+                          cryptonn_feip_keys *keys)
+{
+    char msg[256];
+    for (int conv = 0; conv < 2; conv++) {
+        cn_grad_req g = {.conv = (uint32_t)conv, .n = B - 1, .in_c = 784, .in_h = 1, .in_w = 1,
+                         .k = 1, .out_c = 3, .out_h = 1, .out_w = 1};
+        if (conv) {
+            g.in_c = 1;
+            g.in_h = g.in_w = 28;
+            g.k = 5;
+            g.out_c = 2;
+            g.out_h = g.out_w = 24;
+        }
+        size_t z1 = (size_t)g.out_c * g.out_h * g.out_w, nw = (size_t)g.out_c * g.in_c * g.k * g.k;
+        g.dz = calloc((size_t)g.n * z1, sizeof *g.dz);
+        for (size_t i = 0; i < (size_t)g.n * z1; i++)
+            /* within the test's 2^22 discrete-log bound: 3 samples × 576
+             * positions × 255 × |dz| for conv, 3 × 255 × |dz| dense */
+            g.dz[i] = t_rand_range(0, 3) ? t_rand_range(conv ? -15 : -4095, conv ? 15 : 4095) : 0;
+        /* output unit 1 is dead: every weight of it has the zero vector */
+        for (uint32_t b = 0; b < g.n; b++)
+            for (size_t q = 0; q < z1 / g.out_c; q++) g.dz[b * z1 + z1 / g.out_c + q] = 0;
+        uint64_t mk, mz;
+        cn_grad_expand_size(&g, &mk, &mz);
+        cn_feip_keyreq r = {0};
+        r.rowptr = malloc(8 * (mk + 1));
+        r.idx = malloc(4 * mz);
+        r.val = malloc(8 * mz);
+        uint32_t *map = malloc(4 * nw);
+        cn_grad_expand(&g, &r, map);
+        CHECK_EQ_INT(cn_keysource_grad(ks, &g, &r, k->batch, keys, msg, sizeof msg), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_feip_keys_count(keys), r.nkeys);
+        size_t checked = 0;
+        for (uint32_t o = 0; o < g.out_c; o++)
+            for (uint32_t u = 0; u < g.k; u++)
+                for (uint32_t v = 0; v < g.k; v++)
+                    for (uint32_t c = 0; c < g.in_c; c++) {
+                        size_t w = (((size_t)o * g.in_c + c) * g.k + u) * g.k + v;
+                        int64_t want = 0, got = -1;
+                        for (uint32_t b = 0; b < g.n; b++)
+                            for (uint32_t i = 0; i < g.out_h; i++)
+                                for (uint32_t j = 0; j < g.out_w; j++)
+                                    want += g.dz[b * z1 + (o * g.out_h + i) * g.out_w + j] *
+                                            xb[b * 784 + c * g.in_h * g.in_w + (i + u) * g.in_w +
+                                               (j + v)];
+                        if (o == 1) {
+                            CHECK_EQ_INT(map[w], UINT32_MAX);
+                            continue;
+                        }
+                        /* dense: sample a few of the 784 × 3 weights */
+                        if (!conv && t_rand_range(0, 40)) continue;
+                        CHECK(map[w] < r.nkeys);
+                        if (map[w] >= r.nkeys) continue;
+                        CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, bct, keys, map[w], &got),
+                                     CRYPTONN_OK);
+                        CHECK_EQ_INT(got, want);
+                        checked++;
+                    }
+        CHECK(checked >= (conv ? 25u : 10u));
+        /* a layer whose input is not the mpk's 784 slots, or a batch larger
+         * than the mpk's, is refused with the reason */
+        cn_grad_req bad = g;
+        if (conv) bad.in_h = bad.in_w = 27, bad.out_h = bad.out_w = 23;
+        else bad.n = B + 1;
+        if (!conv) {
+            bad.dz = calloc((size_t)bad.n * z1, sizeof *bad.dz);
+            for (size_t i = 0; i < (size_t)bad.n * z1; i++) bad.dz[i] = 7;
+        }
+        CHECK_EQ_INT(cn_keysource_grad(ks, &bad, &r, k->batch, keys, msg, sizeof msg),
+                     CRYPTONN_ERR_MISMATCH);
+        CHECK(strstr(msg, "does not fit the batch mpk") != NULL);
+        CHECK_EQ_INT(cryptonn_feip_keys_count(keys), 0);
+        if (!conv) free(bad.dz);
+        free(map);
+        cn_keyreq_feip_free(&r);
+        free(g.dz);
+    }
+}
+
 int main(void)
 {
     t_init("test_authority");
@@ -91,11 +176,12 @@ int main(void)
     /* samples keys: decrypt to <x, y>; rank equals cn_rank on the same vectors */
     cn_rank *ref = cn_rank_create(784);
     char msg[256];
+    cryptonn_feip_keys *keys = NULL;
+    CHECK_EQ_INT(cryptonn_feip_keys_create(&keys), CRYPTONN_OK);
     for (int round = 0; round < 3; round++) {
         cn_feip_keyreq r;
         random_req(&r, CN_MPK_SAMPLES, 30, 25, 784);
-        cryptonn_feip_keys *keys = NULL;
-        CHECK_EQ_INT(cn_keysource_feip(&ks, &r, &keys, msg, sizeof msg), CRYPTONN_OK);
+        CHECK_EQ_INT(cn_keysource_feip(&ks, &r, k.samples, keys, msg, sizeof msg), CRYPTONN_OK);
         for (uint32_t i = 0; keys && i < r.nkeys; i++) {
             int64_t want = 0, got = 0;
             for (uint64_t j = r.rowptr[i]; j < r.rowptr[i + 1]; j++) want += r.val[j] * x[r.idx[j]];
@@ -103,7 +189,6 @@ int main(void)
             CHECK_EQ_INT(got, want);
             CHECK(cn_rank_add(ref, r.idx + r.rowptr[i], r.val + r.rowptr[i], 25) >= 0);
         }
-        cryptonn_feip_keys_destroy(keys);
         cn_keyreq_feip_free(&r);
         CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), cn_rank_get(ref));
     }
@@ -115,9 +200,8 @@ int main(void)
     cn_feip_keyreq u;
     random_req(&u, CN_MPK_SAMPLES, 3, 2, 784);
     u.val[2 * 2 + 1] = 0; /* key 2 keeps one non-zero entry */
-    cryptonn_feip_keys *keys = NULL;
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_POLICY);
-    CHECK(keys == NULL);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_ERR_POLICY);
+    CHECK_EQ_INT(cryptonn_feip_keys_count(keys), 0); /* a refusal leaves no keys */
     CHECK(strstr(msg, "key 2 has 1 non-zero entry") != NULL);
     CHECK(strstr(msg, "--min-support") != NULL);
     cn_keyreq_feip_free(&u);
@@ -130,8 +214,8 @@ int main(void)
      * the bound min(keys, width) */
     cn_feip_keyreq g;
     random_req(&g, CN_MPK_BATCH, 6, 40, B * 784);
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, &keys, msg, sizeof msg), CRYPTONN_OK);
-    for (uint32_t i = 0; keys && i < g.nkeys; i++) {
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, k.batch, keys, msg, sizeof msg), CRYPTONN_OK);
+    for (uint32_t i = 0; i < g.nkeys; i++) {
         int64_t want = 0, got = 0;
         for (uint64_t j = g.rowptr[i]; j < g.rowptr[i + 1]; j++) want += g.val[j] * xb[g.idx[j]];
         CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, bct, keys, i, &got), CRYPTONN_OK);
@@ -139,16 +223,16 @@ int main(void)
     }
     /* ... and not on a samples ciphertext */
     int64_t junk;
-    if (keys) CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, ct, keys, 0, &junk), CRYPTONN_ERR_MISMATCH);
-    cryptonn_feip_keys_destroy(keys);
+    CHECK_EQ_INT(cryptonn_feip_decrypt_var(dec, ct, keys, 0, &junk), CRYPTONN_ERR_MISMATCH);
     cn_keyreq_feip_free(&g);
     counters(a, after);
     CHECK(after[1].rank_is_bound == 1 && after[1].rank == 6 && after[1].width == B * 784);
+    grad_requests(&ks, &k, xb, bct, dec, keys);
 
     /* an index outside the mpk is refused, not issued */
     random_req(&u, CN_MPK_SAMPLES, 1, 2, 784);
     u.idx[1] = 784;
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_ARG);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_ERR_ARG);
     cn_keyreq_feip_free(&u);
 
     /* FEBO "−": y − p */
@@ -195,7 +279,8 @@ int main(void)
     for (int it = 0; it < 200; it++) {
         uint8_t junkmsg[64];
         t_rand_bytes(junkmsg, sizeof junkmsg);
-        if (it & 1) memcpy(junkmsg, "CRYPTONNKRQI", 12);
+        if (it % 3 == 1) memcpy(junkmsg, "CRYPTONNKRQI", 12);
+        if (it % 3 == 2) memcpy(junkmsg, "CRYPTONNKRQG", 12);
         CHECK_EQ_INT(cn_authority_handle(a, junkmsg, (size_t)t_rand_range(0, 64), &resp, &rl),
                      CRYPTONN_OK);
         CHECK(cn_keyresp_error_decode(resp, rl, msg, sizeof msg) < 0);
@@ -218,7 +303,7 @@ int main(void)
 
     /* budget: 10 fresh keys would raise the rank by 10 > 5: refused whole */
     random_req(&u, CN_MPK_SAMPLES, 10, 25, 784);
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
     CHECK(strstr(msg, "--max-rank") != NULL);
     cn_keyreq_feip_free(&u);
     counters(a, after);
@@ -227,20 +312,18 @@ int main(void)
     CHECK_EQ_INT(after[0].keys_refused, before[0].keys_refused + 10);
     /* 5 fresh keys fit the budget exactly; then one more does not */
     random_req(&u, CN_MPK_SAMPLES, 5, 25, 784);
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_OK);
-    cryptonn_feip_keys_destroy(keys);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_OK);
     CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), before[0].rank + 5);
     /* the same vectors again stay within the span: issued */
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_OK);
-    cryptonn_feip_keys_destroy(keys);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_OK);
     cn_keyreq_feip_free(&u);
     random_req(&u, CN_MPK_SAMPLES, 1, 25, 784);
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &u, k.samples, keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
     cn_keyreq_feip_free(&u);
     CHECK_EQ_INT(rank_of(a, CN_MPK_SAMPLES), before[0].rank + 5);
     /* the batch mpk's budget counts keys (its rank is only bounded) */
     random_req(&g, CN_MPK_BATCH, (uint32_t)pol.max_rank, 40, B * 784);
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, &keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &g, k.batch, keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
     cn_keyreq_feip_free(&g);
     cn_authority_close(a);
 
@@ -259,6 +342,7 @@ int main(void)
         free(log);
     }
 
+    cryptonn_feip_keys_destroy(keys);
     cryptonn_feip_decryptor_destroy(dec);
     cryptonn_feip_ct_destroy(ct);
     cryptonn_feip_ct_destroy(bct);

@@ -360,6 +360,81 @@ static void test_exhaustive_small(void)
     cryptonn_feip_mpk_destroy(mpk);
 }
 
+/* The wire form of a key: keygen_sk gives the scalar keygen_sparse would
+ * put in the set (checked against sk = Σ y_i s_i computed here with the
+ * scalar arithmetic, and by decryption), and keys_append rebuilds a working
+ * key from it; a wrong scalar decrypts to RANGE, a non-canonical one or a
+ * set of another mpk is refused. */
+static void test_sk_wire(void)
+{
+    const size_t n = 100;
+    cryptonn_feip_mpk *mpk, *other;
+    cryptonn_feip_msk *msk, *omsk;
+    CHECK_EQ_INT(cryptonn_feip_setup(&mpk, &msk, n), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_setup(&other, &omsk, n), CRYPTONN_OK);
+    cryptonn_feip_ct *ct;
+    CHECK_EQ_INT(cryptonn_feip_ct_create(&ct, n), CRYPTONN_OK);
+    cryptonn_feip_keys *keys;
+    CHECK_EQ_INT(cryptonn_feip_keys_create(&keys), CRYPTONN_OK);
+    int64_t x[100];
+    rand_vec(x, n, 30);
+    CHECK_EQ_INT(cryptonn_feip_encrypt_mpk(mpk, ct, x, n, 20), CRYPTONN_OK);
+    for (int r = 0; r < 20; r++) {
+        uint32_t idx[12];
+        int64_t val[12];
+        uint32_t pos = (uint32_t)t_rand_range(0, 5);
+        size_t m = 0;
+        for (; m < 12 && pos < n; m++, pos += (uint32_t)t_rand_range(1, 8)) {
+            idx[m] = pos;
+            val[m] = r == 0 ? ((int64_t)1 << 31) - 1 : t_rand_range(-30, 30);
+        }
+        uint8_t sk[32];
+        CHECK_EQ_INT(cryptonn_feip_keygen_sk(msk, idx, val, m, sk), CRYPTONN_OK);
+        sc25519 want, t, acc;
+        memset(&acc, 0, sizeof acc);
+        for (size_t j = 0; j < m; j++) {
+            sc25519_from_i64(&t, val[j]);
+            sc25519_mul(&t, &t, &msk->s[idx[j]]);
+            sc25519_add(&acc, &acc, &t);
+        }
+        want = acc;
+        CHECK(memcmp(want.v, sk, 32) == 0);
+        if (r == 0) continue; /* beyond the dlog bound; the scalar is what was checked */
+        cryptonn_feip_keys_clear(keys);
+        CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, idx, val, m, sk), CRYPTONN_OK);
+        int64_t v = 0, dx = 0;
+        for (size_t j = 0; j < m; j++) dx += val[j] * x[idx[j]];
+        CHECK_EQ_INT(cryptonn_feip_decrypt_var(DEC, ct, keys, 0, &v), CRYPTONN_OK);
+        CHECK_EQ_INT(v, dx);
+        /* a scalar for another vector: decryption fails, never a wrong value */
+        sk[0] ^= 1;
+        CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, idx, val, m, sk), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_feip_decrypt_var(DEC, ct, keys, 1, &v), CRYPTONN_ERR_RANGE);
+        /* the set holds mpk's keys: another mpk's are refused */
+        CHECK_EQ_INT(cryptonn_feip_keys_append(keys, other, idx, val, m, sk), CRYPTONN_ERR_MISMATCH);
+    }
+    uint8_t big[32];
+    memset(big, 0xff, sizeof big); /* above l */
+    uint32_t i2[2] = {3, 9};
+    int64_t v2[2] = {1, 2};
+    CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, i2, v2, 2, big), CRYPTONN_ERR_ENCODING);
+    uint8_t ok[32] = {1};
+    uint32_t bad_idx[2] = {9, 3};
+    CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, bad_idx, v2, 2, ok), CRYPTONN_ERR_ARG);
+    uint32_t far[2] = {3, 100};
+    CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, far, v2, 2, ok), CRYPTONN_ERR_ARG);
+    CHECK_EQ_INT(cryptonn_feip_keygen_sk(msk, far, v2, 2, ok), CRYPTONN_ERR_ARG);
+    int64_t huge[2] = {1, (int64_t)1 << 31};
+    CHECK_EQ_INT(cryptonn_feip_keys_append(keys, mpk, i2, huge, 2, ok), CRYPTONN_ERR_RANGE);
+    CHECK_EQ_INT(cryptonn_feip_keygen_sk(msk, i2, huge, 2, ok), CRYPTONN_ERR_RANGE);
+    cryptonn_feip_keys_destroy(keys);
+    cryptonn_feip_ct_destroy(ct);
+    cryptonn_feip_msk_destroy(msk);
+    cryptonn_feip_mpk_destroy(mpk);
+    cryptonn_feip_msk_destroy(omsk);
+    cryptonn_feip_mpk_destroy(other);
+}
+
 int main(void)
 {
     t_init("test_feip");
@@ -373,6 +448,7 @@ int main(void)
         test_width(widths[i], widths[i] > 100 ? (int)t_iters(4, 1) : (int)t_iters(20, 3));
     test_conv_batch();
     test_exhaustive_small();
+    test_sk_wire();
     cryptonn_feip_decryptor_destroy(DEC);
     cryptonn_dlog_destroy(D);
     return t_done();

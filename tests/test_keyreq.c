@@ -258,11 +258,148 @@ static void test_error(void)
     free(buf);
 }
 
+/* Mutates a copy of buf (flips, a field overwrite, truncation or extension,
+ * resealed half of the time) and returns it with its length. */
+static uint8_t *mutate(const uint8_t *buf, size_t len, size_t *out_len)
+{
+    size_t ml = len + (size_t)(t_rand64() % 3 == 0 ? t_rand_range(0, 16) : 0);
+    uint8_t *m = malloc(ml);
+    memcpy(m, buf, len < ml ? len : ml);
+    if (ml > len) t_rand_bytes(m + len, ml - len);
+    int flips = (int)t_rand_range(1, 4);
+    for (int f = 0; f < flips; f++) {
+        size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+        if (t_rand64() & 1 && at >= CN_CONTAINER_HEADER && at + 48 < ml) {
+            size_t fld = CN_CONTAINER_HEADER + 4 * (size_t)t_rand_range(0, 9);
+            cn_store_u32(m + fld, (uint32_t)t_rand_range(0, 3) ? (uint32_t)t_rand_range(0, 40)
+                                                               : (uint32_t)t_rand64());
+        } else m[at] ^= (uint8_t)t_rand_range(1, 255);
+    }
+    if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+    if (t_rand64() & 1) reseal(m, ml);
+    *out_len = ml;
+    return m;
+}
+
+/* The structured gradient request: round trip, the expansion against the
+ * vectors written out from their definition, shape rules, and fuzzing. */
+static void test_grad(void)
+{
+    int64_t dz[2 * 2 * 3 * 3];
+    for (int i = 0; i < 36; i++) dz[i] = i % 5 == 0 ? 0 : t_rand_range(-9, 9) | 1;
+    /* 2 samples, 2 filters of 2x2 over a 1x4x4 input: out 3x3 */
+    cn_grad_req g = {.conv = 1, .n = 2, .in_c = 1, .in_h = 4, .in_w = 4, .k = 2,
+                     .out_c = 2, .out_h = 3, .out_w = 3, .dz = dz};
+    CHECK_EQ_INT(cn_grad_shape_ok(&g), CRYPTONN_OK);
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(cn_gradreq_encode(&g, &buf, &len), CRYPTONN_OK);
+    cn_grad_req q;
+    CHECK_EQ_INT(cn_gradreq_decode(&q, buf, len), CRYPTONN_OK);
+    CHECK(q.conv == 1 && q.n == 2 && q.in_h == 4 && q.k == 2 && q.out_c == 2 && q.out_w == 3);
+    CHECK(q.dz && memcmp(q.dz, dz, sizeof dz) == 0);
+    cn_gradreq_free(&q);
+    /* a gradient request is no FEIP request */
+    cn_feip_keyreq fr;
+    CHECK_EQ_INT(cn_keyreq_feip_decode(&fr, buf, len), CRYPTONN_ERR_FORMAT);
+
+    uint64_t mk, mz;
+    cn_grad_expand_size(&g, &mk, &mz);
+    CHECK_EQ_INT(mk, 8);
+    CHECK_EQ_INT(mz, 8 * 18);
+    cn_feip_keyreq r = {0};
+    r.rowptr = malloc(8 * (mk + 1));
+    r.idx = malloc(4 * mz);
+    r.val = malloc(8 * mz);
+    uint32_t map[8];
+    cn_grad_expand(&g, &r, map);
+    /* key for weight (o, u, v): entry dz[b][o][i][j] at slot b·16 + (i+u)·4 + (j+v) */
+    uint32_t key = 0;
+    for (uint32_t o = 0; o < 2; o++)
+        for (uint32_t u = 0; u < 2; u++)
+            for (uint32_t v = 0; v < 2; v++) {
+                int64_t dense[32] = {0};
+                for (uint32_t b = 0; b < 2; b++)
+                    for (uint32_t i = 0; i < 3; i++)
+                        for (uint32_t j = 0; j < 3; j++)
+                            dense[b * 16 + (i + u) * 4 + (j + v)] = dz[b * 18 + o * 9 + i * 3 + j];
+                uint32_t w = o * 4 + u * 2 + v;
+                CHECK_EQ_INT(map[w], key);
+                int64_t got[32] = {0};
+                for (uint64_t e = r.rowptr[key]; e < r.rowptr[key + 1]; e++) {
+                    CHECK(r.val[e] != 0);
+                    CHECK(e == r.rowptr[key] || r.idx[e] > r.idx[e - 1]);
+                    got[r.idx[e]] = r.val[e];
+                }
+                CHECK(memcmp(got, dense, sizeof got) == 0);
+                key++;
+            }
+    CHECK_EQ_INT(r.nkeys, 8);
+    cn_keyreq_feip_free(&r);
+
+    /* shapes that break the rules */
+    cn_grad_req bad = g;
+    bad.out_h = 4;
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    CHECK_EQ_INT(cn_gradreq_encode(&bad, &buf, &len), CRYPTONN_ERR_ARG);
+    bad = g;
+    bad.conv = 0; /* dense needs 1x1 planes */
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    bad = g;
+    bad.k = 0;
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    bad = (cn_grad_req){.conv = 0, .n = 60000, .in_c = 60000, .in_h = 1, .in_w = 1, .k = 1,
+                        .out_c = 60000, .out_h = 1, .out_w = 1};
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_TOO_LARGE);
+
+    long iters = t_iters(4000, 2000);
+    for (long it = 0; it < iters; it++) {
+        size_t ml;
+        uint8_t *m = mutate(buf, len, &ml);
+        int rc = cn_gradreq_decode(&q, m, ml);
+        CHECK(clean_status(rc));
+        if (rc == CRYPTONN_OK) {
+            CHECK_EQ_INT(cn_grad_shape_ok(&q), CRYPTONN_OK);
+            cn_gradreq_free(&q);
+        }
+        free(m);
+    }
+    free(buf);
+}
+
+/* Key scalar responses: round trip, refusal of another mpk or count, fuzz. */
+static void test_sk(void)
+{
+    uint8_t sks[5 * 32];
+    t_rand_bytes(sks, sizeof sks);
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(cn_keyresp_sk_encode(CN_MPK_BATCH, sks, 5, &buf, &len), CRYPTONN_OK);
+    const uint8_t *view = NULL;
+    CHECK_EQ_INT(cn_keyresp_sk_decode(buf, len, CN_MPK_BATCH, 5, &view), CRYPTONN_OK);
+    CHECK(view && memcmp(view, sks, sizeof sks) == 0);
+    CHECK_EQ_INT(cn_keyresp_sk_decode(buf, len, CN_MPK_SAMPLES, 5, &view), CRYPTONN_ERR_MISMATCH);
+    CHECK_EQ_INT(cn_keyresp_sk_decode(buf, len, CN_MPK_BATCH, 4, &view), CRYPTONN_ERR_MISMATCH);
+    CHECK_EQ_INT(cn_keyresp_sk_decode(buf, len - 1, CN_MPK_BATCH, 5, &view) < 0, 1);
+    long iters = t_iters(2000, 1000);
+    for (long it = 0; it < iters; it++) {
+        size_t ml;
+        uint8_t *m = mutate(buf, len, &ml);
+        int rc = cn_keyresp_sk_decode(m, ml, CN_MPK_BATCH, 5, &view);
+        CHECK(clean_status(rc));
+        if (rc == CRYPTONN_OK) CHECK(view >= m && view + 5 * 32 <= m + ml);
+        free(m);
+    }
+    free(buf);
+}
+
 int main(void)
 {
     t_init("test_keyreq");
     test_feip_roundtrip();
     test_febo();
     test_error();
+    test_grad();
+    test_sk();
     return t_done();
 }

@@ -108,8 +108,15 @@ static void security(unsigned aport, unsigned sport)
     /* through the keysource the reason reaches the trainer */
     cn_keysource ks = cn_http_keysource(akeys);
     cryptonn_feip_keys *keys = NULL;
-    CHECK_EQ_INT(cn_keysource_feip(&ks, &r, &keys, why, sizeof why), CRYPTONN_ERR_POLICY);
+    cryptonn_feip_mpk *mpk = NULL;
+    cryptonn_feip_msk *msk = NULL;
+    CHECK_EQ_INT(cryptonn_feip_keys_create(&keys), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_setup(&mpk, &msk, 784), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_keysource_feip(&ks, &r, mpk, keys, why, sizeof why), CRYPTONN_ERR_POLICY);
     CHECK(strstr(why, "min-support") != NULL);
+    cryptonn_feip_keys_destroy(keys);
+    cryptonn_feip_mpk_destroy(mpk);
+    cryptonn_feip_msk_destroy(msk);
     free(q);
     cn_http_client_destroy(none);
     cn_http_client_destroy(bad);

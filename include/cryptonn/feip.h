@@ -99,6 +99,28 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_keygen_sparse(const cryptonn
                                                                   const uint32_t *idx,
                                                                   const int64_t *val, size_t nnz);
 
+/* The wire form of a key whose vector the holder already has: the
+ * authority derives only sk_y = <y, s> mod l (32 bytes, little-endian) for
+ * the sparse vector (idx, val) as cryptonn_feip_keygen_sparse would, and the
+ * holder, who asked for exactly that vector, appends it to a set with
+ * cryptonn_feip_keys_append. A key message then costs 32 bytes, not the
+ * vector (a gradient key has ~37,000 entries). keygen_sk is constant time
+ * in the msk; same returns as keygen_sparse. keys_append returns OK,
+ * CRYPTONN_ERR_ARG (indices), CRYPTONN_ERR_RANGE (values),
+ * CRYPTONN_ERR_ENCODING (sk not below l), CRYPTONN_ERR_MISMATCH (the set
+ * holds another mpk's keys) or CRYPTONN_ERR_NOMEM. An sk that does not belong
+ * to the vector is not detectable here: decryption with it fails with
+ * CRYPTONN_ERR_RANGE. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_keygen_sk(const cryptonn_feip_msk *msk,
+                                                              const uint32_t *idx,
+                                                              const int64_t *val, size_t nnz,
+                                                              uint8_t sk[32]);
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_keys_append(cryptonn_feip_keys *keys,
+                                                                const cryptonn_feip_mpk *mpk,
+                                                                const uint32_t *idx,
+                                                                const int64_t *val, size_t nnz,
+                                                                const uint8_t sk[32]);
+
 /* ---- encryption (client) ---- */
 
 /* A ciphertext buffer for n slots, reusable across encryptions. */

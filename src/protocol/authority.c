@@ -433,34 +433,30 @@ static int account_samples(cn_authority *a, const cn_feip_keyreq *r, uint32_t *o
     return grew ? state_save(a) : CRYPTONN_OK;
 }
 
-static int handle_feip(cn_authority *a, const uint8_t *req, size_t len, uint8_t **resp,
-                       size_t *resp_len)
+/* Checks a request's vectors against the policy, accounts for them, and
+ * answers with their scalars. */
+static int issue_feip(cn_authority *a, const cn_feip_keyreq *r, uint8_t **resp, size_t *resp_len)
 {
-    cn_feip_keyreq r;
     char why[256];
-    int rc = cn_keyreq_feip_decode(&r, req, len);
-    if (rc != CRYPTONN_OK) {
-        snprintf(why, sizeof why, "malformed FEIP key request: %s", cryptonn_status_str(rc));
-        return refuse(a, 3, 0, rc, why, resp, resp_len);
-    }
-    uint64_t width = mpk_width(a, r.mpk);
+    int rc = CRYPTONN_OK;
+    uint64_t width = mpk_width(a, r->mpk);
     const int64_t lim = (int64_t)1 << CRYPTONN_FEIP_MAX_KEY_BITS;
-    for (uint64_t j = 0; j < r.nnz && rc == CRYPTONN_OK; j++) {
-        if (r.idx[j] >= width) {
-            snprintf(why, sizeof why, "slot %u is outside the %s mpk (width %llu)", r.idx[j],
-                     MPK_NAME[r.mpk], (unsigned long long)width);
+    for (uint64_t j = 0; j < r->nnz && rc == CRYPTONN_OK; j++) {
+        if (r->idx[j] >= width) {
+            snprintf(why, sizeof why, "slot %u is outside the %s mpk (width %llu)", r->idx[j],
+                     MPK_NAME[r->mpk], (unsigned long long)width);
             rc = CRYPTONN_ERR_ARG;
-        } else if (r.val[j] <= -lim || r.val[j] >= lim) {
-            snprintf(why, sizeof why, "key value %lld does not fit 31 bits", (long long)r.val[j]);
+        } else if (r->val[j] <= -lim || r->val[j] >= lim) {
+            snprintf(why, sizeof why, "key value %lld does not fit 31 bits", (long long)r->val[j]);
             rc = CRYPTONN_ERR_RANGE;
         }
     }
     /* Support policy: a key with one non-zero entry reveals one slot (a
      * pixel) outright. The zero key reveals nothing and is allowed (a dead
      * unit's gradient row is all zero). */
-    for (uint32_t i = 0; i < r.nkeys && rc == CRYPTONN_OK; i++) {
+    for (uint32_t i = 0; i < r->nkeys && rc == CRYPTONN_OK; i++) {
         uint32_t nz = 0;
-        for (uint64_t j = r.rowptr[i]; j < r.rowptr[i + 1]; j++) nz += r.val[j] != 0;
+        for (uint64_t j = r->rowptr[i]; j < r->rowptr[i + 1]; j++) nz += r->val[j] != 0;
         if (nz > 0 && nz < a->pol.min_support) {
             snprintf(why, sizeof why,
                      "policy: key %u has %u non-zero entr%s, minimum is %u (--min-support)", i, nz,
@@ -468,18 +464,18 @@ static int handle_feip(cn_authority *a, const uint8_t *req, size_t len, uint8_t 
             rc = CRYPTONN_ERR_POLICY;
         }
     }
-    if (rc == CRYPTONN_OK && r.mpk == CN_MPK_BATCH && a->pol.max_rank &&
-        batch_bound(a, r.nkeys) > a->pol.max_rank) {
+    if (rc == CRYPTONN_OK && r->mpk == CN_MPK_BATCH && a->pol.max_rank &&
+        batch_bound(a, r->nkeys) > a->pol.max_rank) {
         snprintf(why, sizeof why,
                  "budget: %u more keys would raise the %s mpk's revealed rank bound to %llu, "
                  "budget is %llu (--max-rank)",
-                 r.nkeys, MPK_NAME[r.mpk], (unsigned long long)batch_bound(a, r.nkeys),
+                 r->nkeys, MPK_NAME[r->mpk], (unsigned long long)batch_bound(a, r->nkeys),
                  (unsigned long long)a->pol.max_rank);
         rc = CRYPTONN_ERR_BUDGET;
     }
-    if (rc == CRYPTONN_OK && r.mpk == CN_MPK_SAMPLES) {
+    if (rc == CRYPTONN_OK && r->mpk == CN_MPK_SAMPLES) {
         uint32_t over = 0;
-        rc = account_samples(a, &r, &over);
+        rc = account_samples(a, r, &over);
         if (rc == CRYPTONN_ERR_BUDGET)
             snprintf(why, sizeof why,
                      "budget: key %u would raise the samples mpk's revealed rank past %llu "
@@ -488,35 +484,92 @@ static int handle_feip(cn_authority *a, const uint8_t *req, size_t len, uint8_t 
         else if (rc != CRYPTONN_OK)
             snprintf(why, sizeof why, "rank accounting failed: %s", cryptonn_status_str(rc));
     }
-    if (rc != CRYPTONN_OK) {
-        rc = refuse(a, r.mpk, r.nkeys, rc, why, resp, resp_len);
-        cn_keyreq_feip_free(&r);
-        return rc;
+    if (rc != CRYPTONN_OK) return refuse(a, r->mpk, r->nkeys, rc, why, resp, resp_len);
+    uint8_t *sks = malloc(r->nkeys ? 32 * (size_t)r->nkeys : 1);
+    if (!sks) rc = CRYPTONN_ERR_NOMEM;
+    /* one inner product with the msk per key: independent, both cores */
+    int bad = CRYPTONN_OK;
+    if (rc == CRYPTONN_OK) {
+#pragma omp parallel for schedule(dynamic, 4)
+        for (uint32_t i = 0; i < r->nkeys; i++) {
+            uint64_t o = r->rowptr[i];
+            int s = cryptonn_feip_keygen_sk(a->msk[r->mpk], r->idx + o, r->val + o,
+                                            (size_t)(r->rowptr[i + 1] - o), sks + 32 * (size_t)i);
+            if (s != CRYPTONN_OK) {
+#pragma omp critical(authority_keygen)
+                bad = s;
+            }
+        }
+        rc = bad;
     }
-    cryptonn_feip_keys *keys = NULL;
-    rc = cryptonn_feip_keys_create(&keys);
-    if (rc == CRYPTONN_OK) rc = cryptonn_feip_keys_reserve(keys, r.nkeys, (size_t)r.nnz);
-    for (uint32_t i = 0; i < r.nkeys && rc == CRYPTONN_OK; i++) {
-        uint64_t o = r.rowptr[i];
-        rc = cryptonn_feip_keygen_sparse(a->msk[r.mpk], keys, r.idx + o, r.val + o,
-                                         (size_t)(r.rowptr[i + 1] - o));
-    }
-    if (rc == CRYPTONN_OK) rc = cryptonn_feip_keys_export(keys, resp, resp_len);
-    cryptonn_feip_keys_destroy(keys);
+    if (rc == CRYPTONN_OK) rc = cn_keyresp_sk_encode(r->mpk, sks, r->nkeys, resp, resp_len);
+    if (sks) cn_wipe(sks, 32 * (size_t)r->nkeys);
+    free(sks);
     if (rc != CRYPTONN_OK) {
         snprintf(why, sizeof why, "key derivation failed: %s", cryptonn_status_str(rc));
-        rc = refuse(a, r.mpk, r.nkeys, rc, why, resp, resp_len);
+        return refuse(a, r->mpk, r->nkeys, rc, why, resp, resp_len);
+    }
+    a->issued[r->mpk] += r->nkeys;
+    if (r->mpk == CN_MPK_SAMPLES)
+        log_line(a, "issued %s keys=%u nnz=%llu rank=%u/%u", MPK_NAME[r->mpk], r->nkeys,
+                 (unsigned long long)r->nnz, cn_rank_get(a->rank), a->p.slots);
+    else
+        log_line(a, "issued %s keys=%u nnz=%llu rank<=%llu/%llu", MPK_NAME[r->mpk], r->nkeys,
+                 (unsigned long long)r->nnz, (unsigned long long)batch_bound(a, 0),
+                 (unsigned long long)width);
+    return CRYPTONN_OK;
+}
+
+static int handle_feip(cn_authority *a, const uint8_t *req, size_t len, uint8_t **resp,
+                       size_t *resp_len)
+{
+    cn_feip_keyreq r;
+    int rc = cn_keyreq_feip_decode(&r, req, len);
+    if (rc != CRYPTONN_OK) {
+        char why[256];
+        snprintf(why, sizeof why, "malformed FEIP key request: %s", cryptonn_status_str(rc));
+        return refuse(a, 3, 0, rc, why, resp, resp_len);
+    }
+    rc = issue_feip(a, &r, resp, resp_len);
+    cn_keyreq_feip_free(&r);
+    return rc;
+}
+
+/* A gradient request: the authority expands dZ1 into the key vectors
+ * itself, so the policy judges exactly the vectors it derives keys for. */
+static int handle_grad(cn_authority *a, const uint8_t *req, size_t len, uint8_t **resp,
+                       size_t *resp_len)
+{
+    cn_grad_req g;
+    char why[256];
+    int rc = cn_gradreq_decode(&g, req, len);
+    if (rc == CRYPTONN_OK && ((uint64_t)g.in_c * g.in_h * g.in_w != a->p.slots || g.n > a->p.batch))
+        rc = CRYPTONN_ERR_MISMATCH;
+    if (rc == CRYPTONN_ERR_MISMATCH) {
+        cn_gradreq_free(&g);
+        return refuse(a, CN_MPK_BATCH, 0, rc,
+                      "gradient request: the layer's input or batch does not fit the batch mpk",
+                      resp, resp_len);
+    }
+    if (rc != CRYPTONN_OK) {
+        snprintf(why, sizeof why, "malformed gradient key request: %s", cryptonn_status_str(rc));
+        return refuse(a, 3, 0, rc, why, resp, resp_len);
+    }
+    uint64_t nkeys, nnz;
+    cn_grad_expand_size(&g, &nkeys, &nnz);
+    cn_feip_keyreq r = {0};
+    r.rowptr = malloc(8 * ((size_t)nkeys + 1));
+    r.idx = malloc(nnz ? 4 * (size_t)nnz : 1);
+    r.val = malloc(nnz ? 8 * (size_t)nnz : 1);
+    if (r.rowptr && r.idx && r.val) {
+        cn_grad_expand(&g, &r, NULL);
+        rc = issue_feip(a, &r, resp, resp_len);
     } else {
-        a->issued[r.mpk] += r.nkeys;
-        if (r.mpk == CN_MPK_SAMPLES)
-            log_line(a, "issued %s keys=%u nnz=%llu rank=%u/%u", MPK_NAME[r.mpk], r.nkeys,
-                     (unsigned long long)r.nnz, cn_rank_get(a->rank), a->p.slots);
-        else
-            log_line(a, "issued %s keys=%u nnz=%llu rank<=%llu/%llu", MPK_NAME[r.mpk], r.nkeys,
-                     (unsigned long long)r.nnz, (unsigned long long)batch_bound(a, 0),
-                     (unsigned long long)width);
+        rc = refuse(a, CN_MPK_BATCH, 0, CRYPTONN_ERR_NOMEM, "gradient request: out of memory",
+                    resp, resp_len);
     }
     cn_keyreq_feip_free(&r);
+    cn_gradreq_free(&g);
     return rc;
 }
 
@@ -580,6 +633,8 @@ int cn_authority_handle(cn_authority *a, const uint8_t *req, size_t len, uint8_t
     int rc;
     a->db_failed = a->db && cn_adb_begin(a->db) != CRYPTONN_OK;
     if (len >= 12 && memcmp(req + 8, "KRQI", 4) == 0) rc = handle_feip(a, req, len, resp, resp_len);
+    else if (len >= 12 && memcmp(req + 8, "KRQG", 4) == 0)
+        rc = handle_grad(a, req, len, resp, resp_len);
     else if (len >= 12 && memcmp(req + 8, "KRQB", 4) == 0)
         rc = handle_febo(a, req, len, resp, resp_len);
     else rc = refuse(a, 3, 0, CRYPTONN_ERR_FORMAT, "unknown message kind", resp, resp_len);

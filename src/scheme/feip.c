@@ -254,6 +254,43 @@ int cryptonn_feip_keygen_sparse(const cryptonn_feip_msk *msk, cryptonn_feip_keys
     return rc;
 }
 
+int cryptonn_feip_keygen_sk(const cryptonn_feip_msk *msk, const uint32_t *idx, const int64_t *val,
+                            size_t nnz, uint8_t sk[32])
+{
+    CN_ARG_CHECK(msk != NULL && sk != NULL && (nnz == 0 || (idx != NULL && val != NULL)));
+    for (size_t j = 0; j < nnz; j++) {
+        if (idx[j] >= msk->n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
+        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
+    }
+    sc25519 s;
+    feip_inner_sk(&s, msk->s, idx, val, nnz);
+    memcpy(sk, s.v, 32);
+    cn_wipe(&s, sizeof s);
+    return CRYPTONN_OK;
+}
+
+int cryptonn_feip_keys_append(cryptonn_feip_keys *keys, const cryptonn_feip_mpk *mpk,
+                              const uint32_t *idx, const int64_t *val, size_t nnz,
+                              const uint8_t sk[32])
+{
+    CN_ARG_CHECK(keys != NULL && mpk != NULL && sk != NULL &&
+                 (nnz == 0 || (idx != NULL && val != NULL)));
+    for (size_t j = 0; j < nnz; j++) {
+        if (idx[j] >= mpk->n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
+        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
+    }
+    if (!sc25519_is_canonical(sk)) return CRYPTONN_ERR_ENCODING;
+    if (keys->count == 0 && keys->n == 0) {
+        keys->n = mpk->n;
+        memcpy(keys->id, mpk->id, FEIP_ID_BYTES);
+    } else if (keys->n != mpk->n || memcmp(keys->id, mpk->id, FEIP_ID_BYTES) != 0) {
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    sc25519 s;
+    memcpy(s.v, sk, 32);
+    return feip_keys_append_raw(keys, idx, val, nnz, &s);
+}
+
 int cryptonn_feip_keygen(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys, const int64_t *y,
                          size_t n)
 {

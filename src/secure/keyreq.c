@@ -42,7 +42,8 @@ static int put(uint8_t *dst, size_t *at, const void *src, size_t n)
 }
 
 /* Wraps payload bytes in a container in memory (the layout of util.h). */
-static int wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf, size_t *len)
+int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
+                   size_t *len)
 {
     size_t plen = 0;
     for (size_t i = 0; i < nparts; i++) plen += parts[i].len;
@@ -221,7 +222,7 @@ int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *ct
     }
     if (rc == CRYPTONN_OK) {
         cn_part part = {p, at};
-        rc = wrap("KRQB", &part, 1, buf, len);
+        rc = cn_keyreq_wrap("KRQB", &part, 1, buf, len);
     }
     free(p);
     return rc;
@@ -299,7 +300,7 @@ int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uin
     }
     if (rc == CRYPTONN_OK) {
         cn_part part = {p, at};
-        rc = wrap("BOKS", &part, 1, buf, len);
+        rc = cn_keyreq_wrap("BOKS", &part, 1, buf, len);
     }
     free(p);
     return rc;
@@ -338,6 +339,35 @@ int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **k
     return rc;
 }
 
+/* ---- key scalar responses ---- */
+
+int cn_keyresp_sk_encode(uint32_t mpk, const uint8_t *sks, uint32_t nkeys, uint8_t **buf,
+                         size_t *len)
+{
+    CN_ARG_CHECK(buf && len && (nkeys == 0 || sks));
+    uint8_t head[8];
+    cn_store_u32(head, mpk);
+    cn_store_u32(head + 4, nkeys);
+    cn_part parts[2] = {{head, 8}, {sks, 32 * (size_t)nkeys}};
+    return cn_keyreq_wrap("KRSK", parts, 2, buf, len);
+}
+
+int cn_keyresp_sk_decode(const uint8_t *buf, size_t len, uint32_t mpk, uint32_t nkeys,
+                         const uint8_t **sks)
+{
+    CN_ARG_CHECK((buf || len == 0) && sks);
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_parse(buf, len, "KRSK", V1, MAX_MSG, &pl, &plen));
+    if (plen < 8) return CRYPTONN_ERR_TRUNCATED;
+    if (plen != 8 + 32 * (uint64_t)cn_load_u32(pl + 4)) return CRYPTONN_ERR_FORMAT;
+    /* keys for another mpk or another number of vectors than asked for
+     * would decrypt the wrong functions */
+    if (cn_load_u32(pl) != mpk || cn_load_u32(pl + 4) != nkeys) return CRYPTONN_ERR_MISMATCH;
+    *sks = pl + 8;
+    return CRYPTONN_OK;
+}
+
 /* ---- error responses ---- */
 
 int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_t *len)
@@ -350,7 +380,7 @@ int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_
     cn_store_u32(head, (uint32_t)(int32_t)status);
     cn_store_u32(head + 4, (uint32_t)rl);
     cn_part parts[2] = {{head, 8}, {reason, rl}};
-    return wrap("KERR", parts, 2, buf, len);
+    return cn_keyreq_wrap("KERR", parts, 2, buf, len);
 }
 
 int cn_keyresp_error_decode(const uint8_t *buf, size_t len, char *reason, size_t reason_len)
@@ -401,48 +431,66 @@ static int round_trip(cn_keysource *ks, const uint8_t *req, size_t req_len, uint
     return rc;
 }
 
-/* The authority must return exactly the keys asked for: a key set that
- * differs (reordered, another vector) would silently decrypt the wrong
- * function, so it is refused here. */
-static int keys_match(const cryptonn_feip_keys *k, const cn_feip_keyreq *r)
+/* The key set for the vectors of r with the scalars the authority sent. */
+static int fill_keys(const cn_feip_keyreq *r, const uint8_t *sks, const cryptonn_feip_mpk *mpk,
+                     cryptonn_feip_keys *keys)
 {
-    if (cryptonn_feip_keys_count(k) != r->nkeys) return 0;
+    cryptonn_feip_keys_clear(keys);
+    CN_TRY(cryptonn_feip_keys_reserve(keys, r->nkeys, (size_t)r->nnz));
     for (uint32_t i = 0; i < r->nkeys; i++) {
-        const uint32_t *idx;
-        const int64_t *val;
-        size_t m = cryptonn_feip_keys_get(k, i, &idx, &val), w = 0;
-        for (uint64_t j = r->rowptr[i]; j < r->rowptr[i + 1]; j++) {
-            if (r->val[j] == 0) continue; /* zeros are dropped from key sets */
-            if (w >= m || idx[w] != r->idx[j] || val[w] != r->val[j]) return 0;
-            w++;
-        }
-        if (w != m) return 0;
+        uint64_t o = r->rowptr[i];
+        CN_TRY(cryptonn_feip_keys_append(keys, mpk, r->idx + o, r->val + o,
+                                         (size_t)(r->rowptr[i + 1] - o), sks + 32 * (size_t)i));
     }
-    return 1;
+    return CRYPTONN_OK;
 }
 
-int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, cryptonn_feip_keys **out,
-                      char *msg, size_t msg_len)
+/* Sends req, takes the scalars for the nkeys vectors of r. */
+static int fetch_sks(cn_keysource *ks, uint8_t *req, size_t req_len, const cn_feip_keyreq *r,
+                     const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
+                     size_t msg_len)
 {
-    CN_ARG_CHECK(ks && ks->round_trip && r && out && (msg || msg_len == 0));
-    *out = NULL;
-    if (msg_len) msg[0] = '\0';
-    uint8_t *req, *resp;
-    size_t req_len, resp_len;
-    CN_TRY(cn_keyreq_feip_encode(r, &req, &req_len));
+    uint8_t *resp;
+    size_t resp_len;
     int rc = round_trip(ks, req, req_len, &resp, &resp_len, msg, msg_len);
     free(req);
-    if (rc != CRYPTONN_OK) return rc;
-    rc = cryptonn_feip_keys_import(out, resp, resp_len);
-    free(resp);
-    if (rc == CRYPTONN_OK && !keys_match(*out, r)) {
-        cryptonn_feip_keys_destroy(*out);
-        *out = NULL;
-        rc = CRYPTONN_ERR_MISMATCH;
+    if (rc != CRYPTONN_OK) {
+        cryptonn_feip_keys_clear(keys);
+        return rc;
     }
-    if (rc != CRYPTONN_OK && msg_len && !msg[0])
-        snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+    const uint8_t *sks;
+    rc = cn_keyresp_sk_decode(resp, resp_len, r->mpk, r->nkeys, &sks);
+    if (rc == CRYPTONN_OK) rc = fill_keys(r, sks, mpk, keys);
+    free(resp);
+    if (rc != CRYPTONN_OK) {
+        cryptonn_feip_keys_clear(keys);
+        if (msg_len && !msg[0])
+            snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+    }
     return rc;
+}
+
+int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, const cryptonn_feip_mpk *mpk,
+                      cryptonn_feip_keys *keys, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(ks && ks->round_trip && r && mpk && keys && (msg || msg_len == 0));
+    if (msg_len) msg[0] = '\0';
+    uint8_t *req;
+    size_t req_len;
+    CN_TRY(cn_keyreq_feip_encode(r, &req, &req_len));
+    return fetch_sks(ks, req, req_len, r, mpk, keys, msg, msg_len);
+}
+
+int cn_keysource_grad(cn_keysource *ks, const cn_grad_req *g, const cn_feip_keyreq *exp,
+                      const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
+                      size_t msg_len)
+{
+    CN_ARG_CHECK(ks && ks->round_trip && g && exp && mpk && keys && (msg || msg_len == 0));
+    if (msg_len) msg[0] = '\0';
+    uint8_t *req;
+    size_t req_len;
+    CN_TRY(cn_gradreq_encode(g, &req, &req_len));
+    return fetch_sks(ks, req, req_len, exp, mpk, keys, msg, msg_len);
 }
 
 int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,

@@ -5,7 +5,13 @@
  * Request "KRQI" (FEIP keys): u32 mpk (CN_MPK_SAMPLES or CN_MPK_BATCH),
  *   u32 nkeys, u64 nnz, u64 rowptr[nkeys+1] (rowptr[0] = 0, non-decreasing,
  *   rowptr[nkeys] = nnz), u32 idx[nnz] (strictly increasing within a key),
- *   i64 val[nnz]. Response: the key set's export ("IPFK").
+ *   i64 val[nnz].
+ * Request "KRQG" (first-layer gradient keys, gradreq.c): the layer's shape
+ *   and the quantized dZ1; both sides expand it into the same key vectors
+ *   with cn_grad_expand, so 1.8 MB travel instead of ~66 MB of vectors.
+ * Response "KRSK" to both: u32 mpk, u32 nkeys, nkeys × 32-byte sk_y. The
+ *   server already has the vectors it asked for; it rebuilds the key set
+ *   from them and these scalars (cryptonn_feip_keys_append).
  * Request "KRQB" (FEBO keys, one per ciphertext): u32 op, u32 n, then n ×
  *   (u64 len, FEBO ciphertext export bytes, i64 y). Response "BOKS": u32 n,
  *   n × (u64 len, FEBO key export bytes).
@@ -21,6 +27,7 @@
 
 #include "cryptonn/febo.h"
 #include "cryptonn/feip.h"
+#include "util/util.h"
 
 enum { CN_MPK_SAMPLES = 0, CN_MPK_BATCH = 1, CN_MPK_LABELS = 2 };
 
@@ -68,13 +75,58 @@ typedef struct {
                       size_t *resp_len);
 } cn_keysource;
 
+/* A batch of key scalars (the "KRSK" response). Decoding checks the count
+ * against nkeys and gives a view (*sks) into buf. */
+int cn_keyresp_sk_encode(uint32_t mpk, const uint8_t *sks, uint32_t nkeys, uint8_t **buf,
+                         size_t *len);
+int cn_keyresp_sk_decode(const uint8_t *buf, size_t len, uint32_t mpk, uint32_t nkeys,
+                         const uint8_t **sks);
+
+/* The first-layer gradient as the server asks for it (KRQG). Dense layers
+ * use in_h = in_w = k = out_h = out_w = 1; convolutions have stride 1 and no
+ * padding (out_h = in_h - k + 1). dz holds n × out_c × out_h × out_w values,
+ * sample-major, the layout of the model's dZ1. */
+typedef struct {
+    uint32_t conv;
+    uint32_t n;
+    uint32_t in_c, in_h, in_w, k;
+    uint32_t out_c, out_h, out_w;
+    int64_t *dz;
+} cn_grad_req;
+
+/* Shape rules (CRYPTONN_ERR_FORMAT if broken); slots = in_c·in_h·in_w. */
+int cn_grad_shape_ok(const cn_grad_req *g);
+/* Upper bounds of the expansion: keys (one per weight) and entries. */
+void cn_grad_expand_size(const cn_grad_req *g, uint64_t *nkeys, uint64_t *nnz);
+/* The gradient key vectors, one per weight of the layer, over the
+ * (sample, pixel) slots of the batch ciphertext (slot b·slots + pixel):
+ *   dense: dW1[o][x] = Σ_b dZ1[b][o]·x_b[x]
+ *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j]·x_b[c][i+u][j+v]
+ * into r (rowptr/idx/val with room for cn_grad_expand_size), skipping zero
+ * entries; a weight whose vector is all zero gets no key and map[w] =
+ * UINT32_MAX, else map[w] = its key's index (map may be NULL). */
+void cn_grad_expand(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map);
+int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len);
+/* g->dz is malloc'd (cn_gradreq_free). */
+int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len);
+void cn_gradreq_free(cn_grad_req *g);
+
 /* Convenience wrappers used by the server: build the request, round-trip,
  * decode, and turn an error response into its status (reason in msg).
- * cn_keysource_feip also checks that the returned keys are exactly the
- * requested vectors (CRYPTONN_ERR_MISMATCH otherwise); cn_keysource_febo
- * replaces keys[0..n) as cn_keyresp_febo_decode does. */
-int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, cryptonn_feip_keys **out,
-                      char *msg, size_t msg_len);
+ * cn_keysource_feip sends r and fills keys (cleared first) with r's vectors
+ * and the returned scalars, bound to mpk; cn_keysource_grad does the same
+ * for the gradient request g, whose expansion (cn_grad_expand) the caller
+ * passes as exp. cn_keysource_febo replaces keys[0..n) as
+ * cn_keyresp_febo_decode does. */
+int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, const cryptonn_feip_mpk *mpk,
+                      cryptonn_feip_keys *keys, char *msg, size_t msg_len);
+int cn_keysource_grad(cn_keysource *ks, const cn_grad_req *g, const cn_feip_keyreq *exp,
+                      const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
+                      size_t msg_len);
+
+/* Internal to keyreq.c / gradreq.c: a container in memory around parts. */
+int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
+                   size_t *len);
 int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
                       const int64_t *y, uint32_t n, cryptonn_febo_key **keys, char *msg,
                       size_t msg_len);

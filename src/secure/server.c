@@ -81,6 +81,14 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
             return rc;
         }
     }
+    /* the key sets keep their memory from batch to batch (~66 MB for the
+     * gradient keys: fresh pages would cost more than filling them) */
+    rc = cryptonn_feip_keys_create(&s->fwd_keys);
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_keys_create(&s->grad_keys);
+    if (rc != CRYPTONN_OK) {
+        cn_server_destroy(s);
+        return rc;
+    }
     size_t nlab = (size_t)p->batch * p->classes;
     s->febo_keys = calloc(nlab, sizeof *s->febo_keys);
     s->lab_int = calloc(nlab, sizeof *s->lab_int);

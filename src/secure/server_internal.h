@@ -43,6 +43,7 @@ struct cn_server {
     int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
 
     /* request scratch */
+    cn_grad_req greq; /* dz points into dz_int */
     cn_feip_keyreq req;
     size_t req_cap_keys, req_cap_nnz;
 };

@@ -130,21 +130,6 @@ static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *wha
     return CRYPTONN_OK;
 }
 
-static int fetch(cn_server *s, cryptonn_feip_keys **dst, char *msg, size_t msg_len)
-{
-    cryptonn_feip_keys *k = NULL;
-    int rc = cn_keysource_feip(s->ks, &s->req, &k, msg, msg_len);
-    if (rc != CRYPTONN_OK) return rc;
-    if (cryptonn_feip_keys_count(k) != s->req.nkeys) {
-        cryptonn_feip_keys_destroy(k);
-        if (msg) snprintf(msg, msg_len, "the authority answered with the wrong number of keys");
-        return CRYPTONN_ERR_MISMATCH;
-    }
-    cryptonn_feip_keys_destroy(*dst);
-    *dst = k;
-    return CRYPTONN_OK;
-}
-
 /* Ends the key being appended: a key with no entries is dropped and its
  * output marked NO_KEY. */
 static void close_key(cn_feip_keyreq *r, uint32_t *map, size_t out, uint32_t *key, uint64_t start,
@@ -208,65 +193,35 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
     free(wq);
     s->nfwd_keys = key;
     rc = check_bounds(s, msg, msg_len, "first layer");
-    if (rc == CRYPTONN_OK && key) rc = fetch(s, &s->fwd_keys, msg, msg_len);
+    if (rc == CRYPTONN_OK && key)
+        rc = cn_keysource_feip(s->ks, r, cn_encdata_mpks(s->ds)->samples, s->fwd_keys, msg,
+                               msg_len);
     s->fwd_valid = rc == CRYPTONN_OK;
     return rc;
 }
 
-/* Gradient keys: one per weight of W1, over the (sample, pixel) slots of the
- * batch ciphertext, holding the quantized dZ1 where that weight met a pixel:
- *   dense: dW1[o][x] = Σ_b dZ1[b][o]·x_b[x]
- *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j]·x_b[c][i+u][j+v] */
+/* Gradient keys: one per weight of W1 over the batch ciphertext, built from
+ * the quantized dZ1 (cn_grad_expand). */
 int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t n)
 {
     cryptonn_first_layer fl;
     cryptonn_model_first_layer(m, &fl);
-    size_t per = fl.is_conv ? (size_t)n * fl.out_h * fl.out_w : n;
-    int rc = req_reserve(s, fl.nw, fl.nw * per);
-    if (rc != CRYPTONN_OK) return rc;
-    cn_feip_keyreq *r = &s->req;
-    r->mpk = CN_MPK_BATCH;
-    r->rowptr[0] = 0;
-    uint64_t nnz = 0;
-    uint32_t key = 0;
-    const size_t slots = s->p.slots;
-    if (!fl.is_conv) {
-        for (uint32_t o = 0; o < fl.out_c; o++)
-            for (uint32_t x = 0; x < fl.in_c; x++) {
-                uint64_t start = nnz;
-                for (uint32_t b = 0; b < n; b++) {
-                    int64_t v = s->dz_int[(size_t)b * fl.z1_size + o];
-                    if (v) {
-                        r->idx[nnz] = (uint32_t)(b * slots + x);
-                        r->val[nnz++] = v;
-                    }
-                }
-                close_key(r, s->grad_key, (size_t)o * fl.in_c + x, &key, start, nnz);
-            }
-    } else {
-        const size_t plane = (size_t)fl.out_h * fl.out_w;
-        for (uint32_t o = 0; o < fl.out_c; o++)
-            for (uint32_t c = 0; c < fl.in_c; c++)
-                for (uint32_t u = 0; u < fl.k; u++)
-                    for (uint32_t v = 0; v < fl.k; v++) {
-                        uint64_t start = nnz;
-                        for (uint32_t b = 0; b < n; b++) {
-                            const int64_t *dz = s->dz_int + (size_t)b * fl.z1_size + o * plane;
-                            size_t base = b * slots + (size_t)c * fl.in_h * fl.in_w;
-                            for (uint32_t i = 0; i < fl.out_h; i++)
-                                for (uint32_t j = 0; j < fl.out_w; j++) {
-                                    int64_t d = dz[(size_t)i * fl.out_w + j];
-                                    if (!d) continue;
-                                    r->idx[nnz] = (uint32_t)(base + (i + u) * fl.in_w + (j + v));
-                                    r->val[nnz++] = d;
-                                }
-                        }
-                        close_key(r, s->grad_key, (((size_t)o * fl.in_c + c) * fl.k + u) * fl.k + v,
-                                  &key, start, nnz);
-                    }
+    cn_grad_req *g = &s->greq;
+    *g = (cn_grad_req){.conv = fl.is_conv != 0, .n = n, .in_c = fl.in_c, .in_h = 1, .in_w = 1,
+                       .k = 1, .out_c = fl.out_c, .out_h = 1, .out_w = 1, .dz = s->dz_int};
+    if (fl.is_conv) {
+        g->in_h = fl.in_h;
+        g->in_w = fl.in_w;
+        g->k = fl.k;
+        g->out_h = fl.out_h;
+        g->out_w = fl.out_w;
     }
-    r->nkeys = key;
-    r->nnz = nnz;
+    if (cn_grad_shape_ok(g) != CRYPTONN_OK) return CRYPTONN_ERR_MISMATCH;
+    uint64_t nkeys, nnz;
+    cn_grad_expand_size(g, &nkeys, &nnz);
+    int rc = req_reserve(s, (size_t)nkeys, (size_t)nnz);
+    if (rc != CRYPTONN_OK) return rc;
+    cn_grad_expand(g, &s->req, s->grad_key);
     return CRYPTONN_OK;
 }
 
@@ -274,6 +229,8 @@ int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len)
 {
     if (s->req.nkeys == 0) return CRYPTONN_OK;
     int rc = check_bounds(s, msg, msg_len, "first-layer gradient");
-    if (rc == CRYPTONN_OK) rc = fetch(s, &s->grad_keys, msg, msg_len);
+    if (rc == CRYPTONN_OK)
+        rc = cn_keysource_grad(s->ks, &s->greq, &s->req, cn_encdata_mpks(s->ds)->batch,
+                               s->grad_keys, msg, msg_len);
     return rc;
 }
