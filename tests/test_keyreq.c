@@ -45,6 +45,29 @@ static void make_req(cn_feip_keyreq *r, uint32_t nkeys, uint32_t width)
     r->nnz = at;
 }
 
+/* Mutates a copy of buf (flips, a field overwrite, truncation or extension,
+ * resealed half of the time) and returns it with its length. */
+static uint8_t *mutate(const uint8_t *buf, size_t len, size_t *out_len)
+{
+    size_t ml = len + (size_t)(t_rand64() % 3 == 0 ? t_rand_range(0, 16) : 0);
+    uint8_t *m = malloc(ml);
+    memcpy(m, buf, len < ml ? len : ml);
+    if (ml > len) t_rand_bytes(m + len, ml - len);
+    int flips = (int)t_rand_range(1, 4);
+    for (int f = 0; f < flips; f++) {
+        size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
+        if (t_rand64() & 1 && at >= CN_CONTAINER_HEADER && at + 48 < ml) {
+            size_t fld = CN_CONTAINER_HEADER + 4 * (size_t)t_rand_range(0, 9);
+            cn_store_u32(m + fld, (uint32_t)t_rand_range(0, 3) ? (uint32_t)t_rand_range(0, 40)
+                                                               : (uint32_t)t_rand64());
+        } else m[at] ^= (uint8_t)t_rand_range(1, 255);
+    }
+    if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
+    if (t_rand64() & 1) reseal(m, ml);
+    *out_len = ml;
+    return m;
+}
+
 static void test_feip_roundtrip(void)
 {
     cn_feip_keyreq r, q;
@@ -70,21 +93,8 @@ static void test_feip_roundtrip(void)
     /* fuzz: mutate, truncate, extend; resealed half of the time */
     long iters = t_iters(4000, 2000);
     for (long it = 0; it < iters; it++) {
-        size_t ml = len + (size_t)(t_rand64() % 3 == 0 ? t_rand_range(0, 16) : 0);
-        uint8_t *m = malloc(ml);
-        memcpy(m, buf, len < ml ? len : ml);
-        if (ml > len) t_rand_bytes(m + len, ml - len);
-        int flips = (int)t_rand_range(1, 4);
-        for (int f = 0; f < flips; f++) {
-            size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
-            if (t_rand64() & 1 && at >= CN_CONTAINER_HEADER && at + 16 < ml) {
-                /* hit a count field: the interesting ones */
-                size_t fld = CN_CONTAINER_HEADER + 4 * (size_t)t_rand_range(0, 3);
-                cn_store_u32(m + fld, (uint32_t)t_rand64());
-            } else m[at] ^= (uint8_t)t_rand_range(1, 255);
-        }
-        if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
-        if (t_rand64() & 1) reseal(m, ml);
+        size_t ml;
+        uint8_t *m = mutate(buf, len, &ml);
         int rc = cn_keyreq_feip_decode(&q, m, ml);
         CHECK(clean_status(rc));
         if (rc == CRYPTONN_OK) cn_keyreq_feip_free(&q);
@@ -256,29 +266,6 @@ static void test_error(void)
         free(m);
     }
     free(buf);
-}
-
-/* Mutates a copy of buf (flips, a field overwrite, truncation or extension,
- * resealed half of the time) and returns it with its length. */
-static uint8_t *mutate(const uint8_t *buf, size_t len, size_t *out_len)
-{
-    size_t ml = len + (size_t)(t_rand64() % 3 == 0 ? t_rand_range(0, 16) : 0);
-    uint8_t *m = malloc(ml);
-    memcpy(m, buf, len < ml ? len : ml);
-    if (ml > len) t_rand_bytes(m + len, ml - len);
-    int flips = (int)t_rand_range(1, 4);
-    for (int f = 0; f < flips; f++) {
-        size_t at = (size_t)t_rand_range(0, (int64_t)ml - 1);
-        if (t_rand64() & 1 && at >= CN_CONTAINER_HEADER && at + 48 < ml) {
-            size_t fld = CN_CONTAINER_HEADER + 4 * (size_t)t_rand_range(0, 9);
-            cn_store_u32(m + fld, (uint32_t)t_rand_range(0, 3) ? (uint32_t)t_rand_range(0, 40)
-                                                               : (uint32_t)t_rand64());
-        } else m[at] ^= (uint8_t)t_rand_range(1, 255);
-    }
-    if (t_rand64() % 4 == 0) ml = (size_t)t_rand_range(0, (int64_t)ml);
-    if (t_rand64() & 1) reseal(m, ml);
-    *out_len = ml;
-    return m;
 }
 
 /* The structured gradient request: round trip, the expansion against the

@@ -127,25 +127,37 @@ int main(void)
     memcpy(q, pl, plen);
     craft(bad, "MPK ", 1, q, plen);
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_FORMAT);
-    craft(bad, "MODL", 2, q, plen);
+    craft(bad, "MODL", 3, q, plen);
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_VERSION);
-    craft(bad, "MODL", 1, q, plen - 4); /* one parameter short */
+    /* a version 1 file (no conv1_filters field) still loads */
+    uint8_t *v1 = malloc(plen);
+    memcpy(v1, q, 40);
+    memcpy(v1 + 40, q + 44, plen - 44);
+    craft(bad, "MODL", 1, v1, plen - 4);
+    CHECK_EQ_INT(try_load(bad), CRYPTONN_OK);
+    craft(bad, "MODL", 2, v1, plen - 4); /* ... but not labelled version 2 */
+    CHECK(try_load(bad) != CRYPTONN_OK);
+    free(v1);
+    craft(bad, "MODL", 2, q, plen - 4); /* one parameter short */
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_TRUNCATED);
-    craft(bad, "MODL", 1, q, 20); /* header cut */
+    craft(bad, "MODL", 2, q, 20); /* header cut */
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_TRUNCATED);
     memset(q + plen, 0, 8);
-    craft(bad, "MODL", 1, q, plen + 4); /* trailing bytes */
+    craft(bad, "MODL", 2, q, plen + 4); /* trailing bytes */
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_FORMAT);
+    cn_store_u32(q + 40, 65); /* more conv1 filters than allowed */
+    craft(bad, "MODL", 2, q, plen);
+    CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_FORMAT);
+    cn_store_u32(q + 40, 0);
     cn_store_u32(q, 7); /* unknown architecture */
-    craft(bad, "MODL", 1, q, plen);
+    craft(bad, "MODL", 2, q, plen);
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_FORMAT);
     cn_store_u32(q, CRYPTONN_ARCH_MLP);
     cn_store_u32(q + 24, 17); /* hidden 16 → 17: the parameter count no longer fits */
-    cn_store_u64(q + 48, cn_load_u64(q + 48)); /* declared count unchanged */
-    craft(bad, "MODL", 1, q, plen);
+    craft(bad, "MODL", 2, q, plen);
     CHECK_EQ_INT(try_load(bad), CRYPTONN_ERR_MISMATCH);
     cn_store_u32(q + 24, 16);
-    craft(bad, "MODL", 1, q, plen);
+    craft(bad, "MODL", 2, q, plen);
     CHECK_EQ_INT(try_load(bad), CRYPTONN_OK); /* the crafted copy of the original is fine */
 
     /* load_into a model of another architecture. */

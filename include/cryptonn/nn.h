@@ -70,6 +70,8 @@ typedef struct {
     uint32_t hidden;             /* MLP hidden width */
     uint32_t classes;            /* output width (10 for MNIST) */
     uint32_t frozen_first_layer; /* 1: W1, b1 keep their seeded values */
+    uint32_t conv1_filters;      /* LeNet-5's first convolution (0: the paper's 6); one
+                                  * filter at 576 positions reveals rank <= 576, not 784 */
     cryptonn_init_scheme init;
     uint64_t seed;               /* initialisation; equal seeds give equal models */
 } cryptonn_model_config;

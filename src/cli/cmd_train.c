@@ -20,6 +20,7 @@ static void usage(FILE *f)
             "  --secure                 CryptoNN training on encrypted data (see train --secure --help)\n"
             "  --model lenet5|mlp       architecture (lenet5)\n"
             "  --hidden H               MLP hidden width (128)\n"
+            "  --conv1-filters N        LeNet-5's first convolution, 1..64 (6)\n"
             "  --activation sigmoid|relu|tanh   (relu)\n"
             "  --pool max|avg           LeNet-5 pooling (max)\n"
             "  --init torch|xavier      weight initialisation (torch)\n"
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 
 enum { O_PLAIN = 256, O_SECURE, O_MODEL, O_HIDDEN, O_ACT, O_POOL, O_LOSS, O_RED, O_EPOCHS,
        O_BATCH, O_LR, O_MOM, O_WD, O_FROZEN, O_SEED, O_DATA, O_LIMIT, O_OUT, O_LOG, O_THREADS,
-       O_PRESET, O_INIT, O_HELP, O_COUNT };
+       O_PRESET, O_INIT, O_CONV1, O_HELP, O_COUNT };
 
 static int parse_num(const char *name, const char *s, double lo, double hi, double *v)
 {
@@ -97,6 +98,7 @@ int cli_train(int argc, char **argv)
         {"lr", required_argument, 0, O_LR},       {"momentum", required_argument, 0, O_MOM},
         {"weight-decay", required_argument, 0, O_WD},
         {"frozen-first-layer", no_argument, 0, O_FROZEN},
+        {"conv1-filters", required_argument, 0, O_CONV1},
         {"seed", required_argument, 0, O_SEED},   {"data", required_argument, 0, O_DATA},
         {"limit", required_argument, 0, O_LIMIT}, {"out", required_argument, 0, O_OUT},
         {"log", required_argument, 0, O_LOG},     {"threads", required_argument, 0, O_THREADS},
@@ -140,6 +142,7 @@ int cli_train(int argc, char **argv)
         case O_MOM: if (!parse_num("--momentum", optarg, 0, 1, &v)) return 2; opt.momentum = (float)v; break;
         case O_WD: if (!parse_num("--weight-decay", optarg, 0, 1e6, &v)) return 2; opt.weight_decay = (float)v; break;
         case O_FROZEN: cfg.frozen_first_layer = 1; break;
+        case O_CONV1: if (!parse_num("--conv1-filters", optarg, 1, 64, &v)) return 2; cfg.conv1_filters = (uint32_t)v; break;
         case O_SEED: if (!parse_num("--seed", optarg, 0, 1e18, &v)) return 2; cfg.seed = (uint64_t)v; break;
         case O_DATA: data = optarg; break;
         case O_LIMIT: if (!parse_num("--limit", optarg, 1, 1e9, &limit)) return 2; break;

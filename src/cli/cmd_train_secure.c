@@ -23,6 +23,9 @@ static void usage(FILE *f)
             "  --test-limit N           score the first N test samples (all)\n"
             "  --model lenet5|mlp       (lenet5)\n"
             "  --hidden H               MLP hidden width (128)\n"
+            "  --conv1-filters N        LeNet-5's first convolution, 1..64 (6); with\n"
+            "                           --freeze-first-layer, N < 2 keeps the revealed\n"
+            "                           rank below 784 (one filter: at most 576)\n"
             "  --activation sigmoid|relu|tanh (tanh)\n"
             "  --loss ce|mse            (ce)\n"
             "  --epochs N               (2)\n"
@@ -53,7 +56,7 @@ static void usage(FILE *f)
 enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
-    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG
+    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1
 };
 
 static int parse_u(const char *s, unsigned long long max, unsigned long long *v)
@@ -78,7 +81,7 @@ int cli_train_secure(int argc, char **argv)
         {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
         {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"cache", 1, 0, O_CACHE},
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
-        {"dlog-bits", 1, 0, O_DLOG},  {0, 0, 0, 0}};
+        {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1}, {0, 0, 0, 0}};
     cli_secure_job j;
     memset(&j, 0, sizeof j);
     j.out = "model.bin";
@@ -129,6 +132,9 @@ int cli_train_secure(int argc, char **argv)
         case O_WD: j.so.sgd.weight_decay = strtof(optarg, NULL); break;
         case O_SEED: ok = parse_u(optarg, ~0ull, &v) && (j.cfg.seed = v, j.so.seed = v, 1); break;
         case O_FREEZE: j.cfg.frozen_first_layer = 1; break;
+        case O_CONV1:
+            ok = parse_u(optarg, 64, &v) && v > 0 && (j.cfg.conv1_filters = (uint32_t)v, 1);
+            break;
         case O_WB: ok = parse_u(optarg, 20, &v) && v >= 2 && (j.so.w_bits = (unsigned)v, 1); break;
         case O_DZB: ok = parse_u(optarg, 20, &v) && v >= 2 && (j.so.dz_bits = (unsigned)v, 1); break;
         case O_MINS: ok = parse_u(optarg, 1u << 30, &v) && (j.pol.min_support = (uint32_t)v, 1); break;

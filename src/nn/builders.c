@@ -13,6 +13,7 @@ int nn_config_valid(const cryptonn_model_config *c)
     if (c->pool != CRYPTONN_POOL_MAX && c->pool != CRYPTONN_POOL_AVG) return 0;
     if (c->classes < 2 || c->classes > 256) return 0;
     if (c->frozen_first_layer > 1) return 0;
+    if (c->conv1_filters > 64) return 0;
     if (c->init != CRYPTONN_INIT_TORCH && c->init != CRYPTONN_INIT_XAVIER) return 0;
     if (c->arch == CRYPTONN_ARCH_MLP &&
         (c->in_dim < 1 || c->in_dim > (1u << 20) || c->hidden < 1 || c->hidden > (1u << 16)))
@@ -34,10 +35,11 @@ size_t nn_build_layers(cryptonn_model *m)
         /* LeNet-5 on 28×28 as in the paper: conv 6@5×5 → pool → conv 16@5×5 →
          * pool → 120 → 84 → classes. */
         nn_kind pool = c->pool == CRYPTONN_POOL_MAX ? NN_MAXPOOL : NN_AVGPOOL;
-        m->layers[n++] = nn_layer_conv(1, 28, 28, 6, 5);
-        m->layers[n++] = nn_layer_act(act, 6 * 24 * 24);
-        m->layers[n++] = nn_layer_pool(pool, 6, 24, 24);
-        m->layers[n++] = nn_layer_conv(6, 12, 12, 16, 5);
+        const int f1 = c->conv1_filters ? (int)c->conv1_filters : 6;
+        m->layers[n++] = nn_layer_conv(1, 28, 28, f1, 5);
+        m->layers[n++] = nn_layer_act(act, (size_t)f1 * 24 * 24);
+        m->layers[n++] = nn_layer_pool(pool, f1, 24, 24);
+        m->layers[n++] = nn_layer_conv(f1, 12, 12, 16, 5);
         m->layers[n++] = nn_layer_act(act, 16 * 8 * 8);
         m->layers[n++] = nn_layer_pool(pool, 16, 8, 8);
         m->layers[n++] = nn_layer_dense(16 * 4 * 4, 120);

@@ -1,5 +1,6 @@
 /* Model files: a "MODL" container (util.h) whose payload is
- *   u32 arch, act, loss, reduction, pool, in_dim, hidden, classes, frozen, init
+ *   u32 arch, act, loss, reduction, pool, in_dim, hidden, classes, frozen, init,
+ *       conv1_filters (version 2; version 1 files lack it and read as 0)
  *   u64 seed, u64 nparams
  *   nparams × f32 (IEEE 754 binary32, little-endian)
  * The container checks magic, version, length and checksum; this file checks
@@ -10,8 +11,9 @@
 #include "nn/model_internal.h"
 #include "util/util.h"
 
-#define MODEL_VERSION 1u
-#define MODEL_HEADER (10 * 4 + 2 * 8)
+#define MODEL_VERSION 2u
+#define MODEL_FIELDS 11
+#define MODEL_HEADER (MODEL_FIELDS * 4 + 2 * 8)
 #define MODEL_MAX_PAYLOAD ((size_t)1 << 31)
 
 static const char KIND[4] = {'M', 'O', 'D', 'L'};
@@ -21,13 +23,15 @@ int cryptonn_model_save(const cryptonn_model *m, const char *path)
     CN_ARG_CHECK(m && path);
     const cryptonn_model_config *c = &m->cfg;
     uint8_t h[MODEL_HEADER];
-    const uint32_t f[10] = {(uint32_t)c->arch,      (uint32_t)c->act,  (uint32_t)c->loss,
-                            (uint32_t)c->reduction, (uint32_t)c->pool, c->in_dim,
-                            c->hidden,              c->classes,        c->frozen_first_layer,
-                            (uint32_t)c->init};
-    for (int i = 0; i < 10; i++) cn_store_u32(h + 4 * i, f[i]);
-    cn_store_u64(h + 40, c->seed);
-    cn_store_u64(h + 48, (uint64_t)m->nparams);
+    const uint32_t f[MODEL_FIELDS] = {(uint32_t)c->arch,      (uint32_t)c->act,
+                                      (uint32_t)c->loss,      (uint32_t)c->reduction,
+                                      (uint32_t)c->pool,      c->in_dim,
+                                      c->hidden,              c->classes,
+                                      c->frozen_first_layer,  (uint32_t)c->init,
+                                      c->conv1_filters};
+    for (int i = 0; i < MODEL_FIELDS; i++) cn_store_u32(h + 4 * i, f[i]);
+    cn_store_u64(h + 4 * MODEL_FIELDS, c->seed);
+    cn_store_u64(h + 4 * MODEL_FIELDS + 8, (uint64_t)m->nparams);
     uint8_t *body = cn_malloc_array(m->nparams, 4);
     if (!body) return CRYPTONN_ERR_NOMEM;
     for (size_t i = 0; i < m->nparams; i++) {
@@ -47,11 +51,17 @@ static int parse(const char *path, uint8_t **file, cryptonn_model_config *cfg,
 {
     const uint8_t *pl;
     size_t plen;
-    CN_TRY(cn_container_read(path, KIND, MODEL_VERSION, MODEL_MAX_PAYLOAD, file, &pl, &plen));
+    memset(cfg, 0, sizeof *cfg); /* padding too: configs are compared bytewise */
+    int fields = MODEL_FIELDS;
+    int rc = cn_container_read(path, KIND, MODEL_VERSION, MODEL_MAX_PAYLOAD, file, &pl, &plen);
+    if (rc == CRYPTONN_ERR_VERSION) {
+        fields = 10;
+        rc = cn_container_read(path, KIND, 1, MODEL_MAX_PAYLOAD, file, &pl, &plen);
+    }
+    if (rc != CRYPTONN_OK) return rc;
     cn_reader r = {pl, plen};
-    uint32_t f[10];
-    int rc = CRYPTONN_OK;
-    for (int i = 0; i < 10 && rc == CRYPTONN_OK; i++) rc = cn_read_u32(&r, &f[i]);
+    uint32_t f[MODEL_FIELDS] = {0};
+    for (int i = 0; i < fields && rc == CRYPTONN_OK; i++) rc = cn_read_u32(&r, &f[i]);
     if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, &cfg->seed);
     if (rc == CRYPTONN_OK) rc = cn_read_u64(&r, nparams);
     if (rc == CRYPTONN_OK) {
@@ -59,6 +69,7 @@ static int parse(const char *path, uint8_t **file, cryptonn_model_config *cfg,
         cfg->loss = (cryptonn_loss)f[2], cfg->reduction = (cryptonn_reduction)f[3];
         cfg->pool = (cryptonn_pool)f[4], cfg->in_dim = f[5], cfg->hidden = f[6];
         cfg->classes = f[7], cfg->frozen_first_layer = f[8], cfg->init = (cryptonn_init_scheme)f[9];
+        cfg->conv1_filters = f[10];
         if (!nn_config_valid(cfg)) rc = CRYPTONN_ERR_FORMAT;
     }
     if (rc == CRYPTONN_OK && *nparams > r.left / 4) rc = CRYPTONN_ERR_TRUNCATED;
@@ -116,6 +127,8 @@ int cryptonn_model_load_into(cryptonn_model *m, const char *path)
     /* The architecture must match; loss, reduction and seed need not. */
     int same = cfg.arch == c->arch && cfg.act == c->act && cfg.pool == c->pool &&
                cfg.classes == c->classes &&
+               (cfg.conv1_filters ? cfg.conv1_filters : 6) ==
+                   (c->conv1_filters ? c->conv1_filters : 6) &&
                (c->arch != CRYPTONN_ARCH_MLP || (cfg.in_dim == c->in_dim && cfg.hidden == c->hidden)) &&
                np == m->nparams;
     if (same) copy_params(m->params, pb, m->nparams);
