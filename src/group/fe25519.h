@@ -424,21 +424,28 @@ static inline void fe25519_abs(fe25519 *h, const fe25519 *f)
     fe25519_cneg(h, f, (unsigned)fe25519_isnegative(f));
 }
 
-/* RFC 9496 §4.2 SQRT_RATIO_M1(u, v): returns 1 and h = +sqrt(u/v) if u/v is a
- * square; else 0 and h = +sqrt(i·u/v). h is non-negative in both cases
- * (u = 0 gives 1, h = 0; v = 0, u != 0 gives 0, h = 0). */
-static inline int fe25519_sqrt_ratio_m1(fe25519 *h, const fe25519 *u, const fe25519 *v)
+/* RFC 9496 §4.2 SQRT_RATIO_M1(u, v) in two halves around its exponentiation
+ * (so batched callers can run eight exponentiations at once): _pre gives
+ * v^3 and pin = u·v^7, the caller computes pout = pin^((p-5)/8), and _post
+ * finishes. */
+static inline void fe25519_sqrt_ratio_pre(fe25519 *v3, fe25519 *pin, const fe25519 *u,
+                                          const fe25519 *v)
+{
+    fe25519 v7;
+    fe25519_sq(v3, v);
+    fe25519_mul(v3, v3, v); /* v^3 */
+    fe25519_sq(&v7, v3);
+    fe25519_mul(&v7, &v7, v); /* v^7 */
+    fe25519_mul(pin, u, &v7);
+}
+
+static inline int fe25519_sqrt_ratio_post(fe25519 *h, const fe25519 *u, const fe25519 *v,
+                                          const fe25519 *v3, const fe25519 *pout)
 {
     static const fe25519 sqrt_m1 = FE25519_SQRT_M1_INIT;
-    fe25519 v3, v7, r, check, t, neg_u, neg_u_i, r_prime;
-    fe25519_sq(&v3, v);
-    fe25519_mul(&v3, &v3, v); /* v^3 */
-    fe25519_sq(&v7, &v3);
-    fe25519_mul(&v7, &v7, v); /* v^7 */
-    fe25519_mul(&t, u, &v7);
-    fe25519_pow22523(&t, &t); /* (u·v^7)^((p-5)/8) */
-    fe25519_mul(&r, u, &v3);
-    fe25519_mul(&r, &r, &t); /* r = (u·v^3)·(u·v^7)^((p-5)/8) */
+    fe25519 r, check, neg_u, neg_u_i, r_prime;
+    fe25519_mul(&r, u, v3);
+    fe25519_mul(&r, &r, pout); /* r = (u·v^3)·(u·v^7)^((p-5)/8) */
     fe25519_sq(&check, &r);
     fe25519_mul(&check, &check, v); /* check = v·r^2 */
     fe25519_neg(&neg_u, u);
@@ -450,6 +457,17 @@ static inline int fe25519_sqrt_ratio_m1(fe25519 *h, const fe25519 *u, const fe25
     fe25519_cmov(&r, &r_prime, (unsigned)(flipped_sign | flipped_sign_i));
     fe25519_abs(h, &r);
     return correct_sign | flipped_sign;
+}
+
+/* SQRT_RATIO_M1(u, v): returns 1 and h = +sqrt(u/v) if u/v is a square;
+ * else 0 and h = +sqrt(i·u/v). h is non-negative in both cases (u = 0 gives
+ * 1, h = 0; v = 0, u != 0 gives 0, h = 0). */
+static inline int fe25519_sqrt_ratio_m1(fe25519 *h, const fe25519 *u, const fe25519 *v)
+{
+    fe25519 v3, t;
+    fe25519_sqrt_ratio_pre(&v3, &t, u, v);
+    fe25519_pow22523(&t, &t); /* (u·v^7)^((p-5)/8) */
+    return fe25519_sqrt_ratio_post(h, u, v, &v3, &t);
 }
 
 #endif

@@ -28,6 +28,8 @@ int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w);
 void gev_scalarmult_var_portable(ge25519 *r, const ge25519 *p, const sc25519 *k);
 int gev_scalarmult_var_ifma(ge25519 *r, const ge25519 *p, const sc25519 *k);
 int gev_have_ifma(void);
+/* out[i] = in[i]^((p-5)/8) for eight elements (pow_ifma.c). */
+void gev_pow22523_x8_ifma(fe25519 out[8], const fe25519 in[8]);
 
 /* Entry points of the IFMA files for the table code (vector tables are
  * opaque here: fe4 entries of 160 bytes, 32-byte aligned). Call only when

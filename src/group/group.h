@@ -54,6 +54,13 @@ void ge25519_cmov(ge25519 *r, const ge25519 *p, unsigned flag);
 int ge25519_decode(ge25519 *r, const uint8_t in[32]);
 /* The canonical 32-byte encoding; the same for every representative. */
 void ge25519_encode(uint8_t out[32], const ge25519 *p);
+/* n decodings / encodings of consecutive 32-byte strings, equal to n single
+ * calls but several times faster on CPUs with AVX-512 IFMA (the inverse
+ * square roots run eight at a time). decode_batch returns CRYPTONN_OK, or
+ * CRYPTONN_ERR_ENCODING if any string is invalid (the r of invalid ones
+ * unchanged). Constant time per element. */
+int ge25519_decode_batch(ge25519 *r, const uint8_t *in, size_t n);
+void ge25519_encode_batch(uint8_t *out, const ge25519 *p, size_t n);
 /* RFC 9496 §4.3.4 element derivation from 64 uniform bytes (one-way map). */
 void ge25519_from_uniform(ge25519 *r, const uint8_t in[64]);
 

@@ -48,6 +48,15 @@ void fe_buf_put(fe_buf *b, const void *data, size_t n)
     b->len += n;
 }
 
+uint8_t *fe_buf_extend(fe_buf *b, size_t n)
+{
+    if (b->oom) return NULL;
+    if (b->len + n + CN_CONTAINER_TRAILER > b->cap) grow(b, b->len + n + CN_CONTAINER_TRAILER);
+    if (b->oom) return NULL;
+    b->len += n;
+    return b->p + b->len - n;
+}
+
 void fe_buf_u32(fe_buf *b, uint32_t v)
 {
     uint8_t t[4];

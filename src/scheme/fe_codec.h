@@ -19,6 +19,8 @@ typedef struct {
 
 void fe_buf_init(fe_buf *b, size_t reserve, int secret);
 void fe_buf_put(fe_buf *b, const void *data, size_t n);
+/* n more bytes for the caller to fill, or NULL (out of memory, remembered). */
+uint8_t *fe_buf_extend(fe_buf *b, size_t n);
 void fe_buf_u32(fe_buf *b, uint32_t v);
 void fe_buf_u64(fe_buf *b, uint64_t v);
 void fe_buf_free(fe_buf *b);

@@ -29,19 +29,27 @@ static int check_head(cn_reader *r, uint32_t *n, int allow_zero)
     return CRYPTONN_OK;
 }
 
-static void put_point(fe_buf *b, const ge25519 *p)
+/* Appends the encodings of n points; batched (eight inverse square roots at
+ * a time where the CPU has IFMA) and parallel for big inputs. */
+static void put_points(fe_buf *b, const ge25519 *p, size_t n)
 {
-    uint8_t e[32];
-    ge25519_encode(e, p);
-    fe_buf_put(b, e, 32);
+    uint8_t *dst = fe_buf_extend(b, 32 * n);
+    if (!dst) return;
+    const size_t chunk = 256;
+#pragma omp parallel for if (n >= 4096) schedule(static)
+    for (size_t i = 0; i < n; i += chunk)
+        ge25519_encode_batch(dst + 32 * i, p + i, n - i < chunk ? n - i : chunk);
 }
 
-/* Decodes n consecutive encodings (parallel for big inputs). */
+/* Decodes n consecutive encodings (batched, and parallel for big inputs). */
 static int decode_points(ge25519 *out, const uint8_t *enc, size_t n)
 {
+    const size_t chunk = 256;
     int bad = 0;
-#pragma omp parallel for if (n >= 1024) schedule(static) reduction(| : bad)
-    for (size_t i = 0; i < n; i++) bad |= ge25519_decode(&out[i], enc + 32 * i) != CRYPTONN_OK;
+#pragma omp parallel for if (n >= 4096) schedule(static) reduction(| : bad)
+    for (size_t i = 0; i < n; i += chunk)
+        bad |= ge25519_decode_batch(out + i, enc + 32 * i, n - i < chunk ? n - i : chunk) !=
+               CRYPTONN_OK;
     return bad ? CRYPTONN_ERR_ENCODING : CRYPTONN_OK;
 }
 
@@ -65,7 +73,7 @@ int cryptonn_feip_mpk_export(const cryptonn_feip_mpk *mpk, uint8_t **buf, size_t
     fe_buf_init(&b, 8 + 32 * mpk->n, 0);
     fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
     fe_buf_u32(&b, (uint32_t)mpk->n);
-    for (size_t i = 0; i < mpk->n; i++) put_point(&b, &mpk->h[i]);
+    put_points(&b, mpk->h, mpk->n);
     return fe_buf_finish(&b, "IPMK", V1, buf, len);
 }
 
@@ -274,8 +282,8 @@ int cryptonn_feip_keys_load(cryptonn_feip_keys **keys, const char *path)
 
 static void put_ct(fe_buf *b, const cryptonn_feip_ct *ct)
 {
-    put_point(b, &ct->c0);
-    for (size_t i = 0; i < ct->n; i++) put_point(b, &ct->c[i]);
+    put_points(b, &ct->c0, 1);
+    put_points(b, ct->c, ct->n);
 }
 
 int cryptonn_feip_ct_export(const cryptonn_feip_ct *ct, uint8_t **buf, size_t *len)
