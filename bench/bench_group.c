@@ -26,7 +26,8 @@ enum { NP = 256, SLOTS = 784, BIG = 36864, FPB = 1024 };
 typedef struct {
     ge25519 p[NP], r;
     sc25519 k[NP];
-    uint8_t enc[NP][32], kb[NP][32], out[32];
+    uint8_t enc[NP][32], kb[NP][32], out[32], enc_b[NP][32];
+    ge25519 dec_b[NP];
     int64_t k8[25], k16[BIG];
     uint32_t idx[25];
     ge25519 *big;          /* BIG points */
@@ -240,6 +241,16 @@ static void encode_ours(void *v)
     ctx *c = v;
     for (int i = 0; i < N_ENC; i++) ge25519_encode(c->enc[i], &c->p[i]);
 }
+static void encode_batch_ours(void *v)
+{
+    ctx *c = v;
+    ge25519_encode_batch(c->enc_b[0], c->p, N_ENC);
+}
+static void decode_batch_ours(void *v)
+{
+    ctx *c = v;
+    c->sink += (unsigned)ge25519_decode_batch(c->dec_b, c->enc[0], N_ENC);
+}
 static void encode_decaf(void *v)
 {
     ctx *c = v;
@@ -377,9 +388,13 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "fingerprint per point (batch 1,024)", "libdecaf", bench_measure(encode_decaf, c, reps, N_ENC), NULL);
     bench_row(r, "encode", "ours", bench_measure(encode_ours, c, reps, N_ENC), NULL);
     bench_row(r, "encode", "libdecaf", bench_measure(encode_decaf, c, reps, N_ENC), NULL);
+    bench_row(r, "encode, batch of 256 (per point)", "ours", bench_measure(encode_batch_ours, c, reps, N_ENC), NULL);
+    bench_row(r, "encode, batch of 256 (per point)", "libdecaf", bench_measure(encode_decaf, c, reps, N_ENC), NULL);
     bench_row(r, "decode", "ours", bench_measure(decode_ours, c, reps, N_ENC), NULL);
     bench_row(r, "decode", "libdecaf", bench_measure(decode_decaf, c, reps, N_ENC), NULL);
     bench_row(r, "decode", "libsodium", bench_measure(decode_sodium, c, reps, N_ENC), NULL);
+    bench_row(r, "decode, batch of 256 (per point)", "ours", bench_measure(decode_batch_ours, c, reps, N_ENC), NULL);
+    bench_row(r, "decode, batch of 256 (per point)", "libdecaf", bench_measure(decode_decaf, c, reps, N_ENC), NULL);
 
     bench_note(r, "libsodium* rows take and return encodings: they include a decode (and an encode) per "
                   "operation; compare them with the 'var-base mult + decode + encode' row");
