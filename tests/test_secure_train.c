@@ -268,7 +268,7 @@ int main(void)
             if (prob[i * 10 + c] > prob[i * 10 + best]) best = c;
         agree += best == pred[i];
     }
-    /* Float inputs vs 10-bit quantized weights: allow one flip in 8. */
+    /* Float inputs vs 8-bit quantized weights: allow one flip in 8. */
     CHECK(agree >= B - 1);
     uint8_t inv[256];
     cn_owner_secret_inverse(&own, inv);

@@ -35,7 +35,7 @@ static void usage(FILE *f)
             "  --seed S                 initialisation and batch order (1)\n"
             "  --freeze-first-layer     keep the first layer at its seeded weights: its keys\n"
             "                           never change and no gradient keys are issued\n"
-            "  --w-bits B               first-layer weight precision (10)\n"
+            "  --w-bits B               first-layer weight precision (8)\n"
             "  --dz-bits B              gradient precision (12)\n"
             "  --min-support N          authority policy: refuse keys with fewer non-zeros (2)\n"
             "  --max-rank N             authority policy: revealed-rank budget per mpk (none)\n"

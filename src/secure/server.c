@@ -21,7 +21,7 @@ void cn_secure_opts_default(cn_secure_opts *o)
     memset(o, 0, sizeof *o);
     o->sgd.lr = 0.01f;
     o->sgd.momentum = 0.9f;
-    o->w_bits = 10;
+    o->w_bits = 8; /* the paper: two decimal digits (~7 bits); 10 costs ~14% more time */
     o->dz_bits = 12;
     o->seed = 1;
     o->threads = 2;

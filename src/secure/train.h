@@ -41,7 +41,7 @@ typedef struct {
 
 typedef struct {
     cryptonn_sgd sgd;
-    unsigned w_bits;      /* W1 quantization (default 10) */
+    unsigned w_bits;      /* W1 quantization (default 8) */
     unsigned dz_bits;     /* dZ1 quantization (default 12) */
     uint64_t seed;        /* batch-order shuffle */
     uint32_t threads;     /* decryption threads (default 2) */
