@@ -73,6 +73,20 @@ expect 0 predict -- "$BIN" predict --model "$T/m.bin" --encrypted "$T/enctest" -
 contains "$T/out" "owners' side: accuracy" "predict scores on the owners' side"
 [ "$(wc -l <"$T/pred.txt")" = 8 ] && ok || bad "one prediction per test sample"
 
+# A frozen one-filter conv1 (the narrowed first layer): its 576 keys, shifts of
+# one generic 5x5 filter, are linearly independent (each has its own top-left
+# pixel), so the authority's exact rank is 576 of 784, and it stays there:
+# no gradient keys.
+expect 0 "keygen for the frozen run" -- "$BIN" keygen --state "$T/authf" --batch 8
+expect 0 "encrypt for the frozen run" -- "$BIN" encrypt --params "$T/authf/params.bin" \
+    --owner-key "$T/authf/owner.key" --data "$T/data" --out "$T/encf" --limit 16
+expect 0 "frozen narrowed conv1" -- "$BIN" train --secure --enc "$T/encf" --authority "$T/authf" \
+    --dlog-bits 12 --cache "$T" --epochs 2 --freeze-first-layer --conv1-filters 1 \
+    --out "$T/mf.bin" --report "$T/rf.md"
+contains "$T/rf.md" "| samples | 784 | 576 |" "frozen 1-filter conv1 reveals rank 576"
+contains "$T/rf.md" "| batch-gradient | 6272 | ≤ 0 | 0 |" "no gradient keys when frozen"
+contains "$T/rf.md" "rank 576 of 784." "the prose states the bounded rank"
+
 # Bad input: a corrupted batch file and a foreign params file are refused cleanly.
 f=$(ls "$T"/enc/part-a/batch-* | head -1)
 cp "$f" "$T/keep"

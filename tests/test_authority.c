@@ -130,6 +130,21 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
         cn_keyreq_feip_free(&r);
         free(g.dz);
     }
+    /* the policy judges the expanded vectors: one sample's dense gradient
+     * gives 784 keys of one entry each, each revealing a pixel: refused */
+    int64_t dz1[1] = {5};
+    cn_grad_req one = {.conv = 0, .n = 1, .in_c = 784, .in_h = 1, .in_w = 1, .k = 1,
+                       .out_c = 1, .out_h = 1, .out_w = 1, .dz = dz1};
+    cn_feip_keyreq r1 = {0};
+    r1.rowptr = malloc(8 * 785);
+    r1.idx = malloc(4 * 784);
+    r1.val = malloc(8 * 784);
+    cn_grad_expand(&one, &r1, NULL);
+    CHECK_EQ_INT(r1.nkeys, 784);
+    CHECK_EQ_INT(cn_keysource_grad(ks, &one, &r1, k->batch, keys, msg, sizeof msg),
+                 CRYPTONN_ERR_POLICY);
+    CHECK(strstr(msg, "--min-support") != NULL);
+    cn_keyreq_feip_free(&r1);
 }
 
 int main(void)
@@ -325,6 +340,26 @@ int main(void)
     random_req(&g, CN_MPK_BATCH, (uint32_t)pol.max_rank, 40, B * 784);
     CHECK_EQ_INT(cn_keysource_feip(&ks, &g, k.batch, keys, msg, sizeof msg), CRYPTONN_ERR_BUDGET);
     cn_keyreq_feip_free(&g);
+    /* ... and so does a gradient request's expansion (25 conv keys) */
+    {
+        int64_t dz[2 * 24 * 24];
+        for (int i = 0; i < 2 * 24 * 24; i++) dz[i] = 1 + i % 3;
+        cn_grad_req gq = {.conv = 1, .n = 2, .in_c = 1, .in_h = 28, .in_w = 28, .k = 5,
+                          .out_c = 1, .out_h = 24, .out_w = 24, .dz = dz};
+        uint64_t mk, mz;
+        cn_grad_expand_size(&gq, &mk, &mz);
+        cn_feip_keyreq e = {0};
+        e.rowptr = malloc(8 * (mk + 1));
+        e.idx = malloc(4 * mz);
+        e.val = malloc(8 * mz);
+        cn_grad_expand(&gq, &e, NULL);
+        CHECK_EQ_INT(e.nkeys, 25);
+        CHECK(pol.max_rank < 25 + after[1].keys_issued);
+        CHECK_EQ_INT(cn_keysource_grad(&ks, &gq, &e, k.batch, keys, msg, sizeof msg),
+                     CRYPTONN_ERR_BUDGET);
+        CHECK(strstr(msg, "--max-rank") != NULL);
+        cn_keyreq_feip_free(&e);
+    }
     cn_authority_close(a);
 
     /* the log names every request, refusals with their reason */

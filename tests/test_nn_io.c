@@ -71,6 +71,48 @@ static void roundtrip(const cryptonn_model_config *cfg, const char *path)
     free(x), free(pa);
 }
 
+/* conv1_filters: a narrowed LeNet-5 round-trips, is refused by load_into of
+ * a 6-filter model, and a version 1 file (written here by removing the field
+ * from a version 2 file) loads as the 6-filter model with equal parameters. */
+static void test_conv1(const cryptonn_model_config *lenet, const char *path, const char *bad)
+{
+    cryptonn_model_config narrow = *lenet;
+    narrow.conv1_filters = 1;
+    roundtrip(&narrow, path);
+    cryptonn_model *six = NULL, *one = NULL;
+    CHECK_EQ_INT(cryptonn_model_create(lenet, 4, 1, &six), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_model_create(&narrow, 4, 1, &one), CRYPTONN_OK);
+    if (!six || !one) return;
+    CHECK(cryptonn_model_param_count(one) < cryptonn_model_param_count(six));
+    CHECK_EQ_INT(cryptonn_model_load_into(six, path), CRYPTONN_ERR_MISMATCH);
+    CHECK_EQ_INT(cryptonn_model_save(six, path), CRYPTONN_OK);
+    uint8_t *file;
+    size_t len;
+    CHECK_EQ_INT(cn_file_read_all(path, 1u << 24, &file, &len), CRYPTONN_OK);
+    if (file) {
+        const uint8_t *pl = file + CN_CONTAINER_HEADER;
+        size_t plen = len - CN_CONTAINER_HEADER - CN_CONTAINER_TRAILER;
+        CHECK_EQ_INT(cn_load_u32(pl + 40), 0); /* conv1_filters of the default model */
+        uint8_t *v1 = malloc(plen);
+        memcpy(v1, pl, 40);
+        memcpy(v1 + 40, pl + 44, plen - 44);
+        craft(bad, "MODL", 1, v1, plen - 4);
+        cryptonn_model *old = NULL;
+        CHECK_EQ_INT(cryptonn_model_load(bad, 4, 1, &old), CRYPTONN_OK);
+        if (old) {
+            CHECK_EQ_INT(cryptonn_model_get_config(old)->conv1_filters, 0);
+            CHECK_EQ_INT(cryptonn_model_param_count(old), cryptonn_model_param_count(six));
+            CHECK(memcmp(cryptonn_model_params(old), cryptonn_model_params(six),
+                         sizeof(float) * cryptonn_model_param_count(six)) == 0);
+        }
+        cryptonn_model_destroy(old);
+        free(v1);
+        free(file);
+    }
+    cryptonn_model_destroy(six);
+    cryptonn_model_destroy(one);
+}
+
 int main(void)
 {
     t_init("test_nn_io");
@@ -85,6 +127,7 @@ int main(void)
     lenet.act = CRYPTONN_ACT_SIGMOID, lenet.init = CRYPTONN_INIT_XAVIER;
     lenet.frozen_first_layer = 1, lenet.loss = CRYPTONN_LOSS_MSE;
     roundtrip(&lenet, path);
+    test_conv1(&lenet, path, bad);
     roundtrip(&mlp, path); /* path now holds the MLP */
 
     uint8_t *file;

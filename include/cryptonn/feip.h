@@ -105,7 +105,8 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_keygen_sparse(const cryptonn
  * holder, who asked for exactly that vector, appends it to a set with
  * cryptonn_feip_keys_append. A key message then costs 32 bytes, not the
  * vector (a gradient key has ~37,000 entries). keygen_sk is constant time
- * in the msk; same returns as keygen_sparse. keys_append returns OK,
+ * in the msk; returns OK, CRYPTONN_ERR_ARG (indices) or CRYPTONN_ERR_RANGE
+ * (values). keys_append returns OK,
  * CRYPTONN_ERR_ARG (indices), CRYPTONN_ERR_RANGE (values),
  * CRYPTONN_ERR_ENCODING (sk not below l), CRYPTONN_ERR_MISMATCH (the set
  * holds another mpk's keys) or CRYPTONN_ERR_NOMEM. An sk that does not belong

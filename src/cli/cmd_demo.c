@@ -197,8 +197,12 @@ int cli_demo(int argc, char **argv)
     j.so.threads = (uint32_t)threads;
     j.so.progress = 1;
     cn_policy_default(&j.pol);
-    j.settings = "model: LeNet-5, tanh, cross-entropy (demo)\nsgd: lr 0.1, momentum 0.9\n"
-                 "precision: first-layer weights 10 bits, gradient 12 bits, pixels 8 bits";
+    char settings[200];
+    snprintf(settings, sizeof settings,
+             "model: LeNet-5, tanh, cross-entropy (demo)\nsgd: lr 0.1, momentum 0.9\n"
+             "precision: first-layer weights %u bits, gradient %u bits, pixels 8 bits",
+             j.so.w_bits, j.so.dz_bits);
+    j.settings = settings;
     uint64_t ts = cn_now_ns();
     double acc = -1;
     int code = cli_secure_run(&j, &acc);

@@ -1,5 +1,7 @@
 /* fe4_ifma_var: the 4-way AVX-512 IFMA field and point backend of the
- * variable-time code (wnaf_ifma.c, comb_ifma.c, prepared_ifma.c, msm_ifma.c).
+ * variable-time code (wnaf_ifma.c, comb_ifma.c, prepared_ifma.c, msm_ifma.c)
+ * and of the batched ristretto255 codec's exponentiation (pow_ifma.c). The
+ * field arithmetic itself has no data-dependent branches or addresses.
  * Include it only from those files: it switches the rest of the translation
  * unit to the AVX-512 target, and callers must check gev_have_ifma() at run
  * time before entering any of it. The portable paths stay; the tests compare

@@ -20,8 +20,10 @@ static inline void fe4_sq(fe4 *h, const fe4 *f)
             dhi[i + j + 1] = _mm256_madd52hi_epu64(dhi[i + j + 1], f->v[i], f->v[j]);
         }
     }
-    /* column = lo + 2·hi(prev) + 2·(dlo + 2·dhi(prev)); at most 3 products
-     * per column, each part < 2^52: the sum stays below 2^57 */
+    /* column = lo + 2·hi(prev) + 2·(dlo + 2·dhi(prev)). A column holds at
+     * most one square's low and high halves and two cross products' (each
+     * half < 2^52): below 2^52 + 2^53 + 2·(2^53 + 2^54) < 7·2^52 < 2^55; the
+     * ×19 fold below keeps the limbs under 2^60, inside fe4_carry's 2^62 */
     __m256i col[10];
     for (int c = 0; c < 10; c++) {
         __m256i sq = _mm256_add_epi64(lo[c], _mm256_slli_epi64(hi[c], 1));

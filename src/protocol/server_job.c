@@ -31,8 +31,10 @@ void job_opts_default(job_opts *o)
     o->momentum = 0.9;
     o->seed = 1;
     o->dlog_bits = 21;
-    o->w_bits = 10;
-    o->dz_bits = 12;
+    cn_secure_opts so; /* the precisions of the in-process trainer */
+    cn_secure_opts_default(&so);
+    o->w_bits = so.w_bits;
+    o->dz_bits = so.dz_bits;
 }
 
 unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)

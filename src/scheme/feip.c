@@ -289,7 +289,9 @@ int cryptonn_feip_keys_append(cryptonn_feip_keys *keys, const cryptonn_feip_mpk 
     }
     sc25519 s;
     memcpy(s.v, sk, 32);
-    return feip_keys_append_raw(keys, idx, val, nnz, &s);
+    int rc = feip_keys_append_raw(keys, idx, val, nnz, &s);
+    cn_wipe(&s, sizeof s);
+    return rc;
 }
 
 int cryptonn_feip_keygen(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys, const int64_t *y,

@@ -8,10 +8,12 @@
  *   i64 val[nnz].
  * Request "KRQG" (first-layer gradient keys, gradreq.c): the layer's shape
  *   and the quantized dZ1; both sides expand it into the same key vectors
- *   with cn_grad_expand, so 1.8 MB travel instead of ~66 MB of vectors.
+ *   with cn_grad_expand, so 1.8 MB travel instead of 66 MB of vectors
+ *   (LeNet-5, batch 64).
  * Response "KRSK" to both: u32 mpk, u32 nkeys, nkeys × 32-byte sk_y. The
  *   server already has the vectors it asked for; it rebuilds the key set
- *   from them and these scalars (cryptonn_feip_keys_append).
+ *   from them and these scalars (cryptonn_feip_keys_append), instead of
+ *   receiving the vectors back (another 66 MB).
  * Request "KRQB" (FEBO keys, one per ciphertext): u32 op, u32 n, then n ×
  *   (u64 len, FEBO ciphertext export bytes, i64 y). Response "BOKS": u32 n,
  *   n × (u64 len, FEBO key export bytes).
@@ -94,7 +96,8 @@ typedef struct {
     int64_t *dz;
 } cn_grad_req;
 
-/* Shape rules (CRYPTONN_ERR_FORMAT if broken); slots = in_c·in_h·in_w. */
+/* Shape rules: CRYPTONN_ERR_FORMAT if broken, CRYPTONN_ERR_TOO_LARGE if the
+ * expansion exceeds 2^25 entries (such layers send explicit vectors, KRQI). */
 int cn_grad_shape_ok(const cn_grad_req *g);
 /* Upper bounds of the expansion: keys (one per weight) and entries. */
 void cn_grad_expand_size(const cn_grad_req *g, uint64_t *nkeys, uint64_t *nnz);
@@ -111,6 +114,14 @@ int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len);
 int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len);
 void cn_gradreq_free(cn_grad_req *g);
 
+/* Internal to keyreq.c / gradreq.c / the server: a container in memory
+ * around parts; and the end of a key being appended to r (an empty one is
+ * dropped and map[w] = UINT32_MAX, else map[w] = its index; map may be NULL). */
+int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
+                   size_t *len);
+void cn_keyreq_close_key(cn_feip_keyreq *r, uint32_t *map, size_t w, uint32_t *key,
+                         uint64_t start, uint64_t nnz);
+
 /* Convenience wrappers used by the server: build the request, round-trip,
  * decode, and turn an error response into its status (reason in msg).
  * cn_keysource_feip sends r and fills keys (cleared first) with r's vectors
@@ -124,9 +135,6 @@ int cn_keysource_grad(cn_keysource *ks, const cn_grad_req *g, const cn_feip_keyr
                       const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
                       size_t msg_len);
 
-/* Internal to keyreq.c / gradreq.c: a container in memory around parts. */
-int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
-                   size_t *len);
 int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
                       const int64_t *y, uint32_t n, cryptonn_febo_key **keys, char *msg,
                       size_t msg_len);

@@ -61,12 +61,21 @@ static void prose(FILE *f, const cn_leak_report *r, const char *bullet)
                 "of every image, and these add up across updates to the full image within a "
                 "few updates.\n",
                 bullet, r->first_layer_width);
-    else
+    else {
+        /* the samples mpk's exact rank, not the key count: 6 conv filters
+         * give 3,456 keys but span at most the 784 pixels */
+        const cn_leak_mpk *sm = r->nmpks > 0 ? &r->mpks[0] : NULL;
+        unsigned long long rank = sm ? (unsigned long long)sm->rank : 0,
+                           width = sm ? (unsigned long long)sm->width : 0;
         fprintf(f,
                 "%sThe first layer is frozen (seeded random, never trained): its %u keys never "
-                "change, so the revealed rank stays at %u per image and no gradient keys are "
-                "issued.\n",
-                bullet, r->first_layer_width, r->first_layer_width);
+                "change and no gradient keys are issued; they reveal each image through a space "
+                "of rank %llu of %llu%s.\n",
+                bullet, r->first_layer_width, rank, width,
+                rank >= width ? ", which is full rank: freezing bounds nothing here, every "
+                                "training image can be solved for"
+                              : "");
+    }
     if (!r->frozen_first_layer)
         fprintf(f,
                 "%sThe first-layer gradient is revealed only as a sum over each batch of %u "

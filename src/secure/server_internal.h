@@ -44,6 +44,7 @@ struct cn_server {
 
     /* request scratch */
     cn_grad_req greq; /* dz points into dz_int */
+    int grad_explicit; /* the layer is too large for greq: explicit vectors */
     cn_feip_keyreq req;
     size_t req_cap_keys, req_cap_nnz;
 };

@@ -130,19 +130,6 @@ static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *wha
     return CRYPTONN_OK;
 }
 
-/* Ends the key being appended: a key with no entries is dropped and its
- * output marked NO_KEY. */
-static void close_key(cn_feip_keyreq *r, uint32_t *map, size_t out, uint32_t *key, uint64_t start,
-                      uint64_t nnz)
-{
-    if (nnz == start) {
-        map[out] = NO_KEY;
-        return;
-    }
-    map[out] = *key;
-    r->rowptr[++*key] = nnz;
-}
-
 int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len)
 {
     cryptonn_first_layer fl;
@@ -186,7 +173,7 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
                                 r->val[nnz++] = w;
                             }
                 }
-                close_key(r, s->fwd_key, out, &key, start, nnz);
+                cn_keyreq_close_key(r, s->fwd_key, out, &key, start, nnz);
             }
     r->nkeys = key;
     r->nnz = nnz;
@@ -216,7 +203,10 @@ int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t
         g->out_h = fl.out_h;
         g->out_w = fl.out_w;
     }
-    if (cn_grad_shape_ok(g) != CRYPTONN_OK) return CRYPTONN_ERR_MISMATCH;
+    /* a layer too large for the structured request sends its vectors */
+    int shape = cn_grad_shape_ok(g);
+    if (shape == CRYPTONN_ERR_FORMAT) return CRYPTONN_ERR_MISMATCH;
+    s->grad_explicit = shape == CRYPTONN_ERR_TOO_LARGE;
     uint64_t nkeys, nnz;
     cn_grad_expand_size(g, &nkeys, &nnz);
     int rc = req_reserve(s, (size_t)nkeys, (size_t)nnz);
@@ -229,8 +219,10 @@ int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len)
 {
     if (s->req.nkeys == 0) return CRYPTONN_OK;
     int rc = check_bounds(s, msg, msg_len, "first-layer gradient");
-    if (rc == CRYPTONN_OK)
-        rc = cn_keysource_grad(s->ks, &s->greq, &s->req, cn_encdata_mpks(s->ds)->batch,
-                               s->grad_keys, msg, msg_len);
+    const cryptonn_feip_mpk *mpk = cn_encdata_mpks(s->ds)->batch;
+    if (rc == CRYPTONN_OK && s->grad_explicit)
+        rc = cn_keysource_feip(s->ks, &s->req, mpk, s->grad_keys, msg, msg_len);
+    else if (rc == CRYPTONN_OK)
+        rc = cn_keysource_grad(s->ks, &s->greq, &s->req, mpk, s->grad_keys, msg, msg_len);
     return rc;
 }
