@@ -45,7 +45,6 @@ int cn_grad_shape_ok(const cn_grad_req *g)
     return CRYPTONN_OK;
 }
 
-
 void cn_grad_expand_size(const cn_grad_req *g, uint64_t *nkeys, uint64_t *nnz)
 {
     uint64_t weights = (uint64_t)g->out_c * g->in_c * g->k * g->k;
