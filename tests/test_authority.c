@@ -75,14 +75,9 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
         /* output unit 1 is dead: every weight of it has the zero vector */
         for (uint32_t b = 0; b < g.n; b++)
             for (size_t q = 0; q < z1 / g.out_c; q++) g.dz[b * z1 + z1 / g.out_c + q] = 0;
-        uint64_t mk, mz;
-        cn_grad_expand_size(&g, &mk, &mz);
-        cn_feip_keyreq r = {0};
-        r.rowptr = malloc(8 * (mk + 1));
-        r.idx = malloc(4 * mz);
-        r.val = malloc(8 * mz);
+        cn_feip_keyreq r;
         uint32_t *map = malloc(4 * nw);
-        cn_grad_expand(&g, &r, map);
+        CHECK_EQ_INT(cn_grad_expand_new(&g, &r, map), CRYPTONN_OK);
         CHECK_EQ_INT(cn_keysource_grad(ks, &g, &r, k->batch, keys, msg, sizeof msg), CRYPTONN_OK);
         CHECK_EQ_INT(cryptonn_feip_keys_count(keys), r.nkeys);
         size_t checked = 0;
@@ -135,11 +130,8 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
     int64_t dz1[1] = {5};
     cn_grad_req one = {.conv = 0, .n = 1, .in_c = 784, .in_h = 1, .in_w = 1, .k = 1,
                        .out_c = 1, .out_h = 1, .out_w = 1, .dz = dz1};
-    cn_feip_keyreq r1 = {0};
-    r1.rowptr = malloc(8 * 785);
-    r1.idx = malloc(4 * 784);
-    r1.val = malloc(8 * 784);
-    cn_grad_expand(&one, &r1, NULL);
+    cn_feip_keyreq r1;
+    CHECK_EQ_INT(cn_grad_expand_new(&one, &r1, NULL), CRYPTONN_OK);
     CHECK_EQ_INT(r1.nkeys, 784);
     CHECK_EQ_INT(cn_keysource_grad(ks, &one, &r1, k->batch, keys, msg, sizeof msg),
                  CRYPTONN_ERR_POLICY);
@@ -346,13 +338,8 @@ int main(void)
         for (int i = 0; i < 2 * 24 * 24; i++) dz[i] = 1 + i % 3;
         cn_grad_req gq = {.conv = 1, .n = 2, .in_c = 1, .in_h = 28, .in_w = 28, .k = 5,
                           .out_c = 1, .out_h = 24, .out_w = 24, .dz = dz};
-        uint64_t mk, mz;
-        cn_grad_expand_size(&gq, &mk, &mz);
-        cn_feip_keyreq e = {0};
-        e.rowptr = malloc(8 * (mk + 1));
-        e.idx = malloc(4 * mz);
-        e.val = malloc(8 * mz);
-        cn_grad_expand(&gq, &e, NULL);
+        cn_feip_keyreq e;
+        CHECK_EQ_INT(cn_grad_expand_new(&gq, &e, NULL), CRYPTONN_OK);
         CHECK_EQ_INT(e.nkeys, 25);
         CHECK(pol.max_rank < 25 + after[1].keys_issued);
         CHECK_EQ_INT(cn_keysource_grad(&ks, &gq, &e, k.batch, keys, msg, sizeof msg),

@@ -294,12 +294,9 @@ static void test_grad(void)
     cn_grad_expand_size(&g, &mk, &mz);
     CHECK_EQ_INT(mk, 8);
     CHECK_EQ_INT(mz, 8 * 18);
-    cn_feip_keyreq r = {0};
-    r.rowptr = malloc(8 * (mk + 1));
-    r.idx = malloc(4 * mz);
-    r.val = malloc(8 * mz);
+    cn_feip_keyreq r;
     uint32_t map[8];
-    cn_grad_expand(&g, &r, map);
+    CHECK_EQ_INT(cn_grad_expand_new(&g, &r, map), CRYPTONN_OK);
     /* key for weight (o, u, v): entry dz[b][o][i][j] at slot b·16 + (i+u)·4 + (j+v) */
     uint32_t key = 0;
     for (uint32_t o = 0; o < 2; o++)

@@ -56,6 +56,19 @@ static inline void fe4_carry(fe4 *h)
     h->v[0] = _mm256_add_epi64(h->v[0], c19);
 }
 
+/* h = the ten product columns reduced mod p: columns 5..9 weigh 2^255 = 19
+ * times columns 0..4, then one carry round (columns < 2^57 in). */
+static inline void fe4_fold(fe4 *h, __m256i col[10])
+{
+    for (int c = 5; c < 10; c++) {
+        const __m256i x = col[c];
+        const __m256i x19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(x, 4), _mm256_slli_epi64(x, 1)), x);
+        col[c - 5] = _mm256_add_epi64(col[c - 5], x19);
+    }
+    for (int i = 0; i < 5; i++) h->v[i] = col[i];
+    fe4_carry(h);
+}
+
 static inline void fe4_mul(fe4 *h, const fe4 *f, const fe4 *g)
 {
     __m256i lo[10], hi[10];
@@ -68,13 +81,7 @@ static inline void fe4_mul(fe4 *h, const fe4 *f, const fe4 *g)
     /* a high half weighs 2^52 = 2·2^51 in the next column */
     __m256i col[10];
     for (int c = 0; c < 10; c++) col[c] = _mm256_add_epi64(lo[c], _mm256_slli_epi64(hi[c], 1));
-    for (int c = 5; c < 10; c++) {
-        const __m256i x = col[c];
-        const __m256i x19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(x, 4), _mm256_slli_epi64(x, 1)), x);
-        col[c - 5] = _mm256_add_epi64(col[c - 5], x19);
-    }
-    for (int i = 0; i < 5; i++) h->v[i] = col[i];
-    fe4_carry(h);
+    fe4_fold(h, col);
 }
 
 /* Lane i of h = element i (fe25519 limbs may be up to 2^52 + small; one

@@ -23,20 +23,14 @@ static inline void fe4_sq(fe4 *h, const fe4 *f)
     /* column = lo + 2·hi(prev) + 2·(dlo + 2·dhi(prev)). A column holds at
      * most one square's low and high halves and two cross products' (each
      * half < 2^52): below 2^52 + 2^53 + 2·(2^53 + 2^54) < 7·2^52 < 2^55; the
-     * ×19 fold below keeps the limbs under 2^60, inside fe4_carry's 2^62 */
+     * ×19 fold keeps the limbs under 2^60, inside fe4_carry's 2^62 */
     __m256i col[10];
     for (int c = 0; c < 10; c++) {
         __m256i sq = _mm256_add_epi64(lo[c], _mm256_slli_epi64(hi[c], 1));
         __m256i cr = _mm256_add_epi64(dlo[c], _mm256_slli_epi64(dhi[c], 1));
         col[c] = _mm256_add_epi64(sq, _mm256_slli_epi64(cr, 1));
     }
-    for (int c = 5; c < 10; c++) {
-        const __m256i x = col[c];
-        const __m256i x19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(x, 4), _mm256_slli_epi64(x, 1)), x);
-        col[c - 5] = _mm256_add_epi64(col[c - 5], x19);
-    }
-    for (int i = 0; i < 5; i++) h->v[i] = col[i];
-    fe4_carry(h);
+    fe4_fold(h, col);
 }
 
 #define K 2 /* interleaved chains */

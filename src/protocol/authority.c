@@ -555,14 +555,8 @@ static int handle_grad(cn_authority *a, const uint8_t *req, size_t len, uint8_t 
         snprintf(why, sizeof why, "malformed gradient key request: %s", cryptonn_status_str(rc));
         return refuse(a, 3, 0, rc, why, resp, resp_len);
     }
-    uint64_t nkeys, nnz;
-    cn_grad_expand_size(&g, &nkeys, &nnz);
-    cn_feip_keyreq r = {0};
-    r.rowptr = malloc(8 * ((size_t)nkeys + 1));
-    r.idx = malloc(nnz ? 4 * (size_t)nnz : 1);
-    r.val = malloc(nnz ? 8 * (size_t)nnz : 1);
-    if (r.rowptr && r.idx && r.val) {
-        cn_grad_expand(&g, &r, NULL);
+    cn_feip_keyreq r;
+    if (cn_grad_expand_new(&g, &r, NULL) == CRYPTONN_OK) {
         rc = issue_feip(a, &r, resp, resp_len);
     } else {
         rc = refuse(a, CN_MPK_BATCH, 0, CRYPTONN_ERR_NOMEM, "gradient request: out of memory",

@@ -237,14 +237,22 @@ static int key_value_ok(int64_t v)
     return v > -((int64_t)1 << CRYPTONN_FEIP_MAX_KEY_BITS) && v < ((int64_t)1 << CRYPTONN_FEIP_MAX_KEY_BITS);
 }
 
+/* A sparse key vector: indices strictly increasing and below the width n
+ * (else ARG), values within the key bound (else RANGE). */
+static int check_sparse(const uint32_t *idx, const int64_t *val, size_t nnz, size_t n)
+{
+    for (size_t j = 0; j < nnz; j++) {
+        if (idx[j] >= n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
+        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
+    }
+    return CRYPTONN_OK;
+}
+
 int cryptonn_feip_keygen_sparse(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys,
                                 const uint32_t *idx, const int64_t *val, size_t nnz)
 {
     CN_ARG_CHECK(msk != NULL && keys != NULL && (nnz == 0 || (idx != NULL && val != NULL)));
-    for (size_t j = 0; j < nnz; j++) {
-        if (idx[j] >= msk->n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
-        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
-    }
+    CN_TRY(check_sparse(idx, val, nnz, msk->n));
     CN_TRY(bind_keys(keys, msk));
     /* sk = Σ y_j s_{idx_j}: the indices and y are public, the s_j secret;
      * sc25519 arithmetic is constant time. */
@@ -259,10 +267,7 @@ int cryptonn_feip_keygen_sk(const cryptonn_feip_msk *msk, const uint32_t *idx, c
                             size_t nnz, uint8_t sk[32])
 {
     CN_ARG_CHECK(msk != NULL && sk != NULL && (nnz == 0 || (idx != NULL && val != NULL)));
-    for (size_t j = 0; j < nnz; j++) {
-        if (idx[j] >= msk->n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
-        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
-    }
+    CN_TRY(check_sparse(idx, val, nnz, msk->n));
     sc25519 s;
     feip_inner_sk(&s, msk->s, idx, val, nnz);
     memcpy(sk, s.v, 32);
@@ -276,10 +281,7 @@ int cryptonn_feip_keys_append(cryptonn_feip_keys *keys, const cryptonn_feip_mpk 
 {
     CN_ARG_CHECK(keys != NULL && mpk != NULL && sk != NULL &&
                  (nnz == 0 || (idx != NULL && val != NULL)));
-    for (size_t j = 0; j < nnz; j++) {
-        if (idx[j] >= mpk->n || (j > 0 && idx[j] <= idx[j - 1])) return CRYPTONN_ERR_ARG;
-        if (!key_value_ok(val[j])) return CRYPTONN_ERR_RANGE;
-    }
+    CN_TRY(check_sparse(idx, val, nnz, mpk->n));
     if (!sc25519_is_canonical(sk)) return CRYPTONN_ERR_ENCODING;
     if (keys->count == 0 && keys->n == 0) {
         keys->n = mpk->n;

@@ -95,6 +95,15 @@ void cn_grad_expand(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map)
     r->nnz = nnz;
 }
 
+int cn_grad_expand_new(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map)
+{
+    uint64_t nkeys, nnz;
+    cn_grad_expand_size(g, &nkeys, &nnz);
+    CN_TRY(cn_keyreq_feip_alloc(r, nkeys, nnz));
+    cn_grad_expand(g, r, map);
+    return CRYPTONN_OK;
+}
+
 int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len)
 {
     CN_ARG_CHECK(g && g->dz && buf && len);

@@ -88,6 +88,19 @@ void cn_keyreq_feip_free(cn_feip_keyreq *r)
     r->nnz = 0;
 }
 
+int cn_keyreq_feip_alloc(cn_feip_keyreq *r, uint64_t nkeys, uint64_t nnz)
+{
+    memset(r, 0, sizeof *r);
+    r->rowptr = big_alloc(8 * ((size_t)nkeys + 1));
+    r->idx = big_alloc(4 * (size_t)nnz);
+    r->val = big_alloc(8 * (size_t)nnz);
+    if (!r->rowptr || !r->idx || !r->val) {
+        cn_keyreq_feip_free(r);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    return CRYPTONN_OK;
+}
+
 /* The structural rules shared by the encoder (caller bugs) and the decoder
  * (bad input). */
 static int feip_structure_ok(const cn_feip_keyreq *r)
@@ -154,16 +167,10 @@ int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len)
     if (nnz > rd.left / 12) return CRYPTONN_ERR_TRUNCATED;
     if ((uint64_t)nkeys + 1 > (rd.left - 12 * nnz) / 8) return CRYPTONN_ERR_TRUNCATED;
     if (rd.left != 8 * ((uint64_t)nkeys + 1) + 12 * nnz) return CRYPTONN_ERR_FORMAT;
+    CN_TRY(cn_keyreq_feip_alloc(r, nkeys, nnz));
     r->mpk = mpk;
     r->nkeys = nkeys;
     r->nnz = nnz;
-    r->rowptr = big_alloc(8 * ((size_t)nkeys + 1));
-    r->idx = big_alloc(4 * (size_t)nnz);
-    r->val = big_alloc(8 * (size_t)nnz);
-    if (!r->rowptr || !r->idx || !r->val) {
-        cn_keyreq_feip_free(r);
-        return CRYPTONN_ERR_NOMEM;
-    }
     const uint8_t *p = rd.p;
     for (uint32_t k = 0; k <= nkeys; k++, p += 8) r->rowptr[k] = cn_load_u64(p);
     for (uint64_t j = 0; j < nnz; j++, p += 4) r->idx[j] = cn_load_u32(p);

@@ -48,6 +48,9 @@ typedef struct {
 int cn_keyreq_feip_encode(const cn_feip_keyreq *r, uint8_t **buf, size_t *len);
 int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len);
 void cn_keyreq_feip_free(cn_feip_keyreq *r);
+/* Room for nkeys keys and nnz entries in an empty r (counts left 0);
+ * CRYPTONN_ERR_NOMEM leaves r empty. */
+int cn_keyreq_feip_alloc(cn_feip_keyreq *r, uint64_t nkeys, uint64_t nnz);
 
 int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
                           const int64_t *y, uint32_t n, uint8_t **buf, size_t *len);
@@ -109,6 +112,8 @@ void cn_grad_expand_size(const cn_grad_req *g, uint64_t *nkeys, uint64_t *nnz);
  * entries; a weight whose vector is all zero gets no key and map[w] =
  * UINT32_MAX, else map[w] = its key's index (map may be NULL). */
 void cn_grad_expand(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map);
+/* The same into a freshly allocated r (cn_keyreq_feip_free); NOMEM leaves r empty. */
+int cn_grad_expand_new(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map);
 int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len);
 /* g->dz is malloc'd (cn_gradreq_free). */
 int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len);
