@@ -68,10 +68,16 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
         }
         size_t z1 = (size_t)g.out_c * g.out_h * g.out_w, nw = (size_t)g.out_c * g.in_c * g.k * g.k;
         g.dz = calloc((size_t)g.n * z1, sizeof *g.dz);
-        for (size_t i = 0; i < (size_t)g.n * z1; i++)
-            /* within the test's 2^22 discrete-log bound: 3 samples × 576
-             * positions × 255 × |dz| for conv, 3 × 255 × |dz| dense */
-            g.dz[i] = t_rand_range(0, 3) ? t_rand_range(conv ? -15 : -4095, conv ? 15 : 4095) : 0;
+        /* within the test's 2^22 discrete-log bound: 3 samples × 576
+         * positions × 255 × |dz| for conv, 3 × 255 × |dz| dense. A dense key
+         * has one entry per sample, so its dz are never zero (one non-zero
+         * would be a unit vector, refused by --min-support); the conv keys'
+         * hundreds of entries take a quarter of zeros. */
+        for (size_t i = 0; i < (size_t)g.n * z1; i++) {
+            int64_t m = t_rand_range(1, conv ? 15 : 4095);
+            g.dz[i] = t_rand_range(0, 1) ? m : -m;
+            if (conv && t_rand_range(0, 3) == 0) g.dz[i] = 0;
+        }
         /* output unit 1 is dead: every weight of it has the zero vector */
         for (uint32_t b = 0; b < g.n; b++)
             for (size_t q = 0; q < z1 / g.out_c; q++) g.dz[b * z1 + z1 / g.out_c + q] = 0;
