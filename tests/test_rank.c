@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group/group.h"
 #include "secure/rank.h"
 #include "testutil.h"
 
@@ -126,5 +127,46 @@ int main(void)
         }
     CHECK_EQ_INT(cn_rank_get(d), 100); /* 10x10 positions, at most 100 keys: independent */
     cn_rank_destroy(d);
+
+    /* Keys are linear mod ℓ: a pair whose determinant is 2^61 − 1 (which a
+     * tracker mod 2^61 − 1 counted as rank 1) is independent. */
+    cn_rank *u2 = cn_rank_create(2);
+    const uint32_t i01[2] = {0, 1};
+    const int64_t ya[2] = {(int64_t)1 << 30, 1 - ((int64_t)1 << 30)};
+    const int64_t yb[2] = {1, ((int64_t)1 << 31) - 1};
+    CHECK_EQ_INT(cn_rank_add(u2, i01, ya, 2), 1);
+    CHECK_EQ_INT(cn_rank_add(u2, i01, yb, 2), 1);
+    CHECK_EQ_INT(cn_rank_get(u2), 2);
+    cn_rank_destroy(u2);
+
+    /* And dependence is judged mod ℓ, not over Q: rows t·e_i − e_{i+1}
+     * (t = 2^62) and the digits of ℓ in base t have determinant ±ℓ, so
+     * (1, t, t², t³, t⁴) is in their kernel mod ℓ: rank 4, not 5. The digits
+     * are checked against the group layer's scalar arithmetic first. */
+    const int64_t t62 = (int64_t)1 << 62;
+    const int64_t digits[5] = {1734557771370976237LL, 1403970222374679385LL, 1, 0, 16};
+    sc25519 acc, tp, term, ts;
+    sc25519_from_i64(&acc, 0);
+    sc25519_from_i64(&tp, 1);
+    sc25519_from_i64(&ts, t62);
+    for (int i = 0; i < 5; i++) {
+        sc25519_from_i64(&term, digits[i]);
+        sc25519_mul(&term, &term, &tp);
+        sc25519_add(&acc, &acc, &term);
+        sc25519_mul(&tp, &tp, &ts);
+    }
+    CHECK(sc25519_is_zero(&acc));
+    cn_rank *m5 = cn_rank_create(5);
+    for (uint32_t i = 0; i < 4; i++) {
+        const uint32_t ix[2] = {i, i + 1};
+        const int64_t v[2] = {t62, -1};
+        CHECK_EQ_INT(cn_rank_add(m5, ix, v, 2), 1);
+    }
+    CHECK_EQ_INT(cn_rank_add(m5, NULL, digits, 5), 0);
+    CHECK_EQ_INT(cn_rank_get(m5), 4);
+    /* the same rows with the last digit changed are independent mod ℓ */
+    const int64_t off[5] = {1734557771370976237LL, 1403970222374679385LL, 1, 0, 17};
+    CHECK_EQ_INT(cn_rank_would_grow(m5, NULL, off, 5), 1);
+    cn_rank_destroy(m5);
     return t_done();
 }

@@ -1,19 +1,21 @@
 /* rank: the authority's account of what a key set reveals.
  *
  * Every FEIP key y issued under an mpk lets the server learn ⟨x, y⟩ for every
- * ciphertext x of that mpk; what the server can learn about x is therefore its
- * projection onto span(all keys issued). The tracker keeps that span's rank.
- *
- * Arithmetic is modulo the Mersenne prime q = 2^61 - 1: key vectors are small
- * integers, and a set of integer vectors that is independent over Q is
- * independent mod q except with probability about (rank)/q, so the rank mod q
- * is a lower bound that equals the rational rank in all but negligible cases.
- * (It can only under-count, never over-count: reported as exact.)
+ * ciphertext x of that mpk, and its secret sk_y = ⟨s, y⟩ mod ℓ is linear in y
+ * modulo the group order ℓ: from keys y_1..y_r the server can derive the key
+ * of every vector in their span mod ℓ, and once that span is the whole
+ * width it solves for the master secret s itself. The tracker keeps the rank
+ * of that span, exactly, modulo ℓ = 2^252 + 27742317777372353535851937790883648493.
+ * (An earlier tracker worked modulo 2^61 − 1, where vectors such as
+ * (2^30, 1 − 2^30) and (1, 2^31 − 1), whose determinant is 2^61 − 1, count
+ * as dependent although their keys are independent.)
  *
  * Representation: a basis in reduced row-echelon form, one dense row of `width`
- * residues per basis vector, each with a pivot column at which it is 1 and
- * every other basis row is 0. Reducing a new vector costs O(rank × width);
- * once rank == width the tracker is full and adding is O(1). */
+ * residues mod ℓ (Montgomery form, four 64-bit limbs) per basis vector, each
+ * with a pivot column at which it is 1 and every other basis row is 0.
+ * Reducing a new vector costs O(rank × width) multiplications mod ℓ; once
+ * rank == width the tracker is full and adding is O(1). Key vectors are
+ * public, so the arithmetic is variable-time. */
 #ifndef CRYPTONN_SECURE_RANK_H
 #define CRYPTONN_SECURE_RANK_H
 
@@ -22,7 +24,7 @@
 
 typedef struct cn_rank cn_rank;
 
-/* NULL on OOM. Memory grows with the rank, at most width^2 × 8 bytes. */
+/* NULL on OOM. Memory grows with the rank, at most width^2 × 32 bytes. */
 cn_rank *cn_rank_create(uint32_t width);
 void cn_rank_destroy(cn_rank *r);
 uint32_t cn_rank_get(const cn_rank *r);
