@@ -58,7 +58,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     cn_enc_mpks mpks = {0};
     cn_owner_secret own;
     cn_encrypt_stats es = {0};
-    rc = cn_authority_setup(auth, &pp);
+    rc = cn_authority_setup(auth, &pp, NULL);
     if (rc == CRYPTONN_OK) rc = cn_encdata_read_params(auth, &got, &mpks);
     char okey[300];
     snprintf(okey, sizeof okey, "%s/owner.key", auth);

@@ -125,7 +125,7 @@ int main(void)
     cn_enc_params pp;
     cn_enc_params_default(&pp);
     pp.batch = B;
-    CHECK_EQ_INT(cn_authority_setup(state, &pp), CRYPTONN_OK);
+    CHECK_EQ_INT(cn_authority_setup(state, &pp, NULL), CRYPTONN_OK);
     cn_policy pol;
     cn_policy_default(&pol);
     cn_authority *auth = NULL;

@@ -74,7 +74,7 @@ int cli_keygen(int argc, char **argv)
     p.batch = (uint32_t)batch;
     p.label_scale_bits = (uint32_t)lbits;
     uint64_t t0 = cn_now_ns();
-    int rc = cn_authority_setup(state, &p);
+    int rc = cn_authority_setup(state, &p, NULL);
     if (rc == CRYPTONN_ERR_IO) {
         fprintf(stderr, "cryptonn keygen: cannot set up %s: it already holds keys, or is not "
                         "writable (keys are never overwritten)\n", state);

@@ -1,10 +1,22 @@
-/* authority: the trusted key authority (DESIGN §2, §5). Holds the three
- * msks, answers key requests (keyreq.h messages), enforces the key-request
- * policy, logs every key issued and keeps, per mpk, the rank of the span of
- * all key vectors issued so far.
+/* authority: the trusted key authority (DESIGN §2, §5). Holds the msks,
+ * answers key requests (keyreq.h messages), enforces the key-request
+ * policy, logs every key issued and keeps, per mpk, the rank (mod ℓ) of the
+ * span of all key vectors issued so far.
+ *
+ * Two modes (DESIGN §5), fixed at setup and public in params.bin:
+ *   paper   the server chooses the first layer and trains it: the authority
+ *           judges each request by policy (min-support, max-rank) and
+ *           accounts for it; a malicious server can still steer what it
+ *           learns (the report says how).
+ *   strict  the authority drew and committed the first layer itself: it
+ *           issues samples keys only for the committed layer's vectors,
+ *           has no batch mpk (no gradient keys), and issues FEBO keys only
+ *           for label ciphertexts the owners registered, at most
+ *           policy.label_uses per ciphertext. Anything else is refused
+ *           (CRYPTONN_ERR_POLICY, HTTP 403) and nothing is issued.
  *
  * State directory (created by cn_authority_setup):
- *   samples.msk, batch.msk, labels.msk   master secret keys (0600)
+ *   samples.msk, batch.msk, labels.msk   master secret keys (0600; no batch.msk in strict mode)
  *   params.bin                           the public parameters and mpks (encdata.h format)
  *   owner.key                            the owners' label permutation π (0600) — for
  *                                        data owners only; the server never gets it
@@ -20,6 +32,10 @@
  *                                        saved whenever the rank grows and on close (with
  *                                        SQLite, read once to fill a new authority.db)
  *   tokens/server.token, client.token    bearer tokens of the networked roles (keygen)
+ *   labels.reg, labels.used              strict mode: digests of the registered label
+ *                                        ciphertexts, and one record per FEBO key issued
+ *                                        (append-only, synced before the key leaves)
+ *   layer-rank.bin                       strict mode: the committed layer's rank mod ℓ
  * The authority is single-threaded: callers serialise requests. */
 #ifndef CRYPTONN_PROTOCOL_AUTHORITY_H
 #define CRYPTONN_PROTOCOL_AUTHORITY_H
@@ -28,6 +44,7 @@
 #include <stdint.h>
 
 #include "secure/encdata.h"
+#include "secure/firstlayer.h"
 #include "secure/keyreq.h"
 #include "secure/leakage.h"
 
@@ -35,13 +52,17 @@ typedef struct {
     uint32_t min_support; /* refuse FEIP keys with fewer non-zeros (default 2: no unit vectors) */
     uint64_t max_rank;    /* refuse requests that would push an mpk's revealed rank
                              past this (0: no budget) */
+    uint32_t label_uses;  /* strict mode: FEBO keys per registered label ciphertext,
+                             one per epoch of the training schedule (default 2) */
 } cn_policy;
 
 void cn_policy_default(cn_policy *p);
 
 /* Creates the state directory with fresh keys for the parameters p. Fails
- * with CRYPTONN_ERR_IO if dir already holds keys (never overwrites a msk). */
-int cn_authority_setup(const char *dir, const cn_enc_params *p);
+ * with CRYPTONN_ERR_IO if dir already holds keys (never overwrites a msk).
+ * Strict mode (p->mode) needs the committed layer (its commitment is
+ * computed here); paper mode takes NULL. */
+int cn_authority_setup(const char *dir, const cn_enc_params *p, const cn_fl_layer *layer);
 
 typedef struct cn_authority cn_authority;
 int cn_authority_open(cn_authority **out, const char *dir, const cn_policy *pol);
@@ -61,6 +82,22 @@ int cn_authority_handle(cn_authority *a, const uint8_t *req, size_t len, uint8_t
 
 /* The counters for the leakage report: out[CN_MPK_SAMPLES..CN_MPK_LABELS]. */
 void cn_authority_leakage(const cn_authority *a, cn_leak_mpk out[3]);
+
+/* CN_MODE_PAPER or CN_MODE_STRICT, and the committed layer (NULL in paper mode). */
+int cn_authority_mode(const cn_authority *a);
+const cn_fl_layer *cn_authority_layer(const cn_authority *a);
+
+/* The key vectors the server holds under the samples mpk, as public
+ * functions for the owners' audit: the committed layer (strict), or the
+ * vectors that raised the rank, which span every key issued (paper).
+ * r is freshly allocated (cn_keyreq_feip_free). */
+int cn_authority_export_keys(const cn_authority *a, cn_feip_keyreq *r);
+
+/* Registers label ciphertexts (an "LREG" message, client.h) sent by a data
+ * owner: its labels mpk id must be this authority's. Idempotent; durable
+ * before it returns. msg gets the reason of a refusal. */
+int cn_authority_register_labels(cn_authority *a, const uint8_t *msg, size_t len, uint64_t *added,
+                                 char *why, size_t why_len);
 
 /* An in-process key source bound to the authority. */
 cn_keysource cn_authority_keysource(cn_authority *a);

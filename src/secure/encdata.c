@@ -16,6 +16,7 @@
 #include "util/util.h"
 
 #define V1 1u
+#define V2 2u /* params.bin of strict mode */
 #define IPCT_HEAD 32  /* container header 24 + group 4 + width 4; then the id */
 #define FEBO_ID_AT 28 /* container header 24 + group 4; then the id */
 #define BOCT_BYTES (CN_CONTAINER_HEADER + 84 + CN_CONTAINER_TRAILER)
@@ -30,6 +31,7 @@ void cn_enc_params_default(cn_enc_params *p)
     p->classes = 10;
     p->pixel_bits = 8;
     p->label_scale_bits = 16;
+    p->mode = CN_MODE_PAPER;
 }
 
 void cn_enc_mpks_free(cn_enc_mpks *k)
@@ -38,8 +40,11 @@ void cn_enc_mpks_free(cn_enc_mpks *k)
     cryptonn_feip_mpk_destroy(k->samples);
     cryptonn_feip_mpk_destroy(k->batch);
     cryptonn_febo_mpk_destroy(k->labels);
+    if (k->layer) cn_fl_layer_free(k->layer);
+    free(k->layer);
     k->samples = k->batch = NULL;
     k->labels = NULL;
+    k->layer = NULL;
 }
 
 void cn_enc_batch_free(cn_enc_batch *b)
@@ -67,7 +72,20 @@ static int params_ok(const cn_enc_params *p)
     if (p->classes < 2 || p->classes > 256) return 0;
     if (p->pixel_bits < 1 || p->pixel_bits > 16) return 0;
     if (p->label_scale_bits > 40) return 0;
+    if (p->mode != CN_MODE_PAPER && p->mode != CN_MODE_STRICT) return 0;
     return 1;
+}
+
+/* The mpks fit the parameters and the mode: strict has a committed layer
+ * over the samples' shape and no batch mpk; paper the reverse. */
+static int mpks_fit(const cn_enc_params *p, const cn_enc_mpks *k)
+{
+    if (!k->samples || !k->labels || cryptonn_feip_mpk_slots(k->samples) != p->slots) return 0;
+    if (p->mode == CN_MODE_STRICT)
+        return !k->batch && k->layer && k->layer->spec.in_c * k->layer->spec.in_h *
+                                                k->layer->spec.in_w == p->slots;
+    return !k->layer && k->batch &&
+           cryptonn_feip_mpk_slots(k->batch) == (size_t)p->slots * p->batch;
 }
 
 static int put_buf(uint8_t **dst, size_t *len, size_t *cap, const void *src, size_t n)
@@ -92,28 +110,32 @@ static int put_u64(uint8_t **dst, size_t *len, size_t *cap, uint64_t v)
     return put_buf(dst, len, cap, b, 8);
 }
 
-/* The params.bin payload: seven u32, then three length-prefixed mpk exports. */
+/* The params.bin payload: seven u32 (v2: and the mode), then three
+ * length-prefixed mpk exports (v2: the batch one empty), then (v2) the
+ * length-prefixed committed layer. */
 static int params_payload(const cn_enc_params *p, const cn_enc_mpks *k, uint8_t **out, size_t *out_len)
 {
-    uint8_t *bufs[3] = {NULL, NULL, NULL};
-    size_t lens[3] = {0, 0, 0};
+    const int strict = p->mode == CN_MODE_STRICT;
+    uint8_t *bufs[4] = {NULL, NULL, NULL, NULL};
+    size_t lens[4] = {0, 0, 0, 0};
     int rc = cryptonn_feip_mpk_export(k->samples, &bufs[0], &lens[0]);
-    if (rc == CRYPTONN_OK) rc = cryptonn_feip_mpk_export(k->batch, &bufs[1], &lens[1]);
+    if (rc == CRYPTONN_OK && !strict) rc = cryptonn_feip_mpk_export(k->batch, &bufs[1], &lens[1]);
     if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_export(k->labels, &bufs[2], &lens[2]);
+    if (rc == CRYPTONN_OK && strict) rc = cn_fl_layer_encode(k->layer, &bufs[3], &lens[3]);
     uint8_t *b = NULL;
     size_t len = 0, cap = 0;
-    const uint32_t f[7] = {p->rows, p->cols, p->slots, p->batch, p->classes, p->pixel_bits,
-                           p->label_scale_bits};
-    for (int i = 0; i < 7 && rc == CRYPTONN_OK; i++) {
+    const uint32_t f[8] = {p->rows, p->cols, p->slots, p->batch, p->classes, p->pixel_bits,
+                           p->label_scale_bits, p->mode};
+    for (int i = 0; i < (strict ? 8 : 7) && rc == CRYPTONN_OK; i++) {
         uint8_t w[4];
         cn_store_u32(w, f[i]);
         rc = put_buf(&b, &len, &cap, w, 4);
     }
-    for (int i = 0; i < 3 && rc == CRYPTONN_OK; i++) {
+    for (int i = 0; i < (strict ? 4 : 3) && rc == CRYPTONN_OK; i++) {
         rc = put_u64(&b, &len, &cap, lens[i]);
-        if (rc == CRYPTONN_OK) rc = put_buf(&b, &len, &cap, bufs[i], lens[i]);
+        if (rc == CRYPTONN_OK && lens[i]) rc = put_buf(&b, &len, &cap, bufs[i], lens[i]);
     }
-    for (int i = 0; i < 3; i++) free(bufs[i]);
+    for (int i = 0; i < 4; i++) free(bufs[i]);
     if (rc != CRYPTONN_OK) {
         free(b);
         return rc;
@@ -148,29 +170,35 @@ static int ensure_dir(const char *path)
     return CRYPTONN_ERR_IO;
 }
 
-static int parse_params(const uint8_t *pl, size_t plen, cn_enc_params *p, cn_enc_mpks *k)
+static int parse_params(const uint8_t *pl, size_t plen, uint32_t version, cn_enc_params *p,
+                        cn_enc_mpks *k)
 {
     cn_reader r = {pl, plen};
-    uint32_t f[7];
-    for (int i = 0; i < 7; i++) CN_TRY(cn_read_u32(&r, &f[i]));
-    cn_enc_params q = {f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
-    if (!params_ok(&q)) return CRYPTONN_ERR_FORMAT;
-    const uint8_t *views[3];
-    uint64_t lens[3];
-    for (int i = 0; i < 3; i++) {
+    const int v2 = version == V2;
+    uint32_t f[8] = {0};
+    for (int i = 0; i < (v2 ? 8 : 7); i++) CN_TRY(cn_read_u32(&r, &f[i]));
+    cn_enc_params q = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
+    if (!params_ok(&q) || (q.mode == CN_MODE_STRICT) != v2) return CRYPTONN_ERR_FORMAT;
+    const uint8_t *views[4];
+    uint64_t lens[4];
+    for (int i = 0; i < (v2 ? 4 : 3); i++) {
         CN_TRY(cn_read_u64(&r, &lens[i]));
         if (lens[i] > r.left) return CRYPTONN_ERR_TRUNCATED;
         CN_TRY(cn_read_view(&r, &views[i], (size_t)lens[i]));
     }
-    if (r.left != 0) return CRYPTONN_ERR_FORMAT;
+    if (r.left != 0 || (v2 && lens[1] != 0)) return CRYPTONN_ERR_FORMAT;
     if (k) {
         cn_enc_mpks m = {0};
         int rc = cryptonn_feip_mpk_import(&m.samples, views[0], (size_t)lens[0]);
-        if (rc == CRYPTONN_OK) rc = cryptonn_feip_mpk_import(&m.batch, views[1], (size_t)lens[1]);
+        if (rc == CRYPTONN_OK && !v2)
+            rc = cryptonn_feip_mpk_import(&m.batch, views[1], (size_t)lens[1]);
         if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_import(&m.labels, views[2], (size_t)lens[2]);
-        if (rc == CRYPTONN_OK && (cryptonn_feip_mpk_slots(m.samples) != q.slots ||
-                                  cryptonn_feip_mpk_slots(m.batch) != (size_t)q.slots * q.batch))
-            rc = CRYPTONN_ERR_FORMAT;
+        if (rc == CRYPTONN_OK && v2) {
+            m.layer = calloc(1, sizeof *m.layer);
+            rc = m.layer ? cn_fl_layer_decode(m.layer, views[3], (size_t)lens[3])
+                         : CRYPTONN_ERR_NOMEM;
+        }
+        if (rc == CRYPTONN_OK && !mpks_fit(&q, &m)) rc = CRYPTONN_ERR_FORMAT;
         if (rc != CRYPTONN_OK) {
             cn_enc_mpks_free(&m);
             return rc;
@@ -183,10 +211,9 @@ static int parse_params(const uint8_t *pl, size_t plen, cn_enc_params *p, cn_enc
 
 int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k)
 {
-    CN_ARG_CHECK(dir && p && k && k->samples && k->batch && k->labels);
-    if (!params_ok(p) || cryptonn_feip_mpk_slots(k->samples) != p->slots ||
-        cryptonn_feip_mpk_slots(k->batch) != (size_t)p->slots * p->batch)
-        return CRYPTONN_ERR_ARG;
+    CN_ARG_CHECK(dir && p && k);
+    if (!params_ok(p) || !mpks_fit(p, k)) return CRYPTONN_ERR_ARG;
+    const uint32_t version = p->mode == CN_MODE_STRICT ? V2 : V1;
     CN_TRY(ensure_dir(dir));
     char path[4096];
     CN_TRY(join(path, sizeof path, dir, "params.bin", NULL));
@@ -196,14 +223,15 @@ int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *
     uint8_t *file;
     const uint8_t *old;
     size_t old_len;
-    int rc = cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &old, &old_len);
+    int rc = cn_container_read(path, "EDPR", version, MAX_PARAMS_PAYLOAD, &file, &old, &old_len);
+    if (rc == CRYPTONN_ERR_VERSION) rc = CRYPTONN_ERR_MISMATCH; /* the other mode's keys */
     if (rc == CRYPTONN_OK) {
         /* Exports are canonical, so equal keys give equal bytes. */
         rc = old_len == plen && memcmp(old, pl, plen) == 0 ? CRYPTONN_OK : CRYPTONN_ERR_MISMATCH;
         free(file);
     } else if (rc == CRYPTONN_ERR_NOT_FOUND) {
         cn_part part = {pl, plen};
-        rc = cn_container_write(path, "EDPR", V1, &part, 1, 0644);
+        rc = cn_container_write(path, "EDPR", version, &part, 1, 0644);
     }
     free(pl);
     return rc;
@@ -223,8 +251,14 @@ int cn_encdata_read_params_file(const char *path, cn_enc_params *p, cn_enc_mpks 
     uint8_t *file;
     const uint8_t *pl;
     size_t plen;
-    CN_TRY(cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &pl, &plen));
-    int rc = parse_params(pl, plen, p, k);
+    uint32_t version = V1;
+    int rc = cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &pl, &plen);
+    if (rc == CRYPTONN_ERR_VERSION) {
+        version = V2;
+        rc = cn_container_read(path, "EDPR", V2, MAX_PARAMS_PAYLOAD, &file, &pl, &plen);
+    }
+    if (rc != CRYPTONN_OK) return rc;
+    rc = parse_params(pl, plen, version, p, k);
     free(file);
     return rc;
 }
@@ -422,7 +456,7 @@ static int cmp_part(const void *a, const void *b)
 
 /* The id a FEBO ciphertext of this mpk carries: there is no accessor, so
  * read it off a ciphertext of 0 (the BOCT layout is documented in febo.c). */
-static int febo_mpk_id(const cryptonn_febo_mpk *m, uint8_t id[16])
+int cn_enc_labels_id(const cryptonn_febo_mpk *m, uint8_t id[16])
 {
     cryptonn_febo_ct *ct;
     CN_TRY(cryptonn_febo_ct_create(&ct));
@@ -447,8 +481,8 @@ int cn_encdata_open(cn_encdata **out, const char *dir, uint32_t *skipped)
     int rc = d->dir ? cn_encdata_read_params(dir, &d->p, &d->k) : CRYPTONN_ERR_NOMEM;
     if (rc == CRYPTONN_OK) {
         cryptonn_feip_mpk_id(d->k.samples, d->samples_id);
-        cryptonn_feip_mpk_id(d->k.batch, d->batch_id);
-        rc = febo_mpk_id(d->k.labels, d->labels_id);
+        if (d->k.batch) cryptonn_feip_mpk_id(d->k.batch, d->batch_id);
+        rc = cn_enc_labels_id(d->k.labels, d->labels_id);
     }
     DIR *dh = NULL;
     if (rc == CRYPTONN_OK && !(dh = opendir(dir))) rc = CRYPTONN_ERR_IO;
@@ -522,7 +556,7 @@ static int read_len_view(cn_reader *r, const uint8_t **v, uint64_t *len, size_t 
 }
 
 static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local, const uint8_t *pl,
-                       size_t plen, cn_enc_batch *out)
+                       size_t plen, int samples, cn_enc_batch *out)
 {
     const cn_enc_params *p = &d->p;
     cn_reader r = {pl, plen};
@@ -549,7 +583,7 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
             rc = CRYPTONN_ERR_MISMATCH;
     }
     /* decoding (an inverse square root per point) is the cost: both cores */
-    if (rc == CRYPTONN_OK) {
+    if (rc == CRYPTONN_OK && samples) {
 #pragma omp parallel for schedule(dynamic, 1)
         for (uint32_t i = 0; i < n; i++) {
             int s = cryptonn_feip_ct_import(&out->x[i], views[i], one);
@@ -582,7 +616,7 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
     return r.left == 0 ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
 }
 
-int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
+static int read_batch(const cn_encdata *d, uint64_t i, int samples, cn_enc_batch *out)
 {
     CN_ARG_CHECK(d && out);
     memset(out, 0, sizeof *out);
@@ -601,8 +635,18 @@ int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
     const uint8_t *pl;
     size_t plen;
     CN_TRY(cn_container_read(path, "EBAT", V1, batch_payload_max(&d->p), &file, &pl, &plen));
-    int rc = parse_batch(d, pi, local, pl, plen, out);
+    int rc = parse_batch(d, pi, local, pl, plen, samples, out);
     free(file);
     if (rc != CRYPTONN_OK) cn_enc_batch_free(out);
     return rc;
+}
+
+int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
+{
+    return read_batch(d, i, 1, out);
+}
+
+int cn_encdata_read_batch_labels(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
+{
+    return read_batch(d, i, 0, out);
 }

@@ -12,6 +12,9 @@
  * composition is fixed at encryption (the batch ciphertext binds it); the
  * server shuffles the ORDER of batches each epoch.
  *
+ * params.bin is version 1 in paper mode; version 2 (strict mode) adds a u32
+ * mode after the seven parameters, has an empty batch mpk (length 0) and
+ * ends with the committed first layer (u64 length, cn_fl_layer_encode).
  * An EBAT payload: u32 n, u32 flags (1 labels, 2 batch ciphertext), then
  *   the n sample ciphertexts, each as its FEIP export (IPCT bytes),
  *   if labels: n × classes FEBO ciphertexts, each as its export bytes,
@@ -28,6 +31,7 @@
 
 #include "cryptonn/febo.h"
 #include "cryptonn/feip.h"
+#include "secure/firstlayer.h"
 
 /* Public parameters every party agrees on. */
 typedef struct {
@@ -37,7 +41,13 @@ typedef struct {
     uint32_t classes;           /* 10 */
     uint32_t pixel_bits;        /* pixels are encrypted as integers 0..2^pixel_bits-1 (8) */
     uint32_t label_scale_bits;  /* labels encrypted as y·2^label_scale_bits, y ∈ {0,1} */
+    uint32_t mode;              /* CN_MODE_PAPER or CN_MODE_STRICT (DESIGN §5) */
 } cn_enc_params;
+
+/* Paper mode: the server chooses the first layer and trains it (batch mpk
+ * for the gradient). Strict mode: the authority's committed first layer
+ * (cn_enc_mpks.layer), no batch mpk; params.bin is then version 2. */
+enum { CN_MODE_PAPER = 0, CN_MODE_STRICT = 1 };
 
 /* Fills the defaults: MNIST 28×28, B = 64, 10 classes, 8-bit pixels, labels
  * scaled by 2^16. */
@@ -46,10 +56,14 @@ void cn_enc_params_default(cn_enc_params *p);
 /* The public keys of a dataset (owned by whoever created/loaded them). */
 typedef struct {
     cryptonn_feip_mpk *samples; /* slots */
-    cryptonn_feip_mpk *batch;   /* batch × slots */
+    cryptonn_feip_mpk *batch;   /* batch × slots; NULL in strict mode */
     cryptonn_febo_mpk *labels;
+    cn_fl_layer *layer;         /* strict mode: the committed first layer; NULL in paper mode */
 } cn_enc_mpks;
 void cn_enc_mpks_free(cn_enc_mpks *k);
+
+/* The 16-byte id every FEBO ciphertext of this labels mpk carries. */
+int cn_enc_labels_id(const cryptonn_febo_mpk *m, uint8_t id[16]);
 
 /* One fixed batch in memory. */
 typedef struct {
@@ -93,6 +107,10 @@ uint32_t cn_encdata_flags(const cn_encdata *d); /* flags every part has */
 /* Loads global batch i (parts in name order, batches in index order) and
  * checks it against the parameters and mpks. */
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
+/* The same, checking every part of the file but decoding only the labels
+ * and the batch ciphertext: out->x holds n NULLs (the server's Z1 cache
+ * already has the samples' first layer). */
+int cn_encdata_read_batch_labels(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
 
 /* 1 if s is a valid part name, [A-Za-z0-9_-]{1,64} (it becomes a path
  * component, so nothing else is allowed). NULL gives 0. */

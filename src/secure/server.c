@@ -26,6 +26,7 @@ void cn_secure_opts_default(cn_secure_opts *o)
     o->seed = 1;
     o->threads = 2;
     o->dlog_table_bits = SERVER_DLOG_TABLE_BITS;
+    o->z1_cache_mb = 2048;
 }
 
 const cryptonn_dlog *cn_server_dlog(const cn_server *s)
@@ -125,6 +126,8 @@ void cn_server_destroy(cn_server *s)
     cryptonn_feip_keys_destroy(s->fwd_keys);
     cryptonn_feip_keys_destroy(s->grad_keys);
     cn_server_free_buffers(s);
+    cn_z1_cache_free(&s->cache_train);
+    cn_z1_cache_free(&s->cache_test);
     cryptonn_dlog_destroy(s->dlog);
     free(s);
 }
@@ -134,24 +137,31 @@ static void seterr(char *msg, size_t len, const char *fmt, const char *a, int rc
     if (msg && len) snprintf(msg, len, fmt, a, cryptonn_status_str(rc));
 }
 
-/* Steps 1-6 of train.h for one loaded batch. */
-static int train_batch(cn_server *s, cryptonn_model *m, const cn_enc_batch *b, cn_secure_stats *st,
-                       char *msg, size_t msg_len)
+/* Steps 1-6 of train.h for one loaded batch (global index g; cached: its
+ * Z1 is in the cache and b holds no sample ciphertexts). */
+static int train_batch(cn_server *s, cryptonn_model *m, const cn_enc_batch *b, uint64_t g,
+                       int cached, cn_secure_stats *st, char *msg, size_t msg_len)
 {
     int rc;
+    const cryptonn_model_config *cfg = cryptonn_model_get_config(m);
     uint64_t t0 = cn_now_ns();
-    if (!s->fwd_valid) {
+    if (!cached && !s->fwd_valid) {
         rc = cn_server_request_fwd_keys(s, m, msg, msg_len);
         if (rc != CRYPTONN_OK) return rc;
         st->keys_fwd += s->nfwd;
     }
     uint64_t t1 = cn_now_ns();
-    rc = cn_server_decrypt_z1(s, b);
-    if (rc != CRYPTONN_OK) {
-        seterr(msg, msg_len, "%s: %s", "first-layer decryption", rc);
-        return rc;
+    if (cached) {
+        cn_z1_cache_get(s, &s->cache_train, s->ds, g, b->n);
+    } else {
+        rc = cn_server_decrypt_z1(s, b);
+        if (rc != CRYPTONN_OK) {
+            seterr(msg, msg_len, "%s: %s", "first-layer decryption", rc);
+            return rc;
+        }
+        st->dec_fwd += (uint64_t)b->n * s->nfwd;
+        if (cfg->frozen_first_layer) cn_z1_cache_put(s, &s->cache_train, s->ds, g, b->n);
     }
-    st->dec_fwd += (uint64_t)b->n * s->nfwd;
     uint64_t t2 = cn_now_ns();
     const float *prob = cryptonn_model_forward_from_z1(m, s->z1, b->n);
     uint64_t t3 = cn_now_ns();
@@ -160,7 +170,6 @@ static int train_batch(cn_server *s, cryptonn_model *m, const cn_enc_batch *b, c
     uint64_t t4 = cn_now_ns();
     const float *dz1 = cryptonn_model_backward_from_error(m, s->err, b->n);
     uint64_t t5 = cn_now_ns();
-    const cryptonn_model_config *cfg = cryptonn_model_get_config(m);
     if (!cfg->frozen_first_layer) {
         rc = cn_server_first_layer_grad(s, m, b, dz1, st, msg, msg_len);
         if (rc != CRYPTONN_OK) return rc;
@@ -196,6 +205,7 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
         return CRYPTONN_ERR_ARG;
     }
     int rc = cn_server_check_model(s, m, msg, msg_len);
+    if (rc == CRYPTONN_OK) rc = cn_server_install_layer(s, m, msg, msg_len);
     if (rc != CRYPTONN_OK) return rc;
     uint64_t nb = cn_encdata_batches(ds);
     uint64_t *order = cn_malloc_array(nb ? nb : 1, sizeof *order);
@@ -209,7 +219,10 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
     for (uint64_t i = s->o.start_batch; i < nb; i++) {
         cn_enc_batch b = {0};
         uint64_t t0 = cn_now_ns();
-        rc = cn_encdata_read_batch(ds, order[i], &b);
+        const uint64_t g = order[i];
+        const int cached = cfg->frozen_first_layer && s->fwd_valid &&
+                           s->cache_train.ds == ds && s->cache_train.z && s->cache_train.z[g];
+        rc = cached ? cn_encdata_read_batch_labels(ds, g, &b) : cn_encdata_read_batch(ds, g, &b);
         st->t_load += (double)(cn_now_ns() - t0) / 1e9;
         if (rc != CRYPTONN_OK) {
             if (msg)
@@ -217,7 +230,7 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
                          cryptonn_status_str(rc));
             break;
         }
-        rc = train_batch(s, m, &b, &ep, msg, msg_len);
+        rc = train_batch(s, m, &b, g, cached, &ep, msg, msg_len);
         cn_enc_batch_free(&b);
         if (rc != CRYPTONN_OK) break;
         char extra[128];

@@ -6,6 +6,13 @@
 
 #include "secure/train.h"
 
+typedef struct {
+    const cn_encdata *ds;  /* the dataset the entries belong to */
+    uint64_t nbatches;
+    int32_t **z;           /* per global batch: n × z1_size, or NULL */
+    uint64_t bytes, cap;   /* in use, and the budget (cn_secure_opts.z1_cache_mb) */
+} z1_cache;
+
 struct cn_server {
     const cn_encdata *ds;
     cn_keysource *ks;
@@ -42,6 +49,11 @@ struct cn_server {
 
     int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
 
+    /* Z1 per global batch while the first layer's keys do not change (a
+     * frozen layer, strict mode): what the server learned from a batch's
+     * samples is then the same every epoch, so it decrypts them once. */
+    z1_cache cache_train, cache_test;
+
     /* request scratch */
     cn_grad_req greq; /* dz points into dz_int */
     int grad_explicit; /* the layer is too large for greq: explicit vectors */
@@ -58,6 +70,14 @@ int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len);
 int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);
 void cn_server_free_buffers(cn_server *s);
 int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);
+/* Strict mode: checks that the model's first layer is the committed one,
+ * frozen, and writes the committed weights into it (a no-op in paper mode). */
+int cn_server_install_layer(cn_server *s, cryptonn_model *m, char *msg, size_t msg_len);
+/* The cached Z1 of global batch g into z_int/z1 (1), or 0 when absent. */
+int cn_z1_cache_get(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g, uint32_t n);
+/* Keeps z_int of global batch g when the budget allows. */
+void cn_z1_cache_put(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g, uint32_t n);
+void cn_z1_cache_free(z1_cache *c);
 int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b);
 int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *prob,
                            cn_secure_stats *st, char *msg, size_t msg_len);

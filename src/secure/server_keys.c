@@ -1,5 +1,6 @@
 /* What the server asks the authority for: key vectors built from its own
  * plaintext model (W1 for the forward pass, dZ1 for the gradient). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,54 +131,99 @@ static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *wha
     return CRYPTONN_OK;
 }
 
+/* The first layer as a firstlayer.h shape: the committed one in strict
+ * mode, the model's own otherwise (dense: one row of in_c slots). */
+static void model_spec(const cryptonn_first_layer *fl, cn_fl_spec *sp)
+{
+    if (fl->is_conv)
+        *sp = (cn_fl_spec){1, fl->out_c, fl->k, 1, 0, fl->in_c, fl->in_h, fl->in_w};
+    else
+        *sp = (cn_fl_spec){0, fl->out_c, 0, 1, 0, 1, 1, fl->in_c};
+}
+
+int cn_server_install_layer(cn_server *s, cryptonn_model *m, char *msg, size_t msg_len)
+{
+    const cn_fl_layer *L = cn_encdata_mpks(s->ds)->layer;
+    if (!L) return CRYPTONN_OK;
+    cryptonn_first_layer fl;
+    cryptonn_model_first_layer(m, &fl);
+    const cn_fl_spec *c = &L->spec;
+    cn_fl_spec sp;
+    model_spec(&fl, &sp);
+    int fits = c->conv == sp.conv && c->out == sp.out && cn_fl_weights(c) == fl.nw &&
+               cn_fl_outputs(c) == fl.z1_size &&
+               (!c->conv || (c->k == sp.k && c->stride == 1 && c->pad == 0 && c->in_c == sp.in_c &&
+                             c->in_h == sp.in_h && c->in_w == sp.in_w));
+    if (!fits || !cryptonn_model_get_config(m)->frozen_first_layer) {
+        char want[64];
+        cn_fl_spec_format(c, want, sizeof want);
+        if (msg)
+            snprintf(msg, msg_len,
+                     "strict mode: the model's first layer must be the authority's committed "
+                     "layer %s, frozen (e.g. --model %s%s --freeze-first-layer)",
+                     want, c->conv ? "lenet5 --conv1-filters " : "mlp --hidden ",
+                     c->conv ? (c->out == 6 ? "6" : "N") : "K");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    float *w = cryptonn_model_params(m) + (fl.w - cryptonn_model_params(m));
+    const float scale = ldexpf(1.0f, -L->scale_exp);
+    for (size_t i = 0; i < fl.nw; i++) w[i] = (float)L->w[i] * scale;
+    return CRYPTONN_OK;
+}
+
 int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len)
 {
     cryptonn_first_layer fl;
     cryptonn_model_first_layer(m, &fl);
-    int64_t *wq = cn_malloc_array(fl.nw, sizeof *wq);
-    if (!wq) return CRYPTONN_ERR_NOMEM;
-    s->w_exp = cn_quant_exponent(fl.w, fl.nw, s->o.w_bits);
-    cn_quant(fl.w, fl.nw, s->w_exp, wq);
-    size_t per = fl.is_conv ? (size_t)fl.in_c * fl.k * fl.k : fl.in_c;
-    int rc = req_reserve(s, fl.z1_size, fl.z1_size * per);
+    const cn_fl_layer *L = cn_encdata_mpks(s->ds)->layer;
+    cn_fl_spec sp;
+    int32_t *wq = NULL;
+    const int32_t *w;
+    if (L) { /* strict: exactly the committed vectors, nothing of the server's making */
+        sp = L->spec;
+        w = L->w;
+        s->w_exp = L->scale_exp;
+    } else {
+        model_spec(&fl, &sp);
+        int64_t *q = cn_malloc_array(fl.nw, sizeof *q);
+        wq = cn_malloc_array(fl.nw, sizeof *wq);
+        if (!q || !wq) {
+            free(q);
+            free(wq);
+            return CRYPTONN_ERR_NOMEM;
+        }
+        s->w_exp = cn_quant_exponent(fl.w, fl.nw, s->o.w_bits);
+        cn_quant(fl.w, fl.nw, s->w_exp, q);
+        for (size_t i = 0; i < fl.nw; i++) wq[i] = (int32_t)q[i]; /* w_bits <= 20 */
+        free(q);
+        w = wq;
+    }
+    cn_feip_keyreq all;
+    int rc = cn_fl_keys(&sp, w, &all);
+    free(wq);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = req_reserve(s, all.nkeys, (size_t)all.nnz);
     if (rc != CRYPTONN_OK) {
-        free(wq);
+        cn_keyreq_feip_free(&all);
         return rc;
     }
+    /* zero vectors are not requested: their value is known to be 0 */
     cn_feip_keyreq *r = &s->req;
     r->mpk = CN_MPK_SAMPLES;
     r->rowptr[0] = 0;
     uint64_t nnz = 0;
     uint32_t key = 0;
-    size_t out = 0;
-    for (uint32_t o = 0; o < fl.out_c; o++)
-        for (uint32_t i = 0; i < fl.out_h; i++)
-            for (uint32_t j = 0; j < fl.out_w; j++, out++) {
-                uint64_t start = nnz;
-                if (!fl.is_conv) {
-                    for (uint32_t x = 0; x < fl.in_c; x++) {
-                        int64_t v = wq[(size_t)o * fl.in_c + x];
-                        if (v) {
-                            r->idx[nnz] = x;
-                            r->val[nnz++] = v;
-                        }
-                    }
-                } else {
-                    /* Slot c·H·W + (i+u)·W + (j+v): increasing in (c, u, v). */
-                    for (uint32_t c = 0; c < fl.in_c; c++)
-                        for (uint32_t u = 0; u < fl.k; u++)
-                            for (uint32_t v = 0; v < fl.k; v++) {
-                                int64_t w = wq[(((size_t)o * fl.in_c + c) * fl.k + u) * fl.k + v];
-                                if (!w) continue;
-                                r->idx[nnz] = c * fl.in_h * fl.in_w + (i + u) * fl.in_w + (j + v);
-                                r->val[nnz++] = w;
-                            }
-                }
-                cn_keyreq_close_key(r, s->fwd_key, out, &key, start, nnz);
-            }
+    for (uint32_t o = 0; o < all.nkeys; o++) {
+        uint64_t start = nnz;
+        for (uint64_t j = all.rowptr[o]; j < all.rowptr[o + 1]; j++) {
+            r->idx[nnz] = all.idx[j];
+            r->val[nnz++] = all.val[j];
+        }
+        cn_keyreq_close_key(r, s->fwd_key, o, &key, start, nnz);
+    }
+    cn_keyreq_feip_free(&all);
     r->nkeys = key;
     r->nnz = nnz;
-    free(wq);
     s->nfwd_keys = key;
     rc = check_bounds(s, msg, msg_len, "first layer");
     if (rc == CRYPTONN_OK && key)

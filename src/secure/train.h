@@ -49,6 +49,8 @@ typedef struct {
     int progress;         /* progress line on stderr */
     unsigned dlog_table_bits; /* baby steps ±2^bits (default 21; tests use less) */
     uint64_t start_batch;     /* resume: skip the first start_batch batches of the epoch's order */
+    uint64_t z1_cache_mb;     /* memory for decrypted first-layer outputs of a frozen
+                                 layer, reused across epochs (default 2048; 0: off) */
     /* Called after every completed batch (may be NULL): batches_done counts
      * from the start of the epoch's order. A non-zero return stops the epoch
      * with that status (e.g. a failed checkpoint, or a cancellation). */
