@@ -117,6 +117,30 @@ static void test_partial_span(void)
     cn_audit_data_free(&d);
 }
 
+/* Keys independent over Q whose determinant is 2^61 − 1: a solver working
+ * modulo that fixed prime would call them dependent and miss the recovery. */
+static void test_crafted_modulus(void)
+{
+    cn_feip_keyreq y;
+    CHECK_EQ_INT(cn_keyreq_feip_alloc(&y, 2, 4), CRYPTONN_OK);
+    y.mpk = CN_MPK_SAMPLES, y.nkeys = 2, y.nnz = 4;
+    const int64_t vals[4] = {(int64_t)1 << 30, 1 - ((int64_t)1 << 30), 1, ((int64_t)1 << 31) - 1};
+    for (int j = 0; j < 4; j++) y.idx[j] = (uint32_t)(j & 1), y.val[j] = vals[j];
+    y.rowptr[0] = 0, y.rowptr[1] = 2, y.rowptr[2] = 4;
+    cn_audit_data d;
+    random_data(&d, 5, 2);
+    cn_audit_view v = {&y, 2};
+    cn_audit_opts o;
+    linear_only(&o, 5);
+    cn_audit_result res;
+    CHECK_EQ_INT(cn_audit_run_view(&o, &v, &d, NULL, &res), CRYPTONN_OK);
+    CHECK_EQ_INT(res.rank, 2);
+    CHECK(res.attack[0].exact_fraction == 1.0);
+    cn_audit_result_free(&res);
+    cn_audit_data_free(&d);
+    cn_keyreq_feip_free(&y);
+}
+
 static void sample_export(cn_keyexport *e, uint32_t h, uint32_t w, uint32_t nkeys)
 {
     memset(e, 0, sizeof *e);
@@ -270,6 +294,7 @@ int main(void)
     test_full_rank();
     test_dense_projection();
     test_partial_span();
+    test_crafted_modulus();
     test_export_format();
     test_bad_input();
     return t_done();

@@ -63,6 +63,13 @@ int cn_audit_check_export(const cn_keyexport *e, const char *params_path, char *
  * that no revealed value can overflow 62 bits; MISMATCH / RANGE with a reason. */
 int cn_audit_check_view(const cn_audit_view *v, const cn_audit_data *d, char *msg,
                         size_t msg_len);
+/* The keys of a first layer drawn as a strict-mode authority draws it
+ * (secure/firstlayer.h: spec "dense:K" or "conv:FxK[sS][pP]", integer
+ * weights of `bits` bits from a stream seeded by seed) over in_c × in_h ×
+ * in_w features, into a fresh r (cn_keyreq_feip_free). A bad spec fails
+ * with the reason in msg. */
+int cn_audit_layer_keys(const char *spec, uint32_t in_c, uint32_t in_h, uint32_t in_w,
+                        unsigned bits, uint64_t seed, cn_feip_keyreq *r, char *msg, size_t msg_len);
 /* z[r·nkeys + k] = key_k · record_r, exactly (checked by cn_audit_check_view). */
 void cn_audit_project(const cn_audit_view *v, const cn_audit_data *d, int64_t *z);
 

@@ -2,12 +2,12 @@
  *
  * Exact part. Features are integers, so a feature j is known exactly as soon
  * as e_j lies in span(Y): x_j = c·z for the c with c·Y = e_j. The span is
- * computed exactly, in reduced row-echelon form modulo q = 2^61 − 1, each
+ * computed exactly, in reduced row-echelon form modulo a prime p, each
  * basis row carrying its coefficients over the keys that entered the basis
- * (so c is at hand). Residues agree with rational arithmetic unless q
- * divides a minor of Y (probability about rank/q for keys that do not
- * depend on q); a determined value outside the feature's bounds would expose
- * such an accident and is not used.
+ * (so c is at hand). Residues agree with rational arithmetic unless p
+ * divides a minor of Y; p is a random 62-bit prime (below), so that is
+ * negligible whoever chose the keys. A determined value outside the
+ * feature's bounds would expose such an accident and is not used.
  *
  * The rest. The minimum-norm least-squares solution x_ls = Y⁺z (the
  * projection of x onto the span), from a thin SVD Y = U Σ Vᵀ (LAPACK's
@@ -26,36 +26,97 @@ void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int 
              double *u, const int *ldu, double *vt, const int *ldvt, double *work,
              const int *lwork, int *iwork, int *info);
 
-#define Q ((uint64_t)0x1FFFFFFFFFFFFFFFull)
+/* Arithmetic modulo a prime p < 2^62 drawn at random for each view, in
+ * Montgomery form (R = 2^64). A fixed public modulus would let a server
+ * choose keys that are independent over Q but dependent modulo it (two
+ * vectors whose determinant is the modulus), hiding exact recoveries from
+ * the audit; a random 62-bit prime makes that a guess. */
+typedef struct {
+    uint64_t p, pinv, r2; /* -p^-1 mod 2^64, R^2 mod p */
+} qmod;
 
-static inline uint64_t q_fold(unsigned __int128 x)
+static inline uint64_t q_redc(const qmod *m, unsigned __int128 t)
 {
-    uint64_t s = ((uint64_t)x & Q) + (uint64_t)(x >> 61);
-    s = (s & Q) + (s >> 61);
-    return s >= Q ? s - Q : s;
+    uint64_t k = (uint64_t)t * m->pinv;
+    unsigned __int128 u = (t + (unsigned __int128)k * m->p) >> 64;
+    return u >= m->p ? (uint64_t)(u - m->p) : (uint64_t)u;
 }
-static inline uint64_t q_of(int64_t v)
+static inline uint64_t q_mul(const qmod *m, uint64_t a, uint64_t b)
 {
-    return v >= 0 ? (uint64_t)v % Q : Q - (uint64_t)(-(v + 1)) % Q - 1;
+    return q_redc(m, (unsigned __int128)a * b);
 }
-static uint64_t q_inv(uint64_t a)
+static inline uint64_t q_add(const qmod *m, uint64_t a, uint64_t b)
 {
-    uint64_t r = 1, e = Q - 2;
-    for (; e; e >>= 1, a = q_fold((unsigned __int128)a * a))
-        if (e & 1) r = q_fold((unsigned __int128)r * a);
+    uint64_t s = a + b;
+    return s >= m->p ? s - m->p : s;
+}
+/* v mod p in Montgomery form */
+static inline uint64_t q_of(const qmod *m, int64_t v)
+{
+    uint64_t a = v >= 0 ? (uint64_t)v % m->p : m->p - 1 - (uint64_t)(-(v + 1)) % m->p;
+    return q_mul(m, a, m->r2);
+}
+static uint64_t q_pow(const qmod *m, uint64_t a, uint64_t e, uint64_t one)
+{
+    uint64_t r = one;
+    for (; e; e >>= 1, a = q_mul(m, a, a))
+        if (e & 1) r = q_mul(m, r, a);
     return r;
 }
-/* v ← v − f·row over len residues. */
-static void q_axpy(uint64_t *v, uint64_t f, const uint64_t *row, size_t len)
+static uint64_t q_inv(const qmod *m, uint64_t a)
 {
-    uint64_t g = Q - f;
+    return q_pow(m, a, m->p - 2, q_mul(m, 1, m->r2));
+}
+/* v ← v − f·row over len residues. */
+static void q_axpy(const qmod *m, uint64_t *v, uint64_t f, const uint64_t *row, size_t len)
+{
+    uint64_t g = m->p - f;
     for (size_t c = 0; c < len; c++)
-        if (row[c]) v[c] = q_fold((unsigned __int128)g * row[c] + v[c]);
+        if (row[c]) v[c] = q_add(m, v[c], q_mul(m, g, row[c]));
+}
+
+static uint64_t mulmod_slow(uint64_t a, uint64_t b, uint64_t p)
+{
+    return (uint64_t)((unsigned __int128)a * b % p);
+}
+/* Miller–Rabin with the first twelve primes as bases: exact below 3.3·10^24. */
+static int is_prime(uint64_t n)
+{
+    static const uint64_t B[12] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+    uint64_t d = n - 1;
+    int s = 0;
+    for (; !(d & 1); d >>= 1) s++;
+    for (int i = 0; i < 12; i++) {
+        uint64_t x = 1, b = B[i] % n, e = d;
+        for (; e; e >>= 1, b = mulmod_slow(b, b, n))
+            if (e & 1) x = mulmod_slow(x, b, n);
+        if (x == 1 || x == n - 1) continue;
+        int comp = 1;
+        for (int r = 1; r < s && comp; r++) comp = (x = mulmod_slow(x, x, n)) != n - 1;
+        if (comp) return 0;
+    }
+    return 1;
+}
+
+static void qmod_random(qmod *m)
+{
+    uint64_t p;
+    do {
+        cn_random_bytes(&p, sizeof p);
+        p = (p >> 2) | ((uint64_t)1 << 61) | 1; /* in [2^61, 2^62), odd */
+    } while (!is_prime(p));
+    uint64_t inv = p; /* Newton: inv = p^-1 mod 2^64 */
+    for (int i = 0; i < 6; i++) inv *= 2 - p * inv;
+    m->p = p;
+    m->pinv = (uint64_t)0 - inv;
+    uint64_t r = ((uint64_t)0 - p) % p; /* R mod p */
+    m->r2 = mulmod_slow(r, r, p);
 }
 
 struct cn_linear {
     uint32_t width, nkeys, rank;
-    /* exact part: ndet features, each x_feat[i] = Σ_s coef[i][s] · z[sel[s]] mod q */
+    qmod q;
+    /* exact part: ndet features, each x_feat[i] = Σ_s coef[i][s] · z[sel[s]] mod p */
     uint32_t ndet, nsel;
     uint32_t *feat, *sel;
     uint64_t *coef; /* ndet × nsel */
@@ -93,25 +154,26 @@ static int exact_span(cn_linear *l, const cn_feip_keyreq *y, uint32_t threads)
         free(rows), free(pivot), free(sel), free(v);
         return CRYPTONN_ERR_NOMEM;
     }
+    const uint64_t one = q_mul(&l->q, 1, l->q.r2);
     uint32_t rank = 0;
     for (uint32_t k = 0; k < y->nkeys && rank < w; k++) {
         memset(v, 0, len * sizeof *v);
-        for (uint64_t j = y->rowptr[k]; j < y->rowptr[k + 1]; j++) v[y->idx[j]] = q_of(y->val[j]);
-        v[w + rank] = 1; /* this key's coefficient, if it enters */
+        for (uint64_t j = y->rowptr[k]; j < y->rowptr[k + 1]; j++) v[y->idx[j]] = q_of(&l->q, y->val[j]);
+        v[w + rank] = one; /* this key's coefficient, if it enters */
         const size_t used = w + rank + 1; /* columns past the keys seen so far are zero */
         for (uint32_t i = 0; i < rank; i++)
-            if (v[pivot[i]]) q_axpy(v, v[pivot[i]], rows + i * len, used);
+            if (v[pivot[i]]) q_axpy(&l->q, v, v[pivot[i]], rows + i * len, used);
         uint32_t p = 0;
         while (p < w && v[p] == 0) p++;
         if (p == w) continue; /* in the span already */
-        uint64_t inv = q_inv(v[p]);
+        uint64_t inv = q_inv(&l->q, v[p]);
         uint64_t *nrow = rows + (size_t)rank * len;
-        for (size_t c = 0; c < len; c++) nrow[c] = v[c] ? q_fold((unsigned __int128)v[c] * inv) : 0;
+        for (size_t c = 0; c < len; c++) nrow[c] = v[c] ? q_mul(&l->q, v[c], inv) : 0;
         /* keep the basis reduced: clear column p in every other row */
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (uint32_t i = 0; i < rank; i++) {
             uint64_t *row = rows + (size_t)i * len;
-            if (row[p]) q_axpy(row, row[p], nrow, used);
+            if (row[p]) q_axpy(&l->q, row, row[p], nrow, used);
         }
         pivot[rank] = p;
         sel[rank++] = k;
@@ -190,6 +252,7 @@ int cn_linear_create(cn_linear **out, const cn_audit_view *v, uint32_t threads)
     if (!l) return CRYPTONN_ERR_NOMEM;
     l->width = v->width;
     l->nkeys = v->keys->nkeys;
+    qmod_random(&l->q);
     int rc = exact_span(l, v->keys, threads ? threads : 1);
     if (rc == CRYPTONN_OK) rc = least_squares(l, v->keys);
     if (rc != CRYPTONN_OK) {
@@ -241,8 +304,10 @@ int cn_linear_attack(const cn_linear *l, const int64_t *z, uint32_t n, const int
             const uint64_t *cf = l->coef + (size_t)i * l->nsel;
             uint64_t acc = 0;
             for (uint32_t t = 0; t < l->nsel; t++)
-                if (cf[t]) acc = q_fold((unsigned __int128)cf[t] * q_of(zr[l->sel[t]]) + acc);
-            int64_t val = acc > Q / 2 ? -(int64_t)(Q - acc) : (int64_t)acc;
+                if (cf[t]) acc = q_add(&l->q, acc, q_mul(&l->q, cf[t], q_of(&l->q, zr[l->sel[t]])));
+            acc = q_redc(&l->q, acc); /* out of Montgomery form */
+            const uint64_t p = l->q.p;
+            int64_t val = acc > p / 2 ? -(int64_t)(p - acc) : (int64_t)acc;
             uint32_t f = l->feat[i];
             if (val >= lo[f] && val <= hi[f]) xr[f] = (int32_t)val;
         }

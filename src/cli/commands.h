@@ -13,6 +13,7 @@ int cli_fe(int argc, char **argv);
 int cli_train_secure(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 /* the networked roles (cmd_authority.c, cmd_server.c, cmd_client.c) */
 int cli_authority(int argc, char **argv);
 int cli_server(int argc, char **argv);
