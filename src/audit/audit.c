@@ -71,15 +71,15 @@ typedef struct {
 static int run_linear(run_ctx *c, int32_t *x)
 {
     const cn_audit_data *d = &c->res->originals;
-    return cn_linear_attack(c->lin, c->z, d->n, d->lo, d->hi, x, &c->res->determined);
+    return cn_linear_attack(c->lin, c->z, d->n, d->lo, d->hi, x);
 }
 
 static int run_lp(run_ctx *c, int32_t *x)
 {
     const cn_audit_data *d = &c->res->originals;
-    uint32_t det, failed;
+    uint32_t failed;
     /* the linear reconstruction stands in for a record whose LP fails */
-    CN_TRY(cn_linear_attack(c->lin, c->z, d->n, d->lo, d->hi, x, &det));
+    CN_TRY(cn_linear_attack(c->lin, c->z, d->n, d->lo, d->hi, x));
     CN_TRY(cn_lp_attack(c->v, c->z, d->n, d->lo, d->hi, c->o->threads, x, &failed));
     if (failed && c->o->progress)
         fprintf(stderr, "audit: the LP failed on %u records (linear reconstruction used)\n",
@@ -185,6 +185,7 @@ int cn_audit_run_view(const cn_audit_opts *o, const cn_audit_view *v, const cn_a
         return fail(res, rc, "the revealed span");
     }
     res->rank = cn_linear_rank(c.lin);
+    res->determined = cn_linear_determined(c.lin);
     if (aux && aux->label && records->label && aux->classes >= 2) {
         rc = cn_reference_train(&c.ref, aux, o->reference_epochs, o->seed, o->progress);
         if (rc != CRYPTONN_OK) {

@@ -142,14 +142,15 @@ typedef struct cn_linear cn_linear;
 int cn_linear_create(cn_linear **out, const cn_audit_view *v, uint32_t threads);
 void cn_linear_destroy(cn_linear *l);
 uint32_t cn_linear_rank(const cn_linear *l);
+/* Features whose unit vector lies in the span (known exactly from z). */
+uint32_t cn_linear_determined(const cn_linear *l);
 /* Orthonormal coordinates of x's projection onto the span, from z (n
  * records): c[r·rank + i]. The decoder's input. */
 void cn_linear_coords(const cn_linear *l, const int64_t *z, uint32_t n, double *c);
 /* The linear attack on n records: exact values where determined, the rest
- * from least squares, rounded and clipped to [lo, hi]. *determined gets the
- * number of exactly determined features. */
+ * from least squares, rounded and clipped to [lo, hi]. */
 int cn_linear_attack(const cn_linear *l, const int64_t *z, uint32_t n, const int32_t *lo,
-                     const int32_t *hi, int32_t *x, uint32_t *determined);
+                     const int32_t *hi, int32_t *x);
 
 /* lp.c: min Σx, Y·x = z, lo ≤ x ≤ hi for each of n records (in parallel),
  * rounded. A record whose LP fails gets the clipped least-squares fallback

@@ -141,6 +141,11 @@ uint32_t cn_linear_rank(const cn_linear *l)
     return l->rank;
 }
 
+uint32_t cn_linear_determined(const cn_linear *l)
+{
+    return l->ndet;
+}
+
 /* The exact span: rows of length width + width (the key coefficients of the
  * at most width keys that enter the basis). */
 static int exact_span(cn_linear *l, const cn_feip_keyreq *y, uint32_t threads)
@@ -282,7 +287,7 @@ static int32_t clip_round(double x, int32_t lo, int32_t hi)
 }
 
 int cn_linear_attack(const cn_linear *l, const int64_t *z, uint32_t n, const int32_t *lo,
-                     const int32_t *hi, int32_t *x, uint32_t *determined)
+                     const int32_t *hi, int32_t *x)
 {
     const uint32_t w = l->width;
     double *c = cn_malloc_array((size_t)n * l->r + 1, sizeof *c);
@@ -312,7 +317,6 @@ int cn_linear_attack(const cn_linear *l, const int64_t *z, uint32_t n, const int
             if (val >= lo[f] && val <= hi[f]) xr[f] = (int32_t)val;
         }
     }
-    *determined = l->ndet;
     free(c), free(xs);
     return CRYPTONN_OK;
 }
