@@ -2,7 +2,8 @@
  *
  * float32 throughout; tensors are batch-major and, for images, NCHW
  * (sample, channel, row, column), row-major. A model is a fixed stack of
- * layers (LeNet-5 or an MLP) with every buffer allocated at creation for up to
+ * layers (LeNet-5, an MLP, or any stack a model file lists:
+ * CRYPTONN_ARCH_LAYERS) with every buffer allocated at creation for up to
  * max_batch samples: nothing allocates inside a training step.
  *
  * Threads: each model owns `threads` worker threads (2 by default; the
@@ -41,7 +42,12 @@
 extern "C" {
 #endif
 
-typedef enum { CRYPTONN_ARCH_MLP = 1, CRYPTONN_ARCH_LENET5 = 2 } cryptonn_arch;
+/* LAYERS: the stack listed in cryptonn_model_config.layers (a model file). */
+typedef enum {
+    CRYPTONN_ARCH_MLP = 1,
+    CRYPTONN_ARCH_LENET5 = 2,
+    CRYPTONN_ARCH_LAYERS = 3
+} cryptonn_arch;
 typedef enum {
     CRYPTONN_ACT_SIGMOID = 1,
     CRYPTONN_ACT_RELU = 2,
@@ -59,6 +65,44 @@ typedef enum { CRYPTONN_POOL_MAX = 1, CRYPTONN_POOL_AVG = 2 } cryptonn_pool;
  * XAVIER: Glorot uniform U(±√(6/(fan_in + fan_out))) weights, zero biases:
  * sigmoid networks need it to leave their initial plateau within an epoch. */
 typedef enum { CRYPTONN_INIT_TORCH = 1, CRYPTONN_INIT_XAVIER = 2 } cryptonn_init_scheme;
+/* SOFTMAX: classification, `classes` ≥ 2 outputs through a softmax, labels
+ * are class indices. LINEAR: regression, `classes` ≥ 1 real outputs taken as
+ * they are, targets are reals, loss MSE E = ½ Σ_j (p_j − t_j)². */
+typedef enum { CRYPTONN_OUTPUT_SOFTMAX = 0, CRYPTONN_OUTPUT_LINEAR = 1 } cryptonn_output;
+
+typedef enum {
+    CRYPTONN_LAYER_DENSE = 1,
+    CRYPTONN_LAYER_CONV2D = 2,
+    CRYPTONN_LAYER_MAXPOOL = 3,
+    CRYPTONN_LAYER_AVGPOOL = 4,
+    CRYPTONN_LAYER_RELU = 5,
+    CRYPTONN_LAYER_TANH = 6,
+    CRYPTONN_LAYER_SIGMOID = 7,
+    CRYPTONN_LAYER_FLATTEN = 8,
+    CRYPTONN_LAYER_DROPOUT = 9
+} cryptonn_layer_kind;
+
+/* One layer of a CRYPTONN_ARCH_LAYERS model. Fields a kind does not use are 0.
+ *   dense:    units outputs; flattens a C×H×W input first (NCHW order, as
+ *             torch.flatten(x, 1) does).
+ *   conv2d:   units output channels, kernel K, stride S ≥ 1, pad P < K:
+ *             out = (in + 2P − K)/S + 1 (floor), zeros outside the input.
+ *   maxpool, avgpool: kernel K, stride S ≥ 1 (the file's default S = K), no
+ *             padding: out = (in − K)/S + 1; avgpool divides by K².
+ *   relu, tanh, sigmoid: elementwise.
+ *   flatten:  no arithmetic (tensors are already contiguous): C×H×W becomes
+ *             C·H·W.
+ *   dropout:  rate in [0, 1): in training passes each entry is zeroed with
+ *             probability rate and the rest scaled by 1/(1 − rate)
+ *             (cryptonn_model_set_training); identity otherwise. */
+typedef struct {
+    cryptonn_layer_kind kind;
+    uint32_t units;
+    uint32_t kernel, stride, pad;
+    float rate;
+} cryptonn_layer_spec;
+
+#define CRYPTONN_MAX_LAYERS 32
 
 typedef struct {
     cryptonn_arch arch;
@@ -74,10 +118,18 @@ typedef struct {
                                   * filter at 576 positions reveals rank <= 576, not 784 */
     cryptonn_init_scheme init;
     uint64_t seed;               /* initialisation; equal seeds give equal models */
+    /* CRYPTONN_ARCH_LAYERS only (zero otherwise). The first layer is dense or
+     * conv2d (the secure one), the last is dense with `classes` units; `act`
+     * and `pool` are unused. XAVIER's gain is 4 for a layer followed by a
+     * sigmoid. Input: flat records have in_c features and in_h = in_w = 1. */
+    cryptonn_output output;      /* every arch: SOFTMAX (default) or LINEAR */
+    uint32_t in_c, in_h, in_w;
+    uint32_t nlayers;
+    cryptonn_layer_spec layers[CRYPTONN_MAX_LAYERS];
 } cryptonn_model_config;
 
 /* Defaults: LeNet-5, ReLU, CE, mean, max pooling, MLP 784→128→10, TORCH
- * initialisation, seed 1. */
+ * initialisation, seed 1, softmax output. */
 CRYPTONN_API void cryptonn_model_config_default(cryptonn_model_config *cfg);
 
 typedef struct cryptonn_model cryptonn_model;
@@ -91,6 +143,44 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_create(const cryptonn_model
                                                             uint32_t max_batch, uint32_t threads,
                                                             cryptonn_model **out);
 CRYPTONN_API void cryptonn_model_destroy(cryptonn_model *m); /* NULL is allowed */
+
+/* Checks cfg as cryptonn_model_create would, and says why it is refused:
+ * msg (may be NULL) gets e.g. "layer 4 (maxpool): kernel 2 is larger than
+ * its 1×1 input" (layers counted from 1, as a model file lists them).
+ * Returns CRYPTONN_OK or CRYPTONN_ERR_ARG. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_check(const cryptonn_model_config *cfg,
+                                                                  char *msg, size_t msg_len);
+
+/* The shapes a CRYPTONN_ARCH_LAYERS config gives each of its layers. */
+typedef struct {
+    cryptonn_layer_kind kind;
+    uint32_t in_c, in_h, in_w;
+    uint32_t out_c, out_h, out_w;
+    size_t params; /* weights + biases */
+} cryptonn_layer_info;
+
+/* Fills info[0 .. cfg->nlayers) (the caller gives room for nlayers) after
+ * the checks of cryptonn_model_config_check, which it returns. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_layers(
+    const cryptonn_model_config *cfg, cryptonn_layer_info *info, char *msg, size_t msg_len);
+
+/* Reads a model file (JSON, docs/DATA.md):
+ *   {"input": [C, H, W] or [F] (optional: the data spec may give it),
+ *    "output": "softmax" | "linear", "loss": "ce" | "mse",
+ *    "reduction": "mean" | "sum", "init": "torch" | "xavier",
+ *    "layers": [{"type": "conv2d", "filters": 6, "kernel": 5,
+ *                "stride": 1, "padding": 0}, {"type": "relu"},
+ *               {"type": "maxpool", "kernel": 2}, {"type": "flatten"},
+ *               {"type": "dense", "units": 10}, ...]}
+ * into cfg (defaults first, arch LAYERS, classes = the last layer's units).
+ * Unknown keys and types are errors. Shapes are checked only when the input
+ * is known: without "input", set in_c/in_h/in_w and call
+ * cryptonn_model_config_check. Returns CRYPTONN_OK, CRYPTONN_ERR_NOT_FOUND,
+ * _IO, _TOO_LARGE (over 1 MiB), _FORMAT (JSON syntax: msg names line and column;
+ * or a bad value: msg names the layer) or _ARG (shapes). msg names the file. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_read(const char *path,
+                                                                 cryptonn_model_config *cfg,
+                                                                 char *msg, size_t msg_len);
 
 CRYPTONN_API const cryptonn_model_config *cryptonn_model_get_config(const cryptonn_model *m);
 CRYPTONN_API uint32_t cryptonn_model_max_batch(const cryptonn_model *m);
@@ -109,6 +199,11 @@ CRYPTONN_API float *cryptonn_model_velocity(cryptonn_model *m);
  * valid until the following backward (the first layer's gradient reads it). */
 CRYPTONN_API const float *cryptonn_model_forward(cryptonn_model *m, const float *x, uint32_t n);
 
+/* Training passes (on, the default) apply dropout; off, every pass is the
+ * deterministic inference pass. Evaluation switches it off for its own
+ * passes. Models without dropout compute the same either way. */
+CRYPTONN_API void cryptonn_model_set_training(cryptonn_model *m, int on);
+
 /* Backward pass after cryptonn_model_forward on the same n: gradients of the
  * loss for labels (n class indices < classes) for every layer. *loss (may be
  * NULL) gets the batch's summed per-sample loss, *correct (may be NULL) the
@@ -121,6 +216,12 @@ typedef struct {
     float momentum;     /* 0: plain SGD */
     float weight_decay; /* L2, added to every gradient as in PyTorch */
 } cryptonn_sgd;
+
+/* Regression (CRYPTONN_OUTPUT_LINEAR): as cryptonn_model_backward with
+ * targets (n × classes reals) in place of labels; *loss gets the batch's
+ * summed ½ Σ_j (p_j − t_j)². */
+CRYPTONN_API void cryptonn_model_backward_targets(cryptonn_model *m, const float *targets,
+                                                  uint32_t n, double *loss);
 
 /* v ← μ·v + (g + λ·w); w ← w − lr·v (PyTorch's SGD). Skips W1, b1 when the
  * first layer is frozen. */
@@ -135,15 +236,17 @@ CRYPTONN_API void cryptonn_model_train_step(cryptonn_model *m, const float *x,
 /* ---- the first layer, for secure training ---- */
 
 typedef struct {
-    int is_conv;       /* 0: dense (784 → H), 1: convolution (valid, stride 1) */
+    int is_conv;       /* 0: dense (input width → H), 1: convolution */
     uint32_t in_c, in_h, in_w;    /* dense: in_c = input width, in_h = in_w = 1 */
     uint32_t out_c, out_h, out_w; /* dense: out_c = H, out_h = out_w = 1 */
     uint32_t k;                   /* conv kernel side; dense: 0 */
+    uint32_t stride, pad;         /* conv; dense: 1, 0 */
     size_t z1_size;    /* floats of Z1 per sample: out_c·out_h·out_w */
     size_t nw, nb;     /* weight and bias counts */
     /* Live views, changed by every sgd_step. Dense: W1[o·in_c + i].
      * Conv: W1[((o·in_c + c)·k + u)·k + v]; its pre-activation is
-     * Z1[o][i][j] = Σ_{c,u,v} W1[o][c][u][v] · x[c][i+u][j+v] (+ b1[o]). */
+     * Z1[o][i][j] = Σ_{c,u,v} W1[o][c][u][v] · x[c][i·s+u−p][j·s+v−p] (+ b1[o])
+     * with s = stride, p = pad and x = 0 outside the image. */
     const float *w;
     const float *b;
 } cryptonn_first_layer;
@@ -158,15 +261,16 @@ CRYPTONN_API const float *cryptonn_model_forward_from_z1(cryptonn_model *m, cons
                                                          uint32_t n);
 
 /* Backward pass from an externally provided output error: err (n × classes)
- * holds p − y per sample (p: this model's probabilities of the last forward,
- * y: one-hot label). It is scaled by the reduction (1/n for MEAN) and run
- * through the loss's derivative (CE: identity; MSE: the softmax Jacobian),
- * then through layers L..2. Computes the gradients of layers 2..L and
+ * holds p − y per sample (p: this model's outputs of the last forward,
+ * y: one-hot label, or the targets of a LINEAR model). It is scaled by the
+ * reduction (1/n for MEAN) and run through the loss's derivative (CE and
+ * LINEAR's MSE: identity; softmax MSE: the softmax Jacobian), then through
+ * layers L..2. Computes the gradients of layers 2..L and
  * db1 = Σ_b dZ1_b, and returns dZ1 (n × z1_size), the gradient of the reduced
  * loss w.r.t. the first layer's pre-activation, valid until the next
  * forward. The first-layer weight gradient is then
  *   dense: dW1[o][i] = Σ_b dZ1[b][o] · x_b[i]
- *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j] · x_b[c][i+u][j+v]
+ *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j] · x_b[c][i·s+u−p][j·s+v−p]
  * and must be supplied with cryptonn_model_set_first_layer_grad before the step:
  * this function leaves dW1 zero, even after a plain forward. */
 CRYPTONN_API const float *cryptonn_model_backward_from_error(cryptonn_model *m, const float *err,
@@ -266,6 +370,36 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_evaluate(cryptonn_model *m,
                                                               const cryptonn_dataset *d,
                                                               double *accuracy,
                                                               uint64_t *confusion);
+
+/* A view of records for any model (nothing owned): n records of `size`
+ * floats, with class labels (SOFTMAX models) or targets, n × `outputs`
+ * reals (LINEAR models). cryptonn_dataset is the classification case. */
+typedef struct {
+    uint32_t n;
+    size_t size;
+    uint32_t outputs; /* targets per record (LINEAR); 0 with labels */
+    const float *x;
+    const uint8_t *y; /* n labels, or NULL */
+    const float *t;   /* n × outputs targets, or NULL */
+} cryptonn_samples;
+
+/* The dataset as a view. */
+CRYPTONN_API void cryptonn_samples_of(const cryptonn_dataset *d, cryptonn_samples *out);
+
+/* cryptonn_model_train_epoch_ordered for any model: labels or targets as the
+ * model's output needs. CRYPTONN_ERR_ARG when the records do not fit the
+ * model (size, label ≥ classes, targets missing or of another width). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_train_samples(
+    cryptonn_model *m, const cryptonn_samples *s, uint32_t batch, const cryptonn_sgd *opt,
+    const uint32_t *order, cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats);
+
+/* Classification: *metric = accuracy, confusion as cryptonn_model_evaluate.
+ * Regression: *metric = root mean squared error over all outputs (in the
+ * model's target units), confusion unused. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_evaluate_samples(cryptonn_model *m,
+                                                                      const cryptonn_samples *s,
+                                                                      double *metric,
+                                                                      uint64_t *confusion);
 
 #ifdef __cplusplus
 }

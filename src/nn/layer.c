@@ -14,10 +14,16 @@ nn_layer nn_layer_dense(int in, int out)
 
 nn_layer nn_layer_conv(int in_c, int in_h, int in_w, int out_c, int k)
 {
+    return nn_layer_conv_sp(in_c, in_h, in_w, out_c, k, 1, 0);
+}
+
+nn_layer nn_layer_conv_sp(int in_c, int in_h, int in_w, int out_c, int k, int stride, int pad)
+{
     nn_layer l = {0};
     l.kind = NN_CONV;
     l.in_c = in_c, l.in_h = in_h, l.in_w = in_w;
-    l.out_c = out_c, l.out_h = in_h - k + 1, l.out_w = in_w - k + 1, l.k = k;
+    l.out_c = out_c, l.k = k, l.stride = stride, l.pad = pad;
+    l.out_h = (in_h + 2 * pad - k) / stride + 1, l.out_w = (in_w + 2 * pad - k) / stride + 1;
     l.in_size = (size_t)in_c * (size_t)in_h * (size_t)in_w;
     l.out_size = (size_t)out_c * (size_t)l.out_h * (size_t)l.out_w;
     l.nw = (size_t)out_c * (size_t)in_c * (size_t)k * (size_t)k, l.nb = (size_t)out_c;
@@ -27,9 +33,15 @@ nn_layer nn_layer_conv(int in_c, int in_h, int in_w, int out_c, int k)
 
 nn_layer nn_layer_pool(nn_kind kind, int c, int h, int w)
 {
+    return nn_layer_pool_ks(kind, c, h, w, 2, 2);
+}
+
+nn_layer nn_layer_pool_ks(nn_kind kind, int c, int h, int w, int k, int stride)
+{
     nn_layer l = {0};
     l.kind = kind;
-    l.in_c = l.out_c = c, l.in_h = h, l.in_w = w, l.out_h = h / 2, l.out_w = w / 2;
+    l.in_c = l.out_c = c, l.in_h = h, l.in_w = w, l.k = k, l.stride = stride;
+    l.out_h = (h - k) / stride + 1, l.out_w = (w - k) / stride + 1;
     l.in_size = (size_t)c * (size_t)h * (size_t)w;
     l.out_size = (size_t)c * (size_t)l.out_h * (size_t)l.out_w;
     return l;
@@ -44,6 +56,14 @@ nn_layer nn_layer_act(nn_kind kind, size_t size)
     return l;
 }
 
+nn_layer nn_layer_dropout(size_t size, float rate)
+{
+    nn_layer l = nn_layer_act(NN_DROPOUT, size);
+    l.rate = rate;
+    l.col_size = size;
+    return l;
+}
+
 void nn_forward(const nn_layer *l, const float *p, const float *x, float *y, float *col, int n)
 {
     if (n <= 0) return;
@@ -52,6 +72,7 @@ void nn_forward(const nn_layer *l, const float *p, const float *x, float *y, flo
     case NN_CONV: nn_conv_forward(l, p, x, y, col, n); break;
     case NN_MAXPOOL:
     case NN_AVGPOOL: nn_pool_forward(l, x, y, n); break;
+    case NN_DROPOUT: nn_dropout_forward(l, col, x, y, n); break;
     default: nn_act_forward(l, x, y, n); break;
     }
 }
@@ -66,6 +87,9 @@ void nn_backward(const nn_layer *l, const float *p, const float *x, const float 
     case NN_MAXPOOL:
     case NN_AVGPOOL:
         if (dx) nn_pool_backward(l, x, y, dy, dx, n);
+        break;
+    case NN_DROPOUT:
+        if (dx) nn_dropout_backward(l, col, dy, dx, n);
         break;
     default:
         if (dx) nn_act_backward(l, y, dy, dx, n);

@@ -1,5 +1,6 @@
-/* Output stage: softmax, the two losses, and the error-driven backward that
- * lets secure training feed a decrypted p − y in place of labels. */
+/* Output stage: softmax, the two losses, the regression error, and the
+ * error-driven backward that lets secure training feed a decrypted p − y in
+ * place of labels. */
 #include <math.h>
 
 #include "cryptonn/nn.h"
@@ -42,6 +43,16 @@ void nn_output_error(const float *prob, const uint8_t *labels, float *err, int n
     for (int s = 0; s < n; s++)
         for (int j = 0; j < c; j++)
             err[(size_t)s * c + j] = prob[(size_t)s * c + j] - (j == labels[s] ? 1.0f : 0.0f);
+}
+
+double nn_target_error(const float *p, const float *t, float *err, size_t len)
+{
+    double total = 0;
+    for (size_t i = 0; i < len; i++) {
+        err[i] = p[i] - t[i];
+        total += 0.5 * (double)err[i] * (double)err[i];
+    }
+    return total;
 }
 
 void nn_loss_backward(int loss, const float *prob, const float *err, float scale, float *dz,

@@ -48,6 +48,7 @@ void cryptonn_model_destroy(cryptonn_model *m)
     free(m->err);
     free(m->batch_x);
     free(m->batch_y);
+    free(m->batch_t);
     free(m);
 }
 
@@ -64,6 +65,7 @@ int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, 
     m->cfg = *cfg;
     m->max_batch = max_batch;
     m->threads = threads ? threads : 2;
+    m->training = 1;
     m->nparams = nn_build_layers(m);
     const size_t B = max_batch;
     /* Groups of at least 8 samples keep the dense layers' sgemm efficient;
@@ -79,11 +81,12 @@ int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, 
         const nn_layer *l = &m->layers[i];
         ok = (m->act[i + 1] = cn_calloc(B * l->out_size, sizeof(float))) &&
              (m->dact[i + 1] = cn_calloc(B * l->out_size, sizeof(float)));
-        if (ok && l->kind == NN_CONV) {
+        if (ok && l->col_size) {
             /* The first layer's col is needed only on the plain path, but
              * that path is the common one. */
             ok = (m->col[i] = cn_calloc(B * l->col_size, sizeof(float))) != NULL;
-            if (i > 0 && l->col_size > m->dcol_size) m->dcol_size = l->col_size;
+            if (i > 0 && l->kind == NN_CONV && l->col_size > m->dcol_size)
+                m->dcol_size = l->col_size;
         }
     }
     const size_t c = cfg->classes, in = m->layers[0].in_size;
@@ -91,6 +94,7 @@ int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, 
          (m->err = cn_calloc(B * c, sizeof(float))) &&
          (m->batch_x = cn_calloc(B * in, sizeof(float))) &&
          (m->batch_y = cn_calloc(B, 1)) &&
+         (cfg->output != CRYPTONN_OUTPUT_LINEAR || (m->batch_t = cn_calloc(B * c, sizeof(float)))) &&
          (!m->dcol_size || (m->dcol = cn_calloc(m->dcol_size * m->threads, sizeof(float))));
     if (!ok) {
         cryptonn_model_destroy(m);
@@ -114,6 +118,17 @@ uint32_t cryptonn_model_max_batch(const cryptonn_model *m) { return m->max_batch
 size_t cryptonn_model_input_size(const cryptonn_model *m) { return m->layers[0].in_size; }
 size_t cryptonn_model_param_count(const cryptonn_model *m) { return m->nparams; }
 float *cryptonn_model_params(cryptonn_model *m) { return m->params; }
+void cryptonn_model_set_training(cryptonn_model *m, int on) { m->training = on != 0; }
+
+/* The col argument of layer i for the samples from lo: im2col for a
+ * convolution; for dropout the mask, or NULL (identity) when the last
+ * forward was not a training pass. */
+static float *layer_col(const cryptonn_model *m, int i, uint32_t lo)
+{
+    const nn_layer *l = &m->layers[i];
+    if (!m->col[i] || (l->kind == NN_DROPOUT && !m->masked)) return NULL;
+    return m->col[i] + lo * l->col_size;
+}
 
 /* Forward of layers[0..] on the samples [lo, lo + cnt); x == NULL means
  * z1 holds W1·x without bias (forward_from_z1). */
@@ -136,17 +151,24 @@ static void forward_group(cryptonn_model *m, const float *x, const float *z1, ui
     }
     for (int i = 1; i < m->nl; i++) {
         const nn_layer *l = &m->layers[i];
+        float *col = layer_col(m, i, lo);
+        if (l->kind == NN_DROPOUT && col)
+            nn_dropout_mask(l, nn_hash2(m->cfg.seed, (uint64_t)i), m->passes, lo, col, (int)cnt);
         nn_forward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
-                   m->act[i + 1] + lo * l->out_size, m->col[i] ? m->col[i] + lo * l->col_size : NULL,
-                   (int)cnt);
+                   m->act[i + 1] + lo * l->out_size, col, (int)cnt);
     }
-    nn_softmax(m->act[m->nl] + (size_t)lo * c, m->prob + (size_t)lo * c, (int)cnt, c);
+    const float *z = m->act[m->nl] + (size_t)lo * c;
+    if (m->cfg.output == CRYPTONN_OUTPUT_LINEAR)
+        memcpy(m->prob + (size_t)lo * c, z, sizeof(float) * cnt * (size_t)c);
+    else
+        nn_softmax(z, m->prob + (size_t)lo * c, (int)cnt, c);
 }
 
 typedef struct {
     cryptonn_model *m;
     const float *x, *z1;
     const uint8_t *labels;
+    const float *targets;
     uint32_t n, ngroups;
     float scale;
     _Atomic uint32_t next; /* the next group to take */
@@ -173,7 +195,9 @@ static const float *run_forward(cryptonn_model *m, const float *x, const float *
     CN_ARG_CHECK(n >= 1 && n <= m->max_batch);
     pass p = {.m = m, .x = x, .z1 = z1, .n = n, .ngroups = (n + m->group - 1) / m->group};
     atomic_init(&p.next, 0);
+    m->masked = m->training;
     nn_workers_run(&m->pool, forward_job, &p);
+    m->passes += (uint64_t)m->masked;
     m->input = x;
     m->n_fwd = n;
     return m->prob;
@@ -192,10 +216,11 @@ const float *cryptonn_model_forward_from_z1(cryptonn_model *m, const float *z1, 
 }
 
 /* Backward of the samples [lo, lo + cnt) into the gradient block g.
- * labels != NULL: the error comes from the labels (and *loss, *correct are
- * counted); otherwise m->err already holds it. */
-static void backward_group(cryptonn_model *m, const uint8_t *labels, float scale, uint32_t lo,
-                           uint32_t cnt, float *g, float *dcol, double *loss, uint32_t *correct)
+ * labels or targets != NULL: the error comes from them (and *loss, *correct
+ * are counted); otherwise m->err already holds it. */
+static void backward_group(cryptonn_model *m, const uint8_t *labels, const float *targets,
+                           float scale, uint32_t lo, uint32_t cnt, float *g, float *dcol,
+                           double *loss, uint32_t *correct)
 {
     const int c = (int)m->cfg.classes, L = m->nl;
     memset(g, 0, sizeof(float) * m->nparams);
@@ -211,12 +236,18 @@ static void backward_group(cryptonn_model *m, const uint8_t *labels, float scale
             for (int j = 1; j < c; j++) best = ps[j] > ps[best] ? j : best;
             *correct += best == labels[lo + s];
         }
+    } else if (targets) {
+        *loss = nn_target_error(prob, targets + (size_t)lo * c, err, (size_t)cnt * (size_t)c);
+        *correct = 0;
     }
-    nn_loss_backward((int)m->cfg.loss, prob, err, scale, m->dact[L] + (size_t)lo * c, (int)cnt, c);
+    /* A linear output's ½‖p − t‖² has dE/dp = p − t: the error itself, as
+     * for softmax with cross-entropy. */
+    int loss_kind = m->cfg.output == CRYPTONN_OUTPUT_LINEAR ? CRYPTONN_LOSS_CE : (int)m->cfg.loss;
+    nn_loss_backward(loss_kind, prob, err, scale, m->dact[L] + (size_t)lo * c, (int)cnt, c);
     for (int i = L - 1; i >= 1; i--) {
         const nn_layer *l = &m->layers[i];
         nn_backward(l, m->params + l->poff, m->act[i] + lo * l->in_size,
-                    m->act[i + 1] + lo * l->out_size, m->col[i] ? m->col[i] + lo * l->col_size : NULL,
+                    m->act[i + 1] + lo * l->out_size, layer_col(m, i, lo),
                     m->dact[i + 1] + lo * l->out_size, m->dact[i] + lo * l->in_size,
                     l->nw ? g + l->poff : NULL, dcol, (int)cnt);
     }
@@ -238,7 +269,7 @@ static void backward_job(void *ctx, int t, int nt)
     cryptonn_model *m = p->m;
     float *dcol = m->dcol ? m->dcol + (size_t)t * m->dcol_size : NULL;
     for (uint32_t g; (g = atomic_fetch_add(&p->next, 1)) < p->ngroups;)
-        backward_group(m, p->labels, p->scale, g * m->group, group_len(p, g),
+        backward_group(m, p->labels, p->targets, p->scale, g * m->group, group_len(p, g),
                        m->gblk + (size_t)g * m->nparams, dcol, &p->loss[g], &p->correct[g]);
 }
 
@@ -256,11 +287,12 @@ static void reduce_job(void *ctx, int t, int nt)
     }
 }
 
-static void run_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, double *loss,
-                         uint32_t *correct)
+static void run_backward(cryptonn_model *m, const uint8_t *labels, const float *targets,
+                         uint32_t n, double *loss, uint32_t *correct)
 {
     CN_ARG_CHECK(n == m->n_fwd);
-    pass p = {.m = m, .labels = labels, .n = n, .ngroups = (n + m->group - 1) / m->group};
+    pass p = {.m = m, .labels = labels, .targets = targets, .n = n,
+              .ngroups = (n + m->group - 1) / m->group};
     p.scale = m->cfg.reduction == CRYPTONN_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
     atomic_init(&p.next, 0);
     nn_workers_run(&m->pool, backward_job, &p);
@@ -275,9 +307,16 @@ static void run_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, d
 void cryptonn_model_backward(cryptonn_model *m, const uint8_t *labels, uint32_t n, double *loss,
                              uint32_t *correct)
 {
-    CN_ARG_CHECK(m && labels);
+    CN_ARG_CHECK(m && labels && m->cfg.output == CRYPTONN_OUTPUT_SOFTMAX);
     for (uint32_t i = 0; i < n; i++) CN_ARG_CHECK(labels[i] < m->cfg.classes);
-    run_backward(m, labels, n, loss, correct);
+    run_backward(m, labels, NULL, n, loss, correct);
+}
+
+void cryptonn_model_backward_targets(cryptonn_model *m, const float *targets, uint32_t n,
+                                     double *loss)
+{
+    CN_ARG_CHECK(m && targets && m->cfg.output == CRYPTONN_OUTPUT_LINEAR);
+    run_backward(m, NULL, targets, n, loss, NULL);
 }
 
 const float *cryptonn_model_backward_from_error(cryptonn_model *m, const float *err, uint32_t n)
@@ -288,7 +327,7 @@ const float *cryptonn_model_backward_from_error(cryptonn_model *m, const float *
     /* dW1 is the caller's to compute under encryption, even if x is known. */
     const float *x = m->input;
     m->input = NULL;
-    run_backward(m, NULL, n, NULL, NULL);
+    run_backward(m, NULL, NULL, n, NULL, NULL);
     m->input = x;
     return m->dact[1];
 }
@@ -304,6 +343,8 @@ void cryptonn_model_first_layer(const cryptonn_model *m, cryptonn_first_layer *o
     o->in_c = (uint32_t)l->in_c, o->in_h = (uint32_t)l->in_h, o->in_w = (uint32_t)l->in_w;
     o->out_c = (uint32_t)l->out_c, o->out_h = (uint32_t)l->out_h, o->out_w = (uint32_t)l->out_w;
     o->k = (uint32_t)l->k;
+    o->stride = o->is_conv ? (uint32_t)l->stride : 1;
+    o->pad = (uint32_t)l->pad;
     o->z1_size = l->out_size;
     o->nw = l->nw, o->nb = l->nb;
     o->w = m->params + l->poff;

@@ -19,7 +19,7 @@
 #include "nn/layers.h"
 #include "nn/workers.h"
 
-#define NN_MAX_LAYERS 16
+#define NN_MAX_LAYERS CRYPTONN_MAX_LAYERS
 #define NN_MAX_THREADS 64
 #define NN_MAX_GROUPS 16
 
@@ -35,12 +35,16 @@ struct cryptonn_model {
     nn_workers pool;
     int pool_started;
     float *act[NN_MAX_LAYERS + 1], *dact[NN_MAX_LAYERS + 1];
-    float *col[NN_MAX_LAYERS]; /* conv layers: im2col of the batch */
+    float *col[NN_MAX_LAYERS]; /* conv layers: im2col of the batch; dropout: its mask */
     float *dcol;               /* per thread, dcol_size floats each */
     size_t dcol_size;
-    float *prob, *err;         /* max_batch × classes */
-    float *batch_x;            /* gather buffer of train_epoch */
+    float *prob, *err;         /* max_batch × classes (LINEAR: prob = the outputs) */
+    float *batch_x;            /* gather buffers of train_epoch */
     uint8_t *batch_y;
+    float *batch_t;            /* LINEAR only: max_batch × classes targets */
+    int training;              /* dropout on in forward passes */
+    int masked;                /* the last forward applied dropout masks */
+    uint64_t passes;           /* training forwards so far: the masks' counter */
     const float *input;        /* x of the last forward; NULL after forward_from_z1 */
     uint32_t n_fwd;            /* samples of the last forward */
 };
@@ -49,6 +53,15 @@ struct cryptonn_model {
  * offsets, and returns the parameter count. */
 int nn_config_valid(const cryptonn_model_config *cfg);
 size_t nn_build_layers(cryptonn_model *m);
+
+/* plan.c: the checks and shapes of a CRYPTONN_ARCH_LAYERS config. Fills
+ * out[0 .. *nl) with the engine's layers (flatten has none) and info (may be
+ * NULL) with one entry per listed layer. Returns 1, or 0 with the reason in
+ * msg (may be NULL). */
+int nn_plan(const cryptonn_model_config *cfg, nn_layer *out, int *nl, cryptonn_layer_info *info,
+            char *msg, size_t msg_len);
+/* "dense", "conv2d", ...; "?" for an unknown kind. */
+const char *nn_layer_kind_name(int kind);
 /* PyTorch's default initialisation from cfg.seed. */
 void nn_init_params(cryptonn_model *m);
 

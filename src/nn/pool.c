@@ -1,9 +1,13 @@
-/* 2×2 pooling with stride 2 (max or average), per channel plane. */
+/* Pooling (max or average) over k×k windows with stride s, per channel
+ * plane, no padding. 2×2 with stride 2 (LeNet-5) has its own unrolled
+ * kernels; any other window takes the general loops. In both, the first
+ * window element (row-major) equal to the maximum gets max pooling's
+ * gradient, as in PyTorch. */
 #include <string.h>
 
 #include "nn/layers.h"
 
-void nn_pool_forward(const nn_layer *l, const float *x, float *y, int n)
+static void pool2_forward(const nn_layer *l, const float *x, float *y, int n)
 {
     const int oh = l->out_h, ow = l->out_w, iw = l->in_w;
     const size_t planes = (size_t)n * (size_t)l->in_c;
@@ -26,8 +30,8 @@ void nn_pool_forward(const nn_layer *l, const float *x, float *y, int n)
     }
 }
 
-void nn_pool_backward(const nn_layer *l, const float *x, const float *y, const float *dy,
-                      float *dx, int n)
+static void pool2_backward(const nn_layer *l, const float *x, const float *y, const float *dy,
+                           float *dx, int n)
 {
     const int oh = l->out_h, ow = l->out_w, iw = l->in_w;
     const size_t planes = (size_t)n * (size_t)l->in_c;
@@ -60,4 +64,73 @@ void nn_pool_backward(const nn_layer *l, const float *x, const float *y, const f
             }
         }
     }
+}
+
+static void poolk_forward(const nn_layer *l, const float *x, float *y, int n)
+{
+    const int k = l->k, s = l->stride, oh = l->out_h, ow = l->out_w, iw = l->in_w;
+    const size_t planes = (size_t)n * (size_t)l->in_c;
+    const size_t ip = (size_t)l->in_h * iw, op = (size_t)oh * ow;
+    const float area = (float)(k * k);
+    for (size_t c = 0; c < planes; c++) {
+        const float *xp = x + c * ip;
+        float *yp = y + c * op;
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                const float *w = xp + (size_t)(i * s) * iw + (size_t)(j * s);
+                float acc = l->kind == NN_MAXPOOL ? w[0] : 0.0f;
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++) {
+                        float e = w[(size_t)u * iw + v];
+                        if (l->kind == NN_MAXPOOL) acc = e > acc ? e : acc;
+                        else acc += e;
+                    }
+                yp[(size_t)i * ow + j] = l->kind == NN_MAXPOOL ? acc : acc / area;
+            }
+    }
+}
+
+/* Windows may overlap (stride < k) or skip entries (stride > k): dx is
+ * zeroed and accumulated. */
+static void poolk_backward(const nn_layer *l, const float *x, const float *y, const float *dy,
+                           float *dx, int n)
+{
+    const int k = l->k, s = l->stride, oh = l->out_h, ow = l->out_w, iw = l->in_w;
+    const size_t planes = (size_t)n * (size_t)l->in_c;
+    const size_t ip = (size_t)l->in_h * iw, op = (size_t)oh * ow;
+    const float area = (float)(k * k);
+    memset(dx, 0, sizeof(float) * planes * ip);
+    for (size_t c = 0; c < planes; c++) {
+        const float *xp = x + c * ip, *yp = y + c * op, *dyp = dy + c * op;
+        float *dxp = dx + c * ip;
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++) {
+                size_t at = (size_t)(i * s) * iw + (size_t)(j * s);
+                float g = dyp[(size_t)i * ow + j], m = yp[(size_t)i * ow + j];
+                int done = 0;
+                for (int u = 0; u < k && !done; u++)
+                    for (int v = 0; v < k && !done; v++) {
+                        size_t e = at + (size_t)u * iw + v;
+                        if (l->kind == NN_AVGPOOL) {
+                            dxp[e] += g / area;
+                        } else if (xp[e] == m) {
+                            dxp[e] += g;
+                            done = 1;
+                        }
+                    }
+            }
+    }
+}
+
+void nn_pool_forward(const nn_layer *l, const float *x, float *y, int n)
+{
+    if (l->k == 2 && l->stride == 2) pool2_forward(l, x, y, n);
+    else poolk_forward(l, x, y, n);
+}
+
+void nn_pool_backward(const nn_layer *l, const float *x, const float *y, const float *dy,
+                      float *dx, int n)
+{
+    if (l->k == 2 && l->stride == 2) pool2_backward(l, x, y, dy, dx, n);
+    else poolk_backward(l, x, y, dy, dx, n);
 }

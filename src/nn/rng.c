@@ -10,6 +10,12 @@ static uint64_t splitmix(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+uint64_t nn_hash2(uint64_t a, uint64_t b)
+{
+    uint64_t x = a ^ (b * 0xd6e8feb86659fd93u);
+    return splitmix(&x);
+}
+
 void nn_rng_seed(nn_rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix(&seed);
