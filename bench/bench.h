@@ -42,5 +42,6 @@ int bench_fe(int argc, char **argv, const bench_opts *o);
 int bench_nn(int argc, char **argv, const bench_opts *o);
 int bench_train(int argc, char **argv, const bench_opts *o);
 int bench_service(int argc, char **argv, const bench_opts *o);
+int bench_audit(int argc, char **argv, const bench_opts *o);
 
 #endif

@@ -19,6 +19,7 @@ static const suite SUITES[] = {
     {"train", bench_train, "secure vs plaintext LeNet-5 training per batch, extrapolated to MNIST"},
     {"service", bench_service, "networked roles: key requests under load, networked vs in-process training"},
     {"fe", bench_fe, "FEIP encryption, keygen, batched decryption vs libsodium and the papers"},
+    {"audit", bench_audit, "owner-side audit: each attack's time per record, LP vs GLPK"},
 };
 
 static void usage(FILE *f)
