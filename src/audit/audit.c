@@ -19,6 +19,7 @@ void cn_audit_opts_default(cn_audit_opts *o)
     o->decoder_epochs = 8;
     o->reference_epochs = 3;
     o->close_tol = 8;
+    o->grid_max = 255;
     o->threads = 2;
     o->seed = 1;
     o->progress = 0;
@@ -231,9 +232,13 @@ int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_d
     if (aux && classes_of(aux) > classes) classes = classes_of(aux);
     cn_audit_data rd = {0}, ad = {0};
     uint32_t limit = o->samples ? o->samples : 1;
-    int rc = cn_audit_data_from_dataset(&rd, records, limit, 255, classes);
+    if (o->grid_max < 1) {
+        snprintf(res->msg, sizeof res->msg, "the grid maximum must be at least 1");
+        return CRYPTONN_ERR_ARG;
+    }
+    int rc = cn_audit_data_from_dataset(&rd, records, limit, o->grid_max, classes);
     if (rc == CRYPTONN_OK && aux)
-        rc = cn_audit_data_from_dataset(&ad, aux, o->aux_limit, 255, classes);
+        rc = cn_audit_data_from_dataset(&ad, aux, o->aux_limit, o->grid_max, classes);
     if (rc == CRYPTONN_OK) {
         cn_audit_view v = {&e->keys, (uint32_t)width};
         rc = cn_audit_run_view(o, &v, &rd, aux ? &ad : NULL, res);

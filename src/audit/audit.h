@@ -84,6 +84,8 @@ typedef struct {
     uint32_t decoder_epochs;   /* (8) */
     uint32_t reference_epochs; /* (3) */
     uint32_t close_tol;        /* "close": every feature within this many grid steps (8) */
+    int32_t grid_max;          /* cn_audit_run: features x in [0, 1] become round(x·grid_max),
+                                * the integers the owner encrypts (255: 8-bit pixels) */
     uint32_t threads;          /* OpenMP threads for the LP and the linear algebra (2) */
     uint64_t seed;             /* decoder and reference initialisation (1) */
     int progress;              /* progress lines on stderr */
@@ -119,7 +121,7 @@ typedef struct {
 int cn_audit_run_view(const cn_audit_opts *o, const cn_audit_view *v, const cn_audit_data *records,
                       const cn_audit_data *aux, cn_audit_result *res);
 /* The same from an export and datasets (features = pixel/255, re-gridded to
- * 0..255), checking shapes first. */
+ * 0..o->grid_max), checking shapes first. */
 int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_dataset *records,
                  const cryptonn_dataset *aux, cn_audit_result *res);
 void cn_audit_result_free(cn_audit_result *res);

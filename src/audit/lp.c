@@ -5,8 +5,9 @@
  * fewer projections than features.
  *
  * CLP, not GLPK: on the 1-filter 5×5 convolution (576 keys over 784 pixels)
- * CLP's dual simplex took 35–95 ms per MNIST record and GLPK's fastest
- * setting (dual simplex, no presolve) 206 ms, in the same runs (docs/PRIVACY.md).
+ * CLP's dual simplex takes 10.3 ms per MNIST record and GLPK's fastest
+ * setting (dual simplex, no presolve) 17.1 ms, side by side in `cryptonn
+ * bench audit` (docs/PRIVACY.md); GLPK's primal simplex was slower still.
  *
  * Records are independent: one CLP model per record, records spread over
  * OpenMP threads. The constraint matrix is built once, column-major. */
