@@ -78,6 +78,19 @@ static void test_full_rank(void)
     CHECK(res.attack[0].exact_fraction == 1.0);
     CHECK(res.attack[0].mean_abs_error == 0.0);
     CHECK(memcmp(res.attack[0].recon, d.v, 20 * 32 * sizeof(int32_t)) == 0);
+    /* tabular records: no picture, a per-feature table (a header, a title, 32 rows of 0.00) */
+    char path[600];
+    snprintf(path, sizeof path, "%s/none.png", t_tmpdir());
+    CHECK_EQ_INT(cn_audit_picture(path, &res, 10), CRYPTONN_ERR_ARG);
+    FILE *f = tmpfile();
+    CHECK_EQ_INT(cn_audit_write_feature_errors(f, &res), 0);
+    rewind(f);
+    char line[256];
+    int lines = 0, zero = 0;
+    while (fgets(line, sizeof line, f)) lines++, zero += strstr(line, " 0.00") != NULL;
+    fclose(f);
+    CHECK_EQ_INT(lines, 34);
+    CHECK_EQ_INT(zero, 32);
     cn_audit_result_free(&res);
     cn_audit_data_free(&d);
 }

@@ -131,9 +131,12 @@ void cn_audit_result_free(cn_audit_result *res);
 int cn_audit_write_text(FILE *f, const cn_audit_result *res);
 int cn_audit_write_json(FILE *f, const cn_audit_result *res);
 int cn_audit_write_markdown(FILE *f, const cn_audit_result *res, const char *picture);
+/* For tabular data: each feature's mean absolute error under each attack. */
+int cn_audit_write_feature_errors(FILE *f, const cn_audit_result *res);
 /* PNG grid: originals in the first row, each attack's reconstructions in
  * the rows below, each row labelled; at most max_cols records (0: 10).
- * Image data only (CRYPTONN_ERR_ARG for tabular records). */
+ * Image data only (h > 1; CRYPTONN_ERR_ARG for tabular records, which get
+ * cn_audit_write_feature_errors instead). */
 int cn_audit_picture(const char *path, const cn_audit_result *res, uint32_t max_cols);
 
 /* ---- the attacks and measures, one file each (used by cn_audit_run_view,

@@ -25,7 +25,7 @@ static void draw_image(cn_canvas *cv, uint32_t x0, uint32_t y0, const int32_t *v
 int cn_audit_picture(const char *path, const cn_audit_result *res, uint32_t max_cols)
 {
     const cn_audit_data *d = &res->originals;
-    if (!d->h || !d->w || !d->n) return CRYPTONN_ERR_ARG;
+    if (d->h < 2 || !d->w || !d->n) return CRYPTONN_ERR_ARG;
     uint32_t cols = max_cols ? max_cols : 10;
     if (cols > d->n) cols = d->n;
     const int32_t *rows[1 + CN_AUDIT_ATTACKS];

@@ -99,3 +99,26 @@ int cn_audit_write_markdown(FILE *f, const cn_audit_result *res, const char *pic
         fprintf(f, "\n![originals (top row), then each attack's reconstructions](%s)\n", picture);
     return ferror(f) ? -1 : 0;
 }
+
+int cn_audit_write_feature_errors(FILE *f, const cn_audit_result *res)
+{
+    const cn_audit_data *d = &res->originals;
+    fprintf(f, "mean absolute error per feature\n  %-8s", "feature");
+    for (int a = 0; a < CN_AUDIT_ATTACKS; a++)
+        if (res->attack[a].ran) fprintf(f, " %10s", res->attack[a].name);
+    fprintf(f, "\n");
+    for (uint32_t j = 0; j < d->dim; j++) {
+        fprintf(f, "  %-8u", j);
+        for (int a = 0; a < CN_AUDIT_ATTACKS; a++) {
+            if (!res->attack[a].ran) continue;
+            double sum = 0;
+            for (uint32_t s = 0; s < d->n; s++) {
+                size_t i = (size_t)s * d->dim + j;
+                sum += fabs((double)res->attack[a].recon[i] - d->v[i]);
+            }
+            fprintf(f, " %10.2f", d->n ? sum / d->n : 0.0);
+        }
+        fprintf(f, "\n");
+    }
+    return ferror(f) ? -1 : 0;
+}

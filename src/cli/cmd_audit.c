@@ -171,7 +171,12 @@ static int report(const audit_args *a, const cn_audit_result *res)
 {
     if (a->picture) {
         int rc = cn_audit_picture(a->picture, res, 10);
-        if (rc != CRYPTONN_OK) return cli_fail(a->picture, rc);
+        if (rc == CRYPTONN_ERR_ARG) {
+            fprintf(stderr, "cryptonn audit: %s: the records are not images; the per-feature "
+                            "error table replaces the picture\n", a->picture);
+        } else if (rc != CRYPTONN_OK) {
+            return cli_fail(a->picture, rc);
+        }
     }
     if (a->markdown) {
         FILE *f = fopen(a->markdown, "w");
@@ -182,6 +187,7 @@ static int report(const audit_args *a, const cn_audit_result *res)
     }
     if (a->json) cn_audit_write_json(stdout, res);
     else cn_audit_write_text(stdout, res);
+    if (!a->json && res->originals.h < 2) cn_audit_write_feature_errors(stdout, res);
     if (a->picture && !a->json) printf("picture: %s (top row: originals)\n", a->picture);
     return 0;
 }
