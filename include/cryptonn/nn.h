@@ -104,6 +104,9 @@ typedef struct {
 
 #define CRYPTONN_MAX_LAYERS 32
 
+/* "dense", "conv2d", ... as model files name them; "?" for another value. */
+CRYPTONN_API const char *cryptonn_layer_kind_name(int kind);
+
 typedef struct {
     cryptonn_arch arch;
     cryptonn_activation act;

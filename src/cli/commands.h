@@ -13,6 +13,9 @@ int cli_fe(int argc, char **argv);
 int cli_train_secure(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+/* the owners' own data and models (cmd_data.c, cmd_model.c) */
+int cli_data(int argc, char **argv);
+int cli_model(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 /* the networked roles (cmd_authority.c, cmd_server.c, cmd_client.c) */
 int cli_authority(int argc, char **argv);

@@ -21,6 +21,8 @@ static const command COMMANDS[] = {
     {"client", cli_client, "a data owner: encrypt and upload to the server, secure predict"},
     {"demo", cli_demo, "all three roles in one process on a MNIST subset"},
     {"evaluate", cli_evaluate, "accuracy and confusion matrix of a model file"},
+    {"data", cli_data, "your own records: describe (a data spec), check, split"},
+    {"model", cli_model, "check a model file: shapes, parameters, secure first layer"},
     {"audit", cli_audit, "what the server could reconstruct of your records (owner-side)"},
     {"fe", cli_fe, "FEIP with files: setup, keygen, encrypt, decrypt (one role each)"},
     {"smc", cli_smc, "secure matrix computation XY on encrypted X (CSV in, roles in-process)"},

@@ -60,8 +60,6 @@ size_t nn_build_layers(cryptonn_model *m);
  * msg (may be NULL). */
 int nn_plan(const cryptonn_model_config *cfg, nn_layer *out, int *nl, cryptonn_layer_info *info,
             char *msg, size_t msg_len);
-/* "dense", "conv2d", ...; "?" for an unknown kind. */
-const char *nn_layer_kind_name(int kind);
 /* PyTorch's default initialisation from cfg.seed. */
 void nn_init_params(cryptonn_model *m);
 

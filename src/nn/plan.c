@@ -16,7 +16,7 @@
 #define MAX_PARAMS ((uint64_t)1 << 28)
 #define MAX_OUTPUTS 256u /* labels are bytes */
 
-const char *nn_layer_kind_name(int kind)
+const char *cryptonn_layer_kind_name(int kind)
 {
     static const char *const names[] = {"?",    "dense", "conv2d",  "maxpool", "avgpool",
                                         "relu", "tanh",  "sigmoid", "flatten", "dropout"};
@@ -127,10 +127,10 @@ static int head_ok(const cryptonn_model_config *c, char *msg, size_t len)
     if (first->kind != CRYPTONN_LAYER_DENSE && first->kind != CRYPTONN_LAYER_CONV2D)
         return nn_fail(msg, len, 0,
                        "layer 1 (%s): the first layer must be dense or conv2d (the secure one)",
-                       nn_layer_kind_name(first->kind));
+                       cryptonn_layer_kind_name(first->kind));
     if (last->kind != CRYPTONN_LAYER_DENSE)
         return nn_fail(msg, len, 0, "layer %u (%s): the last layer must be dense (the output)",
-                       c->nlayers, nn_layer_kind_name(last->kind));
+                       c->nlayers, cryptonn_layer_kind_name(last->kind));
     if (last->units != c->classes)
         return nn_fail(msg, len, 0, "layer %u (dense): %u units, but the model has %u outputs",
                        c->nlayers, last->units, c->classes);
@@ -159,7 +159,7 @@ int nn_plan(const cryptonn_model_config *c, nn_layer *out, int *nl, cryptonn_lay
         if (ok && (params += p) > MAX_PARAMS)
             ok = nn_fail(why, sizeof why, 0, "the model exceeds %llu parameters",
                          (unsigned long long)MAX_PARAMS);
-        if (!ok) return nn_fail(msg, len, 0, "layer %u (%s): %s", i + 1, nn_layer_kind_name(l->kind), why);
+        if (!ok) return nn_fail(msg, len, 0, "layer %u (%s): %s", i + 1, cryptonn_layer_kind_name(l->kind), why);
         if (info)
             info[i] = (cryptonn_layer_info){l->kind, s.c, s.h, s.w, next.c, next.h, next.w, (size_t)p};
         if (l->kind != CRYPTONN_LAYER_FLATTEN && out) out[n] = engine_layer(l, s);
