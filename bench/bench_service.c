@@ -330,10 +330,9 @@ int bench_service(int argc, char **argv, const bench_opts *o)
     bench_report *r = bench_report_open("service", o);
     uint16_t port = cn_http_service_port(svc);
     double secs = o->quick ? 3 : 30;
-    if (getenv("CNB_SECS")) secs = atof(getenv("CNB_SECS"));
     warm_up(r, a, port, token);
-    static const int LEVELS[] = {1, 8, 64, 1, 8};
-    for (int i = 0; i < (getenv("CNB_N") ? atoi(getenv("CNB_N")) : 5); i++) load_level(r, port, token, LEVELS[i], secs, 0);
+    static const int LEVELS[] = {1, 8, 64};
+    for (int i = 0; i < 3; i++) load_level(r, port, token, LEVELS[i], secs, 0);
     bench_note(r, "key requests: authority in this process behind 127.0.0.1, SQLite log "
                   "(synchronous=FULL) committed per request; clients share the 2 cores");
     training_overhead(r, dir, a, port, token, o);

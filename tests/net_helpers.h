@@ -161,6 +161,19 @@ static void net_read_token(const char *path, char out[65])
     if (cn_token_load(path, out) != CRYPTONN_OK) out[0] = 0;
 }
 
+/* `authority add-owner NAME` in the authority's state auth; the owner's
+ * token into tok (empty on failure). */
+__attribute__((unused)) static void net_add_owner(const char *log, const char *auth,
+                                                  const char *name, char tok[65])
+{
+    char path[800];
+    tok[0] = 0;
+    if (net_run(log, (const char *[]){"authority", "add-owner", "--state", auth, name, NULL}) != 0)
+        return;
+    snprintf(path, sizeof path, "%s/owners/%s.token", auth, name);
+    net_read_token(path, tok);
+}
+
 static cn_http_client *net_client(unsigned port, const char *token)
 {
     char base[64];

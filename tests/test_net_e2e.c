@@ -1,16 +1,19 @@
 /* The networked roles end to end, three kinds of process on 127.0.0.1: the
- * authority, the training server, two data owners with disjoint data; one
- * model trained on the union, then secure prediction of an uploaded test
- * part. And what the services refuse: missing or wrong tokens (401), bodies
- * over a route's limit (413), malformed bodies (400), truncated or corrupted
- * uploads (400, nothing stored), policy refusals (403 with the reason). */
+ * authority, the training server, two data owners with their own tokens and
+ * disjoint data (both name their part "p1": each names only its own); one
+ * model trained on the union by the operator, then secure prediction of an
+ * uploaded test part. And what the services refuse: missing or wrong tokens
+ * (401), another role's token (403), bodies over a route's limit (413),
+ * malformed bodies (400), truncated or corrupted uploads (400, nothing
+ * stored), policy refusals (403 with the reason). The whole permission
+ * table is test_net_owners.c's. */
 #include "net_helpers.h"
 
 #include "protocol/services.h"
 #include "secure/keyreq.h"
 
 static char dir[512], auth[600], srv[600], log_[600], ap[600], sp[600], mnist[600];
-static char stok[65], ctok[65];
+static char stok[65], atok[65], otok[65];
 
 /* samples of the two owners and of the test part (batches of 8); the
  * sanitizer build runs fewer */
@@ -31,16 +34,25 @@ static const char *P(char *buf, const char *name)
 static void security(unsigned aport, unsigned sport)
 {
     cn_http_client *none = net_client(sport, NULL), *bad = net_client(sport, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-    cn_http_client *srvc = net_client(sport, stok), *cli = net_client(sport, ctok);
-    cn_http_client *akeys = net_client(aport, stok), *abad = net_client(aport, ctok);
+    cn_http_client *srvc = net_client(sport, stok), *cli = net_client(sport, atok);
+    cn_http_client *op = net_client(sport, otok);
+    cn_http_client *akeys = net_client(aport, stok), *abad = net_client(aport, atok);
     CHECK_EQ_INT(net_call(none, "GET", "/v1/health", NULL, 0, NULL), 200);
     CHECK_EQ_INT(net_call(none, "GET", "/v1/status", NULL, 0, NULL), 401);
     CHECK_EQ_INT(net_call(bad, "GET", "/v1/status", NULL, 0, NULL), 401);
-    CHECK_EQ_INT(net_call(srvc, "GET", "/v1/status", NULL, 0, NULL), 200);
-    /* uploads need the owners' token, not the server's */
-    CHECK_EQ_INT(net_call(srvc, "GET", "/v1/parts/alice", NULL, 0, NULL), 401);
+    CHECK_EQ_INT(net_call(op, "GET", "/v1/status", NULL, 0, NULL), 200);
+    /* the server's token is for the authority only; uploads need an owner's */
+    CHECK_EQ_INT(net_call(srvc, "GET", "/v1/status", NULL, 0, NULL), 401);
+    CHECK_EQ_INT(net_call(srvc, "GET", "/v1/parts/p1", NULL, 0, NULL), 401);
+    CHECK_EQ_INT(net_call(op, "GET", "/v1/parts/p1", NULL, 0, NULL), 403);
+    CHECK_EQ_INT(net_call(cli, "GET", "/v1/status", NULL, 0, NULL), 403);
     CHECK_EQ_INT(net_call(cli, "GET", "/v1/nowhere", NULL, 0, NULL), 404);
     CHECK_EQ_INT(net_call(cli, "GET", "/v1/parts/bad..name", NULL, 0, NULL), 400);
+    /* no server path in what the service says */
+    char *js = NULL;
+    CHECK_EQ_INT(net_call(op, "GET", "/v1/status", NULL, 0, &js), 200);
+    CHECK(js && !strstr(js, dir));
+    free(js);
     /* the authority: keys only for the server role */
     CHECK_EQ_INT(net_call(abad, "POST", "/v1/keys", "x", 1, NULL), 401);
 
@@ -48,25 +60,30 @@ static void security(unsigned aport, unsigned sport)
     char path[700], stored[700];
     uint8_t *b = NULL;
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/cw1/train/part-alice/batch-000000.bin", dir);
+    snprintf(path, sizeof path, "%s/cw1/train/part-p1/batch-000000.bin", dir);
     CHECK_EQ_INT(cn_file_read_all(path, 1 << 28, &b, &len), CRYPTONN_OK);
-    if (b) {
+    uint8_t *ix = NULL;
+    size_t ixl = 0;
+    snprintf(stored, sizeof stored, "%s/cw1/train/part-p1/index.bin", dir);
+    CHECK_EQ_INT(cn_file_read_all(stored, 4096, &ix, &ixl), CRYPTONN_OK);
+    if (b && ix) {
+        CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/evil/index", ix, ixl, NULL), 201);
         CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/evil/batches/0", b, len / 2, NULL), 400);
         b[len / 3] ^= 1;
         CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/evil/batches/0", b, len, NULL), 400);
         b[len / 3] ^= 1;
-        snprintf(stored, sizeof stored, "%s/srv/data/part-evil/batch-000000.bin", dir);
+        snprintf(stored, sizeof stored, "%s/srv/data/part-alice-evil/batch-000000.bin", dir);
         CHECK(access(stored, F_OK) != 0);
+        /* complete only with every batch */
+        CHECK_EQ_INT(net_call(cli, "POST", "/v1/parts/evil/complete", NULL, 0, NULL), 409);
+        CHECK_EQ_INT(net_call(cli, "DELETE", "/v1/parts/evil", NULL, 0, NULL), 200);
+        CHECK_EQ_INT(net_call(cli, "POST", "/v1/parts/evil/complete", NULL, 0, NULL), 404);
         /* a complete part is immutable */
-        CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/alice/batches/0", b, len, NULL), 200);
-        free(b);
+        CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/p1/batches/0", b, len, NULL), 409);
+        CHECK_EQ_INT(net_call(cli, "DELETE", "/v1/parts/p1", NULL, 0, NULL), 409);
     }
-    /* an index before its batches */
-    snprintf(path, sizeof path, "%s/cw1/train/part-alice/index.bin", dir);
-    if (cn_file_read_all(path, 4096, &b, &len) == CRYPTONN_OK) {
-        CHECK_EQ_INT(net_call(cli, "PUT", "/v1/parts/empty/index", b, len, NULL), 409);
-        free(b);
-    }
+    free(b);
+    free(ix);
     /* oversized: the declared length is refused before the body is read,
      * and a chunked body that grows past the limit is cut off */
     char req[512];
@@ -75,25 +92,25 @@ static void security(unsigned aport, unsigned sport)
                      "Content-Length: 99999999999\r\n\r\n", stok);
     CHECK_EQ_INT(net_raw(aport, req, (size_t)n), 413);
     n = snprintf(req, sizeof req,
-                 "PUT /v1/parts/alice/index HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                 "Content-Length: 1000000\r\n\r\n", ctok);
+                 "PUT /v1/parts/p1/index HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+                 "Content-Length: 1000000\r\n\r\n", atok);
     CHECK_EQ_INT(net_raw(sport, req, (size_t)n), 413);
     {
         size_t cap = 20000;
         char *big = malloc(cap);
         int h = snprintf(big, cap,
                          "POST /v1/train HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n2710\r\n", stok);
+                         "Transfer-Encoding: chunked\r\n\r\n2710\r\n", otok);
         memset(big + h, '{', 10000);
         memcpy(big + h + 10000, "\r\n0\r\n\r\n", 7);
         CHECK_EQ_INT(net_raw(sport, big, (size_t)h + 10007), 413);
         free(big);
     }
     /* malformed control messages */
-    CHECK_EQ_INT(net_call(srvc, "POST", "/v1/train", "{\"epochs\":", 10, NULL), 400);
-    CHECK_EQ_INT(net_call(srvc, "POST", "/v1/train", "{\"epoch\":1}", 11, NULL), 400);
-    CHECK_EQ_INT(net_call(srvc, "POST", "/v1/train", "{\"epochs\":0}", 12, NULL), 400);
-    CHECK_EQ_INT(net_call(srvc, "POST", "/v1/predict", "[]", 2, NULL), 400);
+    CHECK_EQ_INT(net_call(op, "POST", "/v1/train", "{\"epochs\":", 10, NULL), 400);
+    CHECK_EQ_INT(net_call(op, "POST", "/v1/train", "{\"epoch\":1}", 11, NULL), 400);
+    CHECK_EQ_INT(net_call(op, "POST", "/v1/train", "{\"epochs\":0}", 12, NULL), 400);
+    CHECK_EQ_INT(net_call(cli, "POST", "/v1/predict", "[]", 2, NULL), 400);
     CHECK_EQ_INT(net_call(akeys, "POST", "/v1/keys", "garbage-garbage", 15, NULL), 400);
     /* a unit-vector key: refused by policy, with the rule named */
     uint64_t rowptr[2] = {0, 1};
@@ -122,6 +139,7 @@ static void security(unsigned aport, unsigned sport)
     cn_http_client_destroy(bad);
     cn_http_client_destroy(srvc);
     cn_http_client_destroy(cli);
+    cn_http_client_destroy(op);
     cn_http_client_destroy(akeys);
     cn_http_client_destroy(abad);
 }
@@ -145,8 +163,10 @@ int main(void)
     P(sp, "sport");
     CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "8", NULL}), 0);
     net_read_token(P(b1, "auth/tokens/server.token"), stok);
-    net_read_token(P(b1, "auth/tokens/client.token"), ctok);
-    CHECK(stok[0] && ctok[0]);
+    char btok[65];
+    net_add_owner(log_, auth, "alice", atok);
+    net_add_owner(log_, auth, "bob", btok);
+    CHECK(stok[0] && atok[0] && btok[0]);
     pid_t a = net_spawn(P(b1, "authority.log"), (const char *[]){"authority", "serve", "--state", auth,
                         "--listen", "127.0.0.1:0", "--port-file", ap, NULL});
     unsigned aport = net_wait_port(ap, a);
@@ -155,44 +175,46 @@ int main(void)
     snprintf(aurl, sizeof aurl, "http://127.0.0.1:%u", aport);
     pid_t s = net_spawn(P(b1, "server.log"), (const char *[]){"server", "serve", "--state", srv,
                         "--listen", "127.0.0.1:0", "--port-file", sp, "--authority", aurl,
-                        "--token-file", P(b2, "auth/tokens/server.token"), "--client-token-file",
-                        P(b3, "auth/tokens/client.token"), "--retry-for", "60", NULL});
+                        "--token-file", P(b2, "auth/tokens/server.token"), "--owners",
+                        P(b3, "auth/owners.list"), "--retry-for", "60", NULL});
     unsigned sport = net_wait_port(sp, s);
     CHECK(sport != 0);
+    net_read_token(P(b1, "srv/operator.token"), otok);
     if (!aport || !sport) {
         net_print_log(P(b1, "authority.log"));
         net_print_log(P(b1, "server.log"));
         return t_done();
     }
     snprintf(surl, sizeof surl, "http://127.0.0.1:%u", sport);
-    char params[700], okey[700], ctf[700], stf[700], w1[700], w2[700], w3[700];
+    char params[700], okey[700], atf[700], btf[700], otf[700], w1[700], w2[700], w3[700];
     P(params, "auth/params.bin");
     P(okey, "auth/owner.key");
-    P(ctf, "auth/tokens/client.token");
-    P(stf, "auth/tokens/server.token");
-    /* two owners, disjoint samples */
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", ctf,
-                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "alice",
+    P(atf, "auth/owners/alice.token");
+    P(btf, "auth/owners/bob.token");
+    P(otf, "srv/operator.token");
+    /* two owners, disjoint samples, the same part name */
+    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", atf,
+                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "p1",
                          "--offset", "0", "--limit", NA, "--table-mb", "0", "--work",
                          P(w1, "cw1"), NULL}), 0);
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", ctf,
-                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "bob",
+    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", btf,
+                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "p1",
                          "--offset", NB_OFF, "--limit", NB, "--table-mb", "0", "--work",
                          P(w2, "cw2"), NULL}), 0);
     /* resumable: a second run finds everything there */
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", ctf,
-                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "bob",
+    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--server", surl, "--token-file", btf,
+                         "--params", params, "--owner-key", okey, "--data", mnist, "--part", "p1",
                          "--offset", NB_OFF, "--limit", NB, "--table-mb", "0", "--work",
                          w2, NULL}), 0);
     security(aport, sport);
 
     /* one model on the union: 2 + 2 batches (the last one of 4 samples) */
     char model[700];
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"server", "train", "--server", surl, "--token-file", stf,
+    CHECK_EQ_INT(net_run(log_, (const char *[]){"server", "train", "--server", surl, "--token-file", otf,
                          "--epochs", "1", "--dlog-bits", "14", "--lr", "0.05", "--wait", "--out",
                          P(model, "model.bin"), NULL}), 0);
     CHECK(access(model, F_OK) == 0);
-    cn_http_client *c = net_client(sport, stok);
+    cn_http_client *c = net_client(sport, otok);
     char *js = NULL;
     CHECK_EQ_INT(net_call(c, "GET", "/v1/status", NULL, 0, &js), 200);
     CHECK(js && strstr(js, "\"state\":\"done\"") && strstr(js, WANT_SAMPLES) &&
@@ -204,10 +226,10 @@ int main(void)
     /* secure prediction of an uploaded test part, scored by the owner */
     char plog[700];
     CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--test", "--server", surl,
-                         "--token-file", ctf, "--params", params, "--owner-key", okey, "--data",
+                         "--token-file", atf, "--params", params, "--owner-key", okey, "--data",
                          mnist, "--part", "t1", "--limit", NT, "--work", P(w3, "cw3"), NULL}), 0);
     CHECK_EQ_INT(net_run(P(plog, "predict.log"), (const char *[]){"client", "predict", "--server", surl,
-                         "--token-file", ctf, "--owner-key", okey, "--data", mnist, "--part", "t1",
+                         "--token-file", atf, "--owner-key", okey, "--data", mnist, "--part", "t1",
                          NULL}), 0);
     uint8_t *pl = NULL;
     size_t pll = 0;
@@ -233,7 +255,7 @@ int main(void)
     a = net_spawn(P(b1, "authority.log"), (const char *[]){"authority", "serve", "--state", auth,
                   "--listen", alisten, "--port-file", ap, "--max-rank", "5", NULL});
     CHECK_EQ_INT(net_wait_port(ap, a), aport);
-    c = net_client(sport, stok);
+    c = net_client(sport, otok);
     const char *job = "{\"epochs\":1,\"dlog_bits\":14}";
     CHECK_EQ_INT(net_call(c, "POST", "/v1/train", job, strlen(job), NULL), 202);
     js = net_wait_status(c, "\"state\":\"failed\"", 120);

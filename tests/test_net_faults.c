@@ -76,10 +76,13 @@ int main(void)
     P(srv, "srv");
     P(ap, "aport");
     P(sp, "sport");
-    char stf[700], ctf[700], cw[700], stok[65], ctok[65];
+    char stf[700], ctf[700], olist[700], cw[700], otok[65], ctok[65];
     CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "8", NULL}), 0);
-    net_read_token(P(stf, "auth/tokens/server.token"), stok);
-    net_read_token(P(ctf, "auth/tokens/client.token"), ctok);
+    P(stf, "auth/tokens/server.token");
+    net_add_owner(log_, auth, "alice", ctok);
+    CHECK(ctok[0]);
+    P(ctf, "auth/owners/alice.token");
+    P(olist, "auth/owners.list");
     const char *alog = P(b2, "authority.log");
     char alogs[700], slog[700];
     snprintf(alogs, sizeof alogs, "%s", alog);
@@ -93,10 +96,11 @@ int main(void)
     snprintf(alisten, sizeof alisten, "127.0.0.1:%u", aport);
     const char *sargs[] = {"server", "serve", "--state", srv, "--listen", "127.0.0.1:0",
                            "--port-file", sp, "--authority", aurl, "--token-file", stf,
-                           "--client-token-file", ctf, "--retry-for", "120", NULL};
+                           "--owners", olist, "--retry-for", "120", NULL};
     pid_t s = net_spawn(slog, sargs);
     unsigned sport = net_wait_port(sp, s);
     CHECK(sport != 0);
+    net_read_token(P(b1, "srv/operator.token"), otok);
     if (!aport || !sport) {
         net_print_log(alogs);
         net_print_log(slog);
@@ -117,7 +121,7 @@ int main(void)
     P(ref, "reference.bin");
 
     /* 1. the uninterrupted run */
-    cn_http_client *c = net_client(sport, stok);
+    cn_http_client *c = net_client(sport, otok);
     CHECK_EQ_INT(net_call(c, "POST", "/v1/train", job, strlen(job), NULL), 202);
     CHECK(wait_done(c, 300));
     cn_http_client_destroy(c);
@@ -133,7 +137,7 @@ int main(void)
      * comes back first, resumes from its checkpoint and meets a closed port
      * (it retries with backoff), then the authority comes back with its
      * state. The run ends with the uninterrupted run's model. */
-    c = net_client(sport, stok);
+    c = net_client(sport, otok);
     CHECK_EQ_INT(net_call(c, "POST", "/v1/train", job, strlen(job), NULL), 202);
     CHECK(wait_mid_training(c));
     cn_http_client_destroy(c);
@@ -156,7 +160,7 @@ int main(void)
 #ifdef CRYPTONN_HAVE_SQLITE
     CHECK(access(P(b1, "auth/authority.db"), F_OK) == 0); /* the key log and rank state */
 #endif
-    c = net_client(sport, stok);
+    c = net_client(sport, otok);
     CHECK(wait_done(c, 300));
     CHECK(net_same_file(model, ref));
     char *js = NULL;

@@ -1,7 +1,8 @@
 /* The networked roles' parsers without a network: the training options of
  * POST /v1/train (valid, out of range, unknown keys, random bytes, mutated
  * JSON: always 202 or 400, never a crash — the sanitizer build runs it too),
- * and token files (mode, length, alphabet). */
+ * and token files (mode, length, alphabet). The owners list is
+ * test_net_owners_db.c's. */
 #include <string.h>
 #include <sys/stat.h>
 
@@ -13,7 +14,7 @@
 static unsigned parse(const char *s, job_opts *o)
 {
     char msg[256];
-    return job_parse((const uint8_t *)s, strlen(s), o, msg, sizeof msg);
+    return srv_job_parse((const uint8_t *)s, strlen(s), o, msg, sizeof msg);
 }
 
 int main(void)
@@ -31,10 +32,16 @@ int main(void)
                  202);
     CHECK(!strcmp(o.model, "mlp") && !strcmp(o.act, "relu") && o.epochs == 3 && o.hidden == 64 &&
           o.seed == 9 && o.freeze && o.dlog_bits == 12 && o.lr == 0.5);
+    CHECK(!o.skip_bad); /* on_bad_part: stop unless asked */
+    CHECK_EQ_INT(parse("{\"on_bad_part\":\"skip\"}", &o), 202);
+    CHECK(o.skip_bad);
+    CHECK_EQ_INT(parse("{\"on_bad_part\":\"stop\"}", &o), 202);
+    CHECK(!o.skip_bad);
     const char *bad[] = {"", "[]", "{", "{\"epochs\":0}", "{\"epochs\":65}", "{\"model\":\"vgg\"}",
                          "{\"lr\":0}", "{\"lr\":-1}", "{\"momentum\":1}", "{\"dlog_bits\":40}",
                          "{\"epochs\":\"2\"}", "{\"unknown\":1}", "{\"epochs\":1,\"epochs\":2}",
-                         "{\"seed\":-1}", "{\"hidden\":0}", "null", "{\"model\":null}"};
+                         "{\"seed\":-1}", "{\"hidden\":0}", "null", "{\"model\":null}",
+                         "{\"on_bad_part\":\"ignore\"}", "{\"on_bad_part\":1}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         unsigned c = parse(bad[i], &o);
         CHECK_EQ_INT(c, 400);
@@ -59,7 +66,7 @@ int main(void)
             if (t_rand64() & 1) n = (size_t)t_rand_range(0, (int64_t)gl);
         }
         char msg[256];
-        unsigned c = job_parse(buf, n, &o, msg, sizeof msg);
+        unsigned c = srv_job_parse(buf, n, &o, msg, sizeof msg);
         if (c != 202 && c != 400) odd++;
         if (c == 202 && (o.epochs < 1 || o.epochs > 64 || o.dlog_bits < 8 || o.dlog_bits > 25)) odd++;
     }

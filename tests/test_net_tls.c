@@ -31,10 +31,9 @@ int main(void)
     }
     chmod(key, 0600);
     CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "4", NULL}), 0);
-    char stf[700], ctf[700], stok[65];
+    char stf[700], otf[700], otok[65];
     snprintf(stf, sizeof stf, "%s/tokens/server.token", auth);
-    snprintf(ctf, sizeof ctf, "%s/tokens/client.token", auth);
-    net_read_token(stf, stok);
+    snprintf(otf, sizeof otf, "%s/operator.token", srv);
     pid_t a = net_spawn(log_, (const char *[]){"authority", "serve", "--state", auth, "--listen",
                         "127.0.0.1:0", "--port-file", ap, "--cert", cert, "--key", key, NULL});
     unsigned aport = net_wait_port(ap, a);
@@ -70,13 +69,13 @@ int main(void)
     /* the server: parameters from the HTTPS authority, HTTPS itself */
     pid_t s = net_spawn(log_, (const char *[]){"server", "serve", "--state", srv, "--listen",
                         "127.0.0.1:0", "--port-file", sp, "--authority", base, "--cacert", cert,
-                        "--token-file", stf, "--client-token-file", ctf, "--cert", cert, "--key",
-                        key, NULL});
+                        "--token-file", stf, "--cert", cert, "--key", key, NULL});
     unsigned sport = net_wait_port(sp, s);
     CHECK(sport != 0);
+    net_read_token(otf, otok);
     char sbase[64];
     snprintf(sbase, sizeof sbase, "https://127.0.0.1:%u", sport);
-    cn_http_client_opts so = {.base = sbase, .cacert = cert, .token = stok, .timeout_s = 20};
+    cn_http_client_opts so = {.base = sbase, .cacert = cert, .token = otok, .timeout_s = 20};
     CHECK_EQ_INT(cn_http_client_create(&c, &so), CRYPTONN_OK);
     CHECK_EQ_INT(net_call(c, "GET", "/v1/status", NULL, 0, NULL), 200);
     cn_http_client_destroy(c);

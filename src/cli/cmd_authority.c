@@ -87,6 +87,7 @@ static int serve(int argc, char **argv)
     cli_block_signals();
     so.listen = listen;
     so.token[CN_ROLE_SERVER] = token;
+    so.owners = cli_owner_db(state); /* the owners' tokens (cmd_owners.c) */
     cn_authority_http_bind(h, &so);
     cn_http_service *svc = NULL;
     char msg[256] = "";
@@ -101,6 +102,7 @@ static int serve(int argc, char **argv)
         code = 0;
     }
     cn_http_service_stop(svc);
+    cn_owner_db_close(so.owners);
     uint64_t ok, refused, bad;
     cn_authority_http_counts(h, &ok, &refused, &bad);
     cn_authority_http_destroy(h);
@@ -114,6 +116,8 @@ static int serve(int argc, char **argv)
 
 int cli_authority(int argc, char **argv)
 {
+    int owners = argc >= 2 ? cli_authority_owner(argc - 1, argv + 1) : -1;
+    if (owners >= 0) return owners;
     if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);

@@ -1,19 +1,25 @@
 /* `cryptonn server`: the training server as a service, and its remote
- * control.
- *   serve   HTTP service (server_http.h): uploads from the data owners,
- *           training on request with a checkpoint after every batch,
- *           status, secure prediction. Keys come from the authority over
- *           HTTP, retried with backoff while it is unreachable.
+ * control by the operator.
+ *   serve   HTTP service (server_http.h): uploads from the data owners, each
+ *           with its own token (the owners list), training on request with
+ *           a checkpoint after every batch, status, secure prediction. Keys
+ *           come from the authority over HTTP, retried with backoff while it
+ *           is unreachable.
  *   train   asks a running server to train (POST /v1/train); --wait follows
  *           the status and fetches the model.
- *   status  prints GET /v1/status. */
+ *   stop    stops the running job after its current batch.
+ *   status  prints GET /v1/status; parts prints GET /v1/parts. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
 #include "protocol/server_http.h"
@@ -22,100 +28,184 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cryptonn server serve --state DIR --authority URL [options]\n"
+            "usage: cryptonn server serve --state DIR --token-file F --owners FILE [options]\n"
             "       cryptonn server train --server URL --token-file F [job options] [--wait]\n"
-            "       cryptonn server status --server URL --token-file F\n\n"
+            "       cryptonn server stop|status|parts --server URL --token-file F\n\n"
             "serve: the training server as an HTTP service. Data owners upload encrypted\n"
-            "parts (cryptonn client upload); training runs on request with a checkpoint\n"
-            "after every batch and resumes after a crash when the service starts again.\n"
-            "  --state DIR           the server's directory (created)\n"
-            "  --listen HOST:PORT    (127.0.0.1:8471; port 0: any free port)\n"
-            "  --authority URL       the key authority (http://127.0.0.1:8470)\n"
-            "  --token-file F        the server role's token (tokens/server.token): sent to\n"
-            "                        the authority, and accepted for train/status\n"
-            "  --client-token-file F the data owners' token (tokens/client.token), accepted\n"
-            "                        for uploads (without it no upload is accepted)\n"
-            "  --cert PEM --key PEM  serve HTTPS;  --cacert PEM: trust it for the authority\n"
-            "  --retry-for S         keep retrying an unreachable authority for S s (300)\n"
-            "  --port-file F         write the bound port there\n"
-            "  --threads T           decryption threads (2)\n\n"
-            "train: --model lenet5|mlp --activation tanh|relu|sigmoid --epochs N --lr X\n"
-            "  --momentum M --seed S --hidden H --max-batches N --freeze-first-layer\n"
-            "  --w-bits B --dz-bits B; --wait: follow until done; --out F: then save the model\n");
+            "parts with their own tokens (cryptonn client upload); training runs when the\n"
+            "operator asks, with a checkpoint after every batch, and resumes after a crash\n"
+            "when the service starts again.\n"
+            "  --state DIR             the server's directory (created)\n"
+            "  --listen HOST:PORT      (127.0.0.1:8471; port 0: any free port)\n"
+            "  --authority URL         the key authority (http://127.0.0.1:8470)\n"
+            "  --token-file F          the server's token towards the authority\n"
+            "                          (tokens/server.token from keygen); not accepted here\n"
+            "  --owners FILE           the owners list (owners.list from `authority add-owner`),\n"
+            "                          re-read when it changes; without it no upload is accepted\n"
+            "  --operator-token-file F the operator's token (DIR/operator.token, created when\n"
+            "                          missing): the only one that trains, stops, reads status\n"
+            "  --quota-parts N --quota-batches N --quota-bytes N --quota-requests N\n"
+            "                          per owner (32, 4096, 17179869184, 4)\n"
+            "  --header-timeout S --body-timeout S   absolute deadlines of a request's headers\n"
+            "                          and body (10, 120); --timeout S: idle (120)\n"
+            "  --max-conns N --per-address N   connection caps (256, 32)\n"
+            "  --cert PEM --key PEM    serve HTTPS;  --cacert PEM: trust it for the authority\n"
+            "  --retry-for S           keep retrying an unreachable authority for S s (300)\n"
+            "  --port-file F           write the bound port there\n"
+            "  --threads T             decryption threads (2)\n\n"
+            "train (operator token): --model lenet5|mlp --activation tanh|relu|sigmoid\n"
+            "  --epochs N --lr X --momentum M --seed S --hidden H --max-batches N\n"
+            "  --freeze-first-layer --w-bits B --dz-bits B --on-bad-part skip|stop (stop);\n"
+            "  --wait: follow until done; --out F: then save the model\n");
 }
 
-enum { O_STATE = 256, O_LISTEN, O_AUTH, O_TOKEN, O_CTOKEN, O_CERT, O_KEY, O_CACERT, O_RETRY,
-       O_PORTF, O_THREADS, O_SERVER, O_MODEL, O_ACT, O_EPOCHS, O_LR, O_MOM, O_SEED, O_HIDDEN,
-       O_MAXB, O_FREEZE, O_WB, O_DZB, O_DLOG, O_WAIT, O_OUT, O_HELP };
+enum { O_STATE = 256, O_LISTEN, O_AUTH, O_TOKEN, O_OWNERS, O_OPTOKEN, O_QPARTS, O_QBATCHES,
+       O_QBYTES, O_QREQ, O_HEADT, O_BODYT, O_IDLE, O_MAXC, O_PERADDR, O_CERT, O_KEY, O_CACERT,
+       O_RETRY, O_PORTF, O_THREADS, O_SERVER, O_MODEL, O_ACT, O_EPOCHS, O_LR, O_MOM, O_SEED,
+       O_HIDDEN, O_MAXB, O_FREEZE, O_WB, O_DZB, O_DLOG, O_BADPART, O_WAIT, O_OUT, O_HELP };
 
-static int serve(int argc, char **argv)
+typedef struct {
+    const char *state, *listen, *auth, *token_file, *owners, *op_file, *port_file, *cacert;
+    uint32_t retry, threads;
+    cn_server_quota q;
+    cn_http_service_opts so;
+} serve_args;
+
+/* 0 parsed, else the exit status. */
+static int parse_serve(int argc, char **argv, serve_args *a)
 {
     static const struct option lo[] = {
-        {"state", 1, 0, O_STATE},     {"listen", 1, 0, O_LISTEN},   {"authority", 1, 0, O_AUTH},
-        {"token-file", 1, 0, O_TOKEN}, {"client-token-file", 1, 0, O_CTOKEN},
-        {"cert", 1, 0, O_CERT},       {"key", 1, 0, O_KEY},         {"cacert", 1, 0, O_CACERT},
-        {"retry-for", 1, 0, O_RETRY}, {"port-file", 1, 0, O_PORTF}, {"threads", 1, 0, O_THREADS},
-        {"help", 0, 0, O_HELP},       {0, 0, 0, 0}};
-    const char *state = NULL, *listen = "127.0.0.1:8471", *auth = "http://127.0.0.1:8470";
-    const char *token_file = NULL, *ctoken_file = NULL, *port_file = NULL, *cacert = NULL;
-    unsigned retry = 300, threads = 2;
-    cn_http_service_opts so = {0};
-    int c;
+        {"state", 1, 0, O_STATE},          {"listen", 1, 0, O_LISTEN},
+        {"authority", 1, 0, O_AUTH},       {"token-file", 1, 0, O_TOKEN},
+        {"owners", 1, 0, O_OWNERS},        {"operator-token-file", 1, 0, O_OPTOKEN},
+        {"quota-parts", 1, 0, O_QPARTS},   {"quota-batches", 1, 0, O_QBATCHES},
+        {"quota-bytes", 1, 0, O_QBYTES},   {"quota-requests", 1, 0, O_QREQ},
+        {"header-timeout", 1, 0, O_HEADT}, {"body-timeout", 1, 0, O_BODYT},
+        {"timeout", 1, 0, O_IDLE},         {"max-conns", 1, 0, O_MAXC},
+        {"per-address", 1, 0, O_PERADDR},  {"cert", 1, 0, O_CERT},
+        {"key", 1, 0, O_KEY},              {"cacert", 1, 0, O_CACERT},
+        {"retry-for", 1, 0, O_RETRY},      {"port-file", 1, 0, O_PORTF},
+        {"threads", 1, 0, O_THREADS},      {"help", 0, 0, O_HELP},
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->listen = "127.0.0.1:8471";
+    a->auth = "http://127.0.0.1:8470";
+    a->retry = 300;
+    a->threads = 2;
+    cn_server_quota_default(&a->q);
+    a->so.timeout_s = 120;
+    cn_http_service_opts *so = &a->so;
+    const char *S = "server serve";
+    int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
-        case O_STATE: state = optarg; break;
-        case O_LISTEN: listen = optarg; break;
-        case O_AUTH: auth = optarg; break;
-        case O_TOKEN: token_file = optarg; break;
-        case O_CTOKEN: ctoken_file = optarg; break;
-        case O_CERT: so.cert_file = optarg; break;
-        case O_KEY: so.key_file = optarg; break;
-        case O_CACERT: cacert = optarg; break;
-        case O_RETRY: retry = (unsigned)strtoul(optarg, NULL, 10); break;
-        case O_PORTF: port_file = optarg; break;
-        case O_THREADS: threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        case O_STATE: a->state = optarg; break;
+        case O_LISTEN: a->listen = optarg; break;
+        case O_AUTH: a->auth = optarg; break;
+        case O_TOKEN: a->token_file = optarg; break;
+        case O_OWNERS: a->owners = optarg; break;
+        case O_OPTOKEN: a->op_file = optarg; break;
+        case O_QPARTS: bad |= cli_parse_u32(S, "quota-parts", optarg, 1, 1u << 20, &a->q.parts); break;
+        case O_QBATCHES:
+            bad |= cli_parse_u64(S, "quota-batches", optarg, 1, 1ull << 32, &a->q.batches);
+            break;
+        case O_QBYTES: bad |= cli_parse_u64(S, "quota-bytes", optarg, 1, 1ull << 50, &a->q.bytes); break;
+        case O_QREQ: bad |= cli_parse_u32(S, "quota-requests", optarg, 1, 256, &a->q.requests); break;
+        case O_HEADT: bad |= cli_parse_u32(S, "header-timeout", optarg, 1, 3600, &so->header_timeout_s); break;
+        case O_BODYT: bad |= cli_parse_u32(S, "body-timeout", optarg, 1, 86400, &so->body_timeout_s); break;
+        case O_IDLE: bad |= cli_parse_u32(S, "timeout", optarg, 1, 86400, &so->timeout_s); break;
+        case O_MAXC: bad |= cli_parse_u32(S, "max-conns", optarg, 8, 65536, &so->max_conns); break;
+        case O_PERADDR: bad |= cli_parse_u32(S, "per-address", optarg, 1, 65536, &so->per_address); break;
+        case O_CERT: so->cert_file = optarg; break;
+        case O_KEY: so->key_file = optarg; break;
+        case O_CACERT: a->cacert = optarg; break;
+        case O_RETRY: bad |= cli_parse_u32(S, "retry-for", optarg, 0, 86400, &a->retry); break;
+        case O_PORTF: a->port_file = optarg; break;
+        case O_THREADS: bad |= cli_parse_u32(S, "threads", optarg, 1, 64, &a->threads); break;
         case O_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc || !state || !token_file || threads < 1 || threads > 64) {
+    if (bad) return 2;
+    if (optind != argc || !a->state || !a->token_file) {
         fprintf(stderr, "cryptonn server serve: --state and --token-file are required\n\n");
         usage(stderr);
         return 2;
     }
-    char token[65], ctoken[65];
-    if (cli_load_token(token_file, token) != CRYPTONN_OK) return 1;
-    if (ctoken_file && cli_load_token(ctoken_file, ctoken) != CRYPTONN_OK) {
+    if (a->owners && access(a->owners, R_OK) != 0) {
+        fprintf(stderr, "cryptonn server serve: cannot read the owners list %s\n", a->owners);
+        return 2;
+    }
+    return -1;
+}
+
+/* The operator's token: distinct from the authority token and from every
+ * owner's, so no other credential can drive training. */
+static int operator_token(const serve_args *a, const char *token, cn_owner_db *owners,
+                          char out[65])
+{
+    char path[4200], who[CN_OWNER_NAME_MAX + 1];
+    if (!a->op_file) snprintf(path, sizeof path, "%s/operator.token", a->state);
+    if (mkdir(a->state, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cryptonn server serve: cannot create %s\n", a->state);
+        return 1;
+    }
+    if (cli_operator_token(a->op_file ? a->op_file : path, out)) return 1;
+    if (!strcmp(out, token) || (owners && cn_owner_db_find(owners, out, 64, who))) {
+        fprintf(stderr, "cryptonn server serve: the operator token must differ from the "
+                        "authority token and from every owner's\n");
+        cn_wipe(out, 65);
+        return 1;
+    }
+    return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+    serve_args a;
+    int r = parse_serve(argc, argv, &a);
+    if (r >= 0) return r;
+    char token[65], optok[65];
+    if (cli_load_token(a.token_file, token) != CRYPTONN_OK) return 1;
+    cn_owner_db *owners = NULL;
+    if (a.owners && cn_owner_db_open(&owners, a.owners) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn server serve: %s is not an owners list\n", a.owners);
         cn_wipe(token, sizeof token);
+        return 1;
+    }
+    if (!a.owners)
+        fprintf(stderr, "cryptonn server: warning: no --owners list: no upload is accepted\n");
+    if (operator_token(&a, token, owners, optok)) {
+        cn_wipe(token, sizeof token);
+        cn_owner_db_close(owners);
         return 1;
     }
     cli_block_signals();
-    cn_http_client_opts ao = {.base = auth, .token = token, .cacert = cacert, .timeout_s = 600,
-                              .retry_for_s = retry, .backoff_ms = 100};
+    cn_http_client_opts ao = {.base = a.auth, .token = token, .cacert = a.cacert, .timeout_s = 600,
+                              .retry_for_s = a.retry, .backoff_ms = 100};
     cn_server_http *s = NULL;
     char msg[512] = "";
-    int rc = cn_server_http_create(&s, state, &ao, threads, msg, sizeof msg);
+    int rc = cn_server_http_create(&s, a.state, &ao, a.threads, &a.q, msg, sizeof msg);
+    cn_wipe(token, sizeof token);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn server: %s: %s\n", cryptonn_status_str(rc), msg);
-        cn_wipe(token, sizeof token);
-        cn_wipe(ctoken, sizeof ctoken);
+        cn_wipe(optok, sizeof optok);
+        cn_owner_db_close(owners);
         return 1;
     }
     if (msg[0]) fprintf(stderr, "cryptonn server: warning: %s\n", msg);
-    so.listen = listen;
-    so.timeout_s = 120;
-    so.token[CN_ROLE_SERVER] = token;
-    so.token[CN_ROLE_CLIENT] = ctoken_file ? ctoken : NULL;
-    cn_server_http_bind(s, &so);
+    a.so.listen = a.listen;
+    a.so.token[CN_ROLE_OPERATOR] = optok;
+    a.so.owners = owners;
+    cn_server_http_bind(s, &a.so);
     cn_http_service *svc = NULL;
-    rc = cn_http_service_start(&svc, &so, msg, sizeof msg);
-    cn_wipe(token, sizeof token);
-    cn_wipe(ctoken, sizeof ctoken);
+    rc = cn_http_service_start(&svc, &a.so, msg, sizeof msg);
+    cn_wipe(optok, sizeof optok);
     int code = 1;
     if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn server: %s\n", msg);
-    else if (cli_announce("server", listen, cn_http_service_port(svc), so.cert_file != NULL,
-                          port_file) == 0) {
+    else if (cli_announce("server", a.listen, cn_http_service_port(svc), a.so.cert_file != NULL,
+                          a.port_file) == 0) {
         int sig = cli_wait_for_signal();
         fprintf(stderr, "cryptonn server: %s: stopping (training resumes from its checkpoint)\n",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -123,34 +213,82 @@ static int serve(int argc, char **argv)
     }
     cn_http_service_stop(svc);
     cn_server_http_destroy(s);
+    cn_owner_db_close(owners);
     return code;
 }
 
 static int remote(const char *server, const char *token_file, const char *cacert,
                   cn_http_client **c)
 {
-    char token[65];
-    if (cli_load_token(token_file, token) != CRYPTONN_OK) return 1;
-    cn_http_client_opts o = {.base = server, .token = token, .cacert = cacert, .timeout_s = 60,
-                             .retry_for_s = 30};
-    int rc = cn_http_client_create(c, &o);
-    cn_wipe(token, sizeof token);
-    return rc == CRYPTONN_OK ? 0 : cli_fail("http client", rc);
+    return cli_http_client(server, token_file, cacert, 60, 30, c);
 }
 
-static int get_status(cn_http_client *c, char **out)
+/* One call whose answer is printed (or returned in *out); 0 on want. */
+static int call(cn_http_client *c, const char *method, const char *path, const char *body,
+                long want, char **out)
 {
     long st = 0;
     char msg[512];
     uint8_t *b = NULL;
-    int rc = cn_http_call(c, "GET", "/v1/status", NULL, NULL, 0, &st, &b, NULL, msg, sizeof msg);
-    if (rc != CRYPTONN_OK || st != 200) {
-        fprintf(stderr, "cryptonn server: status: %s\n", rc != CRYPTONN_OK ? msg : b ? (char *)b : "");
+    int rc = cn_http_call(c, method, path, body ? "application/json" : NULL,
+                          (const uint8_t *)body, body ? strlen(body) : 0, &st, &b, NULL, msg,
+                          sizeof msg);
+    if (rc != CRYPTONN_OK || st != want) {
+        fprintf(stderr, "cryptonn server: %s %s: %s\n", method, path,
+                rc != CRYPTONN_OK ? msg : b ? (char *)b : "");
         free(b);
         return 1;
     }
-    *out = (char *)b;
+    if (out) *out = (char *)b;
+    else free(b);
     return 0;
+}
+
+/* A job option given on the command line, as JSON for the server, which
+ * validates it. */
+static int add_option(char *body, size_t cap, size_t *w, const char *key, const char *val, int str)
+{
+    for (const char *q = val; *q; q++)
+        if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20) {
+            fprintf(stderr, "cryptonn server train: bad value for --%s\n", key);
+            return 2;
+        }
+    *w += (size_t)snprintf(body + *w, cap - *w, "%s\"%s\":%s%s%s", *w > 1 ? "," : "", key,
+                           str ? "\"" : "", val, str ? "\"" : "");
+    if (*w >= cap - 2) {
+        fprintf(stderr, "cryptonn server train: options too long\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int follow(cn_http_client *cl, const char *out)
+{
+    for (;;) {
+        struct timespec ts = {0, 500000000L};
+        nanosleep(&ts, NULL);
+        char *js = NULL;
+        if (call(cl, "GET", "/v1/status", NULL, 200, &js)) return 1;
+        fprintf(stderr, "\r%-150.150s", js);
+        int done = strstr(js, "\"state\":\"done\"") != NULL;
+        int failed = strstr(js, "\"state\":\"failed\"") || strstr(js, "\"state\":\"stopped\"");
+        if (done || failed) fprintf(stderr, "\n%s\n", js);
+        free(js);
+        if (failed) return 1;
+        if (done) break;
+    }
+    if (!out) return 0;
+    uint8_t *b = NULL;
+    size_t len = 0;
+    long st = 0;
+    char msg[256];
+    int rc = cn_http_call(cl, "GET", "/v1/model", NULL, NULL, 0, &st, &b, &len, msg, sizeof msg);
+    cn_part p = {b, len};
+    int code = rc != CRYPTONN_OK || st != 200 || cn_file_write_atomic(out, &p, 1, 0644) != CRYPTONN_OK;
+    if (code) fprintf(stderr, "cryptonn server train: cannot fetch the model to %s\n", out);
+    else printf("model saved to %s\n", out);
+    free(b);
+    return code;
 }
 
 static int train(int argc, char **argv)
@@ -162,53 +300,36 @@ static int train(int argc, char **argv)
         {"hidden", 1, 0, O_HIDDEN},  {"max-batches", 1, 0, O_MAXB},
         {"freeze-first-layer", 0, 0, O_FREEZE}, {"w-bits", 1, 0, O_WB}, {"dz-bits", 1, 0, O_DZB},
         {"dlog-bits", 1, 0, O_DLOG}, /* hidden: small tables for tests */
+        {"on-bad-part", 1, 0, O_BADPART},
         {"wait", 0, 0, O_WAIT},      {"out", 1, 0, O_OUT},          {"help", 0, 0, O_HELP},
         {0, 0, 0, 0}};
+    static const struct {
+        int opt;
+        const char *key;
+        int str;
+    } KEYS[] = {{O_MODEL, "model", 1},   {O_ACT, "activation", 1}, {O_EPOCHS, "epochs", 0},
+                {O_LR, "lr", 0},         {O_MOM, "momentum", 0},   {O_SEED, "seed", 0},
+                {O_HIDDEN, "hidden", 0}, {O_MAXB, "max_batches", 0}, {O_WB, "w_bits", 0},
+                {O_DZB, "dz_bits", 0},   {O_DLOG, "dlog_bits", 0}, {O_BADPART, "on_bad_part", 1},
+                {O_FREEZE, "freeze_first_layer", 0}};
     const char *server = NULL, *token_file = NULL, *cacert = NULL, *out = NULL;
     char body[1024];
     size_t w = (size_t)snprintf(body, sizeof body, "{");
     int wait = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        const char *key = NULL;
-        int str = 0;
-        switch (c) {
-        case O_SERVER: server = optarg; break;
-        case O_TOKEN: token_file = optarg; break;
-        case O_CACERT: cacert = optarg; break;
-        case O_WAIT: wait = 1; break;
-        case O_OUT: out = optarg; break;
-        case O_MODEL: key = "model", str = 1; break;
-        case O_ACT: key = "activation", str = 1; break;
-        case O_EPOCHS: key = "epochs"; break;
-        case O_LR: key = "lr"; break;
-        case O_MOM: key = "momentum"; break;
-        case O_SEED: key = "seed"; break;
-        case O_HIDDEN: key = "hidden"; break;
-        case O_MAXB: key = "max_batches"; break;
-        case O_WB: key = "w_bits"; break;
-        case O_DZB: key = "dz_bits"; break;
-        case O_DLOG: key = "dlog_bits"; break;
-        case O_FREEZE:
-            w += (size_t)snprintf(body + w, sizeof body - w, "%s\"freeze_first_layer\":true",
-                                  w > 1 ? "," : "");
-            break;
-        case O_HELP: case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-        if (key) {
-            /* values go to the server as JSON; it validates them */
-            for (const char *q = optarg; *q; q++)
-                if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20) {
-                    fprintf(stderr, "cryptonn server train: bad value for --%s\n", key);
-                    return 2;
-                }
-            w += (size_t)snprintf(body + w, sizeof body - w, "%s\"%s\":%s%s%s", w > 1 ? "," : "",
-                                  key, str ? "\"" : "", optarg, str ? "\"" : "");
-        }
-        if (w >= sizeof body - 2) {
-            fprintf(stderr, "cryptonn server train: options too long\n");
-            return 2;
+        if (c == O_SERVER) server = optarg;
+        else if (c == O_TOKEN) token_file = optarg;
+        else if (c == O_CACERT) cacert = optarg;
+        else if (c == O_WAIT) wait = 1;
+        else if (c == O_OUT) out = optarg;
+        else if (c == O_HELP || c == 'h') return usage(stdout), 0;
+        else {
+            size_t k = 0;
+            while (k < sizeof KEYS / sizeof KEYS[0] && KEYS[k].opt != c) k++;
+            if (k == sizeof KEYS / sizeof KEYS[0]) return usage(stderr), 2;
+            const char *val = c == O_FREEZE ? "true" : optarg;
+            if (add_option(body, sizeof body, &w, KEYS[k].key, val, KEYS[k].str)) return 2;
         }
     }
     snprintf(body + w, sizeof body - w, "}");
@@ -218,55 +339,19 @@ static int train(int argc, char **argv)
     }
     cn_http_client *cl = NULL;
     if (remote(server, token_file, cacert, &cl)) return 1;
-    long st = 0;
-    char msg[512];
-    uint8_t *b = NULL;
-    int rc = cn_http_call(cl, "POST", "/v1/train", "application/json", (const uint8_t *)body,
-                          strlen(body), &st, &b, NULL, msg, sizeof msg);
-    if (rc != CRYPTONN_OK || st != 202) {
-        fprintf(stderr, "cryptonn server train: %s\n", rc != CRYPTONN_OK ? msg : b ? (char *)b : "");
-        free(b);
-        cn_http_client_destroy(cl);
-        return 1;
-    }
-    free(b);
-    printf("training started on %s\n", server);
-    int code = 0;
-    while (wait) {
-        struct timespec ts = {0, 500000000L};
-        nanosleep(&ts, NULL);
-        char *js = NULL;
-        if (get_status(cl, &js)) {
-            code = 1;
-            break;
-        }
-        fprintf(stderr, "\r%-150.150s", js);
-        int done = strstr(js, "\"state\":\"done\"") != NULL;
-        int failed = strstr(js, "\"state\":\"failed\"") || strstr(js, "\"state\":\"stopped\"");
-        if (done || failed) fprintf(stderr, "\n%s\n", js);
-        free(js);
-        if (failed) code = 1;
-        if (done || failed) break;
-    }
-    if (wait && !code && out) {
-        b = NULL;
-        size_t len = 0;
-        rc = cn_http_call(cl, "GET", "/v1/model", NULL, NULL, 0, &st, &b, &len, msg, sizeof msg);
-        cn_part p = {b, len};
-        if (rc != CRYPTONN_OK || st != 200 || cn_file_write_atomic(out, &p, 1, 0644) != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn server train: cannot fetch the model to %s\n", out);
-            code = 1;
-        } else printf("model saved to %s\n", out);
-        free(b);
-    }
+    int code = call(cl, "POST", "/v1/train", body, 202, NULL);
+    if (!code) printf("training started on %s\n", server);
+    if (!code && wait) code = follow(cl, out);
     cn_http_client_destroy(cl);
     return code;
 }
 
-static int status(int argc, char **argv)
+/* stop, status, parts: one call each. */
+static int simple(const char *what, int argc, char **argv)
 {
     static const struct option lo[] = {{"server", 1, 0, O_SERVER}, {"token-file", 1, 0, O_TOKEN},
-                                       {"cacert", 1, 0, O_CACERT}, {0, 0, 0, 0}};
+                                       {"cacert", 1, 0, O_CACERT}, {"help", 0, 0, O_HELP},
+                                       {0, 0, 0, 0}};
     const char *server = NULL, *token_file = NULL, *cacert = NULL;
     int c;
     optind = 1;
@@ -275,18 +360,20 @@ static int status(int argc, char **argv)
         else if (c == O_TOKEN) token_file = optarg;
         else if (c == O_CACERT) cacert = optarg;
         else {
-            usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
+            usage(c == 'h' || c == O_HELP ? stdout : stderr);
+            return c == 'h' || c == O_HELP ? 0 : 2;
         }
     }
-    if (!server || !token_file) {
+    if (optind != argc || !server || !token_file) {
         usage(stderr);
         return 2;
     }
     cn_http_client *cl = NULL;
     if (remote(server, token_file, cacert, &cl)) return 1;
     char *js = NULL;
-    int code = get_status(cl, &js);
+    int stop = !strcmp(what, "stop");
+    int code = call(cl, stop ? "POST" : "GET", stop ? "/v1/stop" : !strcmp(what, "parts") ? "/v1/parts"
+                    : "/v1/status", stop ? "{}" : NULL, stop ? 202 : 200, &js);
     if (!code) printf("%s\n", js);
     free(js);
     cn_http_client_destroy(cl);
@@ -297,7 +384,9 @@ int cli_server(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "status")) return status(argc - 1, argv + 1);
+    if (argc >= 2 && (!strcmp(argv[1], "status") || !strcmp(argv[1], "stop") ||
+                      !strcmp(argv[1], "parts")))
+        return simple(argv[1], argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return 0;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cryptonn/status.h"
 #include "protocol/http.h"
@@ -70,17 +71,53 @@ int cli_create_tokens(const char *state)
         fprintf(stderr, "cryptonn: cannot create %s\n", dir);
         return CRYPTONN_ERR_IO;
     }
-    static const char *const ROLE[2] = {"server", "client"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s.token", dir, ROLE[i]);
+    snprintf(path, sizeof path, "%s/server.token", dir);
+    int rc = cn_token_create(path);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn: cannot create %s (it exists, or the directory is not "
+                        "writable)\n", path);
+        return rc;
+    }
+    printf("bearer token %s (mode 0600): give it to the training server; each data owner gets "
+           "its own (cryptonn authority add-owner NAME)\n", path);
+    return CRYPTONN_OK;
+}
+
+int cli_http_client(const char *server, const char *token_file, const char *cacert,
+                    unsigned timeout_s, unsigned retry_s, cn_http_client **c)
+{
+    char token[65];
+    if (cli_load_token(token_file, token) != CRYPTONN_OK) return 1;
+    cn_http_client_opts o = {.base = server, .token = token, .cacert = cacert,
+                             .timeout_s = timeout_s, .retry_for_s = retry_s};
+    int rc = cn_http_client_create(c, &o);
+    cn_wipe(token, sizeof token);
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn: http client: %s\n", cryptonn_status_str(rc));
+    return rc == CRYPTONN_OK ? 0 : 1;
+}
+
+int cli_operator_token(const char *path, char out[65])
+{
+    if (access(path, F_OK) != 0) {
         int rc = cn_token_create(path);
         if (rc != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn: cannot create %s (it exists, or the directory is not "
-                            "writable)\n", path);
+            fprintf(stderr, "cryptonn: cannot create the operator token %s\n", path);
             return rc;
         }
+        printf("operator token written to %s (mode 0600): it alone starts, stops and configures "
+               "training\n", path);
     }
-    printf("bearer tokens in %s: server.token (give it to the training server), client.token "
-           "(to the data owners), mode 0600\n", dir);
-    return CRYPTONN_OK;
+    return cli_load_token(path, out);
+}
+
+cn_owner_db *cli_owner_db(const char *state)
+{
+    char list[4096];
+    snprintf(list, sizeof list, "%s/owners.list", state);
+    cn_owner_db *db = NULL;
+    int rc = cn_owner_db_open(&db, list);
+    if (rc != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn: %s: %s; no data owner is accepted\n", list,
+                cryptonn_status_str(rc));
+    return db;
 }

@@ -3,27 +3,38 @@
  * bytes the in-process mode passes by function call (keyreq.h messages,
  * encdata.h files), control messages are JSON.
  *
- * Service invariants: a request is authorised (bearer token, compared in
- * constant time) and its declared size checked against the route's limit
- * before a byte of its body is read; a body that grows past the limit while
- * arriving is answered 413 and dropped; handlers see only complete bodies, so
- * every state change happens after the whole request was received and
- * validated. Headers are bounded by libmicrohttpd's per-connection memory
- * limit, never allocated from a header value. */
+ * Service invariants: a request is authorised (bearer token: the whole
+ * header value, NULs included, compared in constant time) and its declared
+ * size checked against the route's limit before a byte of its body is read;
+ * a body that grows past the limit while arriving is answered 413 and
+ * dropped; handlers see only complete bodies, so every state change happens
+ * after the whole request was received and validated. Headers are bounded by
+ * libmicrohttpd's per-connection memory limit, never allocated from a header
+ * value. A request's headers and its body each have an absolute deadline
+ * that a trickling client cannot extend, connections per address and in
+ * total are capped, and anonymous connections waiting for headers are shut
+ * down first when room runs short (http_guard.h). */
 #ifndef CRYPTONN_PROTOCOL_HTTP_H
 #define CRYPTONN_PROTOCOL_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol/owners.h"
+
 /* ---- service ---- */
 
-enum { CN_ROLE_NONE = 0, CN_ROLE_SERVER = 1, CN_ROLE_CLIENT = 2 };
+/* The credential a request carried: none (or an unknown one), the training
+ * server's token towards the authority, a data owner's token (owners.h), or
+ * the training server's operator token. */
+enum { CN_ROLE_NONE = 0, CN_ROLE_SERVER = 1, CN_ROLE_CLIENT = 2, CN_ROLE_OPERATOR = 3,
+       CN_ROLE_COUNT = 4 };
 
 typedef struct {
-    const char *method; /* "GET", "PUT", "POST" */
+    const char *method; /* "GET", "PUT", "POST", "DELETE" */
     const char *path;   /* without the query string */
     int role;           /* the role whose token the request carried, or CN_ROLE_NONE */
+    const char *owner;  /* with CN_ROLE_CLIENT: which owner; else NULL */
     const uint8_t *body;
     size_t body_len;
 } cn_http_req;
@@ -47,11 +58,18 @@ typedef void (*cn_http_handle)(void *ctx, const cn_http_req *rq, cn_http_resp *r
 typedef struct {
     const char *listen;    /* "HOST:PORT" (an IPv4 address; port 0: any free port) */
     unsigned timeout_s;    /* idle connection timeout (default 30) */
-    unsigned max_conns;    /* (default 256) */
+    unsigned header_timeout_s; /* a request's headers, from the connection's start or the
+                                  previous answer (default 10) */
+    unsigned body_timeout_s;   /* its body, from the end of its headers (default 120) */
+    unsigned max_conns;    /* in total (default 256) */
+    unsigned per_address;  /* from one IP address (default 32) */
     const char *cert_file; /* PEM; with key_file: HTTPS */
     const char *key_file;
-    /* bearer tokens by role (NULL: that role has none); hex strings */
-    const char *token[3];
+    /* bearer tokens of the fixed roles, CN_ROLE_SERVER and CN_ROLE_OPERATOR
+     * (NULL: that role has none); hex strings. Owners are not fixed tokens:
+     * see owners. */
+    const char *token[CN_ROLE_COUNT];
+    cn_owner_db *owners;   /* the data owners' tokens (not owned; NULL: none accepted) */
     cn_http_admit admit;
     cn_http_handle handle;
     void *ctx;
@@ -62,6 +80,9 @@ typedef struct cn_http_service cn_http_service;
 int cn_http_service_start(cn_http_service **out, const cn_http_service_opts *o, char *msg,
                           size_t msg_len);
 uint16_t cn_http_service_port(const cn_http_service *s);
+/* Connections shut down so far: past a deadline, and to make room. */
+void cn_http_service_guard_counts(cn_http_service *s, unsigned long *timed_out,
+                                  unsigned long *evicted);
 /* Stops accepting, finishes or drops the open connections, frees s. */
 void cn_http_service_stop(cn_http_service *s);
 
@@ -70,6 +91,9 @@ void cn_http_reply(cn_http_resp *rs, unsigned status, const char *type, uint8_t 
 void cn_http_reply_text(cn_http_resp *rs, unsigned status, const char *type, const char *text);
 void cn_http_reply_error(cn_http_resp *rs, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* src escaped for a JSON string into dst (NUL-terminated, truncated to
+ * fit); returns the length written. */
+size_t cn_json_escape(char *dst, size_t cap, const char *src);
 
 /* Reads a token file: 64 hex characters (trailing newline allowed). Refuses a
  * file others can read (mode & 077). out holds 65 bytes. */

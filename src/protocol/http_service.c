@@ -1,7 +1,8 @@
 /* http_service: the libmicrohttpd side of http.h. One thread per connection
  * (keys and uploads are CPU- or disk-bound, and a slow client must not stall
  * the others); a request's body is collected into a buffer bounded by the
- * route's limit before the handler sees it. */
+ * route's limit before the handler sees it. The deadlines and connection
+ * caps are http_guard.c's. */
 #include "protocol/http.h"
 
 #include <arpa/inet.h>
@@ -18,16 +19,20 @@
 #ifdef CRYPTONN_HAVE_MHD
 #include <microhttpd.h>
 
+#include "protocol/http_guard.h"
+
 struct cn_http_service {
     struct MHD_Daemon *d;
+    cn_http_guard *guard;
     cn_http_service_opts o;
-    char *token[3];
+    char *token[CN_ROLE_COUNT];
     char *cert, *key; /* PEM contents (MHD keeps pointers to them) */
     uint16_t port;
 };
 
 typedef struct {
     int role;
+    char owner[CN_OWNER_NAME_MAX + 1];
     size_t max;
     unsigned early;  /* a status to answer once the body is drained (413), or 0 */
     uint8_t *buf;
@@ -58,18 +63,27 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
     return send_resp(c, &rs);
 }
 
-/* The role whose token the Authorization header carries. Every configured
- * token is compared (in constant time) so the timing says nothing about
- * which one, or how much of one, matched. */
-static int role_of(const cn_http_service *s, struct MHD_Connection *c)
+/* The role whose token the Authorization header carries (and, for an
+ * owner, which one). The whole value counts, NULs included: its length must
+ * be exactly "Bearer " and 64 characters. Every configured token is
+ * compared, in constant time, so the timing says nothing about which one, or
+ * how much of one, matched. */
+static int role_of(const cn_http_service *s, struct MHD_Connection *c, char *owner)
 {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncmp(h, "Bearer ", 7) != 0) return CN_ROLE_NONE;
+    static const char AUTH[] = MHD_HTTP_HEADER_AUTHORIZATION;
+    const char *h = NULL;
+    size_t len = 0;
+    if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND, AUTH, sizeof AUTH - 1, &h, &len) !=
+            MHD_YES ||
+        len < 7 || memcmp(h, "Bearer ", 7) != 0)
+        return CN_ROLE_NONE;
     h += 7;
-    if (strlen(h) != 64) return CN_ROLE_NONE;
+    len -= 7;
     int role = CN_ROLE_NONE;
-    for (int i = 1; i < 3; i++)
-        if (s->token[i] && sodium_memcmp(h, s->token[i], 64) == 0) role = i;
+    if (len == 64)
+        for (int i = 1; i < CN_ROLE_COUNT; i++)
+            if (s->token[i] && sodium_memcmp(h, s->token[i], 64) == 0) role = i;
+    if (s->o.owners && cn_owner_db_find(s->o.owners, h, len, owner)) role = CN_ROLE_CLIENT;
     return role;
 }
 
@@ -85,7 +99,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         st = calloc(1, sizeof *st);
         if (!st) return MHD_NO;
         *con_cls = st;
-        st->role = role_of(s, c);
+        st->role = role_of(s, c, st->owner);
+        cn_http_guard_phase(c, CN_GUARD_BODY, st->role != CN_ROLE_NONE);
         char msg[256] = "";
         size_t max = 0;
         unsigned code = s->o.admit(s->o.ctx, method, url, st->role, &max, msg, sizeof msg);
@@ -137,6 +152,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         st->len += n;
         return MHD_YES;
     }
+    cn_http_guard_phase(c, CN_GUARD_BUSY, 0);
     if (st->early == 413) {
         char msg[128];
         snprintf(msg, sizeof msg, "body exceeds this route's limit of %zu bytes", st->max);
@@ -148,7 +164,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (pl >= sizeof path) return send_error(c, 414, "path too long");
     memcpy(path, url, pl);
     path[pl] = 0;
-    cn_http_req rq = {method, path, st->role, st->buf, st->len};
+    cn_http_req rq = {method, path, st->role, st->role == CN_ROLE_CLIENT ? st->owner : NULL,
+                      st->buf, st->len};
     cn_http_resp rs = {0};
     s->o.handle(s->o.ctx, &rq, &rs);
     if (!rs.status) cn_http_reply_error(&rs, 500, "no response");
@@ -158,7 +175,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)cls, (void)toe;
+    cn_http_guard_phase(c, CN_GUARD_HEAD, 0); /* the next request's headers are due */
     conn_state *st = *con_cls;
     if (!st) return;
     free(st->buf);
@@ -182,7 +200,9 @@ static char *read_pem(const char *path)
 
 static void free_service(cn_http_service *s)
 {
-    for (int i = 0; i < 3; i++) free(s->token[i]);
+    cn_http_guard_destroy(s->guard);
+    for (int i = 0; i < CN_ROLE_COUNT; i++)
+        if (s->token[i]) cn_free_secret(s->token[i], strlen(s->token[i]));
     free(s->cert);
     if (s->key) cn_free_secret(s->key, strlen(s->key));
     free(s);
@@ -195,11 +215,23 @@ int cn_http_service_start(cn_http_service **out, const cn_http_service_opts *o, 
     cn_http_service *s = calloc(1, sizeof *s);
     if (!s) return CRYPTONN_ERR_NOMEM;
     s->o = *o;
-    for (int i = 1; i < 3; i++)
-        if (o->token[i] && !(s->token[i] = strdup(o->token[i]))) {
+    if (!s->o.timeout_s) s->o.timeout_s = 30;
+    if (!s->o.header_timeout_s) s->o.header_timeout_s = 10;
+    if (!s->o.body_timeout_s) s->o.body_timeout_s = 120;
+    if (!s->o.max_conns) s->o.max_conns = 256;
+    if (!s->o.per_address) s->o.per_address = 32;
+    for (int i = 1; i < CN_ROLE_COUNT; i++)
+        if (i != CN_ROLE_CLIENT && o->token[i] && !(s->token[i] = strdup(o->token[i]))) {
             free_service(s);
             return CRYPTONN_ERR_NOMEM;
         }
+    if (s->o.max_conns < 8 ||
+        cn_http_guard_create(&s->guard, s->o.max_conns, s->o.header_timeout_s,
+                             s->o.body_timeout_s) != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "cannot start the connection guard (max_conns >= 8)");
+        free_service(s);
+        return CRYPTONN_ERR_ARG;
+    }
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     char host[64];
@@ -247,9 +279,11 @@ int cn_http_service_start(cn_http_service **out, const cn_http_service_opts *o, 
         {s->key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, s->key},
         {MHD_OPTION_END, 0, NULL}};
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s ? o->timeout_s : 30),
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(o->max_conns ? o->max_conns : 256),
+                            MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
+                            MHD_OPTION_CONNECTION_LIMIT, s->o.max_conns,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->o.per_address,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, cn_http_guard_notify, s->guard,
                             MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!s->d) {
         snprintf(msg, msg_len, "cannot listen on %s (address in use, or not local?)", o->listen);
@@ -263,6 +297,12 @@ int cn_http_service_start(cn_http_service **out, const cn_http_service_opts *o, 
 }
 
 uint16_t cn_http_service_port(const cn_http_service *s) { return s->port; }
+
+void cn_http_service_guard_counts(cn_http_service *s, unsigned long *timed_out,
+                                  unsigned long *evicted)
+{
+    cn_http_guard_counts(s->guard, timed_out, evicted);
+}
 
 void cn_http_service_stop(cn_http_service *s)
 {
@@ -282,6 +322,12 @@ int cn_http_service_start(cn_http_service **out, const cn_http_service_opts *o, 
     return CRYPTONN_ERR_NET;
 }
 uint16_t cn_http_service_port(const cn_http_service *s) { (void)s; return 0; }
+void cn_http_service_guard_counts(cn_http_service *s, unsigned long *timed_out,
+                                  unsigned long *evicted)
+{
+    (void)s;
+    *timed_out = *evicted = 0;
+}
 void cn_http_service_stop(cn_http_service *s) { (void)s; }
 
 #endif
@@ -303,6 +349,21 @@ void cn_http_reply_text(cn_http_resp *rs, unsigned status, const char *type, con
     cn_http_reply(rs, b ? status : 500, type, b, b ? n : 0);
 }
 
+size_t cn_json_escape(char *dst, size_t cap, const char *src)
+{
+    size_t w = 0;
+    for (const char *p = src; *p && w + 8 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\') {
+            dst[w++] = '\\';
+            dst[w++] = (char)ch;
+        } else if (ch < 0x20) w += (size_t)snprintf(dst + w, cap - w, "\\u%04x", ch);
+        else dst[w++] = (char)ch;
+    }
+    if (cap) dst[w < cap ? w : cap - 1] = 0;
+    return w;
+}
+
 /* {"error": "..."} with the message escaped for JSON. */
 void cn_http_reply_error(cn_http_resp *rs, unsigned status, const char *fmt, ...)
 {
@@ -311,16 +372,8 @@ void cn_http_reply_error(cn_http_resp *rs, unsigned status, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    size_t w = 0;
-    w += (size_t)snprintf(j, sizeof j, "{\"error\":\"");
-    for (const char *p = m; *p && w + 8 < sizeof j; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"' || ch == '\\') {
-            j[w++] = '\\';
-            j[w++] = (char)ch;
-        } else if (ch < 0x20) w += (size_t)snprintf(j + w, sizeof j - w, "\\u%04x", ch);
-        else j[w++] = (char)ch;
-    }
+    size_t w = (size_t)snprintf(j, sizeof j, "{\"error\":\"");
+    w += cn_json_escape(j + w, sizeof j - w, m);
     snprintf(j + w, sizeof j - w, "\"}\n");
     cn_http_reply_text(rs, status, "application/json", j);
 }

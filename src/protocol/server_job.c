@@ -4,7 +4,16 @@
  * position, statistics) after every batch, so a killed server resumes where
  * it stopped and ends with the model an uninterrupted run would have: the
  * batch order is a function of (seed, epoch), the keys of the requested
- * vectors, and the checkpoint holds the rest of the state. */
+ * vectors, and the checkpoint holds the rest of the state.
+ *
+ * A stored part training cannot read never leaves the server unable to
+ * train: before the first epoch every training part's files are checked
+ * against their checksums, and when an epoch fails on its data anyway every
+ * part is read in full; a bad part is moved to quarantine/ (its owner sees
+ * why) and the job either goes on without it, restarting the epoch over the
+ * remaining parts from the model of the last completed batch (on_bad_part
+ * "skip"), or stops saying which part it was ("stop"; the next job trains
+ * without it). */
 #include "protocol/server_svc.h"
 
 #include <stdio.h>
@@ -20,7 +29,7 @@
 #ifdef CRYPTONN_HAVE_JANSSON
 #include <jansson.h>
 
-void job_opts_default(job_opts *o)
+void srv_job_opts_default(job_opts *o)
 {
     memset(o, 0, sizeof *o);
     snprintf(o->model, sizeof o->model, "lenet5");
@@ -37,9 +46,9 @@ void job_opts_default(job_opts *o)
     o->dz_bits = so.dz_bits;
 }
 
-unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
+unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
 {
-    job_opts_default(o);
+    srv_job_opts_default(o);
     json_error_t err;
     json_t *root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
@@ -47,18 +56,22 @@ unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size
         return 400;
     }
     const char *model = "lenet5", *act = "tanh"; /* not o->model: copied back into it below */
+    const char *bad_part = "stop";
     json_int_t epochs = o->epochs, hidden = o->hidden, seed = (json_int_t)o->seed, maxb = 0,
                dlog = o->dlog_bits, wb = o->w_bits, dzb = o->dz_bits, threads = 0;
     int freeze = 0;
     /* "!": an unknown key is an error, not silently ignored */
     int bad = json_unpack_ex(root, &err, JSON_STRICT,
-                             "{s?s, s?s, s?I, s?I, s?F, s?F, s?I, s?I, s?I, s?I, s?I, s?I, s?b}",
+                             "{s?s, s?s, s?I, s?I, s?F, s?F, s?I, s?I, s?I, s?I, s?I, s?I, s?b, s?s}",
                              "model", &model, "activation", &act, "epochs", &epochs, "hidden",
                              &hidden, "lr", &o->lr, "momentum", &o->momentum, "seed", &seed,
                              "max_batches", &maxb, "dlog_bits", &dlog, "w_bits", &wb, "dz_bits",
-                             &dzb, "threads", &threads, "freeze_first_layer", &freeze);
+                             &dzb, "threads", &threads, "freeze_first_layer", &freeze,
+                             "on_bad_part", &bad_part);
     unsigned code = 0;
     if (bad) snprintf(msg, msg_len, "bad training options: %s", err.text);
+    else if (strcmp(bad_part, "skip") && strcmp(bad_part, "stop"))
+        snprintf(msg, msg_len, "on_bad_part must be skip or stop");
     else if (strcmp(model, "lenet5") && strcmp(model, "mlp"))
         snprintf(msg, msg_len, "model must be lenet5 or mlp");
     else if (strcmp(act, "tanh") && strcmp(act, "relu") && strcmp(act, "sigmoid"))
@@ -82,6 +95,7 @@ unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size
         o->dz_bits = (unsigned)dzb;
         o->threads = (uint32_t)threads;
         o->freeze = freeze;
+        o->skip_bad = !strcmp(bad_part, "skip");
     }
     json_decref(root);
     return code ? code : 400;
@@ -89,13 +103,14 @@ unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size
 
 static char *opts_json(const job_opts *o)
 {
-    json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+    json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
                           "model", o->model, "activation", o->act, "epochs", (json_int_t)o->epochs,
                           "hidden", (json_int_t)o->hidden, "lr", o->lr, "momentum", o->momentum,
                           "seed", (json_int_t)o->seed, "max_batches", (json_int_t)o->max_batches,
                           "dlog_bits", (json_int_t)o->dlog_bits, "w_bits", (json_int_t)o->w_bits,
                           "dz_bits", (json_int_t)o->dz_bits, "threads", (json_int_t)o->threads,
-                          "freeze_first_layer", o->freeze);
+                          "freeze_first_layer", o->freeze, "on_bad_part",
+                          o->skip_bad ? "skip" : "stop");
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     return s;
@@ -156,40 +171,98 @@ static int on_batch(void *ctx, uint32_t epoch, uint64_t done, const cn_secure_st
     return stop ? CRYPTONN_ERR_INTERNAL : 0;
 }
 
+/* A failure of the data rather than of the keys: a batch training could not
+ * read. */
+static int data_error(int rc)
+{
+    return rc == CRYPTONN_ERR_FORMAT || rc == CRYPTONN_ERR_TRUNCATED ||
+           rc == CRYPTONN_ERR_CHECKSUM || rc == CRYPTONN_ERR_ENCODING ||
+           rc == CRYPTONN_ERR_MISMATCH || rc == CRYPTONN_ERR_VERSION || rc == CRYPTONN_ERR_IO ||
+           rc == CRYPTONN_ERR_NOT_FOUND || rc == CRYPTONN_ERR_TOO_LARGE;
+}
+
+/* The job ends failed: failed.txt first, so whoever sees "failed" finds it. */
+static void fail_job(cn_server_http *s, const char *why)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/failed.txt", s->train);
+    cn_part p = {why, strlen(why)};
+    if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn server: cannot write train/failed.txt\n");
+    set_msg(s, JOB_FAILED, "%s%s", why, NULL);
+}
+
+/* Parts moved to quarantine after a failure (quick check, then a full read
+ * if the checksums found nothing); 0 if none was at fault. */
+static unsigned find_bad_parts(cn_server_http *s, char *report, size_t len)
+{
+    unsigned bad = srv_check_training_parts(s, 0, report, len);
+    return bad ? bad : srv_check_training_parts(s, 1, report, len);
+}
+
+static int open_dataset(cn_server_http *s, cn_encdata **ds)
+{
+    uint32_t skipped = 0;
+    int rc = cn_encdata_open(ds, s->data, &skipped);
+    if (rc == CRYPTONN_OK && cn_encdata_batches(*ds) == 0) rc = CRYPTONN_ERR_NOT_FOUND;
+    if (rc != CRYPTONN_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "no complete training part to train on (%s)",
+                 cryptonn_status_str(rc));
+        fail_job(s, why);
+    }
+    return rc;
+}
+
+static void show_position(cn_server_http *s, const cn_encdata *ds, const cn_secure_opts *so,
+                          uint32_t e0, uint64_t d0, const char *what, const char *note)
+{
+    uint64_t nb = cn_encdata_batches(ds);
+    if (so->max_batches && so->max_batches < nb) nb = so->max_batches;
+    pthread_mutex_lock(&s->mu);
+    s->batches = nb;
+    s->epoch = e0;
+    s->batch = d0;
+    snprintf(s->message, sizeof s->message, "%s at epoch %u, batch %llu of %llu%s%.300s", what,
+             e0 + 1, (unsigned long long)d0, (unsigned long long)nb, note[0] ? "; " : "", note);
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void *job_main(void *arg)
 {
     cn_server_http *s = arg;
     uint64_t t0 = cn_now_ns();
     run_ctx r = {.s = s};
     cn_encdata *ds = NULL;
-    char msg[512] = "", path[2200];
+    char msg[512] = "", path[2200], report[1200] = "", note[1300] = "";
     snprintf(r.ckpt, sizeof r.ckpt, "%s/ckpt.bin", s->train);
     cryptonn_model_config cfg;
     cn_secure_opts so;
     job_config(s, &s->jo, &cfg, &so);
-    uint32_t skipped = 0, e0 = 0;
+    uint32_t e0 = 0;
     uint64_t d0 = 0;
     cn_secure_stats so_far = {0};
-    int rc = cn_encdata_open(&ds, s->data, &skipped);
-    if (rc != CRYPTONN_OK || cn_encdata_batches(ds) == 0) {
-        set_msg(s, JOB_FAILED, "no complete training part uploaded (%s)%s",
-                rc != CRYPTONN_OK ? cryptonn_status_str(rc) : "empty", NULL);
-        goto out;
-    }
-    if ((rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m)) !=
-        CRYPTONN_OK) {
-        set_msg(s, JOB_FAILED, "cannot create the model: %s%s", cryptonn_status_str(rc), NULL);
-        goto out;
-    }
-    if (access(r.ckpt, F_OK) == 0) {
-        rc = cn_checkpoint_load(r.ckpt, r.m, &e0, &d0, &so_far);
-        if (rc != CRYPTONN_OK) {
-            set_msg(s, JOB_FAILED, "cannot resume from the checkpoint: %s%s",
-                    cryptonn_status_str(rc), NULL);
+    if (srv_check_training_parts(s, 0, report, sizeof report)) {
+        snprintf(note, sizeof note, "moved to quarantine, unreadable: %s", report);
+        if (!s->jo.skip_bad) {
+            char why[1500];
+            snprintf(why, sizeof why, "training stopped before it began (on_bad_part stop): parts %s",
+                     note);
+            fail_job(s, why);
             goto out;
         }
     }
-    r.auth = NULL;
+    if (open_dataset(s, &ds) != CRYPTONN_OK) goto out;
+    int rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m);
+    if (rc != CRYPTONN_OK) {
+        set_msg(s, JOB_FAILED, "cannot create the model: %s%s", cryptonn_status_str(rc), NULL);
+        goto out;
+    }
+    if (access(r.ckpt, F_OK) == 0 &&
+        (rc = cn_checkpoint_load(r.ckpt, r.m, &e0, &d0, &so_far)) != CRYPTONN_OK) {
+        set_msg(s, JOB_FAILED, "cannot resume from the checkpoint: %s%s", cryptonn_status_str(rc), NULL);
+        goto out;
+    }
     cn_http_client_opts ao = s->auth;
     ao.cancel = &s->cancel;
     if ((rc = cn_http_client_create(&r.auth, &ao)) != CRYPTONN_OK) {
@@ -202,45 +275,58 @@ static void *job_main(void *arg)
     pthread_mutex_unlock(&s->mu);
     so.on_batch = on_batch;
     so.on_batch_ctx = &r;
-    uint64_t nb = cn_encdata_batches(ds);
-    if (so.max_batches && so.max_batches < nb) nb = so.max_batches;
-    pthread_mutex_lock(&s->mu);
-    s->batches = nb;
-    s->epoch = e0;
-    s->batch = d0;
-    snprintf(s->message, sizeof s->message, "%s at epoch %u, batch %llu of %llu",
-             d0 || e0 ? "resumed" : "started", e0 + 1, (unsigned long long)d0,
-             (unsigned long long)nb);
-    pthread_mutex_unlock(&s->mu);
-    for (uint32_t e = e0; e < s->jo.epochs; e++) {
+    show_position(s, ds, &so, e0, d0, d0 || e0 ? "resumed" : "started", note);
+    for (uint32_t e = e0; e < s->jo.epochs;) {
         so.start_batch = e == e0 ? d0 : 0;
         cn_server *srv = NULL;
         rc = cn_server_create(&srv, ds, &ks, &so, s->cache);
         cn_secure_stats st = e == e0 ? so_far : (cn_secure_stats){0};
         if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, r.m, e, &st, msg, sizeof msg);
         cn_server_destroy(srv);
-        if (rc != CRYPTONN_OK) break;
+        if (rc == CRYPTONN_OK) {
+            e++;
+            continue;
+        }
+        if (s->cancel || !data_error(rc) || !find_bad_parts(s, report, sizeof report)) break;
+        snprintf(note, sizeof note, "moved to quarantine, unreadable: %s", report);
+        if (!s->jo.skip_bad) {
+            snprintf(msg, sizeof msg, "parts %.480s", note);
+            break;
+        }
+        /* the epoch again, over the remaining parts, from the last
+         * completed batch's model (its checkpoint follows the new order) */
+        cn_encdata_close(ds);
+        ds = NULL;
+        if (open_dataset(s, &ds) != CRYPTONN_OK) goto out;
+        e0 = e, d0 = 0;
+        so_far = (cn_secure_stats){0};
+        show_position(s, ds, &so, e, 0, "restarted without the unreadable parts", note);
     }
     if (s->cancel) {
-        set_msg(s, JOB_STOPPED, "stopped; resumes from the checkpoint at the next start%s%s", "", NULL);
+        pthread_mutex_lock(&s->mu);
+        int asked = s->stop_asked;
+        pthread_mutex_unlock(&s->mu);
+        if (asked) {
+            snprintf(path, sizeof path, "%s/stopped.txt", s->train);
+            cn_part p = {"stopped by the operator\n", 24};
+            if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK)
+                fprintf(stderr, "cryptonn server: cannot write train/stopped.txt\n");
+        }
+        set_msg(s, JOB_STOPPED, "%s%s", asked ? "stopped by the operator; the checkpoint is kept"
+                : "stopped; resumes from the checkpoint at the next start", NULL);
         goto out;
     }
     if (rc != CRYPTONN_OK) {
-        /* a refusal is final; the checkpoint keeps the last completed
-         * step. failed.txt first, so whoever sees "failed" finds it. */
-        char why[600];
+        /* a refusal is final; the checkpoint keeps the last completed step */
+        char why[700];
         snprintf(why, sizeof why, "training stopped: %s: %s", cryptonn_status_str(rc), msg);
-        snprintf(path, sizeof path, "%s/failed.txt", s->train);
-        cn_part p = {why, strlen(why)};
-        if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK)
-            fprintf(stderr, "cryptonn server: cannot write %s\n", path);
-        set_msg(s, JOB_FAILED, "%s%s", why, NULL);
+        fail_job(s, why);
         goto out;
     }
     snprintf(path, sizeof path, "%s/model.bin", s->train);
     rc = cryptonn_model_save(r.m, path);
     if (rc != CRYPTONN_OK) set_msg(s, JOB_FAILED, "cannot save the model: %s%s", cryptonn_status_str(rc), NULL);
-    else set_msg(s, JOB_DONE, "done: model in %.400s%s", path, NULL);
+    else set_msg(s, JOB_DONE, "done: the model is ready (GET /v1/model)%s%.400s", note[0] ? "; " : "", note);
 out:
     pthread_mutex_lock(&s->mu);
     s->seconds = (double)(cn_now_ns() - t0) / 1e9;
@@ -256,6 +342,7 @@ out:
 static unsigned launch(cn_server_http *s, char *msg, size_t msg_len)
 {
     s->cancel = 0;
+    s->stop_asked = 0;
     s->state = JOB_RUNNING;
     s->epoch = 0;
     s->batch = s->batches = s->samples_seen = s->correct = 0;
@@ -279,7 +366,7 @@ static void join_finished(cn_server_http *s)
     }
 }
 
-unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
+unsigned srv_job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
 {
     char *js = opts_json(o);
     if (!js) return 503;
@@ -293,8 +380,8 @@ unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_l
         goto out;
     }
     /* a new job starts from scratch: the old checkpoint and model go */
-    const char *old[] = {"ckpt.bin", "model.bin", "failed.txt"};
-    for (int i = 0; i < 3; i++) {
+    const char *old[] = {"ckpt.bin", "model.bin", "failed.txt", "stopped.txt"};
+    for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", s->train, old[i]);
         unlink(path);
     }
@@ -302,7 +389,7 @@ unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_l
     cn_part p = {js, strlen(js)};
     if (cn_file_write_atomic(path, &p, 1, 0644) != CRYPTONN_OK) {
         code = 500;
-        snprintf(msg, msg_len, "cannot write %s", path);
+        snprintf(msg, msg_len, "cannot write train/job.json");
         goto out;
     }
     s->jo = *o;
@@ -313,17 +400,47 @@ out:
     return code;
 }
 
-int job_resume_at_startup(cn_server_http *s)
+unsigned srv_job_stop_request(cn_server_http *s, char *msg, size_t msg_len)
+{
+    pthread_mutex_lock(&s->mu);
+    unsigned code = 409;
+    if (s->state == JOB_RUNNING) {
+        s->stop_asked = 1;
+        s->cancel = 1;
+        code = 202;
+        snprintf(msg, msg_len, "the job stops after the batch in progress (GET /v1/status)");
+    } else snprintf(msg, msg_len, "no training job is running");
+    pthread_mutex_unlock(&s->mu);
+    return code;
+}
+
+/* The message of a finished job, from its files. */
+static void finished_message(cn_server_http *s, const char *file)
+{
+    char path[2200];
+    uint8_t *b;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", s->train, file);
+    if (cn_file_read_all(path, sizeof s->message - 1, &b, &len) != CRYPTONN_OK) return;
+    memcpy(s->message, b, len);
+    s->message[len] = 0;
+    free(b);
+}
+
+int srv_job_resume_at_startup(cn_server_http *s)
 {
     char path[2200], msg[256];
-    snprintf(path, sizeof path, "%s/model.bin", s->train);
-    if (access(path, F_OK) == 0) {
-        s->state = JOB_DONE;
-        snprintf(s->message, sizeof s->message, "done: model in %.400s", path);
-    }
-    snprintf(path, sizeof path, "%s/failed.txt", s->train);
-    if (s->state == JOB_DONE || access(path, F_OK) == 0) {
-        if (s->state != JOB_DONE) s->state = JOB_FAILED;
+    static const struct {
+        const char *file;
+        int state;
+    } END[] = {{"model.bin", JOB_DONE}, {"failed.txt", JOB_FAILED}, {"stopped.txt", JOB_STOPPED}};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->train, END[i].file);
+        if (access(path, F_OK) != 0) continue;
+        s->state = END[i].state;
+        if (END[i].state == JOB_DONE)
+            snprintf(s->message, sizeof s->message, "done: the model is ready (GET /v1/model)");
+        else finished_message(s, END[i].file);
         return 0;
     }
     snprintf(path, sizeof path, "%s/job.json", s->train);
@@ -331,7 +448,7 @@ int job_resume_at_startup(cn_server_http *s)
     size_t len;
     if (cn_file_read_all(path, 1 << 16, &b, &len) != CRYPTONN_OK) return 0; /* no job */
     job_opts o;
-    unsigned code = job_parse(b, len, &o, msg, sizeof msg);
+    unsigned code = srv_job_parse(b, len, &o, msg, sizeof msg);
     free(b);
     if (code != 202) return -1;
     pthread_mutex_lock(&s->mu);
@@ -341,8 +458,8 @@ int job_resume_at_startup(cn_server_http *s)
     return code == 202 ? 1 : -1;
 }
 
-void job_stop(cn_server_http *s)
-{
+void srv_job_stop(cn_server_http *s)
+{ /* not stop_asked: the job resumes at the next start */
     pthread_mutex_lock(&s->mu);
     s->cancel = 1;
     int live = s->thr_live;
@@ -351,7 +468,7 @@ void job_stop(cn_server_http *s)
     if (live) pthread_join(s->thr, NULL);
 }
 
-char *job_status_json(cn_server_http *s)
+char *srv_job_status_json(cn_server_http *s)
 {
     static const char *const NAME[] = {"idle", "training", "done", "failed", "stopped"};
     pthread_mutex_lock(&s->mu);
@@ -370,21 +487,22 @@ char *job_status_json(cn_server_http *s)
     return out;
 }
 
-unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **json, char *msg,
-                     size_t msg_len)
+unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *body, size_t len,
+                         char **json, char *msg, size_t msg_len)
 {
     *json = NULL;
     json_error_t err;
     json_t *root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &err);
     const char *part = NULL;
     if (!root || json_unpack_ex(root, &err, JSON_STRICT, "{s:s}", "part", &part) ||
-        !store_name_ok(part)) {
+        !srv_name_ok(part)) {
         snprintf(msg, msg_len, "want {\"part\": NAME} naming an uploaded test part: %s", err.text);
         json_decref(root);
         return 400;
     }
-    char ds_dir[2300], model[2200];
-    int rc = store_dataset_dir(s, 1, part, ds_dir, sizeof ds_dir);
+    char ds_dir[2300], model[2200], key[SRV_KEY_MAX + 1];
+    srv_key(owner, part, key);
+    int rc = srv_dataset_dir(s, 1, key, ds_dir, sizeof ds_dir);
     snprintf(model, sizeof model, "%s/model.bin", s->train);
     pthread_mutex_lock(&s->mu);
     job_opts jo = s->jo;
@@ -426,6 +544,18 @@ unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **
     if (!pred) rc = CRYPTONN_ERR_NOMEM;
     else if ((rc = cn_server_create(&srv, ts, &ks, &so, s->cache)) == CRYPTONN_OK)
         rc = cn_server_predict(srv, m, ts, pred, &st, why, sizeof why);
+    if (rc != CRYPTONN_OK && data_error(rc)) {
+        /* the stored part, not the request: its owner must upload it again */
+        char reason[700];
+        snprintf(reason, sizeof reason, "%s: %s", cryptonn_status_str(rc), why);
+        pthread_mutex_lock(&s->mu);
+        int q = srv_quarantine(s, 1, key, reason);
+        pthread_mutex_unlock(&s->mu);
+        code = 409;
+        snprintf(msg, msg_len, "test part '%s' cannot be read (%s)%s", part, reason,
+                 q == CRYPTONN_OK ? "; moved to quarantine: DELETE it and upload it again" : "");
+        goto out;
+    }
     if (rc != CRYPTONN_OK) {
         code = cn_http_status_for(rc) == 500 ? 502 : cn_http_status_for(rc);
         snprintf(msg, msg_len, "secure prediction failed: %s: %s", cryptonn_status_str(rc), why);
@@ -451,26 +581,32 @@ out:
 
 #else
 
-void job_opts_default(job_opts *o) { memset(o, 0, sizeof *o); }
-unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
+void srv_job_opts_default(job_opts *o) { memset(o, 0, sizeof *o); }
+unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
 {
     (void)body, (void)len, (void)o;
     snprintf(msg, msg_len, "built without jansson");
     return 501;
 }
-unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
+unsigned srv_job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)
 {
     (void)s, (void)o;
     snprintf(msg, msg_len, "built without jansson");
     return 501;
 }
-int job_resume_at_startup(cn_server_http *s) { (void)s; return 0; }
-void job_stop(cn_server_http *s) { (void)s; }
-char *job_status_json(cn_server_http *s) { (void)s; return NULL; }
-unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **json, char *msg,
-                     size_t msg_len)
+unsigned srv_job_stop_request(cn_server_http *s, char *msg, size_t msg_len)
 {
-    (void)s, (void)body, (void)len;
+    (void)s;
+    snprintf(msg, msg_len, "built without jansson");
+    return 501;
+}
+int srv_job_resume_at_startup(cn_server_http *s) { (void)s; return 0; }
+void srv_job_stop(cn_server_http *s) { (void)s; }
+char *srv_job_status_json(cn_server_http *s) { (void)s; return NULL; }
+unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *body, size_t len,
+                         char **json, char *msg, size_t msg_len)
+{
+    (void)s, (void)owner, (void)body, (void)len;
     *json = NULL;
     snprintf(msg, msg_len, "built without jansson");
     return 501;

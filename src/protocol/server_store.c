@@ -1,16 +1,20 @@
-/* server_store: encrypted uploads (server_http.h). A body is checked in full
- * before it is written: the container (magic, kind, version, length,
- * BLAKE2b checksum), then the batch layout against params.bin, importing
- * every ciphertext (so every group element is a valid encoding); only then
- * is it written, atomically (temporary file, fsync, rename). A part becomes
- * visible to training only when its index arrives, and the index is accepted
- * only when every batch it lists is stored, so training never sees a partial
- * part. */
+/* server_store: the owners' parts (server_http.h). A part is declared by its
+ * index first (declared.bin: samples, batches, flags, checked against
+ * params.bin and the owner's quotas), then filled batch by batch (each
+ * checked on arrival: container and checksum, its number below the declared
+ * count, its sample count and flags the index's), then completed: every
+ * batch is read with training's own reader against the index
+ * (server_check.c) and only then does declared.bin become index.bin, the
+ * file that makes a part visible to training. A part that fails keeps its
+ * files and the reason (refused.txt) and stays open: its owner re-sends the
+ * batch or deletes the part. Files are written atomically (temporary file,
+ * fsync, rename). */
 #include "protocol/server_svc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +25,194 @@
 
 #define V1 1u
 
-int store_name_ok(const char *s) { return cn_part_name_ok(s); }
+int srv_name_ok(const char *s) { return cn_part_name_ok(s) && strlen(s) <= SRV_NAME_MAX; }
 
-int store_dataset_dir(const cn_server_http *s, int test, const char *name, char *out, size_t cap)
+void srv_key(const char *owner, const char *name, char *key)
 {
-    int n = test ? snprintf(out, cap, "%s/%s", s->tests, name) : snprintf(out, cap, "%s", s->data);
+    snprintf(key, SRV_KEY_MAX + 1, "%s-%s", owner, name);
+}
+
+int srv_dataset_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap)
+{
+    int n = test ? snprintf(out, cap, "%s/%s", s->tests, key) : snprintf(out, cap, "%s", s->data);
     return n > 0 && (size_t)n < cap ? CRYPTONN_OK : CRYPTONN_ERR_ARG;
 }
+
+static void part_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap)
+{
+    char ds[2300];
+    if (srv_dataset_dir(s, test, key, ds, sizeof ds) != CRYPTONN_OK) ds[0] = 0;
+    snprintf(out, cap, "%s/part-%s", ds, key);
+}
+
+static int exists(const char *dir, const char *file)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    return access(p, F_OK) == 0;
+}
+
+/* ---- the index ---- */
+
+typedef struct {
+    uint64_t samples, batches;
+    uint32_t flags;
+} index_info;
+
+static int index_parse(const uint8_t *pl, size_t plen, index_info *ix)
+{
+    if (plen != 20) return CRYPTONN_ERR_FORMAT;
+    ix->samples = cn_load_u64(pl);
+    ix->batches = cn_load_u64(pl + 8);
+    ix->flags = cn_load_u32(pl + 16);
+    return CRYPTONN_OK;
+}
+
+static int index_read(const char *dir, const char *file, index_info *ix)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    uint8_t *b;
+    const uint8_t *pl;
+    size_t plen;
+    CN_TRY(cn_container_read(p, "EDIX", V1, 20, &b, &pl, &plen));
+    int rc = index_parse(pl, plen, ix);
+    free(b);
+    return rc;
+}
+
+/* Samples in batch i of a part with this index. */
+static uint64_t batch_samples(const cn_server_http *s, const index_info *ix, uint64_t i)
+{
+    return i + 1 < ix->batches ? s->p.batch : ix->samples - i * s->p.batch;
+}
+
+/* ---- per-owner use ---- */
+
+void *srv_owner_slot(void **table, size_t *n, size_t size, const char *owner)
+{
+    char *t = *table;
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(t + i * size, owner)) return t + i * size;
+    t = realloc(t, (*n + 1) * size);
+    if (!t) return NULL;
+    *table = t;
+    char *e = t + (*n)++ * size;
+    memset(e, 0, size);
+    snprintf(e, CN_OWNER_NAME_MAX + 1, "%s", owner);
+    return e;
+}
+
+static srv_owner_use *use_of(cn_server_http *s, const char *owner)
+{
+    return srv_owner_slot((void **)&s->use, &s->nuse, sizeof *s->use, owner);
+}
+
+typedef struct {
+    uint32_t parts;
+    uint64_t batches, bytes;
+} usage;
+
+static uint64_t dir_batch_bytes(const char *dir)
+{
+    uint64_t n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[2800];
+    struct stat st;
+    while (d && (e = readdir(d)))
+        if (!strncmp(e->d_name, "batch-", 6)) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (stat(p, &st) == 0) n += (uint64_t)st.st_size;
+        }
+    if (d) closedir(d);
+    return n;
+}
+
+/* One part directory into u (its declared batches and its bytes). */
+static void add_part(usage *u, const char *pdir)
+{
+    index_info ix;
+    u->parts++;
+    if (index_read(pdir, "index.bin", &ix) == CRYPTONN_OK ||
+        index_read(pdir, "declared.bin", &ix) == CRYPTONN_OK)
+        u->batches += ix.batches;
+    u->bytes += dir_batch_bytes(pdir);
+}
+
+/* 1 if entry name is PREFIX + OWNER-..., the key then at *key. */
+static int owned(const char *entry, const char *prefix, const char *owner, const char **key)
+{
+    size_t pl = strlen(prefix), ol = strlen(owner);
+    if (strncmp(entry, prefix, pl) || strncmp(entry + pl, owner, ol) || entry[pl + ol] != '-')
+        return 0;
+    *key = entry + pl;
+    return 1;
+}
+
+/* What owner's parts use: training, test and quarantined ones. */
+static usage usage_of(const cn_server_http *s, const char *owner)
+{
+    usage u = {0};
+    struct {
+        const char *dir, *prefix;
+        int test;
+    } where[] = {{s->data, "part-", 0}, {s->tests, "", 1}, {s->quar, "train-", 0},
+                 {s->quar, "test-", 1}};
+    char p[2700];
+    for (int w = 0; w < 4; w++) {
+        DIR *d = opendir(where[w].dir);
+        struct dirent *e;
+        const char *key;
+        while (d && (e = readdir(d))) {
+            if (!owned(e->d_name, where[w].prefix, owner, &key)) continue;
+            if (where[w].test) snprintf(p, sizeof p, "%s/%s/part-%s", where[w].dir, e->d_name, key);
+            else snprintf(p, sizeof p, "%s/%s", where[w].dir, e->d_name);
+            add_part(&u, p);
+        }
+        if (d) closedir(d);
+    }
+    return u;
+}
+
+/* ---- part locks (under mu) ---- */
+
+static srv_part_lock *lock_find(cn_server_http *s, int test, const char *key)
+{
+    for (size_t i = 0; i < s->nlocks; i++)
+        if (s->locks[i].test == test && !strcmp(s->locks[i].key, key)) return &s->locks[i];
+    return NULL;
+}
+
+/* 0 when taken, 1 when another request holds it in a conflicting way. */
+static int lock_take(cn_server_http *s, int test, const char *key, int exclusive)
+{
+    srv_part_lock *l = lock_find(s, test, key);
+    if (l && (l->exclusive || exclusive)) return 1;
+    if (!l) {
+        srv_part_lock *q = realloc(s->locks, (s->nlocks + 1) * sizeof *q);
+        if (!q) return 1;
+        s->locks = q;
+        l = &s->locks[s->nlocks++];
+        memset(l, 0, sizeof *l);
+        l->test = test;
+        snprintf(l->key, sizeof l->key, "%s", key);
+    }
+    if (exclusive) l->exclusive = 1;
+    else l->shared++;
+    return 0;
+}
+
+static void lock_drop(cn_server_http *s, int test, const char *key, int exclusive)
+{
+    srv_part_lock *l = lock_find(s, test, key);
+    if (!l) return;
+    if (exclusive) l->exclusive = 0;
+    else l->shared--;
+    if (!l->exclusive && !l->shared) *l = s->locks[--s->nlocks];
+}
+
+/* ---- the routes ---- */
 
 static unsigned status_of(int rc, char *msg, size_t msg_len, const char *what)
 {
@@ -35,94 +220,58 @@ static unsigned status_of(int rc, char *msg, size_t msg_len, const char *what)
     return rc == CRYPTONN_ERR_TOO_LARGE ? 413 : rc == CRYPTONN_ERR_NOMEM ? 503 : 400;
 }
 
-/* Full validation with the training side's own reader, so an upload is
- * accepted exactly when training could read it (every ciphertext decoded,
- * each under the dataset's mpks): the batch is staged as the only batch of
- * a one-batch part of a scratch dataset that shares params.bin, and read
- * back. On success *staged is the staged file, ready to be renamed into
- * place; the caller removes the scratch directory (stage). */
-static int check_batch(cn_server_http *s, int test, const uint8_t *body, size_t len,
-                       const uint8_t *pl, size_t plen, char *stage, size_t stage_cap,
-                       char *staged, size_t staged_cap, char *msg, size_t msg_len)
+/* Under mu: 0 when the part is open (declared, not complete, not in
+ * quarantine), else the status to answer, with msg. */
+static unsigned must_be_open(cn_server_http *s, int test, const char *key, const char *name,
+                             const char *pdir, char *msg, size_t msg_len)
 {
-    cn_reader r = {pl, plen};
-    uint32_t n, flags;
-    CN_TRY(cn_read_u32(&r, &n));
-    CN_TRY(cn_read_u32(&r, &flags));
-    uint32_t want = test ? 0 : (CN_ENC_LABELS | CN_ENC_BATCHCT);
-    if (n < 1 || n > s->p.batch || flags != want) {
-        snprintf(msg, msg_len, "batch of %u samples with flags %u (want 1..%u samples, flags %u: %s)",
-                 n, flags, s->p.batch, want, test ? "a test part has no labels" :
-                 "a training part has labels and batch ciphertexts");
-        return CRYPTONN_ERR_FORMAT;
+    char q[2300];
+    srv_quarantine_dir(s, test, key, q, sizeof q);
+    if (access(q, F_OK) == 0) {
+        snprintf(msg, msg_len, "part '%s' is in quarantine (GET it for the reason); DELETE it and "
+                 "upload it again", name);
+        return 409;
     }
-    char src[2300], dst[2400];
-    snprintf(stage, stage_cap, "%s/staging/up-XXXXXX", s->dir);
-    if (!mkdtemp(stage)) return CRYPTONN_ERR_IO;
-    snprintf(src, sizeof src, "%s/params.bin", s->data);
-    snprintf(dst, sizeof dst, "%s/params.bin", stage);
-    if (link(src, dst) != 0) return CRYPTONN_ERR_IO;
-    snprintf(dst, sizeof dst, "%s/part-chk", stage);
-    if (mkdir(dst, 0700) != 0) return CRYPTONN_ERR_IO;
-    CN_TRY(cn_encdata_write_index(stage, "chk", n, 1, flags));
-    snprintf(staged, staged_cap, "%s/part-chk/batch-000000.bin", stage);
-    cn_part part = {body, len};
-    CN_TRY(cn_file_write_atomic(staged, &part, 1, 0644));
-    cn_encdata *d = NULL;
-    uint32_t skipped = 0;
-    CN_TRY(cn_encdata_open(&d, stage, &skipped));
-    cn_enc_batch b = {0};
-    int rc = cn_encdata_read_batch(d, 0, &b);
-    cn_enc_batch_free(&b);
-    cn_encdata_close(d);
-    if (rc != CRYPTONN_OK)
-        snprintf(msg, msg_len, "the batch does not decode under this dataset's keys: %s",
-                 cryptonn_status_str(rc));
-    return rc;
+    if (exists(pdir, "index.bin")) {
+        snprintf(msg, msg_len, "part '%s' is complete and cannot change", name);
+        return 409;
+    }
+    if (!exists(pdir, "declared.bin")) {
+        snprintf(msg, msg_len, "part '%s' is not declared: PUT its index first", name);
+        return 404;
+    }
+    return 0;
 }
 
-static void remove_stage(const char *stage)
+/* Under mu: must_be_open, and the declared index into ix. */
+static unsigned open_part(cn_server_http *s, int test, const char *key, const char *name,
+                          const char *pdir, index_info *ix, char *msg, size_t msg_len)
 {
-    char p[2600];
-    const char *files[] = {"part-chk/batch-000000.bin", "part-chk/index.bin", "params.bin"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", stage, files[i]);
-        unlink(p);
+    unsigned code = must_be_open(s, test, key, name, pdir, msg, msg_len);
+    if (code) return code;
+    if (index_read(pdir, "declared.bin", ix) != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "part '%s': its declared index is unreadable", name);
+        return 500;
     }
-    snprintf(p, sizeof p, "%s/part-chk", stage);
-    rmdir(p);
-    rmdir(stage);
+    return 0;
 }
 
-static int mkdir_ok(const char *path)
+/* Under mu: owner's use, if it may start one more request (else *code
+ * and msg say why). */
+static srv_owner_use *use_admit(cn_server_http *s, const char *owner, unsigned *code, char *msg,
+                                size_t msg_len)
 {
-    return mkdir(path, 0755) == 0 || errno == EEXIST ? CRYPTONN_OK : CRYPTONN_ERR_IO;
-}
-
-/* DIR/part-NAME, creating it (and a test set's own params.bin). */
-static int part_dir(cn_server_http *s, int test, const char *name, char *out, size_t cap)
-{
-    char ds[2300];
-    CN_TRY(store_dataset_dir(s, test, name, ds, sizeof ds));
-    if (test) {
-        CN_TRY(mkdir_ok(s->tests));
-        CN_TRY(mkdir_ok(ds));
-        char pp[2400], src[2400];
-        snprintf(pp, sizeof pp, "%s/params.bin", ds);
-        if (access(pp, F_OK) != 0) {
-            snprintf(src, sizeof src, "%s/params.bin", s->data);
-            uint8_t *b;
-            size_t len;
-            CN_TRY(cn_file_read_all(src, (size_t)1 << 31, &b, &len));
-            cn_part part = {b, len};
-            int rc = cn_file_write_atomic(pp, &part, 1, 0644);
-            free(b);
-            CN_TRY(rc);
-        }
+    srv_owner_use *u = use_of(s, owner);
+    if (!u) {
+        snprintf(msg, msg_len, "out of memory");
+        *code = 503;
+    } else if (u->inflight >= s->q.requests) {
+        snprintf(msg, msg_len, "owner '%s' has %u requests in progress, its limit "
+                 "(--quota-requests); retry when one ends", owner, u->inflight);
+        *code = 429;
+        u = NULL;
     }
-    int k = snprintf(out, cap, "%s/part-%s", ds, name);
-    if (k <= 0 || (size_t)k >= cap) return CRYPTONN_ERR_ARG;
-    return mkdir_ok(out);
+    return u;
 }
 
 static int same_file(const char *path, const uint8_t *body, size_t len)
@@ -135,152 +284,439 @@ static int same_file(const char *path, const uint8_t *body, size_t len)
     return same;
 }
 
-unsigned store_put_batch(cn_server_http *s, int test, const char *name, uint64_t index,
-                         const uint8_t *body, size_t len, char *msg, size_t msg_len)
+static int mkdir_ok(const char *path)
 {
-    const uint8_t *pl;
-    size_t plen;
-    int rc = cn_container_parse(body, len, "EBAT", V1, s->batch_max, &pl, &plen);
-    if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not a complete batch file");
-    char why[256] = "", stage[2300] = "", staged[2400] = "";
-    rc = check_batch(s, test, body, len, pl, plen, stage, sizeof stage, staged, sizeof staged, why,
-                     sizeof why);
-    if (rc != CRYPTONN_OK) {
-        if (stage[0]) remove_stage(stage);
-        return status_of(rc, msg, msg_len, why[0] ? why : "the batch does not parse");
-    }
-    char dir[2500], path[2600], idx[2600];
-    pthread_mutex_lock(&s->mu);
-    unsigned code = 201;
-    if ((rc = part_dir(s, test, name, dir, sizeof dir)) != CRYPTONN_OK) {
-        code = 500;
-        snprintf(msg, msg_len, "cannot create the part's directory");
-        goto out;
-    }
-    snprintf(path, sizeof path, "%s/batch-%06llu.bin", dir, (unsigned long long)index);
-    snprintf(idx, sizeof idx, "%s/index.bin", dir);
-    if (access(path, F_OK) == 0 && same_file(path, body, len)) {
-        code = 200; /* a retried upload: already stored */
-        snprintf(msg, msg_len, "already stored");
-        goto out;
-    }
-    if (access(idx, F_OK) == 0) {
-        code = 409;
-        snprintf(msg, msg_len, "part '%s' is complete (it has an index) and cannot change", name);
-        goto out;
-    }
-    /* the staged file is complete and fsynced: renaming it is atomic */
-    if (rename(staged, path) != 0) {
-        code = 500;
-        snprintf(msg, msg_len, "cannot store the batch: %s", strerror(errno));
-    } else {
-        snprintf(msg, msg_len, "stored");
-        int fd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-    }
-out:
-    pthread_mutex_unlock(&s->mu);
-    remove_stage(stage);
-    return code;
+    return mkdir(path, 0700) == 0 || errno == EEXIST ? CRYPTONN_OK : CRYPTONN_ERR_IO;
 }
 
-unsigned store_put_index(cn_server_http *s, int test, const char *name, const uint8_t *body,
-                         size_t len, char *msg, size_t msg_len)
+/* The part's directory (and a test part's dataset with its params.bin). */
+static int create_part(cn_server_http *s, int test, const char *key, const char *pdir)
+{
+    if (test) {
+        char ds[2300], pp[2400], src[2400];
+        CN_TRY(srv_dataset_dir(s, test, key, ds, sizeof ds));
+        CN_TRY(mkdir_ok(ds));
+        snprintf(pp, sizeof pp, "%s/params.bin", ds);
+        snprintf(src, sizeof src, "%s/params.bin", s->data);
+        if (access(pp, F_OK) != 0 && link(src, pp) != 0) return CRYPTONN_ERR_IO;
+    }
+    return mkdir_ok(pdir);
+}
+
+unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const char *name,
+                           const uint8_t *body, size_t len, char *msg, size_t msg_len)
 {
     const uint8_t *pl;
     size_t plen;
+    index_info ix;
     int rc = cn_container_parse(body, len, "EDIX", V1, 20, &pl, &plen);
-    if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not a complete index file");
-    if (plen != 20) return status_of(CRYPTONN_ERR_FORMAT, msg, msg_len, "index");
-    uint64_t samples = cn_load_u64(pl), batches = cn_load_u64(pl + 8);
-    uint32_t flags = cn_load_u32(pl + 16), want = test ? 0 : (CN_ENC_LABELS | CN_ENC_BATCHCT);
-    if (samples == 0 || samples > ((uint64_t)1 << 32) ||
-        batches != (samples + s->p.batch - 1) / s->p.batch || flags != want) {
+    if (rc == CRYPTONN_OK) rc = index_parse(pl, plen, &ix);
+    if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not an index file");
+    uint32_t want = test ? 0 : (CN_ENC_LABELS | CN_ENC_BATCHCT);
+    if (ix.samples == 0 || ix.samples > ((uint64_t)1 << 32) ||
+        ix.batches != (ix.samples + s->p.batch - 1) / s->p.batch || ix.flags != want) {
         snprintf(msg, msg_len, "index of %llu samples in %llu batches, flags %u, does not fit "
-                 "batches of %u (flags %u)", (unsigned long long)samples,
-                 (unsigned long long)batches, flags, s->p.batch, want);
+                 "batches of %u (flags %u)", (unsigned long long)ix.samples,
+                 (unsigned long long)ix.batches, ix.flags, s->p.batch, want);
         return 400;
     }
-    char dir[2500], path[2600];
+    char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], path[2600];
+    srv_key(owner, name, key);
+    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_quarantine_dir(s, test, key, q, sizeof q);
     unsigned code = 201;
     pthread_mutex_lock(&s->mu);
-    if ((rc = part_dir(s, test, name, dir, sizeof dir)) != CRYPTONN_OK) {
-        code = 500;
-        snprintf(msg, msg_len, "cannot create the part's directory");
-        goto out;
-    }
-    for (uint64_t i = 0; i < batches; i++) {
-        snprintf(path, sizeof path, "%s/batch-%06llu.bin", dir, (unsigned long long)i);
-        if (access(path, F_OK) != 0) {
-            code = 409;
-            snprintf(msg, msg_len, "batch %llu of part '%s' is missing: upload every batch first",
-                     (unsigned long long)i, name);
-            goto out;
-        }
-    }
-    snprintf(path, sizeof path, "%s/index.bin", dir);
-    if (access(path, F_OK) == 0) {
+    usage u = usage_of(s, owner);
+    const char *have = exists(pdir, "index.bin") ? "index.bin" : exists(pdir, "declared.bin") ? "declared.bin" : NULL;
+    if (access(q, F_OK) == 0) {
+        code = 409;
+        snprintf(msg, msg_len, "part '%s' is in quarantine: DELETE it first", name);
+    } else if (have) {
+        snprintf(path, sizeof path, "%s/%s", pdir, have);
         code = same_file(path, body, len) ? 200 : 409;
-        snprintf(msg, msg_len, code == 200 ? "already stored" : "part '%s' already has another index",
-                 name);
-        goto out;
+        snprintf(msg, msg_len, code == 200 ? "part '%s' is %s with this index"
+                 : "part '%s' is %s with another index (DELETE an open part to start again)",
+                 name, have[0] == 'i' ? "complete" : "declared");
+    } else if (u.parts + 1 > s->q.parts) {
+        code = 429;
+        snprintf(msg, msg_len, "owner '%s' has %u parts, its quota (--quota-parts %u): delete one "
+                 "first", owner, u.parts, s->q.parts);
+    } else if (u.batches + ix.batches > s->q.batches) {
+        code = 413;
+        snprintf(msg, msg_len, "part '%s' declares %llu batches; owner '%s' has %llu of its quota "
+                 "of %llu (--quota-batches)", name, (unsigned long long)ix.batches, owner,
+                 (unsigned long long)u.batches, (unsigned long long)s->q.batches);
+    } else {
+        cn_part part = {body, len};
+        snprintf(path, sizeof path, "%s/declared.bin", pdir);
+        if (create_part(s, test, key, pdir) != CRYPTONN_OK ||
+            cn_file_write_atomic(path, &part, 1, 0644) != CRYPTONN_OK) {
+            code = 500;
+            snprintf(msg, msg_len, "cannot store the index");
+        } else
+            snprintf(msg, msg_len, "part '%s' declared: %llu samples in %llu batches; PUT batches "
+                     "0..%llu, then POST its /complete", name, (unsigned long long)ix.samples,
+                     (unsigned long long)ix.batches, (unsigned long long)(ix.batches - 1));
     }
-    cn_part part = {body, len};
-    if ((rc = cn_file_write_atomic(path, &part, 1, 0644)) != CRYPTONN_OK) {
-        code = 500;
-        snprintf(msg, msg_len, "cannot store the index: %s", cryptonn_status_str(rc));
-    } else snprintf(msg, msg_len, "part '%s' complete: %llu samples", name, (unsigned long long)samples);
-out:
     pthread_mutex_unlock(&s->mu);
     return code;
 }
 
-unsigned store_list(cn_server_http *s, int test, const char *name, char **json, char *msg,
-                    size_t msg_len)
+/* Under mu: what a batch upload may do, 0 to go on. */
+static unsigned batch_admit(cn_server_http *s, int test, const char *owner, const char *name,
+                            const char *key, const char *pdir, uint64_t index, uint32_t n,
+                            uint32_t flags, size_t len, char *msg, size_t msg_len)
 {
-    char ds[2300], dir[2500], path[2600];
-    *json = NULL;
-    if (store_dataset_dir(s, test, name, ds, sizeof ds) != CRYPTONN_OK) return 400;
-    snprintf(dir, sizeof dir, "%s/part-%s", ds, name);
-    snprintf(path, sizeof path, "%s/index.bin", dir);
-    int complete = access(path, F_OK) == 0;
-    size_t cap = 256, w = 0;
-    char *j = malloc(cap);
-    if (!j) return 503;
-    w += (size_t)snprintf(j, cap, "{\"name\":\"%s\",\"complete\":%s,\"batches\":[", name,
-                          complete ? "true" : "false");
+    index_info ix;
+    unsigned code = open_part(s, test, key, name, pdir, &ix, msg, msg_len);
+    if (code) return code;
+    if (index >= ix.batches) {
+        snprintf(msg, msg_len, "batch %llu is beyond the %llu batches part '%s' declares",
+                 (unsigned long long)index, (unsigned long long)ix.batches, name);
+        return 400;
+    }
+    uint64_t want = batch_samples(s, &ix, index);
+    if (n != want || flags != ix.flags) {
+        snprintf(msg, msg_len, "batch %llu holds %u samples with flags %u; the index of part '%s' "
+                 "declares %llu with flags %u", (unsigned long long)index, n, flags, name,
+                 (unsigned long long)want, ix.flags);
+        return 400;
+    }
+    srv_owner_use *u = use_admit(s, owner, &code, msg, msg_len);
+    if (!u) return code;
+    usage use = usage_of(s, owner);
+    if (use.bytes + u->reserved + len > s->q.bytes) {
+        snprintf(msg, msg_len, "owner '%s' stores %llu bytes; %zu more pass its quota of %llu "
+                 "(--quota-bytes)", owner, (unsigned long long)(use.bytes + u->reserved), len,
+                 (unsigned long long)s->q.bytes);
+        return 413;
+    }
+    if (lock_take(s, test, key, 0)) {
+        snprintf(msg, msg_len, "part '%s' is being completed or deleted", name);
+        return 409;
+    }
+    u->inflight++;
+    u->reserved += len;
+    return 0;
+}
+
+unsigned srv_store_put_batch(cn_server_http *s, int test, const char *owner, const char *name,
+                             uint64_t index, const uint8_t *body, size_t len, char *msg,
+                             size_t msg_len)
+{
+    const uint8_t *pl;
+    size_t plen;
+    uint32_t n = 0, flags = 0;
+    int rc = cn_container_parse(body, len, "EBAT", V1, s->batch_max, &pl, &plen);
+    cn_reader r = {pl, plen};
+    if (rc == CRYPTONN_OK && (rc = cn_read_u32(&r, &n)) == CRYPTONN_OK) rc = cn_read_u32(&r, &flags);
+    if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not a complete batch file");
+    char key[SRV_KEY_MAX + 1], pdir[2500], path[2600];
+    srv_key(owner, name, key);
+    part_dir(s, test, key, pdir, sizeof pdir);
+    snprintf(path, sizeof path, "%s/batch-%06llu.bin", pdir, (unsigned long long)index);
     pthread_mutex_lock(&s->mu);
-    DIR *d = opendir(dir);
-    int first = 1;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        unsigned long long i;
-        char tail[8];
-        if (sscanf(e->d_name, "batch-%llu.%7s", &i, tail) != 2 || strcmp(tail, "bin")) continue;
-        if (w + 32 > cap) {
-            char *k = realloc(j, cap *= 2);
-            if (!k) break;
-            j = k;
+    unsigned code = batch_admit(s, test, owner, name, key, pdir, index, n, flags, len, msg, msg_len);
+    if (code == 0 && access(path, F_OK) == 0 && same_file(path, body, len)) {
+        code = 200; /* a retried upload: already stored */
+        snprintf(msg, msg_len, "already stored");
+        lock_drop(s, test, key, 0);
+        srv_owner_use *u = use_of(s, owner);
+        u->inflight--;
+        u->reserved -= len;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (code) return code;
+    /* the part lock keeps the part open while the file is written */
+    cn_part part = {body, len};
+    rc = cn_file_write_atomic(path, &part, 1, 0644);
+    pthread_mutex_lock(&s->mu);
+    lock_drop(s, test, key, 0);
+    srv_owner_use *u = use_of(s, owner);
+    u->inflight--;
+    u->reserved -= len;
+    pthread_mutex_unlock(&s->mu);
+    if (rc != CRYPTONN_OK) return snprintf(msg, msg_len, "cannot store the batch: %s",
+                                           cryptonn_status_str(rc)), 500;
+    snprintf(msg, msg_len, "stored");
+    return 201;
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* Under mu: the part is ready for its verification, 0 to go on. */
+static unsigned complete_admit(cn_server_http *s, int test, const char *owner, const char *name,
+                               const char *key, const char *pdir, char *msg, size_t msg_len)
+{
+    if (exists(pdir, "index.bin")) {
+        snprintf(msg, msg_len, "part '%s' is complete", name);
+        return 200;
+    }
+    index_info ix;
+    unsigned code = open_part(s, test, key, name, pdir, &ix, msg, msg_len);
+    if (code) return code;
+    char f[40];
+    for (uint64_t i = 0; i < ix.batches; i++) {
+        snprintf(f, sizeof f, "batch-%06llu.bin", (unsigned long long)i);
+        if (!exists(pdir, f)) {
+            snprintf(msg, msg_len, "batch %llu of part '%s' is missing: upload every batch first",
+                     (unsigned long long)i, name);
+            return 409;
         }
-        w += (size_t)snprintf(j + w, cap - w, "%s%llu", first ? "" : ",", i);
-        first = 0;
+    }
+    srv_owner_use *u = use_admit(s, owner, &code, msg, msg_len);
+    if (!u) return code;
+    if (lock_take(s, test, key, 1)) {
+        snprintf(msg, msg_len, "uploads to part '%s' are in progress", name);
+        return 409;
+    }
+    u->inflight++;
+    return 0;
+}
+
+unsigned srv_store_complete(cn_server_http *s, int test, const char *owner, const char *name,
+                            char *msg, size_t msg_len)
+{
+    char key[SRV_KEY_MAX + 1], pdir[2500], ds[2300], from[2600], to[2600], why[400] = "";
+    srv_key(owner, name, key);
+    part_dir(s, test, key, pdir, sizeof pdir);
+    if (srv_dataset_dir(s, test, key, ds, sizeof ds) != CRYPTONN_OK)
+        return snprintf(msg, msg_len, "bad part name"), 400;
+    pthread_mutex_lock(&s->mu);
+    unsigned code = complete_admit(s, test, owner, name, key, pdir, msg, msg_len);
+    pthread_mutex_unlock(&s->mu);
+    if (code) return code;
+    int rc = srv_verify_part(s, ds, key, "declared.bin", owner, why, sizeof why);
+    pthread_mutex_lock(&s->mu);
+    snprintf(from, sizeof from, "%s/declared.bin", pdir);
+    snprintf(to, sizeof to, "%s/refused.txt", pdir);
+    if (rc == CRYPTONN_OK) {
+        unlink(to);
+        snprintf(to, sizeof to, "%s/index.bin", pdir);
+        if (rename(from, to) != 0) {
+            code = 500;
+            snprintf(msg, msg_len, "cannot complete part '%s': %s", name, strerror(errno));
+        } else {
+            fsync_dir(pdir);
+            code = 201;
+            snprintf(msg, msg_len, "part '%s' complete", name);
+        }
+    } else {
+        cn_part p = {why, strlen(why)};
+        if (cn_file_write_atomic(to, &p, 1, 0644) != CRYPTONN_OK)
+            fprintf(stderr, "cryptonn server: cannot record why part %s was refused\n", key);
+        code = 422;
+        snprintf(msg, msg_len, "part '%s' refused, nothing is complete: %s; upload that batch "
+                 "again or DELETE the part", name, why);
+    }
+    lock_drop(s, test, key, 1);
+    use_of(s, owner)->inflight--;
+    pthread_mutex_unlock(&s->mu);
+    return code;
+}
+
+void srv_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[4200];
+    while (d && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (e->d_type == DT_DIR) srv_remove_tree(p);
+        else unlink(p);
     }
     if (d) closedir(d);
-    pthread_mutex_unlock(&s->mu);
-    if (w + 8 > cap) {
-        char *k = realloc(j, cap + 8);
-        if (!k) {
-            free(j);
-            return 503;
-        }
-        j = k;
+    rmdir(dir);
+}
+
+unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const char *name,
+                          char *msg, size_t msg_len)
+{
+    char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], ds[2300];
+    srv_key(owner, name, key);
+    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_quarantine_dir(s, test, key, q, sizeof q);
+    unsigned code = 200;
+    pthread_mutex_lock(&s->mu);
+    if (lock_take(s, test, key, 1)) {
+        pthread_mutex_unlock(&s->mu);
+        snprintf(msg, msg_len, "part '%s' has requests in progress", name);
+        return 409;
     }
-    snprintf(j + w, 8, "]}\n");
-    (void)msg, (void)msg_len;
-    *json = j;
+    if (access(q, F_OK) == 0) srv_remove_tree(q);
+    else if (exists(pdir, "index.bin")) {
+        code = 409;
+        snprintf(msg, msg_len, "part '%s' is complete: it belongs to the training set and cannot "
+                 "be deleted", name);
+    } else if (access(pdir, F_OK) != 0) {
+        code = 404;
+        snprintf(msg, msg_len, "no part '%s'", name);
+    } else if (test && srv_dataset_dir(s, test, key, ds, sizeof ds) == CRYPTONN_OK)
+        srv_remove_tree(ds);
+    else srv_remove_tree(pdir);
+    if (code == 200) snprintf(msg, msg_len, "part '%s' deleted", name);
+    lock_drop(s, test, key, 1);
+    pthread_mutex_unlock(&s->mu);
+    return code;
+}
+
+/* ---- state and listing, as JSON ---- */
+
+typedef struct {
+    char *b;
+    size_t len, cap;
+    int oom;
+} jbuf;
+
+static void jput(jbuf *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jput(jbuf *j, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = j->oom ? 0 : vsnprintf(j->b + j->len, j->cap - j->len, fmt, ap);
+        va_end(ap);
+        if (j->oom || (size_t)n < j->cap - j->len) {
+            j->len += (size_t)n;
+            return;
+        }
+        char *b = realloc(j->b, j->cap * 2 + (size_t)n);
+        if (!b) {
+            j->oom = 1;
+            return;
+        }
+        j->b = b;
+        j->cap = j->cap * 2 + (size_t)n;
+    }
+}
+
+static void jput_text(jbuf *j, const char *key, const char *path)
+{
+    uint8_t *b;
+    size_t len;
+    if (cn_file_read_all(path, 4096, &b, &len) != CRYPTONN_OK) return;
+    char raw[4100], esc[9000];
+    memcpy(raw, b, len);
+    raw[len] = 0;
+    free(b);
+    cn_json_escape(esc, sizeof esc, raw);
+    jput(j, ",\"%s\":\"%s\"", key, esc);
+}
+
+static const char *state_of(const cn_server_http *s, int test, const char *key, const char *pdir)
+{
+    char q[2300];
+    srv_quarantine_dir(s, test, key, q, sizeof q);
+    if (access(q, F_OK) == 0) return "quarantined";
+    if (exists(pdir, "index.bin")) return "complete";
+    if (exists(pdir, "declared.bin")) return "open";
+    return "absent";
+}
+
+unsigned srv_store_state(cn_server_http *s, int test, const char *owner, const char *name,
+                         char **json)
+{
+    char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], p[2700];
+    srv_key(owner, name, key);
+    part_dir(s, test, key, pdir, sizeof pdir);
+    jbuf j = {malloc(512), 0, 512, 0};
+    *json = NULL;
+    if (!j.b) return 503;
+    pthread_mutex_lock(&s->mu);
+    const char *st = state_of(s, test, key, pdir);
+    jput(&j, "{\"name\":\"%s\",\"test\":%s,\"state\":\"%s\"", name, test ? "true" : "false", st);
+    index_info ix;
+    if (!strcmp(st, "quarantined")) {
+        srv_quarantine_dir(s, test, key, q, sizeof q);
+        snprintf(p, sizeof p, "%s/reason.txt", q);
+        jput_text(&j, "reason", p);
+    } else if (index_read(pdir, st[0] == 'c' ? "index.bin" : "declared.bin", &ix) == CRYPTONN_OK) {
+        jput(&j, ",\"samples\":%llu,\"batches\":%llu,\"stored\":[", (unsigned long long)ix.samples,
+             (unsigned long long)ix.batches);
+        char f[40];
+        int first = 1;
+        for (uint64_t i = 0; i < ix.batches; i++) {
+            snprintf(f, sizeof f, "batch-%06llu.bin", (unsigned long long)i);
+            if (!exists(pdir, f)) continue;
+            jput(&j, "%s%llu", first ? "" : ",", (unsigned long long)i);
+            first = 0;
+        }
+        jput(&j, "]");
+        snprintf(p, sizeof p, "%s/refused.txt", pdir);
+        jput_text(&j, "refused", p);
+    }
+    pthread_mutex_unlock(&s->mu);
+    jput(&j, "}\n");
+    if (j.oom) {
+        free(j.b);
+        return 503;
+    }
+    *json = j.b;
+    return 200;
+}
+
+/* One entry of the listing: the directory of a part under its key. */
+static void list_one(jbuf *j, int *first, int test, const char *key, const char *pdir,
+                     const char *state)
+{
+    const char *dash = strchr(key, '-');
+    int ol = dash ? (int)(dash - key) : 0;
+    index_info ix = {0};
+    if (index_read(pdir, "index.bin", &ix) != CRYPTONN_OK &&
+        index_read(pdir, "declared.bin", &ix) != CRYPTONN_OK)
+        ix.batches = 0;
+    jput(j, "%s{\"owner\":\"%.*s\",\"name\":\"%s\",\"test\":%s,\"state\":\"%s\",\"batches\":%llu,"
+         "\"bytes\":%llu}", *first ? "" : ",", ol, key, dash ? dash + 1 : key,
+         test ? "true" : "false", state, (unsigned long long)ix.batches,
+         (unsigned long long)dir_batch_bytes(pdir));
+    *first = 0;
+}
+
+unsigned srv_store_list(cn_server_http *s, const char *owner, char **json)
+{
+    jbuf j = {malloc(1024), 0, 1024, 0};
+    *json = NULL;
+    if (!j.b) return 503;
+    jput(&j, "{\"parts\":[");
+    int first = 1;
+    struct {
+        const char *dir, *prefix;
+        int test, quarantined;
+    } where[] = {{s->data, "part-", 0, 0}, {s->tests, "", 1, 0}, {s->quar, "train-", 0, 1},
+                 {s->quar, "test-", 1, 1}};
+    char p[2700];
+    pthread_mutex_lock(&s->mu);
+    for (int w = 0; w < 4; w++) {
+        DIR *d = opendir(where[w].dir);
+        struct dirent *e;
+        size_t pl = strlen(where[w].prefix);
+        while (d && (e = readdir(d))) {
+            const char *key = e->d_name + pl;
+            if (strncmp(e->d_name, where[w].prefix, pl) || !cn_part_name_ok(key)) continue;
+            if (owner && !owned(e->d_name, where[w].prefix, owner, &key)) continue;
+            if (where[w].test) snprintf(p, sizeof p, "%s/%s/part-%s", where[w].dir, e->d_name, key);
+            else snprintf(p, sizeof p, "%s/%s", where[w].dir, e->d_name);
+            const char *st = where[w].quarantined ? "quarantined"
+                             : exists(p, "index.bin") ? "complete" : "open";
+            list_one(&j, &first, where[w].test, key, p, st);
+        }
+        if (d) closedir(d);
+    }
+    pthread_mutex_unlock(&s->mu);
+    jput(&j, "]}\n");
+    if (j.oom) {
+        free(j.b);
+        return 503;
+    }
+    *json = j.b;
     return 200;
 }
 
@@ -299,19 +735,13 @@ static void sweep_dir(const char *dir, int depth)
     closedir(d);
 }
 
-void store_sweep(const cn_server_http *s)
+void srv_store_sweep(const cn_server_http *s)
 {
     char st[2200];
     snprintf(st, sizeof st, "%s/staging", s->dir);
-    DIR *d = opendir(st);
-    struct dirent *e;
-    char p[2500];
-    while (d && (e = readdir(d)))
-        if (!strncmp(e->d_name, "up-", 3)) {
-            snprintf(p, sizeof p, "%s/%s", st, e->d_name);
-            remove_stage(p);
-        }
-    if (d) closedir(d);
+    srv_remove_tree(st);
+    if (mkdir(st, 0700) != 0 && errno != EEXIST)
+        fprintf(stderr, "cryptonn server: cannot create staging/\n");
     sweep_dir(s->data, 1);
     sweep_dir(s->tests, 2);
     sweep_dir(s->train, 0);

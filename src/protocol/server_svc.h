@@ -1,8 +1,14 @@
 /* server_svc: the training service's internals (server_http.h), shared by
- * its three files: server_http.c (routes), server_store.c (uploads),
- * server_job.c (training and prediction). The mutex guards the job fields
- * and serialises writes to the store, so a check ("every batch present")
- * and the write it allows cannot interleave with another upload. */
+ * its files: server_http.c (routes and who may use them), server_store.c
+ * (the owners' parts), server_check.c (verification of parts, quarantine,
+ * the fair queue of verifications), server_job.c (training and prediction).
+ *
+ * Locking: mu guards the job fields, the per-owner upload counters and the
+ * part locks, and every change of a part's state on disk (declare,
+ * complete, delete, quarantine), so a check ("the part is open") and the
+ * change it allows cannot interleave. Batch files are written outside mu
+ * under a shared part lock; completing or deleting a part takes it
+ * exclusively. The verification queue has its own lock (gmu). */
 #ifndef CRYPTONN_PROTOCOL_SERVER_SVC_H
 #define CRYPTONN_PROTOCOL_SERVER_SVC_H
 
@@ -16,6 +22,11 @@
 
 enum { JOB_IDLE, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STOPPED };
 
+/* A part's name as its owner gives it: [A-Za-z0-9_-]{1,39}; on disk it is
+ * OWNER-NAME (at most 64 characters, a valid encdata part name). */
+#define SRV_NAME_MAX 39
+#define SRV_KEY_MAX (CN_OWNER_NAME_MAX + 1 + SRV_NAME_MAX)
+
 typedef struct {
     char model[16], act[16];
     uint32_t epochs, hidden, threads;
@@ -23,20 +34,57 @@ typedef struct {
     uint64_t seed, max_batches;
     unsigned dlog_bits, w_bits, dz_bits;
     int freeze;
+    int skip_bad; /* on_bad_part: 1 skip, 0 stop */
 } job_opts;
 
+/* Per owner: requests in progress and the bytes they are writing. */
+typedef struct {
+    char owner[CN_OWNER_NAME_MAX + 1];
+    uint32_t inflight;
+    uint64_t reserved;
+} srv_owner_use;
+
+/* A part locked by requests in progress: shared by batch uploads, exclusive
+ * for completion and deletion. */
+typedef struct {
+    int test;
+    char key[SRV_KEY_MAX + 1];
+    uint32_t shared;
+    int exclusive;
+} srv_part_lock;
+
+/* Per owner in the verification queue. */
+typedef struct {
+    char owner[CN_OWNER_NAME_MAX + 1];
+    uint32_t active, waiting;
+    uint64_t last; /* when it last finished a turn (a counter) */
+} srv_gate_owner;
+
 struct cn_server_http {
-    char dir[2048], data[2100], tests[2100], train[2100], cache[2100];
+    char dir[2048], data[2100], tests[2100], train[2100], cache[2100], quar[2100];
     cn_enc_params p;
     size_t batch_max; /* largest batch file accepted */
+    cn_server_quota q;
     cn_http_client_opts auth;
     char auth_base[1024], auth_token[65], auth_cacert[2048];
     unsigned threads;
     pthread_mutex_t mu;
+    srv_owner_use *use;
+    size_t nuse;
+    srv_part_lock *locks;
+    size_t nlocks;
+    /* the verification queue (gmu) */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv;
+    unsigned gate_free;
+    uint64_t gate_clock;
+    srv_gate_owner *gate;
+    size_t ngate;
     /* the job (under mu) */
     pthread_t thr;
     int thr_live;
     volatile int cancel;
+    int stop_asked; /* the operator's stop (not a shutdown) */
     int state;
     job_opts jo;
     uint32_t epoch;
@@ -50,30 +98,78 @@ struct cn_server_http {
 };
 
 /* ---- store (server_store.c) ---- */
-int store_name_ok(const char *s);
-/* dataset directory of a training part (s->data) or of test part NAME */
-int store_dataset_dir(const cn_server_http *s, int test, const char *name, char *out, size_t cap);
-/* Each returns an HTTP status and fills msg (or a JSON body for list). */
-unsigned store_put_batch(cn_server_http *s, int test, const char *name, uint64_t index,
-                         const uint8_t *body, size_t len, char *msg, size_t msg_len);
-unsigned store_put_index(cn_server_http *s, int test, const char *name, const uint8_t *body,
-                         size_t len, char *msg, size_t msg_len);
-unsigned store_list(cn_server_http *s, int test, const char *name, char **json, char *msg,
-                    size_t msg_len);
-/* Removes temporary files left by a crash in the middle of a write. */
-void store_sweep(const cn_server_http *s);
+/* The entry of owner in a table of structs of size bytes that begin with
+ * the owner's name (srv_owner_use, srv_gate_owner), appended zeroed when
+ * missing; NULL when out of memory. */
+void *srv_owner_slot(void **table, size_t *n, size_t size, const char *owner);
+/* 1 if s is a valid part name (SRV_NAME_MAX). */
+int srv_name_ok(const char *s);
+/* OWNER-NAME into key (SRV_KEY_MAX + 1 bytes). */
+void srv_key(const char *owner, const char *name, char *key);
+/* The dataset directory holding part KEY: s->data for training parts,
+ * tests/KEY for a test part. */
+int srv_dataset_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap);
+/* Each returns an HTTP status and fills msg (or a JSON body). owner is the
+ * requesting owner; name its part. */
+unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const char *name,
+                           const uint8_t *body, size_t len, char *msg, size_t msg_len);
+unsigned srv_store_put_batch(cn_server_http *s, int test, const char *owner, const char *name,
+                             uint64_t index, const uint8_t *body, size_t len, char *msg,
+                             size_t msg_len);
+unsigned srv_store_complete(cn_server_http *s, int test, const char *owner, const char *name,
+                            char *msg, size_t msg_len);
+unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const char *name,
+                          char *msg, size_t msg_len);
+unsigned srv_store_state(cn_server_http *s, int test, const char *owner, const char *name,
+                         char **json);
+/* Every part of owner (NULL: of every owner), as JSON. */
+unsigned srv_store_list(cn_server_http *s, const char *owner, char **json);
+/* Removes temporary files and staging directories left by a crash. */
+void srv_store_sweep(const cn_server_http *s);
+/* Removes a directory and the files in it (one level of subdirectories). */
+void srv_remove_tree(const char *dir);
+
+/* ---- checks (server_check.c) ---- */
+/* The fair queue of verification turns: at most one runs at a time, and
+ * when several owners wait the one that had a turn longest ago goes
+ * first, so one owner's flood delays another's verification by at most
+ * one turn. */
+void srv_gate_enter(cn_server_http *s, const char *owner);
+void srv_gate_leave(cn_server_http *s, const char *owner);
+/* Reads every batch of part KEY of the dataset in ds_dir with the reader
+ * training uses, against index_file ("index.bin", or the declared index of
+ * a part being completed), each batch a turn of owner's (NULL: no queue).
+ * CRYPTONN_OK, or the failure with why naming the first bad batch. */
+int srv_verify_part(cn_server_http *s, const char *ds_dir, const char *key,
+                    const char *index_file, const char *owner, char *why, size_t why_len);
+/* The complete training parts whose files fail their checksums (quick:
+ * each file's container), or (full) that training's reader refuses; each
+ * one is moved to quarantine/ and named in report (a ", "-separated list
+ * with reasons). Returns how many. */
+unsigned srv_check_training_parts(cn_server_http *s, int full, char *report, size_t report_len);
+/* Moves a part (a test part: its whole dataset) to quarantine/ with the
+ * reason; under mu. */
+int srv_quarantine(cn_server_http *s, int test, const char *key, const char *reason);
+/* quarantine/train-KEY or test-KEY. */
+void srv_quarantine_dir(const cn_server_http *s, int test, const char *key, char *out,
+                        size_t cap);
 
 /* ---- job (server_job.c) ---- */
-void job_opts_default(job_opts *o);
+void srv_job_opts_default(job_opts *o);
 /* Parses and validates the JSON options of POST /v1/train (400 on error). */
-unsigned job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len);
+unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len);
 /* Starts a new job (409 if one runs). */
-unsigned job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len);
-/* Resumes the job of job.json if it neither finished nor failed. */
-int job_resume_at_startup(cn_server_http *s);
-void job_stop(cn_server_http *s);
-char *job_status_json(cn_server_http *s);
-unsigned job_predict(cn_server_http *s, const uint8_t *body, size_t len, char **json, char *msg,
-                     size_t msg_len);
+unsigned srv_job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len);
+/* The operator's stop: after the batch in progress; the job does not resume
+ * at the next start. */
+unsigned srv_job_stop_request(cn_server_http *s, char *msg, size_t msg_len);
+/* Resumes the job of job.json if it neither finished, failed nor was stopped. */
+int srv_job_resume_at_startup(cn_server_http *s);
+/* Stops the training thread (service shutdown: the job resumes later). */
+void srv_job_stop(cn_server_http *s);
+char *srv_job_status_json(cn_server_http *s);
+/* Secure prediction of owner's test part (the JSON body names it). */
+unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *body, size_t len,
+                         char **json, char *msg, size_t msg_len);
 
 #endif
