@@ -1,6 +1,7 @@
 /* data: the CSV reader. A file with every allowed liberty (byte order mark,
  * CRLF, quotes, blanks, a trailing blank line) reads exactly; each kind of
  * bad file is refused with the file, line, column and column name. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,7 @@ static void round_trip(void)
     for (int i = 0; i < N; i++) {
         for (int j = 0; j < C; j++) {
             uint64_t r = t_rand64();
-            v[i * C + j] = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * (double)(1 << (r % 40));
+            v[i * C + j] = ldexp((double)(r >> 11) / 9007199254740992.0 - 0.5, (int)(r % 40));
             fprintf(f, "%.17g,", v[i * C + j]);
         }
         fprintf(f, "%d\n", i % 3);
