@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "protocol/http.h"
+#include "secure/client.h"
 #include "testutil.h"
 #include "util/util.h"
 
@@ -257,6 +258,136 @@ __attribute__((unused)) static int net_same_file(const char *a, const char *b)
     free(x);
     free(y);
     return ok;
+}
+
+/* n random samples encrypted as part NAME of the dataset in dir (created),
+ * under the authority's params.bin and owner.key in auth: a training part
+ * (labels, batch ciphertexts) or a test part. CRYPTONN_OK or the failure. */
+__attribute__((unused)) static int net_encrypt(const char *auth, const char *dir,
+                                               const char *part, uint32_t n, int test)
+{
+    char pp[800], ok[800];
+    snprintf(pp, sizeof pp, "%s/params.bin", auth);
+    snprintf(ok, sizeof ok, "%s/owner.key", auth);
+    cn_enc_params p;
+    cn_enc_mpks k = {0};
+    cn_owner_secret os;
+    int rc = cn_encdata_read_params_file(pp, &p, &k);
+    if (rc == CRYPTONN_OK) rc = cn_owner_secret_load(&os, ok);
+    cryptonn_dataset d = {n, p.rows, p.cols, calloc((size_t)n * p.slots, sizeof(float)),
+                          calloc(n, 1)};
+    if (rc == CRYPTONN_OK && (!d.x || !d.y)) rc = CRYPTONN_ERR_NOMEM;
+    for (size_t i = 0; rc == CRYPTONN_OK && i < (size_t)n * p.slots; i++)
+        d.x[i] = (float)(t_rand64() % 256) / 255.0f;
+    for (uint32_t i = 0; rc == CRYPTONN_OK && i < n; i++) d.y[i] = (uint8_t)(t_rand64() % 10);
+    cn_encrypt_opts eo = {.part = part, .threads = 2, .labels = !test, .batch_ct = !test,
+                          .table_bytes_max = 1};
+    cn_encrypt_stats st;
+    if (rc == CRYPTONN_OK) rc = cn_encdata_init(dir, &p, &k);
+    if (rc == CRYPTONN_OK) rc = cn_client_encrypt(dir, &p, &k, &os, &d, &eo, &st);
+    free(d.x);
+    free(d.y);
+    cn_enc_mpks_free(&k);
+    return rc;
+}
+
+/* PUTs the file dir/part-NAME/FILE to url; returns the HTTP status. */
+__attribute__((unused)) static long net_put_file(cn_http_client *c, const char *dir,
+                                                 const char *part, const char *file,
+                                                 const char *url)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/part-%s/%s", dir, part, file);
+    uint8_t *b = NULL;
+    size_t len = 0;
+    if (cn_file_read_all(path, (size_t)1 << 30, &b, &len) != CRYPTONN_OK) return -1;
+    long st = net_call(c, "PUT", url, b, len, NULL);
+    free(b);
+    return st;
+}
+
+/* Uploads local part NAME of dir as the owner's part AS ("parts" or "tests"
+ * in kind): declares it, sends its batches, completes it. Returns the first
+ * status that is not a success, or that of the completion (201). */
+__attribute__((unused)) static long net_upload(cn_http_client *c, const char *dir,
+                                               const char *part, const char *kind,
+                                               const char *as)
+{
+    char url[300], f[64], ip[1200];
+    snprintf(ip, sizeof ip, "%s/part-%s/index.bin", dir, part);
+    uint8_t *ix = NULL;
+    const uint8_t *pl;
+    size_t plen;
+    if (cn_container_read(ip, "EDIX", 1, 20, &ix, &pl, &plen) != CRYPTONN_OK) return -1;
+    uint64_t nb = cn_load_u64(pl + 8);
+    free(ix);
+    snprintf(url, sizeof url, "/v1/%s/%s/index", kind, as);
+    long st = net_put_file(c, dir, part, "index.bin", url);
+    for (uint64_t i = 0; i < nb && (st == 200 || st == 201); i++) {
+        snprintf(url, sizeof url, "/v1/%s/%s/batches/%llu", kind, as, (unsigned long long)i);
+        snprintf(f, sizeof f, "batch-%06llu.bin", (unsigned long long)i);
+        st = net_put_file(c, dir, part, f, url);
+    }
+    if (st != 200 && st != 201) return st;
+    snprintf(url, sizeof url, "/v1/%s/%s/complete", kind, as);
+    return net_call(c, "POST", url, NULL, 0, NULL);
+}
+
+/* A key authority (keygen --batch B, owners) and a training server on
+ * 127.0.0.1, with extra server options (NULL-terminated, may be NULL). */
+typedef struct {
+    char dir[600], auth[700], srv[700], log[700], url[64];
+    char stok[65], otok[65];
+    unsigned aport, sport;
+    pid_t a, s;
+} net_world;
+
+__attribute__((unused)) static int net_world_start(net_world *w, const char *batch,
+                                                   const char *const *owners,
+                                                   const char *const *extra)
+{
+    snprintf(w->dir, sizeof w->dir, "%s", t_tmpdir());
+    snprintf(w->auth, sizeof w->auth, "%s/auth", w->dir);
+    snprintf(w->srv, sizeof w->srv, "%s/srv", w->dir);
+    snprintf(w->log, sizeof w->log, "%s/log.txt", w->dir);
+    char ap[700], sp[700], stf[800], list[800], aurl[64], otf[800];
+    snprintf(ap, sizeof ap, "%s/aport", w->dir);
+    snprintf(sp, sizeof sp, "%s/sport", w->dir);
+    if (net_run(w->log, (const char *[]){"keygen", "--state", w->auth, "--batch", batch, NULL}) != 0)
+        return 0;
+    for (int i = 0; owners && owners[i]; i++) {
+        char tok[65];
+        net_add_owner(w->log, w->auth, owners[i], tok);
+        if (!tok[0]) return 0;
+    }
+    snprintf(stf, sizeof stf, "%s/tokens/server.token", w->auth);
+    snprintf(list, sizeof list, "%s/owners.list", w->auth);
+    net_read_token(stf, w->stok);
+    w->a = net_spawn(w->log, (const char *[]){"authority", "serve", "--state", w->auth, "--listen",
+                     "127.0.0.1:0", "--port-file", ap, NULL});
+    if (!(w->aport = net_wait_port(ap, w->a))) return 0;
+    snprintf(aurl, sizeof aurl, "http://127.0.0.1:%u", w->aport);
+    const char *args[40] = {"server", "serve", "--state", w->srv, "--listen", "127.0.0.1:0",
+                            "--port-file", sp, "--authority", aurl, "--token-file", stf,
+                            "--owners", list, "--retry-for", "30"};
+    int n = 16;
+    for (int i = 0; extra && extra[i] && n < 38; i++) args[n++] = extra[i];
+    args[n] = NULL;
+    w->s = net_spawn(w->log, args);
+    if (!(w->sport = net_wait_port(sp, w->s))) return 0;
+    snprintf(w->url, sizeof w->url, "http://127.0.0.1:%u", w->sport);
+    snprintf(otf, sizeof otf, "%s/operator.token", w->srv);
+    net_read_token(otf, w->otok);
+    return w->otok[0] != 0;
+}
+
+/* An owner's token, read from the authority's state. */
+__attribute__((unused)) static void net_owner_token(const net_world *w, const char *name,
+                                                    char tok[65])
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/owners/%s.token", w->auth, name);
+    net_read_token(p, tok);
 }
 
 #endif
