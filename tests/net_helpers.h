@@ -390,4 +390,46 @@ __attribute__((unused)) static void net_owner_token(const net_world *w, const ch
     net_read_token(p, tok);
 }
 
+/* 1 if GET path answers 200 with what in its body (else says what it got). */
+__attribute__((unused)) static int net_state_has(cn_http_client *c, const char *path,
+                                                 const char *what)
+{
+    char *js = NULL;
+    int ok = net_call(c, "GET", path, NULL, 0, &js) == 200 && js && strstr(js, what);
+    if (!ok) fprintf(stderr, "GET %s: %s (want %s)\n", path, js ? js : "(none)", what);
+    free(js);
+    return ok;
+}
+
+/* dir/part-PART/FILE, malloc'd (NULL if unreadable). */
+__attribute__((unused)) static uint8_t *net_part_file(const char *dir, const char *part,
+                                                      const char *file, size_t *len)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/part-%s/%s", dir, part, file);
+    uint8_t *b = NULL;
+    *len = 0;
+    if (cn_file_read_all(p, (size_t)1 << 30, &b, len) != CRYPTONN_OK) return NULL;
+    return b;
+}
+
+/* A batch file whose first sample ciphertext names another mpk, in a sound
+ * container (checksum recomputed): only training's reader refuses it.
+ * Written to path (which may be the batch file itself). */
+__attribute__((unused)) static int net_break_batch(const uint8_t *file, size_t len,
+                                                   const char *path)
+{
+    const uint8_t *pl;
+    size_t plen;
+    int rc = cn_container_parse(file, len, "EBAT", 1, len, &pl, &plen);
+    uint8_t *copy = rc == CRYPTONN_OK ? malloc(plen) : NULL;
+    if (!copy) return rc ? rc : CRYPTONN_ERR_NOMEM;
+    memcpy(copy, pl, plen);
+    copy[16 + 32 + 2] ^= 0x40; /* n, flags, length; the IPCT header; its id */
+    cn_part part = {copy, plen};
+    rc = cn_container_write(path, "EBAT", 1, &part, 1, 0644);
+    free(copy);
+    return rc;
+}
+
 #endif

@@ -33,12 +33,7 @@ static void cells(const char *method, const char *path, const void *body, size_t
 
 static uint8_t *read_local(const char *dir, const char *file, size_t *len)
 {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/part-p/%s", dir, file);
-    uint8_t *b = NULL;
-    *len = 0;
-    if (cn_file_read_all(p, (size_t)1 << 30, &b, len) != CRYPTONN_OK) return NULL;
-    return b;
+    return net_part_file(dir, "p", file, len);
 }
 
 static char *get(cn_http_client *c, const char *path)

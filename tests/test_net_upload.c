@@ -14,8 +14,14 @@ static cn_http_client *alice, *bob, *op;
 
 static uint8_t *local(const char *dir, const char *file, size_t *len)
 {
-    char p[1200];
-    snprintf(p, sizeof p, "%s/part-p/%s", dir, file);
+    return net_part_file(dir, "p", file, len);
+}
+
+/* A crafted file, read back as a buffer. */
+static uint8_t *crafted(size_t *len)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/crafted.bin", w.dir);
     uint8_t *b = NULL;
     *len = 0;
     if (cn_file_read_all(p, (size_t)1 << 30, &b, len) != CRYPTONN_OK) return NULL;
@@ -28,21 +34,17 @@ static uint8_t *container(const char *kind, const uint8_t *pl, size_t plen, size
     char p[800];
     snprintf(p, sizeof p, "%s/crafted.bin", w.dir);
     cn_part part = {pl, plen};
-    uint8_t *b = NULL;
     *len = 0;
-    if (cn_container_write(p, kind, 1, &part, 1, 0644) != CRYPTONN_OK ||
-        cn_file_read_all(p, (size_t)1 << 30, &b, len) != CRYPTONN_OK)
-        return NULL;
-    return b;
+    return cn_container_write(p, kind, 1, &part, 1, 0644) == CRYPTONN_OK ? crafted(len) : NULL;
 }
 
-static int state_has(cn_http_client *c, const char *path, const char *what)
+/* The batch with its content broken (net_break_batch), as a buffer. */
+static uint8_t *broken(const uint8_t *b, size_t bl, size_t *len)
 {
-    char *js = NULL;
-    int ok = net_call(c, "GET", path, NULL, 0, &js) == 200 && js && strstr(js, what);
-    if (!ok) fprintf(stderr, "GET %s: %s (want %s)\n", path, js ? js : "(none)", what);
-    free(js);
-    return ok;
+    char p[800];
+    snprintf(p, sizeof p, "%s/crafted.bin", w.dir);
+    *len = 0;
+    return net_break_batch(b, bl, p) == CRYPTONN_OK ? crafted(len) : NULL;
 }
 
 static int exists_on_server(const char *rel)
@@ -68,7 +70,7 @@ static void poisoned(const uint8_t *good, size_t gl, const uint8_t *b0, size_t b
     CHECK(!exists_on_server("data/part-alice-poison/batch-000000.bin"));
     CHECK_EQ_INT(net_call(alice, "POST", "/v1/parts/poison/complete", NULL, 0, NULL), 409);
     CHECK(!exists_on_server("data/part-alice-poison/index.bin"));
-    CHECK(state_has(alice, "/v1/parts/poison", "\"state\":\"open\""));
+    CHECK(net_state_has(alice, "/v1/parts/poison", "\"state\":\"open\""));
     /* beyond the declared count, or not a number the route takes */
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/poison/batches/1", b0, b0l, NULL), 400);
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/poison/batches/99999999", b0, b0l, NULL), 400);
@@ -84,7 +86,7 @@ static void poisoned(const uint8_t *good, size_t gl, const uint8_t *b0, size_t b
     /* a declared part keeps its index: another one is refused */
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/poison/index", good, gl, NULL), 409);
     CHECK_EQ_INT(net_call(alice, "DELETE", "/v1/parts/poison", NULL, 0, NULL), 200);
-    CHECK(state_has(alice, "/v1/parts/poison", "\"state\":\"absent\""));
+    CHECK(net_state_has(alice, "/v1/parts/poison", "\"state\":\"absent\""));
 }
 
 /* A batch training cannot read, in a sound container: stored, then refused
@@ -92,14 +94,8 @@ static void poisoned(const uint8_t *good, size_t gl, const uint8_t *b0, size_t b
 static void unreadable(const uint8_t *ix, size_t il, const uint8_t *b0, size_t b0l,
                        const uint8_t *b1, size_t b1l)
 {
-    const uint8_t *pl;
-    size_t plen, bl;
-    CHECK_EQ_INT(cn_container_parse(b1, b1l, "EBAT", 1, b1l, &pl, &plen), CRYPTONN_OK);
-    uint8_t *copy = malloc(plen);
-    memcpy(copy, pl, plen);
-    copy[16 + 32 + 2] ^= 0x40; /* in the first sample ciphertext's mpk id */
-    uint8_t *bad = container("EBAT", copy, plen, &bl);
-    free(copy);
+    size_t bl;
+    uint8_t *bad = broken(b1, b1l, &bl);
     CHECK(bad != NULL);
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/r/index", ix, il, NULL), 201);
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/r/batches/0", b0, b0l, NULL), 201);
@@ -109,11 +105,11 @@ static void unreadable(const uint8_t *ix, size_t il, const uint8_t *b0, size_t b
     CHECK(js && strstr(js, "batch 1"));
     free(js);
     CHECK(!exists_on_server("data/part-alice-r/index.bin"));
-    CHECK(state_has(alice, "/v1/parts/r", "\"refused\":\"batch 1"));
+    CHECK(net_state_has(alice, "/v1/parts/r", "\"refused\":\"batch 1"));
     /* the owner sends the batch again: complete */
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/r/batches/1", b1, b1l, NULL), 201);
     CHECK_EQ_INT(net_call(alice, "POST", "/v1/parts/r/complete", NULL, 0, NULL), 201);
-    CHECK(state_has(alice, "/v1/parts/r", "\"state\":\"complete\""));
+    CHECK(net_state_has(alice, "/v1/parts/r", "\"state\":\"complete\""));
     CHECK(exists_on_server("data/part-alice-r/index.bin"));
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/r/batches/1", bad, bl, NULL), 409);
     CHECK_EQ_INT(net_call(alice, "DELETE", "/v1/parts/r", NULL, 0, NULL), 409);
@@ -122,12 +118,7 @@ static void unreadable(const uint8_t *ix, size_t il, const uint8_t *b0, size_t b
     uint8_t *tix = local(enct, "index.bin", &til), *tb = local(enct, "batch-000000.bin", &tbl);
     CHECK(tix && tb);
     if (tix && tb) {
-        CHECK_EQ_INT(cn_container_parse(tb, tbl, "EBAT", 1, tbl, &pl, &plen), CRYPTONN_OK);
-        copy = malloc(plen);
-        memcpy(copy, pl, plen);
-        copy[16 + 32 + 2] ^= 0x40;
-        uint8_t *tbad = container("EBAT", copy, plen, &bl);
-        free(copy);
+        uint8_t *tbad = broken(tb, tbl, &bl);
         CHECK_EQ_INT(net_call(alice, "PUT", "/v1/tests/t/index", tix, til, NULL), 201);
         CHECK_EQ_INT(net_call(alice, "PUT", "/v1/tests/t/batches/0", tbad, bl, NULL), 201);
         CHECK_EQ_INT(net_call(alice, "POST", "/v1/tests/t/complete", NULL, 0, NULL), 422);
