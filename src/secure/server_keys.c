@@ -132,11 +132,12 @@ static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *wha
 }
 
 /* The first layer as a firstlayer.h shape: the committed one in strict
- * mode, the model's own otherwise (dense: one row of in_c slots). */
+ * mode, the model's own otherwise (dense: one row of in_c slots). Both use
+ * the same convolution (stride, zero padding), so the keys match Z1. */
 static void model_spec(const cryptonn_first_layer *fl, cn_fl_spec *sp)
 {
     if (fl->is_conv)
-        *sp = (cn_fl_spec){1, fl->out_c, fl->k, 1, 0, fl->in_c, fl->in_h, fl->in_w};
+        *sp = (cn_fl_spec){1, fl->out_c, fl->k, fl->stride, fl->pad, fl->in_c, fl->in_h, fl->in_w};
     else
         *sp = (cn_fl_spec){0, fl->out_c, 0, 1, 0, 1, 1, fl->in_c};
 }
@@ -152,15 +153,16 @@ int cn_server_install_layer(cn_server *s, cryptonn_model *m, char *msg, size_t m
     model_spec(&fl, &sp);
     int fits = c->conv == sp.conv && c->out == sp.out && cn_fl_weights(c) == fl.nw &&
                cn_fl_outputs(c) == fl.z1_size &&
-               (!c->conv || (c->k == sp.k && c->stride == 1 && c->pad == 0 && c->in_c == sp.in_c &&
-                             c->in_h == sp.in_h && c->in_w == sp.in_w));
+               (!c->conv || (c->k == sp.k && c->stride == sp.stride && c->pad == sp.pad &&
+                             c->in_c == sp.in_c && c->in_h == sp.in_h && c->in_w == sp.in_w));
     if (!fits || !cryptonn_model_get_config(m)->frozen_first_layer) {
         char want[64];
         cn_fl_spec_format(c, want, sizeof want);
         if (msg)
             snprintf(msg, msg_len,
                      "strict mode: the model's first layer must be the authority's committed "
-                     "layer %s, frozen (e.g. --model %s%s --freeze-first-layer)",
+                     "layer %s, frozen (e.g. --model %s%s --freeze-first-layer, or a model "
+                     "file whose first layer has that shape)",
                      want, c->conv ? "lenet5 --conv1-filters " : "mlp --hidden ",
                      c->conv ? (c->out == 6 ? "6" : "N") : "K");
         return CRYPTONN_ERR_MISMATCH;
@@ -197,6 +199,13 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
         for (size_t i = 0; i < fl.nw; i++) wq[i] = (int32_t)q[i]; /* w_bits <= 20 */
         free(q);
         w = wq;
+    }
+    /* fwd_key maps one slot per Z1 output: a spec of another shape would
+     * write past it */
+    if (cn_fl_outputs(&sp) != fl.z1_size) {
+        free(wq);
+        if (msg) snprintf(msg, msg_len, "first layer: keys and Z1 differ in shape");
+        return CRYPTONN_ERR_INTERNAL;
     }
     cn_feip_keyreq all;
     int rc = cn_fl_keys(&sp, w, &all);
