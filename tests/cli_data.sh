@@ -90,7 +90,7 @@ cat >"$T/r.json" <<'EOF'
 EOF
 expect 0 "train a regression" -- "$BIN" train --model "$T/r.json" --data "$T/r.csv" --spec "$T/rspec.json" \
     --epochs 40 --batch 16 --lr 0.05 --out "$T/r.bin" --log "$T/rlog.csv"
-contains "$T/out" "training RMSE" "reports the RMSE"
+contains "$T/out" "training-set RMSE" "reports the RMSE"
 rmse=$(awk -F, 'END { print ($3 < 0.2) ? "small" : $3 }' "$T/rlog.csv")
 [ "$rmse" = small ] && ok || bad "regression RMSE $rmse (targets' spread 1.0)"
 expect 1 "a regression spec on a softmax model" -- "$BIN" model check "$T/m.json" --spec "$T/rspec.json"

@@ -207,7 +207,7 @@ static int parse_opts(int argc, char **argv, train_opts *o)
 
 typedef struct {
     cryptonn_samples train, test;
-    const char *test_name; /* "test", or "training" without held-out records */
+    const char *test_name; /* "test", or "training-set" without held-out records */
     int regression;
     double t_scale;        /* regression: target units per model unit */
     cryptonn_dataset mnist[2];
@@ -234,9 +234,10 @@ static int own_data(const train_opts *o, train_data *d)
     CN_TRY(cli_records_load("train", &d->spec, o->data, o->labels, &d->rec[0]));
     if (o->test) CN_TRY(cli_records_load("train", &d->spec, o->test, o->test_labels, &d->rec[1]));
     cryptonn_records_view(&d->rec[0], &d->train);
-    cryptonn_records_view(o->test ? &d->rec[1] : &d->rec[0], &d->test);
     if (o->limit && o->limit < d->train.n) d->train.n = o->limit;
-    d->test_name = o->test ? "test" : "training";
+    d->test = d->train;
+    if (o->test) cryptonn_records_view(&d->rec[1], &d->test);
+    d->test_name = o->test ? "test" : "training-set";
     d->regression = d->spec.task == CRYPTONN_TASK_REGRESS;
     d->t_scale = d->regression ? d->spec.t_scale : 1;
     return CRYPTONN_OK;
