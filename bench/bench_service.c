@@ -4,7 +4,13 @@
  *     positions, over the samples mpk) with 1, 8 and 64 concurrent clients,
  *     each its own keep-alive connection, for 30 s per level (3 s with
  *     --quick). Every non-200 answer or transport error counts as failed.
- *  2. The same small secure training run (LeNet-5, 1 epoch, batches of 8)
+ *     Before the levels, distinct requests fill the revealed rank: the
+ *     authority's rank accounting costs O(rank x width) per key until the
+ *     rank is full, so levels at different ranks would compare that, not
+ *     the service.
+ *  2. Several owners uploading to a training server at once while the key
+ *     service is under load (bench_owners.c).
+ *  3. The same small secure training run (LeNet-5, 1 epoch, batches of 8)
  *     with the key source in process and over HTTP: the network's share of
  *     training time, and whether both models are identical.
  * The authority runs in this process behind a real socket, so clients and
@@ -13,23 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#include "bench.h"
+#include "bench_service.h"
 #include "protocol/authority.h"
 #include "protocol/services.h"
 #include "secure/client.h"
 #include "secure/train.h"
 #include "util/util.h"
-
-typedef struct {
-    uint16_t port;
-    const char *token;
-    double seconds;
-    uint64_t seed;
-    double *lat; /* ms */
-    size_t n, cap;
-    uint64_t failed;
-} worker;
 
 /* A request of 64 conv-like keys: 25 non-zeros each (random 5x5 windows). */
 static int make_request(uint64_t seed, uint8_t **buf, size_t *len)
@@ -54,6 +51,78 @@ static int make_request(uint64_t seed, uint8_t **buf, size_t *len)
     return cn_keyreq_feip_encode(&r, buf, len);
 }
 
+void bench_lat_init(bench_lat *l, const char *name)
+{
+    memset(l, 0, sizeof *l);
+    l->name = name;
+    pthread_mutex_init(&l->mu, NULL);
+}
+
+void bench_lat_free(bench_lat *l)
+{
+    pthread_mutex_destroy(&l->mu);
+    free(l->v);
+}
+
+void bench_lat_add(bench_lat *l, double ms)
+{
+    pthread_mutex_lock(&l->mu);
+    if (ms < 0) l->failed++;
+    else {
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 1024;
+            double *v = realloc(l->v, cap * sizeof *v);
+            if (v) l->v = v, l->cap = cap;
+        }
+        if (l->n < l->cap) l->v[l->n++] = ms;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_lat_q(bench_lat *l, double q)
+{
+    if (!l->n) return 0;
+    qsort(l->v, l->n, sizeof *l->v, cmp_d);
+    return l->v[(size_t)((double)(l->n - 1) * q)];
+}
+
+void bench_lat_report(bench_report *r, bench_lat *l, double wall)
+{
+    char name[96];
+    if (l->n) {
+        double p50 = bench_lat_q(l, 0.5);
+        bench_stat st = {l->v[0] * 1e6, p50 * 1e6, l->v[l->n - 1] * 1e6, (int)l->n};
+        bench_row(r, l->name, "ours", st, NULL);
+        snprintf(name, sizeof name, "%s: requests per second", l->name);
+        bench_value(r, name, (double)l->n / wall, "req/s");
+        snprintf(name, sizeof name, "%s: p99", l->name);
+        bench_value(r, name, bench_lat_q(l, 0.99), "ms");
+    }
+    snprintf(name, sizeof name, "%s: failed", l->name);
+    bench_value(r, name, (double)l->failed, "");
+}
+
+typedef struct {
+    uint16_t port;
+    const char *token;
+    uint64_t seed;
+    const volatile int *stop;
+    bench_lat *lat;
+} worker;
+
+struct bench_keyload {
+    volatile int stop;
+    int n;
+    worker *w;
+    pthread_t *t;
+};
+
 static void *run_worker(void *arg)
 {
     worker *w = arg;
@@ -64,91 +133,59 @@ static void *run_worker(void *arg)
     uint8_t *req = NULL;
     size_t len = 0;
     if (cn_http_client_create(&c, &o) != CRYPTONN_OK || make_request(w->seed, &req, &len) != CRYPTONN_OK) {
-        w->failed++;
+        bench_lat_add(w->lat, -1);
         cn_http_client_destroy(c);
         return NULL;
     }
-    uint64_t end = cn_now_ns() + (uint64_t)(w->seconds * 1e9);
     char msg[256];
-    while (cn_now_ns() < end) {
+    while (!*w->stop) {
         long st = 0;
         uint64_t t0 = cn_now_ns();
         int rc = cn_http_call(c, "POST", "/v1/keys", NULL, req, len, &st, NULL, NULL, msg, sizeof msg);
-        double ms = (double)(cn_now_ns() - t0) / 1e6;
-        if (rc != CRYPTONN_OK || st != 200) {
-            w->failed++;
-            continue;
-        }
-        if (w->n == w->cap) {
-            size_t cap = w->cap ? 2 * w->cap : 1024;
-            double *l = realloc(w->lat, cap * sizeof *l);
-            if (!l) break;
-            w->lat = l;
-            w->cap = cap;
-        }
-        w->lat[w->n++] = ms;
+        bench_lat_add(w->lat, rc != CRYPTONN_OK || st != 200 ? -1 : (double)(cn_now_ns() - t0) / 1e6);
     }
     free(req);
     cn_http_client_destroy(c);
     return NULL;
 }
 
-static int cmp_d(const void *a, const void *b)
+bench_keyload *bench_keyload_start(uint16_t port, const char *token, int conc, uint64_t seed0,
+                                   bench_lat *l)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    bench_keyload *k = calloc(1, sizeof *k);
+    if (!k) return NULL;
+    k->w = calloc((size_t)conc, sizeof *k->w);
+    k->t = calloc((size_t)conc, sizeof *k->t);
+    for (int i = 0; k->w && k->t && i < conc; i++) {
+        k->w[i] = (worker){port, token, seed0 + (uint64_t)i + 1, &k->stop, l};
+        if (pthread_create(&k->t[i], NULL, run_worker, &k->w[i]) == 0) k->n++;
+    }
+    return k;
 }
 
-static void load_level(bench_report *r, uint16_t port, const char *token, int conc, double secs, uint64_t seed0)
+void bench_keyload_stop(bench_keyload *k)
 {
-    worker *w = calloc((size_t)conc, sizeof *w);
-    pthread_t *t = calloc((size_t)conc, sizeof *t);
-    if (!w || !t) {
-        free(w);
-        free(t);
-        return;
-    }
-    uint64_t t0 = cn_now_ns();
-    for (int i = 0; i < conc; i++) {
-        w[i] = (worker){.port = port, .token = token, .seconds = secs, .seed = seed0 + (uint64_t)i + 1};
-        pthread_create(&t[i], NULL, run_worker, &w[i]);
-    }
-    size_t total = 0;
-    uint64_t failed = 0;
-    for (int i = 0; i < conc; i++) {
-        pthread_join(t[i], NULL);
-        total += w[i].n;
-        failed += w[i].failed;
-    }
-    double wall = (double)(cn_now_ns() - t0) / 1e9;
-    double *all = malloc((total ? total : 1) * sizeof *all);
-    size_t k = 0;
-    for (int i = 0; i < conc; i++) {
-        if (all) memcpy(all + k, w[i].lat, w[i].n * sizeof *all);
-        k += w[i].n;
-        free(w[i].lat);
-    }
+    if (!k) return;
+    k->stop = 1;
+    for (int i = 0; i < k->n; i++) pthread_join(k->t[i], NULL);
+    free(k->w);
+    free(k->t);
+    free(k);
+}
+
+static void load_level(bench_report *r, uint16_t port, const char *token, int conc, double secs)
+{
     char name[64];
-    if (all && total) {
-        qsort(all, total, sizeof *all, cmp_d);
-        double p50 = all[total / 2], p99 = all[(size_t)((double)(total - 1) * 0.99)];
-        bench_stat s = {all[0] * 1e6, p50 * 1e6, all[total - 1] * 1e6, (int)total};
-        snprintf(name, sizeof name, "POST /v1/keys (64 keys), %d client%s", conc, conc > 1 ? "s" : "");
-        bench_row(r, name, "ours", s, NULL);
-        snprintf(name, sizeof name, "%d clients: requests per second", conc);
-        bench_value(r, name, (double)total / wall, "req/s");
-        snprintf(name, sizeof name, "%d clients: keys per second", conc);
-        bench_value(r, name, 64.0 * (double)total / wall, "keys/s");
-        snprintf(name, sizeof name, "%d clients: latency p50", conc);
-        bench_value(r, name, p50, "ms");
-        snprintf(name, sizeof name, "%d clients: latency p99", conc);
-        bench_value(r, name, p99, "ms");
-    }
-    snprintf(name, sizeof name, "%d clients: failed requests", conc);
-    bench_value(r, name, (double)failed, "");
-    free(all);
-    free(w);
-    free(t);
+    snprintf(name, sizeof name, "POST /v1/keys (64 keys), %d client%s", conc, conc > 1 ? "s" : "");
+    bench_lat l;
+    bench_lat_init(&l, name);
+    uint64_t t0 = cn_now_ns();
+    bench_keyload *k = bench_keyload_start(port, token, conc, 0, &l);
+    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+    nanosleep(&ts, NULL);
+    bench_keyload_stop(k);
+    bench_lat_report(r, &l, (double)(cn_now_ns() - t0) / 1e9);
+    bench_lat_free(&l);
 }
 
 /* Distinct requests until the samples mpk's revealed rank is full, so every
@@ -316,7 +353,7 @@ int bench_service(int argc, char **argv, const bench_opts *o)
     if (rc == CRYPTONN_OK) rc = cn_authority_http_create(&h, a, params);
     char msg[256] = "";
     if (rc == CRYPTONN_OK) {
-        cn_http_service_opts so = {.listen = "127.0.0.1:0", .max_conns = 512};
+        cn_http_service_opts so = {.listen = "127.0.0.1:0", .max_conns = 512, .per_address = 256};
         so.token[CN_ROLE_SERVER] = token;
         cn_authority_http_bind(h, &so);
         rc = cn_http_service_start(&svc, &so, msg, sizeof msg);
@@ -332,9 +369,10 @@ int bench_service(int argc, char **argv, const bench_opts *o)
     double secs = o->quick ? 3 : 30;
     warm_up(r, a, port, token);
     static const int LEVELS[] = {1, 8, 64};
-    for (int i = 0; i < 3; i++) load_level(r, port, token, LEVELS[i], secs, 0);
+    for (int i = 0; i < 3; i++) load_level(r, port, token, LEVELS[i], secs);
     bench_note(r, "key requests: authority in this process behind 127.0.0.1, SQLite log "
                   "(synchronous=FULL) committed per request; clients share the 2 cores");
+    bench_owners(r, dir, adir, port, token, o);
     training_overhead(r, dir, a, port, token, o);
     bench_report_close(r);
     cn_http_service_stop(svc);

@@ -81,7 +81,12 @@ static void poisoned(const uint8_t *good, size_t gl, const uint8_t *b0, size_t b
     ix = container("EDIX", pl, sizeof pl, &il);
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/odd/index", ix, il, NULL), 400);
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/odd/index", "not an index", 12, NULL), 400);
-    CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/odd/index", b0, b0l, NULL), 413);
+    /* over the route's limit: refused from the declared length */
+    char req[300], atok[65];
+    net_owner_token(&w, "alice", atok);
+    int rl = snprintf(req, sizeof req, "PUT /v1/parts/odd/index HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Authorization: Bearer %s\r\nContent-Length: %zu\r\n\r\n", atok, b0l);
+    CHECK_EQ_INT(net_raw(w.sport, req, (size_t)rl), 413);
     free(ix);
     /* a declared part keeps its index: another one is refused */
     CHECK_EQ_INT(net_call(alice, "PUT", "/v1/parts/poison/index", good, gl, NULL), 409);
@@ -228,6 +233,26 @@ int main(void)
     free(js);
     unreadable(ix, il, b0, b0l, b1, b1l);
     quotas(ix, il, b0, b0l, b1, b1l);
+    /* a restarted server counts each owner's use from its disk */
+    int st = net_stop(w.s, SIGTERM);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    unlink(sp);
+    w.s = net_spawn(w.log, args);
+    w.sport = net_wait_port(sp, w.s);
+    CHECK(w.sport != 0);
+    cn_http_client_destroy(alice);
+    cn_http_client_destroy(bob);
+    cn_http_client_destroy(op);
+    net_owner_token(&w, "alice", tok);
+    alice = net_client(w.sport, tok);
+    net_owner_token(&w, "bob", tok);
+    bob = net_client(w.sport, tok);
+    op = net_client(w.sport, w.otok);
+    size_t til;
+    uint8_t *tix = local(enct, "index.bin", &til);
+    CHECK_EQ_INT(net_call(bob, "PUT", "/v1/tests/q6/index", tix, til, NULL), 429);
+    CHECK_EQ_INT(net_call(bob, "PUT", "/v1/parts/q1/batches/1", b1, b1l, NULL), 200);
+    free(tix);
     /* what was accepted trains */
     CHECK_EQ_INT(net_call(op, "POST", "/v1/train", job, strlen(job), NULL), 202);
     js = net_wait_status(op, "\"state\":\"done\"", 180);
@@ -240,7 +265,7 @@ int main(void)
     cn_http_client_destroy(alice);
     cn_http_client_destroy(bob);
     cn_http_client_destroy(op);
-    int st = net_stop(w.s, SIGTERM);
+    st = net_stop(w.s, SIGTERM);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     net_stop(w.a, SIGTERM);
     if (t_failed) net_print_log(w.log);

@@ -4,8 +4,11 @@
  * uses (cn_encdata_open, cn_encdata_read_batch: container, checksum, sample
  * count against the index, flags, every ciphertext decoded under the
  * dataset's mpks) judges it, and nothing is copied. Verifying costs one
- * decoding of every point of the part, so each batch is a turn in a fair
- * queue between owners. */
+ * decoding of every point of the part, so each batch is a turn in a queue
+ * between owners, one turn at a time: the owner with fewer verifications
+ * under way goes first, so a flood of one owner's completions delays a
+ * lighter owner's turn by the turn in progress only, and an owner kept
+ * waiting a second goes first whatever its load. */
 #include "protocol/server_svc.h"
 
 #include <dirent.h>
@@ -22,48 +25,107 @@
 
 /* ---- the fair queue ---- */
 
+/* An owner kept waiting this long goes first, whatever its queue: a crowd
+ * of light owners cannot starve a heavy one. */
+#define STARVED_NS 1000000000ull
+
 static srv_gate_owner *gate_of(cn_server_http *s, const char *owner)
 {
     return srv_owner_slot((void **)&s->gate, &s->ngate, sizeof *s->gate, owner);
 }
 
-/* Under gmu: the waiting owner whose last turn is the oldest. */
-static const srv_gate_owner *next_in_line(const cn_server_http *s)
+/* 1 if a should go before b: a starved owner first (the longest starved),
+ * then the one with fewer verifications under way (the lighter user), then
+ * the one whose last turn is older. */
+static int before(const srv_gate_owner *a, const srv_gate_owner *b, uint64_t now)
+{
+    int sa = now - a->since > STARVED_NS, sb = now - b->since > STARVED_NS;
+    if (sa != sb) return sa;
+    if (sa) return a->since < b->since;
+    if (a->pending != b->pending) return a->pending < b->pending;
+    return a->last < b->last;
+}
+
+/* Under gmu: the owner whose waiting request goes next. */
+static const srv_gate_owner *next_in_line(const cn_server_http *s, uint64_t now)
 {
     const srv_gate_owner *best = NULL;
     for (size_t i = 0; i < s->ngate; i++)
-        if (s->gate[i].waiting && (!best || s->gate[i].last < best->last)) best = &s->gate[i];
+        if (s->gate[i].waiting && (!best || before(&s->gate[i], best, now))) best = &s->gate[i];
     return best;
 }
 
-void srv_gate_enter(cn_server_http *s, const char *owner)
+/* Under gmu: waits until owner (g) is next and takes the turn. */
+static void take_turn(cn_server_http *s, const char *owner, srv_gate_owner *g)
 {
-    pthread_mutex_lock(&s->gmu);
-    srv_gate_owner *g = gate_of(s, owner); /* NULL (out of memory): waits for a free turn only */
-    if (g) g->waiting++;
-    while (!s->gate_free || (g && next_in_line(s) != g)) {
+    if (g && g->waiting++ == 0) g->since = cn_now_ns();
+    while (!s->gate_free || (g && next_in_line(s, cn_now_ns()) != g)) {
         pthread_cond_wait(&s->gcv, &s->gmu);
         if (g) g = gate_of(s, owner); /* the table may have moved */
     }
     if (g) {
         g->waiting--;
-        g->active++;
+        g->since = cn_now_ns(); /* its next waiting request waits from now */
     }
-    s->gate_free--;
+    s->gate_free = 0;
+}
+
+/* Under gmu: the turn in progress ends. */
+static void end_turn(cn_server_http *s, srv_gate_owner *g)
+{
+    if (g) g->last = ++s->gate_clock;
+    s->gate_free = 1;
+    pthread_cond_broadcast(&s->gcv);
+}
+
+static void gate_enter(cn_server_http *s, const char *owner)
+{
+    pthread_mutex_lock(&s->gmu);
+    take_turn(s, owner, gate_of(s, owner)); /* NULL (out of memory): any free turn */
     pthread_mutex_unlock(&s->gmu);
 }
 
-void srv_gate_leave(cn_server_http *s, const char *owner)
+static void gate_leave(cn_server_http *s, const char *owner)
+{
+    pthread_mutex_lock(&s->gmu);
+    end_turn(s, gate_of(s, owner));
+    pthread_mutex_unlock(&s->gmu);
+}
+
+/* The turn in progress ends and owner asks for the next in one step, so
+ * it keeps the queue when it would be next anyway: between the two no
+ * other request can slip in. */
+static void gate_next(cn_server_http *s, const char *owner)
 {
     pthread_mutex_lock(&s->gmu);
     srv_gate_owner *g = gate_of(s, owner);
-    if (g) {
-        g->active--;
-        g->last = ++s->gate_clock;
-    }
-    s->gate_free++;
-    pthread_cond_broadcast(&s->gcv);
+    end_turn(s, g);
+    take_turn(s, owner, g);
     pthread_mutex_unlock(&s->gmu);
+}
+
+/* A verification of owner's begins or ends (its turns count as one
+ * request's). */
+static void gate_pending(cn_server_http *s, const char *owner, int delta)
+{
+    pthread_mutex_lock(&s->gmu);
+    srv_gate_owner *g = gate_of(s, owner);
+    if (g) g->pending = (uint32_t)((int)g->pending + delta);
+    pthread_mutex_unlock(&s->gmu);
+}
+
+/* A turn for owner (none without one): the next one if it holds one. */
+static void turn(cn_server_http *s, const char *owner, int *in)
+{
+    if (owner && *in) gate_next(s, owner);
+    else if (owner) gate_enter(s, owner);
+    *in = owner != NULL;
+}
+
+static void turn_end(cn_server_http *s, const char *owner, int *in)
+{
+    if (*in) gate_leave(s, owner);
+    *in = 0;
 }
 
 /* ---- verification ---- */
@@ -115,18 +177,23 @@ int srv_verify_part(cn_server_http *s, const char *ds_dir, const char *key,
     int rc = stage_part(s, ds_dir, key, index_file, stage, sizeof stage, why, why_len);
     cn_encdata *d = NULL;
     uint32_t skipped = 0;
+    int in = 0;
+    if (owner) gate_pending(s, owner, 1);
+    /* opening decodes the dataset's mpks: CPU work, so within the first turn */
+    if (rc == CRYPTONN_OK) turn(s, owner, &in);
     if (rc == CRYPTONN_OK && (rc = cn_encdata_open(&d, stage, &skipped)) != CRYPTONN_OK)
         snprintf(why, why_len, "the index or the parameters: %s", cryptonn_status_str(rc));
     uint64_t n = d ? cn_encdata_batches(d) : 0;
     for (uint64_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
         cn_enc_batch b = {0};
-        if (owner) srv_gate_enter(s, owner);
+        if (i) turn(s, owner, &in);
         rc = cn_encdata_read_batch(d, i, &b);
-        if (owner) srv_gate_leave(s, owner);
         cn_enc_batch_free(&b);
         if (rc != CRYPTONN_OK)
             snprintf(why, why_len, "batch %llu: %s", (unsigned long long)i, cryptonn_status_str(rc));
     }
+    turn_end(s, owner, &in);
+    if (owner) gate_pending(s, owner, -1);
     cn_encdata_close(d);
     if (stage[0]) srv_remove_tree(stage);
     return rc;

@@ -281,7 +281,10 @@ int cn_server_http_create(cn_server_http **out, const char *dir, const cn_http_c
                            "quarantine/", "staging/"};
     for (int i = 0; i < 7 && rc == CRYPTONN_OK; i++)
         if ((rc = mkdir_ok(dirs[i])) != CRYPTONN_OK) snprintf(msg, msg_len, "cannot create %s", names[i]);
-    if (rc == CRYPTONN_OK) srv_store_sweep(s);
+    if (rc == CRYPTONN_OK) {
+        srv_store_sweep(s);
+        srv_usage_scan(s);
+    }
     if (rc == CRYPTONN_OK && (rc = fetch_params(s, msg, msg_len)) == CRYPTONN_OK &&
         (rc = cn_encdata_read_params(s->data, &s->p, NULL)) != CRYPTONN_OK)
         snprintf(msg, msg_len, "data/params.bin: %s", cryptonn_status_str(rc));

@@ -1,4 +1,4 @@
-/* server_store: the owners' parts (server_http.h). A part is declared by its
+/* server_store: the changes to the owners' parts (server_http.h). A part is declared by its
  * index first (declared.bin: samples, batches, flags, checked against
  * params.bin and the owner's quotas), then filled batch by batch (each
  * checked on arrival: container and checksum, its number below the declared
@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,156 +23,6 @@
 #include "util/util.h"
 
 #define V1 1u
-
-int srv_name_ok(const char *s) { return cn_part_name_ok(s) && strlen(s) <= SRV_NAME_MAX; }
-
-void srv_key(const char *owner, const char *name, char *key)
-{
-    snprintf(key, SRV_KEY_MAX + 1, "%s-%s", owner, name);
-}
-
-int srv_dataset_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap)
-{
-    int n = test ? snprintf(out, cap, "%s/%s", s->tests, key) : snprintf(out, cap, "%s", s->data);
-    return n > 0 && (size_t)n < cap ? CRYPTONN_OK : CRYPTONN_ERR_ARG;
-}
-
-static void part_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap)
-{
-    char ds[2300];
-    if (srv_dataset_dir(s, test, key, ds, sizeof ds) != CRYPTONN_OK) ds[0] = 0;
-    snprintf(out, cap, "%s/part-%s", ds, key);
-}
-
-static int exists(const char *dir, const char *file)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    return access(p, F_OK) == 0;
-}
-
-/* ---- the index ---- */
-
-typedef struct {
-    uint64_t samples, batches;
-    uint32_t flags;
-} index_info;
-
-static int index_parse(const uint8_t *pl, size_t plen, index_info *ix)
-{
-    if (plen != 20) return CRYPTONN_ERR_FORMAT;
-    ix->samples = cn_load_u64(pl);
-    ix->batches = cn_load_u64(pl + 8);
-    ix->flags = cn_load_u32(pl + 16);
-    return CRYPTONN_OK;
-}
-
-static int index_read(const char *dir, const char *file, index_info *ix)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    uint8_t *b;
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_read(p, "EDIX", V1, 20, &b, &pl, &plen));
-    int rc = index_parse(pl, plen, ix);
-    free(b);
-    return rc;
-}
-
-/* Samples in batch i of a part with this index. */
-static uint64_t batch_samples(const cn_server_http *s, const index_info *ix, uint64_t i)
-{
-    return i + 1 < ix->batches ? s->p.batch : ix->samples - i * s->p.batch;
-}
-
-/* ---- per-owner use ---- */
-
-void *srv_owner_slot(void **table, size_t *n, size_t size, const char *owner)
-{
-    char *t = *table;
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp(t + i * size, owner)) return t + i * size;
-    t = realloc(t, (*n + 1) * size);
-    if (!t) return NULL;
-    *table = t;
-    char *e = t + (*n)++ * size;
-    memset(e, 0, size);
-    snprintf(e, CN_OWNER_NAME_MAX + 1, "%s", owner);
-    return e;
-}
-
-static srv_owner_use *use_of(cn_server_http *s, const char *owner)
-{
-    return srv_owner_slot((void **)&s->use, &s->nuse, sizeof *s->use, owner);
-}
-
-typedef struct {
-    uint32_t parts;
-    uint64_t batches, bytes;
-} usage;
-
-static uint64_t dir_batch_bytes(const char *dir)
-{
-    uint64_t n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[2800];
-    struct stat st;
-    while (d && (e = readdir(d)))
-        if (!strncmp(e->d_name, "batch-", 6)) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            if (stat(p, &st) == 0) n += (uint64_t)st.st_size;
-        }
-    if (d) closedir(d);
-    return n;
-}
-
-/* One part directory into u (its declared batches and its bytes). */
-static void add_part(usage *u, const char *pdir)
-{
-    index_info ix;
-    u->parts++;
-    if (index_read(pdir, "index.bin", &ix) == CRYPTONN_OK ||
-        index_read(pdir, "declared.bin", &ix) == CRYPTONN_OK)
-        u->batches += ix.batches;
-    u->bytes += dir_batch_bytes(pdir);
-}
-
-/* 1 if entry name is PREFIX + OWNER-..., the key then at *key. */
-static int owned(const char *entry, const char *prefix, const char *owner, const char **key)
-{
-    size_t pl = strlen(prefix), ol = strlen(owner);
-    if (strncmp(entry, prefix, pl) || strncmp(entry + pl, owner, ol) || entry[pl + ol] != '-')
-        return 0;
-    *key = entry + pl;
-    return 1;
-}
-
-/* What owner's parts use: training, test and quarantined ones. */
-static usage usage_of(const cn_server_http *s, const char *owner)
-{
-    usage u = {0};
-    struct {
-        const char *dir, *prefix;
-        int test;
-    } where[] = {{s->data, "part-", 0}, {s->tests, "", 1}, {s->quar, "train-", 0},
-                 {s->quar, "test-", 1}};
-    char p[2700];
-    for (int w = 0; w < 4; w++) {
-        DIR *d = opendir(where[w].dir);
-        struct dirent *e;
-        const char *key;
-        while (d && (e = readdir(d))) {
-            if (!owned(e->d_name, where[w].prefix, owner, &key)) continue;
-            if (where[w].test) snprintf(p, sizeof p, "%s/%s/part-%s", where[w].dir, e->d_name, key);
-            else snprintf(p, sizeof p, "%s/%s", where[w].dir, e->d_name);
-            add_part(&u, p);
-        }
-        if (d) closedir(d);
-    }
-    return u;
-}
 
 /* ---- part locks (under mu) ---- */
 
@@ -214,6 +63,12 @@ static void lock_drop(cn_server_http *s, int test, const char *key, int exclusiv
 
 /* ---- the routes ---- */
 
+/* Samples in batch i of a part with this index. */
+static uint64_t batch_samples(const cn_server_http *s, const srv_index *ix, uint64_t i)
+{
+    return i + 1 < ix->batches ? s->p.batch : ix->samples - i * s->p.batch;
+}
+
 static unsigned status_of(int rc, char *msg, size_t msg_len, const char *what)
 {
     snprintf(msg, msg_len, "%s: %s", what, cryptonn_status_str(rc));
@@ -232,11 +87,11 @@ static unsigned must_be_open(cn_server_http *s, int test, const char *key, const
                  "upload it again", name);
         return 409;
     }
-    if (exists(pdir, "index.bin")) {
+    if (srv_exists(pdir, "index.bin")) {
         snprintf(msg, msg_len, "part '%s' is complete and cannot change", name);
         return 409;
     }
-    if (!exists(pdir, "declared.bin")) {
+    if (!srv_exists(pdir, "declared.bin")) {
         snprintf(msg, msg_len, "part '%s' is not declared: PUT its index first", name);
         return 404;
     }
@@ -245,11 +100,11 @@ static unsigned must_be_open(cn_server_http *s, int test, const char *key, const
 
 /* Under mu: must_be_open, and the declared index into ix. */
 static unsigned open_part(cn_server_http *s, int test, const char *key, const char *name,
-                          const char *pdir, index_info *ix, char *msg, size_t msg_len)
+                          const char *pdir, srv_index *ix, char *msg, size_t msg_len)
 {
     unsigned code = must_be_open(s, test, key, name, pdir, msg, msg_len);
     if (code) return code;
-    if (index_read(pdir, "declared.bin", ix) != CRYPTONN_OK) {
+    if (srv_index_read(pdir, "declared.bin", ix) != CRYPTONN_OK) {
         snprintf(msg, msg_len, "part '%s': its declared index is unreadable", name);
         return 500;
     }
@@ -261,7 +116,7 @@ static unsigned open_part(cn_server_http *s, int test, const char *key, const ch
 static srv_owner_use *use_admit(cn_server_http *s, const char *owner, unsigned *code, char *msg,
                                 size_t msg_len)
 {
-    srv_owner_use *u = use_of(s, owner);
+    srv_owner_use *u = srv_use_of(s, owner);
     if (!u) {
         snprintf(msg, msg_len, "out of memory");
         *code = 503;
@@ -308,9 +163,9 @@ unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const
 {
     const uint8_t *pl;
     size_t plen;
-    index_info ix;
+    srv_index ix;
     int rc = cn_container_parse(body, len, "EDIX", V1, 20, &pl, &plen);
-    if (rc == CRYPTONN_OK) rc = index_parse(pl, plen, &ix);
+    if (rc == CRYPTONN_OK) rc = srv_index_parse(pl, plen, &ix);
     if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not an index file");
     uint32_t want = test ? 0 : (CN_ENC_LABELS | CN_ENC_BATCHCT);
     if (ix.samples == 0 || ix.samples > ((uint64_t)1 << 32) ||
@@ -322,12 +177,12 @@ unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const
     }
     char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], path[2600];
     srv_key(owner, name, key);
-    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_part_dir(s, test, key, pdir, sizeof pdir);
     srv_quarantine_dir(s, test, key, q, sizeof q);
     unsigned code = 201;
     pthread_mutex_lock(&s->mu);
-    usage u = usage_of(s, owner);
-    const char *have = exists(pdir, "index.bin") ? "index.bin" : exists(pdir, "declared.bin") ? "declared.bin" : NULL;
+    srv_owner_use *u = srv_use_of(s, owner);
+    const char *have = srv_exists(pdir, "index.bin") ? "index.bin" : srv_exists(pdir, "declared.bin") ? "declared.bin" : NULL;
     if (access(q, F_OK) == 0) {
         code = 409;
         snprintf(msg, msg_len, "part '%s' is in quarantine: DELETE it first", name);
@@ -337,15 +192,18 @@ unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const
         snprintf(msg, msg_len, code == 200 ? "part '%s' is %s with this index"
                  : "part '%s' is %s with another index (DELETE an open part to start again)",
                  name, have[0] == 'i' ? "complete" : "declared");
-    } else if (u.parts + 1 > s->q.parts) {
+    } else if (!u) {
+        code = 503;
+        snprintf(msg, msg_len, "out of memory");
+    } else if (u->parts + 1 > s->q.parts) {
         code = 429;
         snprintf(msg, msg_len, "owner '%s' has %u parts, its quota (--quota-parts %u): delete one "
-                 "first", owner, u.parts, s->q.parts);
-    } else if (u.batches + ix.batches > s->q.batches) {
+                 "first", owner, u->parts, s->q.parts);
+    } else if (u->batches + ix.batches > s->q.batches) {
         code = 413;
         snprintf(msg, msg_len, "part '%s' declares %llu batches; owner '%s' has %llu of its quota "
                  "of %llu (--quota-batches)", name, (unsigned long long)ix.batches, owner,
-                 (unsigned long long)u.batches, (unsigned long long)s->q.batches);
+                 (unsigned long long)u->batches, (unsigned long long)s->q.batches);
     } else {
         cn_part part = {body, len};
         snprintf(path, sizeof path, "%s/declared.bin", pdir);
@@ -353,10 +211,13 @@ unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const
             cn_file_write_atomic(path, &part, 1, 0644) != CRYPTONN_OK) {
             code = 500;
             snprintf(msg, msg_len, "cannot store the index");
-        } else
+        } else {
+            u->parts++;
+            u->batches += ix.batches;
             snprintf(msg, msg_len, "part '%s' declared: %llu samples in %llu batches; PUT batches "
                      "0..%llu, then POST its /complete", name, (unsigned long long)ix.samples,
                      (unsigned long long)ix.batches, (unsigned long long)(ix.batches - 1));
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return code;
@@ -367,7 +228,7 @@ static unsigned batch_admit(cn_server_http *s, int test, const char *owner, cons
                             const char *key, const char *pdir, uint64_t index, uint32_t n,
                             uint32_t flags, size_t len, char *msg, size_t msg_len)
 {
-    index_info ix;
+    srv_index ix;
     unsigned code = open_part(s, test, key, name, pdir, &ix, msg, msg_len);
     if (code) return code;
     if (index >= ix.batches) {
@@ -384,10 +245,9 @@ static unsigned batch_admit(cn_server_http *s, int test, const char *owner, cons
     }
     srv_owner_use *u = use_admit(s, owner, &code, msg, msg_len);
     if (!u) return code;
-    usage use = usage_of(s, owner);
-    if (use.bytes + u->reserved + len > s->q.bytes) {
+    if (u->bytes + u->reserved + len > s->q.bytes) {
         snprintf(msg, msg_len, "owner '%s' stores %llu bytes; %zu more pass its quota of %llu "
-                 "(--quota-bytes)", owner, (unsigned long long)(use.bytes + u->reserved), len,
+                 "(--quota-bytes)", owner, (unsigned long long)(u->bytes + u->reserved), len,
                  (unsigned long long)s->q.bytes);
         return 413;
     }
@@ -413,7 +273,7 @@ unsigned srv_store_put_batch(cn_server_http *s, int test, const char *owner, con
     if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not a complete batch file");
     char key[SRV_KEY_MAX + 1], pdir[2500], path[2600];
     srv_key(owner, name, key);
-    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_part_dir(s, test, key, pdir, sizeof pdir);
     snprintf(path, sizeof path, "%s/batch-%06llu.bin", pdir, (unsigned long long)index);
     pthread_mutex_lock(&s->mu);
     unsigned code = batch_admit(s, test, owner, name, key, pdir, index, n, flags, len, msg, msg_len);
@@ -421,20 +281,23 @@ unsigned srv_store_put_batch(cn_server_http *s, int test, const char *owner, con
         code = 200; /* a retried upload: already stored */
         snprintf(msg, msg_len, "already stored");
         lock_drop(s, test, key, 0);
-        srv_owner_use *u = use_of(s, owner);
+        srv_owner_use *u = srv_use_of(s, owner);
         u->inflight--;
         u->reserved -= len;
     }
     pthread_mutex_unlock(&s->mu);
     if (code) return code;
     /* the part lock keeps the part open while the file is written */
+    struct stat st;
+    uint64_t old = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     cn_part part = {body, len};
     rc = cn_file_write_atomic(path, &part, 1, 0644);
     pthread_mutex_lock(&s->mu);
     lock_drop(s, test, key, 0);
-    srv_owner_use *u = use_of(s, owner);
+    srv_owner_use *u = srv_use_of(s, owner);
     u->inflight--;
     u->reserved -= len;
+    if (rc == CRYPTONN_OK) u->bytes += len - old;
     pthread_mutex_unlock(&s->mu);
     if (rc != CRYPTONN_OK) return snprintf(msg, msg_len, "cannot store the batch: %s",
                                            cryptonn_status_str(rc)), 500;
@@ -455,17 +318,17 @@ static void fsync_dir(const char *dir)
 static unsigned complete_admit(cn_server_http *s, int test, const char *owner, const char *name,
                                const char *key, const char *pdir, char *msg, size_t msg_len)
 {
-    if (exists(pdir, "index.bin")) {
+    if (srv_exists(pdir, "index.bin")) {
         snprintf(msg, msg_len, "part '%s' is complete", name);
         return 200;
     }
-    index_info ix;
+    srv_index ix;
     unsigned code = open_part(s, test, key, name, pdir, &ix, msg, msg_len);
     if (code) return code;
     char f[40];
     for (uint64_t i = 0; i < ix.batches; i++) {
         snprintf(f, sizeof f, "batch-%06llu.bin", (unsigned long long)i);
-        if (!exists(pdir, f)) {
+        if (!srv_exists(pdir, f)) {
             snprintf(msg, msg_len, "batch %llu of part '%s' is missing: upload every batch first",
                      (unsigned long long)i, name);
             return 409;
@@ -486,7 +349,7 @@ unsigned srv_store_complete(cn_server_http *s, int test, const char *owner, cons
 {
     char key[SRV_KEY_MAX + 1], pdir[2500], ds[2300], from[2600], to[2600], why[400] = "";
     srv_key(owner, name, key);
-    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_part_dir(s, test, key, pdir, sizeof pdir);
     if (srv_dataset_dir(s, test, key, ds, sizeof ds) != CRYPTONN_OK)
         return snprintf(msg, msg_len, "bad part name"), 400;
     pthread_mutex_lock(&s->mu);
@@ -517,7 +380,7 @@ unsigned srv_store_complete(cn_server_http *s, int test, const char *owner, cons
                  "again or DELETE the part", name, why);
     }
     lock_drop(s, test, key, 1);
-    use_of(s, owner)->inflight--;
+    srv_use_of(s, owner)->inflight--;
     pthread_mutex_unlock(&s->mu);
     return code;
 }
@@ -542,7 +405,7 @@ unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const 
 {
     char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], ds[2300];
     srv_key(owner, name, key);
-    part_dir(s, test, key, pdir, sizeof pdir);
+    srv_part_dir(s, test, key, pdir, sizeof pdir);
     srv_quarantine_dir(s, test, key, q, sizeof q);
     unsigned code = 200;
     pthread_mutex_lock(&s->mu);
@@ -551,8 +414,15 @@ unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const 
         snprintf(msg, msg_len, "part '%s' has requests in progress", name);
         return 409;
     }
+    const char *gone = access(q, F_OK) == 0 ? q : pdir; /* the part's files, wherever they are */
+    char qpart[2500];
+    if (test && gone == q) {
+        snprintf(qpart, sizeof qpart, "%s/part-%s", q, key);
+        gone = qpart;
+    }
+    uint64_t batches = srv_part_batches(gone), bytes = srv_dir_bytes(gone);
     if (access(q, F_OK) == 0) srv_remove_tree(q);
-    else if (exists(pdir, "index.bin")) {
+    else if (srv_exists(pdir, "index.bin")) {
         code = 409;
         snprintf(msg, msg_len, "part '%s' is complete: it belongs to the training set and cannot "
                  "be deleted", name);
@@ -562,162 +432,16 @@ unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const 
     } else if (test && srv_dataset_dir(s, test, key, ds, sizeof ds) == CRYPTONN_OK)
         srv_remove_tree(ds);
     else srv_remove_tree(pdir);
+    srv_owner_use *u = code == 200 ? srv_use_of(s, owner) : NULL;
+    if (u) {
+        u->parts--;
+        u->batches -= batches;
+        u->bytes -= bytes;
+    }
     if (code == 200) snprintf(msg, msg_len, "part '%s' deleted", name);
     lock_drop(s, test, key, 1);
     pthread_mutex_unlock(&s->mu);
     return code;
-}
-
-/* ---- state and listing, as JSON ---- */
-
-typedef struct {
-    char *b;
-    size_t len, cap;
-    int oom;
-} jbuf;
-
-static void jput(jbuf *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jput(jbuf *j, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = j->oom ? 0 : vsnprintf(j->b + j->len, j->cap - j->len, fmt, ap);
-        va_end(ap);
-        if (j->oom || (size_t)n < j->cap - j->len) {
-            j->len += (size_t)n;
-            return;
-        }
-        char *b = realloc(j->b, j->cap * 2 + (size_t)n);
-        if (!b) {
-            j->oom = 1;
-            return;
-        }
-        j->b = b;
-        j->cap = j->cap * 2 + (size_t)n;
-    }
-}
-
-static void jput_text(jbuf *j, const char *key, const char *path)
-{
-    uint8_t *b;
-    size_t len;
-    if (cn_file_read_all(path, 4096, &b, &len) != CRYPTONN_OK) return;
-    char raw[4100], esc[9000];
-    memcpy(raw, b, len);
-    raw[len] = 0;
-    free(b);
-    cn_json_escape(esc, sizeof esc, raw);
-    jput(j, ",\"%s\":\"%s\"", key, esc);
-}
-
-static const char *state_of(const cn_server_http *s, int test, const char *key, const char *pdir)
-{
-    char q[2300];
-    srv_quarantine_dir(s, test, key, q, sizeof q);
-    if (access(q, F_OK) == 0) return "quarantined";
-    if (exists(pdir, "index.bin")) return "complete";
-    if (exists(pdir, "declared.bin")) return "open";
-    return "absent";
-}
-
-unsigned srv_store_state(cn_server_http *s, int test, const char *owner, const char *name,
-                         char **json)
-{
-    char key[SRV_KEY_MAX + 1], pdir[2500], q[2300], p[2700];
-    srv_key(owner, name, key);
-    part_dir(s, test, key, pdir, sizeof pdir);
-    jbuf j = {malloc(512), 0, 512, 0};
-    *json = NULL;
-    if (!j.b) return 503;
-    pthread_mutex_lock(&s->mu);
-    const char *st = state_of(s, test, key, pdir);
-    jput(&j, "{\"name\":\"%s\",\"test\":%s,\"state\":\"%s\"", name, test ? "true" : "false", st);
-    index_info ix;
-    if (!strcmp(st, "quarantined")) {
-        srv_quarantine_dir(s, test, key, q, sizeof q);
-        snprintf(p, sizeof p, "%s/reason.txt", q);
-        jput_text(&j, "reason", p);
-    } else if (index_read(pdir, st[0] == 'c' ? "index.bin" : "declared.bin", &ix) == CRYPTONN_OK) {
-        jput(&j, ",\"samples\":%llu,\"batches\":%llu,\"stored\":[", (unsigned long long)ix.samples,
-             (unsigned long long)ix.batches);
-        char f[40];
-        int first = 1;
-        for (uint64_t i = 0; i < ix.batches; i++) {
-            snprintf(f, sizeof f, "batch-%06llu.bin", (unsigned long long)i);
-            if (!exists(pdir, f)) continue;
-            jput(&j, "%s%llu", first ? "" : ",", (unsigned long long)i);
-            first = 0;
-        }
-        jput(&j, "]");
-        snprintf(p, sizeof p, "%s/refused.txt", pdir);
-        jput_text(&j, "refused", p);
-    }
-    pthread_mutex_unlock(&s->mu);
-    jput(&j, "}\n");
-    if (j.oom) {
-        free(j.b);
-        return 503;
-    }
-    *json = j.b;
-    return 200;
-}
-
-/* One entry of the listing: the directory of a part under its key. */
-static void list_one(jbuf *j, int *first, int test, const char *key, const char *pdir,
-                     const char *state)
-{
-    const char *dash = strchr(key, '-');
-    int ol = dash ? (int)(dash - key) : 0;
-    index_info ix = {0};
-    if (index_read(pdir, "index.bin", &ix) != CRYPTONN_OK &&
-        index_read(pdir, "declared.bin", &ix) != CRYPTONN_OK)
-        ix.batches = 0;
-    jput(j, "%s{\"owner\":\"%.*s\",\"name\":\"%s\",\"test\":%s,\"state\":\"%s\",\"batches\":%llu,"
-         "\"bytes\":%llu}", *first ? "" : ",", ol, key, dash ? dash + 1 : key,
-         test ? "true" : "false", state, (unsigned long long)ix.batches,
-         (unsigned long long)dir_batch_bytes(pdir));
-    *first = 0;
-}
-
-unsigned srv_store_list(cn_server_http *s, const char *owner, char **json)
-{
-    jbuf j = {malloc(1024), 0, 1024, 0};
-    *json = NULL;
-    if (!j.b) return 503;
-    jput(&j, "{\"parts\":[");
-    int first = 1;
-    struct {
-        const char *dir, *prefix;
-        int test, quarantined;
-    } where[] = {{s->data, "part-", 0, 0}, {s->tests, "", 1, 0}, {s->quar, "train-", 0, 1},
-                 {s->quar, "test-", 1, 1}};
-    char p[2700];
-    pthread_mutex_lock(&s->mu);
-    for (int w = 0; w < 4; w++) {
-        DIR *d = opendir(where[w].dir);
-        struct dirent *e;
-        size_t pl = strlen(where[w].prefix);
-        while (d && (e = readdir(d))) {
-            const char *key = e->d_name + pl;
-            if (strncmp(e->d_name, where[w].prefix, pl) || !cn_part_name_ok(key)) continue;
-            if (owner && !owned(e->d_name, where[w].prefix, owner, &key)) continue;
-            if (where[w].test) snprintf(p, sizeof p, "%s/%s/part-%s", where[w].dir, e->d_name, key);
-            else snprintf(p, sizeof p, "%s/%s", where[w].dir, e->d_name);
-            const char *st = where[w].quarantined ? "quarantined"
-                             : exists(p, "index.bin") ? "complete" : "open";
-            list_one(&j, &first, where[w].test, key, p, st);
-        }
-        if (d) closedir(d);
-    }
-    pthread_mutex_unlock(&s->mu);
-    jput(&j, "]}\n");
-    if (j.oom) {
-        free(j.b);
-        return 503;
-    }
-    *json = j.b;
-    return 200;
 }
 
 static void sweep_dir(const char *dir, int depth)

@@ -1,7 +1,9 @@
 /* server_svc: the training service's internals (server_http.h), shared by
- * its files: server_http.c (routes and who may use them), server_store.c
- * (the owners' parts), server_check.c (verification of parts, quarantine,
- * the fair queue of verifications), server_job.c (training and prediction).
+ * its files: server_http.c (routes and who may use them), server_parts.c
+ * (where parts are, their indexes, each owner's use, state and listings),
+ * server_store.c (changes to parts), server_check.c (verification of
+ * parts, quarantine, the fair queue of verifications), server_job.c
+ * (training and prediction).
  *
  * Locking: mu guards the job fields, the per-owner upload counters and the
  * part locks, and every change of a part's state on disk (declare,
@@ -37,12 +39,22 @@ typedef struct {
     int skip_bad; /* on_bad_part: 1 skip, 0 stop */
 } job_opts;
 
-/* Per owner: requests in progress and the bytes they are writing. */
+/* Per owner (under mu): what its parts use (open, complete and
+ * quarantined ones: declared batches, stored batch bytes), its requests in
+ * progress and the bytes they are writing. */
 typedef struct {
     char owner[CN_OWNER_NAME_MAX + 1];
+    uint32_t parts;
+    uint64_t batches, bytes;
     uint32_t inflight;
     uint64_t reserved;
 } srv_owner_use;
+
+/* A part's index: samples, batches, flags. */
+typedef struct {
+    uint64_t samples, batches;
+    uint32_t flags;
+} srv_index;
 
 /* A part locked by requests in progress: shared by batch uploads, exclusive
  * for completion and deletion. */
@@ -53,11 +65,13 @@ typedef struct {
     int exclusive;
 } srv_part_lock;
 
-/* Per owner in the verification queue. */
+/* Per owner in the verification queue (under gmu). */
 typedef struct {
     char owner[CN_OWNER_NAME_MAX + 1];
-    uint32_t active, waiting;
-    uint64_t last; /* when it last finished a turn (a counter) */
+    uint32_t pending; /* its verifications under way */
+    uint32_t waiting; /* of those, waiting for a turn */
+    uint64_t since;   /* cn_now_ns() when its next request began to wait */
+    uint64_t last;    /* when it last finished a turn (a counter) */
 } srv_gate_owner;
 
 struct cn_server_http {
@@ -76,7 +90,7 @@ struct cn_server_http {
     /* the verification queue (gmu) */
     pthread_mutex_t gmu;
     pthread_cond_t gcv;
-    unsigned gate_free;
+    int gate_free;
     uint64_t gate_clock;
     srv_gate_owner *gate;
     size_t ngate;
@@ -97,20 +111,38 @@ struct cn_server_http {
     char message[512];
 };
 
-/* ---- store (server_store.c) ---- */
-/* The entry of owner in a table of structs of size bytes that begin with
- * the owner's name (srv_owner_use, srv_gate_owner), appended zeroed when
- * missing; NULL when out of memory. */
-void *srv_owner_slot(void **table, size_t *n, size_t size, const char *owner);
+/* ---- parts (server_parts.c) ---- */
 /* 1 if s is a valid part name (SRV_NAME_MAX). */
 int srv_name_ok(const char *s);
 /* OWNER-NAME into key (SRV_KEY_MAX + 1 bytes). */
 void srv_key(const char *owner, const char *name, char *key);
 /* The dataset directory holding part KEY: s->data for training parts,
- * tests/KEY for a test part. */
+ * tests/KEY for a test part; and the part's own directory in it. */
 int srv_dataset_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap);
-/* Each returns an HTTP status and fills msg (or a JSON body). owner is the
- * requesting owner; name its part. */
+void srv_part_dir(const cn_server_http *s, int test, const char *key, char *out, size_t cap);
+int srv_exists(const char *dir, const char *file);
+int srv_index_parse(const uint8_t *pl, size_t plen, srv_index *ix);
+/* dir/file ("index.bin" or "declared.bin") as an index. */
+int srv_index_read(const char *dir, const char *file, srv_index *ix);
+/* A part directory's declared batches (0 if it has no readable index) and
+ * the bytes of its batch files. */
+uint64_t srv_part_batches(const char *pdir);
+uint64_t srv_dir_bytes(const char *dir);
+/* The entry of owner in a table of structs of size bytes that begin with
+ * the owner's name (srv_owner_use, srv_gate_owner), appended zeroed when
+ * missing; NULL when out of memory. */
+void *srv_owner_slot(void **table, size_t *n, size_t size, const char *owner);
+srv_owner_use *srv_use_of(cn_server_http *s, const char *owner);
+/* Counts every owner's use from the disk (at start). */
+void srv_usage_scan(cn_server_http *s);
+unsigned srv_store_state(cn_server_http *s, int test, const char *owner, const char *name,
+                         char **json);
+/* Every part of owner (NULL: of every owner), as JSON. */
+unsigned srv_store_list(cn_server_http *s, const char *owner, char **json);
+
+/* ---- store (server_store.c) ---- */
+/* Each returns an HTTP status and fills msg. owner is the requesting owner;
+ * name its part. */
 unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const char *name,
                            const uint8_t *body, size_t len, char *msg, size_t msg_len);
 unsigned srv_store_put_batch(cn_server_http *s, int test, const char *owner, const char *name,
@@ -120,25 +152,19 @@ unsigned srv_store_complete(cn_server_http *s, int test, const char *owner, cons
                             char *msg, size_t msg_len);
 unsigned srv_store_delete(cn_server_http *s, int test, const char *owner, const char *name,
                           char *msg, size_t msg_len);
-unsigned srv_store_state(cn_server_http *s, int test, const char *owner, const char *name,
-                         char **json);
-/* Every part of owner (NULL: of every owner), as JSON. */
-unsigned srv_store_list(cn_server_http *s, const char *owner, char **json);
 /* Removes temporary files and staging directories left by a crash. */
 void srv_store_sweep(const cn_server_http *s);
 /* Removes a directory and the files in it (one level of subdirectories). */
 void srv_remove_tree(const char *dir);
 
 /* ---- checks (server_check.c) ---- */
-/* The fair queue of verification turns: at most one runs at a time, and
- * when several owners wait the one that had a turn longest ago goes
- * first, so one owner's flood delays another's verification by at most
- * one turn. */
-void srv_gate_enter(cn_server_http *s, const char *owner);
-void srv_gate_leave(cn_server_http *s, const char *owner);
 /* Reads every batch of part KEY of the dataset in ds_dir with the reader
  * training uses, against index_file ("index.bin", or the declared index of
- * a part being completed), each batch a turn of owner's (NULL: no queue).
+ * a part being completed), each batch a turn of owner's (NULL: no queue) in
+ * the queue of verification turns: one runs at a time; of the owners
+ * waiting, one kept waiting over a second goes first, else the one with
+ * fewer verifications under way, else the one whose last turn is older, so
+ * an owner's flood delays a lighter owner by the turn in progress.
  * CRYPTONN_OK, or the failure with why naming the first bad batch. */
 int srv_verify_part(cn_server_http *s, const char *ds_dir, const char *key,
                     const char *index_file, const char *owner, char *why, size_t why_len);
