@@ -100,7 +100,7 @@ void bench_lat_report(bench_report *r, bench_lat *l, double wall)
         bench_stat st = {l->v[0] * 1e6, p50 * 1e6, l->v[l->n - 1] * 1e6, (int)l->n};
         bench_row(r, l->name, "ours", st, NULL);
         snprintf(name, sizeof name, "%s: requests per second", l->name);
-        bench_value(r, name, (double)l->n / wall, "req/s");
+        if (wall > 0) bench_value(r, name, (double)l->n / wall, "req/s");
         snprintf(name, sizeof name, "%s: p99", l->name);
         bench_value(r, name, bench_lat_q(l, 0.99), "ms");
     }

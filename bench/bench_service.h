@@ -26,7 +26,7 @@ void bench_lat_add(bench_lat *l, double ms);
 /* Sorts l and returns its q-quantile (0 when empty). */
 double bench_lat_q(bench_lat *l, double q);
 /* A row (min, median, max) and the values "NAME: requests per second" over
- * wall seconds, "NAME: p99" and "NAME: failed". */
+ * wall seconds (none when wall is 0), "NAME: p99" and "NAME: failed". */
 void bench_lat_report(bench_report *r, bench_lat *l, double wall);
 
 /* conc keep-alive clients sending key requests (64 keys) to the authority

@@ -207,6 +207,21 @@ int main(void)
                          "--offset", NB_OFF, "--limit", NB, "--table-mb", "0", "--work",
                          w2, NULL}), 0);
     security(aport, sport);
+    /* the owner's and the operator's listings, an owner's delete */
+    char plog[700];
+    CHECK_EQ_INT(net_run(P(plog, "parts.log"), (const char *[]){"client", "parts", "--server", surl,
+                         "--token-file", btf, NULL}), 0);
+    CHECK_EQ_INT(net_run(P(plog, "parts.log"), (const char *[]){"server", "parts", "--server", surl,
+                         "--token-file", otf, NULL}), 0);
+    uint8_t *pb = NULL;
+    size_t pbl = 0;
+    const char *bob_p1 = "\"owner\":\"bob\",\"name\":\"p1\"";
+    const char *alice_p1 = "\"owner\":\"alice\",\"name\":\"p1\"";
+    CHECK(cn_file_read_all(plog, 1 << 16, &pb, &pbl) == CRYPTONN_OK && pb &&
+          memmem(pb, pbl, bob_p1, strlen(bob_p1)) && memmem(pb, pbl, alice_p1, strlen(alice_p1)));
+    free(pb);
+    CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "delete", "--server", surl, "--token-file",
+                         btf, "--part", "p1", NULL}), 1); /* complete: kept */
 
     /* one model on the union: 2 + 2 batches (the last one of 4 samples) */
     char model[700];
@@ -224,7 +239,6 @@ int main(void)
     cn_http_client_destroy(c);
 
     /* secure prediction of an uploaded test part, scored by the owner */
-    char plog[700];
     CHECK_EQ_INT(net_run(log_, (const char *[]){"client", "upload", "--test", "--server", surl,
                          "--token-file", atf, "--params", params, "--owner-key", okey, "--data",
                          mnist, "--part", "t1", "--limit", NT, "--work", P(w3, "cw3"), NULL}), 0);

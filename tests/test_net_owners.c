@@ -191,6 +191,14 @@ int main(void)
                          "carol", NULL}), 0);
     CHECK_EQ_INT(net_call(carol, "GET", "/v1/parts", NULL, 0, NULL), 401);
     cn_http_client_destroy(carol);
+    char lo[800];
+    snprintf(lo, sizeof lo, "%s/owners.txt", w.dir);
+    CHECK_EQ_INT(net_run(lo, (const char *[]){"authority", "list-owners", "--state", w.auth, NULL}), 0);
+    uint8_t *names = NULL;
+    size_t nl = 0;
+    CHECK_EQ_INT(cn_file_read_all(lo, 4096, &names, &nl), CRYPTONN_OK);
+    CHECK(names && nl == 10 && !memcmp(names, "alice\nbob\n", 10));
+    free(names);
     CHECK_EQ_INT(net_call(cred[ALICE], "GET", "/v1/parts", NULL, 0, NULL), 200);
 
     /* an operator token must be a credential of its own */

@@ -127,6 +127,8 @@ static void unreadable(const uint8_t *ix, size_t il, const uint8_t *b0, size_t b
         CHECK_EQ_INT(net_call(alice, "PUT", "/v1/tests/t/index", tix, til, NULL), 201);
         CHECK_EQ_INT(net_call(alice, "PUT", "/v1/tests/t/batches/0", tbad, bl, NULL), 201);
         CHECK_EQ_INT(net_call(alice, "POST", "/v1/tests/t/complete", NULL, 0, NULL), 422);
+        CHECK(!exists_on_server("test/alice-t/part-alice-t/index.bin"));
+        CHECK(net_state_has(alice, "/v1/tests/t", "\"state\":\"open\""));
         CHECK_EQ_INT(net_call(alice, "POST", "/v1/predict", "{\"part\":\"t\"}", 12, NULL), 409);
         /* a training batch in a test part, a test batch in a training part */
         CHECK_EQ_INT(net_call(alice, "PUT", "/v1/tests/t/batches/0", b0, b0l, NULL), 400);
