@@ -107,7 +107,8 @@ static int make_part(const char *dir, const char *adir, part_files *f)
         d.x[i] = (float)(x % 256) / 255.0f;
     }
     for (uint32_t i = 0; rc == CRYPTONN_OK && i < n; i++) d.y[i] = (uint8_t)(i % 10);
-    cn_encrypt_opts eo = {.part = "p", .threads = 2, .labels = 1, .batch_ct = 1, .table_bytes_max = 1};
+    cn_encrypt_opts eo = {.part = "p", .threads = 2, .labels = 1,
+                          .batch_ct = p.mode != CN_MODE_STRICT, .table_bytes_max = 1};
     cn_encrypt_stats st;
     if (rc == CRYPTONN_OK) rc = cn_encdata_init(own, &p, &k);
     if (rc == CRYPTONN_OK) rc = cn_client_encrypt(own, &p, &k, &os, &d, &eo, &st);

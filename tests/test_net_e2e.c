@@ -161,7 +161,7 @@ int main(void)
     P(log_, "log.txt");
     P(ap, "aport");
     P(sp, "sport");
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "8", NULL}), 0);
+    CHECK_EQ_INT(net_keygen(log_, auth, "8"), 0);
     net_read_token(P(b1, "auth/tokens/server.token"), stok);
     char btok[65];
     net_add_owner(log_, auth, "alice", atok);

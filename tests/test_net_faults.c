@@ -77,7 +77,7 @@ int main(void)
     P(ap, "aport");
     P(sp, "sport");
     char stf[700], ctf[700], olist[700], cw[700], otok[65], ctok[65];
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "8", NULL}), 0);
+    CHECK_EQ_INT(net_keygen(log_, auth, "8"), 0);
     P(stf, "auth/tokens/server.token");
     net_add_owner(log_, auth, "alice", ctok);
     CHECK(ctok[0]);

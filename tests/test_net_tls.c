@@ -30,7 +30,7 @@ int main(void)
         return t_done();
     }
     chmod(key, 0600);
-    CHECK_EQ_INT(net_run(log_, (const char *[]){"keygen", "--state", auth, "--batch", "4", NULL}), 0);
+    CHECK_EQ_INT(net_keygen(log_, auth, "4"), 0);
     char stf[700], otf[700], otok[65];
     snprintf(stf, sizeof stf, "%s/tokens/server.token", auth);
     snprintf(otf, sizeof otf, "%s/operator.token", srv);

@@ -149,7 +149,7 @@ static int encrypt_local(const client_args *a, const char *dir)
     v.y = d.y + a->offset;
     omp_set_num_threads((int)a->threads);
     cn_encrypt_opts o = {.part = a->part, .threads = a->threads, .labels = !a->test,
-                         .batch_ct = !a->test, .progress = 1,
+                         .batch_ct = !a->test && p.mode != CN_MODE_STRICT, .progress = 1,
                          .table_bytes_max = a->table_mb ? (uint64_t)a->table_mb << 20 : 1};
     cn_encrypt_stats st;
     rc = cn_encdata_init(dir, &p, &k);

@@ -210,10 +210,11 @@ void cn_server_quota_default(cn_server_quota *q)
     q->requests = 4;
 }
 
-/* params.bin from the authority, checked before it is written. */
+/* params.bin from the authority, read with the dataset's own reader (any
+ * version it knows) before it takes its place. */
 static int fetch_params(cn_server_http *s, char *msg, size_t msg_len)
 {
-    char path[2200];
+    char path[2200], tmp[2200];
     snprintf(path, sizeof path, "%s/params.bin", s->data);
     if (access(path, F_OK) == 0) return CRYPTONN_OK;
     cn_http_client *c = NULL;
@@ -224,16 +225,18 @@ static int fetch_params(cn_server_http *s, char *msg, size_t msg_len)
     int rc = cn_http_call(c, "GET", "/v1/params", NULL, NULL, 0, &status, &b, &len, msg, msg_len);
     cn_http_client_destroy(c);
     if (rc != CRYPTONN_OK) return rc;
-    const uint8_t *pl;
-    size_t plen;
-    if (status != 200 || cn_container_parse(b, len, "EDPR", 1, (size_t)1 << 31, &pl, &plen)) {
-        snprintf(msg, msg_len, "the authority's /v1/params answered %ld without a parameters file",
-                 status);
-        free(b);
-        return CRYPTONN_ERR_FORMAT;
-    }
+    snprintf(tmp, sizeof tmp, "%s/staging/params.bin", s->dir);
     cn_part p = {b, len};
-    rc = cn_file_write_atomic(path, &p, 1, 0644);
+    cn_enc_params ep;
+    if (status != 200) rc = CRYPTONN_ERR_FORMAT;
+    if (rc == CRYPTONN_OK) rc = cn_file_write_atomic(tmp, &p, 1, 0644);
+    if (rc == CRYPTONN_OK) rc = cn_encdata_read_params_file(tmp, &ep, NULL);
+    if (rc == CRYPTONN_OK && rename(tmp, path) != 0) rc = CRYPTONN_ERR_IO;
+    if (rc != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "the authority's /v1/params answered %ld without a parameters file "
+                 "(%s)", status, cryptonn_status_str(rc));
+        unlink(tmp);
+    }
     free(b);
     return rc;
 }

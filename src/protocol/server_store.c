@@ -167,7 +167,9 @@ unsigned srv_store_declare(cn_server_http *s, int test, const char *owner, const
     int rc = cn_container_parse(body, len, "EDIX", V1, 20, &pl, &plen);
     if (rc == CRYPTONN_OK) rc = srv_index_parse(pl, plen, &ix);
     if (rc != CRYPTONN_OK) return status_of(rc, msg, msg_len, "not an index file");
-    uint32_t want = test ? 0 : (CN_ENC_LABELS | CN_ENC_BATCHCT);
+    /* training parts have labels, and batch ciphertexts unless strict mode
+     * has no gradient keys to use them */
+    uint32_t want = test ? 0 : CN_ENC_LABELS | (s->p.mode == CN_MODE_STRICT ? 0 : CN_ENC_BATCHCT);
     if (ix.samples == 0 || ix.samples > ((uint64_t)1 << 32) ||
         ix.batches != (ix.samples + s->p.batch - 1) / s->p.batch || ix.flags != want) {
         snprintf(msg, msg_len, "index of %llu samples in %llu batches, flags %u, does not fit "
