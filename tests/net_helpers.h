@@ -48,6 +48,16 @@ static void net_on_alarm(int sig)
     _exit(1);
 }
 
+/* An abort (a failed check inside the library) skips atexit: the spawned
+ * services would outlive the test. */
+static void net_on_abort(int sig)
+{
+    for (int i = 0; i < NET_MAX_PROCS; i++)
+        if (net_procs[i] > 0) kill(net_procs[i], SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* Returns 0 (and prints SKIPPED) when the networked mode cannot run here. */
 static int net_init(unsigned timeout_s)
 {
@@ -62,6 +72,7 @@ static int net_init(unsigned timeout_s)
     }
     atexit(net_kill_all);
     signal(SIGALRM, net_on_alarm);
+    signal(SIGABRT, net_on_abort);
     signal(SIGPIPE, SIG_IGN);
     alarm(timeout_s);
     return 1;
