@@ -34,8 +34,9 @@ typedef struct {
     ge25519 *fp_pts;       /* FPB points */
     uint8_t (*fp_out)[32]; /* FPB fingerprints */
     fe25519 *fp_scratch;
-    ge25519_comb *comb8, *comb8p;  /* default backend, portable backend */
-    ge25519_prepared *prep, *prepp;
+    ge25519_comb *comb8;           /* one point, window 8, full scalars (ct_0's table) */
+    ge25519_comb *slots;           /* 784 points, window 5, 8-bit scalars (a ciphertext's slots) */
+    ge25519_sums *sums, *sumsp;    /* default backend, portable backend */
     decaf_255_point_t dp[NP], dr;
     decaf_255_scalar_t dk[NP], dk8[25];
     decaf_255_precomputed_s *dpre;
@@ -130,36 +131,36 @@ static void var_enc_ours(void *v)
     }
 }
 
-/* ---- comb (fixed-base table of an arbitrary point) ---- */
-static void comb_build_ours(void *v)
-{
-    ctx *c = v;
-    ge25519_comb_destroy(c->comb8);
-    c->comb8 = ge25519_comb_create_var(&c->p[1], 8);
-}
-static void prep_build(void *v, int vec)
-{
-    ctx *c = v;
-    ge25519_prepared *t = gev_prepared_create_backend_var(c->big + BIG - SLOTS, SLOTS, 6, vec);
-    ge25519_prepared_destroy(t);
-}
-static void prep_build_ours(void *v) { prep_build(v, gev_have_ifma()); }
-static void prep_build_portable(void *v) { prep_build(v, 0); }
+/* ---- digit tables (comb) and flat sums ---- */
+static void comb_build(ctx *c, int vec) { gev_comb_set_backend_var(c->comb8, &c->p[1], vec); }
+static void comb_build_ours(void *v) { comb_build(v, gev_have_ifma()); }
+static void comb_build_portable(void *v) { comb_build(v, 0); }
+static void slots_build(ctx *c, int vec) { gev_comb_set_backend_var(c->slots, c->big + BIG - SLOTS, vec); }
+static void slots_build_ours(void *v) { slots_build(v, gev_have_ifma()); }
+static void slots_build_portable(void *v) { slots_build(v, 0); }
 static void comb_build_decaf(void *v)
 {
     ctx *c = v;
     decaf_255_precompute(c->dpre, c->dp[1]);
 }
-static void comb_ours(void *v)
+static void comb_one(void *v)
 {
     ctx *c = v;
-    for (int i = 0; i < N_COMB; i++) ge25519_comb_mul_var(&c->r, c->comb8, &c->k[i]);
+    for (int i = 0; i < N_COMB; i++) ge25519_comb_mul_var(&c->r, c->comb8, 0, &c->k[i]);
 }
-static void comb_portable(void *v)
+/* N_COMB multiplications as flat sums (eight at a time on IFMA). */
+static void comb_sums(ctx *c, ge25519_sums *s)
 {
-    ctx *c = v;
-    for (int i = 0; i < N_COMB; i++) ge25519_comb_mul_var(&c->r, c->comb8p, &c->k[i]);
+    static ge25519 out[N_COMB];
+    for (int i = 0; i < N_COMB; i++) {
+        c->sink += (unsigned)ge25519_sums_begin_var(s, &out[i], NULL);
+        c->sink += (unsigned)ge25519_sums_add_scalar_var(s, c->comb8, 0, &c->k[i], 0);
+    }
+    ge25519_sums_flush_var(s);
+    c->r = out[N_COMB - 1];
 }
+static void comb_ours(void *v) { comb_sums(v, ((ctx *)v)->sums); }
+static void comb_portable(void *v) { comb_sums(v, ((ctx *)v)->sumsp); }
 static void comb_decaf(void *v)
 {
     ctx *c = v;
@@ -172,16 +173,19 @@ static void msm25_ours(void *v)
     ctx *c = v;
     for (int i = 0; i < 64; i++) ge25519_msm_i64_var(&c->r, c->k8, &c->p[i], 25);
 }
-static void msm25_prepared(void *v)
+/* 64 sums of 25 slot terms over the slot tables. */
+static void msm25_slots(ctx *c, ge25519_sums *s)
 {
-    ctx *c = v;
-    for (int i = 0; i < 64; i++) ge25519_prepared_msm_i64_var(&c->r, c->prep, c->idx, c->k8, 25, 8);
+    static ge25519 out[64];
+    for (int i = 0; i < 64; i++) {
+        c->sink += (unsigned)ge25519_sums_begin_var(s, &out[i], NULL);
+        c->sink += (unsigned)ge25519_sums_add_i64_var(s, c->slots, c->idx, c->k8, 25);
+    }
+    ge25519_sums_flush_var(s);
+    c->r = out[63];
 }
-static void msm25_prepared_portable(void *v)
-{
-    ctx *c = v;
-    for (int i = 0; i < 64; i++) ge25519_prepared_msm_i64_var(&c->r, c->prepp, c->idx, c->k8, 25, 8);
-}
+static void msm25_prepared(void *v) { msm25_slots(v, ((ctx *)v)->sums); }
+static void msm25_prepared_portable(void *v) { msm25_slots(v, ((ctx *)v)->sumsp); }
 static void msm_big_portable(void *v)
 {
     ctx *c = v;
@@ -315,14 +319,16 @@ static int setup(ctx *c)
         c->k16[i] = (int64_t)randombytes_uniform(1u << 16) - (1 << 15);
     }
     for (int i = 0; i < FPB; i++) c->fp_pts[i] = c->big[i];
-    ge25519 slots[SLOTS];
-    for (int i = 0; i < SLOTS; i++) slots[i] = c->big[BIG - 1 - i];
-    c->prep = ge25519_prepared_create_var(slots, SLOTS, 6);
-    c->prepp = gev_prepared_create_backend_var(slots, SLOTS, 6, 0);
-    c->comb8 = ge25519_comb_create_var(&c->p[1], 8);
-    c->comb8p = gev_comb_create_backend_var(&c->p[1], 8, 0);
+    c->comb8 = ge25519_comb_create_var(1, 8, 253);
+    c->slots = ge25519_comb_create_var(SLOTS, 5, 8);
+    c->sums = ge25519_sums_create();
+    c->sumsp = ge25519_sums_create();
+    if (!c->comb8 || !c->slots || !c->sums || !c->sumsp) return -1;
+    gev_sums_set_portable(c->sumsp, 1);
+    ge25519_comb_set_var(c->comb8, &c->p[1]);
+    ge25519_comb_set_var(c->slots, c->big + BIG - SLOTS);
     decaf_255_precompute(c->dpre, c->dp[1]);
-    return c->prep && c->prepp && c->comb8 && c->comb8p ? 0 : -1;
+    return 0;
 }
 
 int bench_group(int argc, char **argv, const bench_opts *o)
@@ -360,22 +366,28 @@ int bench_group(int argc, char **argv, const bench_opts *o)
     bench_row(r, "var-base mult + decode + encode", "libsodium", bench_measure(var_sodium, c, reps, N_MUL), NULL);
 
     bench_row(r, "comb table build (window 8)", "ours", bench_measure(comb_build_ours, c, reps_slow, 1), NULL);
+    if (ifma)
+        bench_row(r, "comb table build (window 8)", "portable", bench_measure(comb_build_portable, c, reps_slow, 1), NULL);
     bench_row(r, "comb table build (window 8)", "libdecaf", bench_measure(comb_build_decaf, c, reps_slow, 1), NULL);
-    bench_row(r, "comb mult (window 8 table)", "ours", bench_measure(comb_ours, c, reps, N_COMB), NULL);
-    if (ifma) bench_row(r, "comb mult (window 8 table)", "portable", bench_measure(comb_portable, c, reps, N_COMB), NULL);
-    bench_row(r, "comb mult (window 8 table)", "libdecaf", bench_measure(comb_decaf, c, reps, N_COMB), NULL);
+    bench_row(r, "comb mult, 8 at a time (window 8)", "ours", bench_measure(comb_ours, c, reps, N_COMB), NULL);
+    if (ifma)
+        bench_row(r, "comb mult, 8 at a time (window 8)", "portable", bench_measure(comb_portable, c, reps, N_COMB), NULL);
+    bench_row(r, "comb mult, 8 at a time (window 8)", "libdecaf", bench_measure(comb_decaf, c, reps, N_COMB), NULL);
+    bench_row(r, "comb mult, one at a time (window 8)", "ours", bench_measure(comb_one, c, reps, N_COMB), NULL);
     bench_value(r, "comb table bytes (window 8)", (double)ge25519_comb_bytes(c->comb8), "B");
     bench_value(r, "libdecaf precomputed table bytes", (double)decaf_255_sizeof_precomputed_s, "B");
 
     bench_row(r, "MSM 25 points, 8-bit scalars", "ours", bench_measure(msm25_ours, c, reps, 64), NULL);
     bench_row(r, "MSM 25 points, 8-bit scalars", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
-    bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "ours", bench_measure(msm25_prepared, c, reps, 64), NULL);
+    bench_row(r, "sum of 25 slot terms, 8-bit (w 5), 8 at a time", "ours", bench_measure(msm25_prepared, c, reps, 64), NULL);
     if (ifma)
-        bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "portable", bench_measure(msm25_prepared_portable, c, reps, 64), NULL);
-    bench_row(r, "MSM 25 prepared slots, 8-bit (w 6)", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
-    bench_row(r, "prepared table build (784 slots, w 6)", "ours", bench_measure(prep_build_ours, c, reps_slow, 1), NULL);
+        bench_row(r, "sum of 25 slot terms, 8-bit (w 5), 8 at a time", "portable",
+                  bench_measure(msm25_prepared_portable, c, reps, 64), NULL);
+    bench_row(r, "sum of 25 slot terms, 8-bit (w 5), 8 at a time", "libdecaf", bench_measure(msm25_decaf, c, reps, 1), NULL);
+    bench_row(r, "slot table build (784 points, 8-bit, w 5)", "ours", bench_measure(slots_build_ours, c, reps_slow, 1), NULL);
     if (ifma)
-        bench_row(r, "prepared table build (784 slots, w 6)", "portable", bench_measure(prep_build_portable, c, reps_slow, 1), NULL);
+        bench_row(r, "slot table build (784 points, 8-bit, w 5)", "portable",
+                  bench_measure(slots_build_portable, c, reps_slow, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "ours", bench_measure(msm64_ours, c, reps, 1), NULL);
     bench_row(r, "MSM 64 points, full scalars", "libdecaf", bench_measure(msm64_decaf, c, reps, 1), NULL);
     bench_row(r, "MSM 36,864 points, 16-bit scalars", "ours", bench_measure(msm_big_ours, c, reps_slow, 1), NULL);
@@ -402,16 +414,16 @@ int bench_group(int argc, char **argv, const bench_opts *o)
                   "libdecaf~ is 256 terms timed and scaled to 36,864");
     bench_note(r, "libdecaf's fingerprint row is one point encoding per point (the per-point canonical key "
                   "a discrete-log table would otherwise use); decode for libsodium is is_valid_point");
-    bench_note(r, ifma ? "ours: the 4-way AVX-512 IFMA backend (chosen at run time); 'portable' rows: the 64-bit "
-                         "path that CPUs without IFMA run"
+    bench_note(r, ifma ? "ours: the AVX-512 IFMA backends (4-way for one point, 8 lanes for tables and flat "
+                         "sums; chosen at run time); 'portable' rows: the 64-bit path that CPUs without IFMA run"
                        : "ours: the portable 64-bit backend (this CPU has no AVX-512 IFMA)");
     bench_note(r, "ratio = peer median / ours median (> 1: ours faster)");
     bench_report_close(r);
 
     ge25519_comb_destroy(c->comb8);
-    ge25519_comb_destroy(c->comb8p);
-    ge25519_prepared_destroy(c->prep);
-    ge25519_prepared_destroy(c->prepp);
+    ge25519_comb_destroy(c->slots);
+    ge25519_sums_destroy(c->sums);
+    ge25519_sums_destroy(c->sumsp);
     free(c->big);
     free(c->fp_pts);
     free(c->fp_out);

@@ -1,6 +1,7 @@
 /* FEIP: exact inner products (negatives, 0, ±bound, n from 1 to 784), sparse
- * keys = dense keys, batched = single decryption, an exhaustive sweep of a
- * tiny case, and every way a key or ciphertext can be wrong. */
+ * keys = dense keys, batched = single decryption, prepared objects rebuilt
+ * in place, an exhaustive sweep of a tiny case, and every way a key or
+ * ciphertext can be wrong. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -435,6 +436,87 @@ static void test_sk_wire(void)
     cryptonn_feip_mpk_destroy(other);
 }
 
+/* A prepared object rebuilt in place for one ciphertext after another
+ * (create + set, the server's loop) = plaintext, for keys inside its weight
+ * bits (up to ±255 at 8 bits: two digits, the top one at its bound), keys
+ * beyond them (which take the support-sum path), a dense key (a long sum)
+ * and the zero key; misuse is refused. */
+static void test_prepared_reuse(void)
+{
+    const size_t n = 784;
+    enum { NCT = 3, NK = 40 };
+    cryptonn_feip_mpk *mpk;
+    cryptonn_feip_msk *msk;
+    CHECK_EQ_INT(cryptonn_feip_setup(&mpk, &msk, n), CRYPTONN_OK);
+    cryptonn_feip_encryptor *enc;
+    CHECK_EQ_INT(cryptonn_feip_encryptor_create(&enc, mpk), CRYPTONN_OK);
+    static int64_t x[NCT][784];
+    cryptonn_feip_ct *ct[NCT];
+    for (int c = 0; c < NCT; c++) {
+        for (size_t i = 0; i < n; i++) x[c][i] = t_rand_range(0, 15);
+        x[c][0] = 1; /* the wide-weight keys use slot 0 and stay inside the bound */
+        CHECK_EQ_INT(cryptonn_feip_ct_create(&ct[c], n), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_feip_encrypt(enc, ct[c], x[c], n, 8), CRYPTONN_OK);
+    }
+    cryptonn_feip_keys *keys;
+    CHECK_EQ_INT(cryptonn_feip_keys_create(&keys), CRYPTONN_OK);
+    static int64_t y[NK][784];
+    memset(y, 0, sizeof y);
+    for (int k = 0; k < NK; k++) {
+        if (k < 30) { /* conv-shaped, 8-bit weights with the extremes */
+            size_t r0 = (size_t)t_rand_range(0, 23), c0 = (size_t)t_rand_range(0, 23);
+            for (int a = 0; a < 25; a++) {
+                int64_t w = t_rand_range(-255, 255);
+                if (a == k % 25) w = k & 1 ? 255 : -255;
+                y[k][(r0 + (size_t)a / 5) * 28 + c0 + (size_t)a % 5] = w;
+            }
+        } else if (k < 37) { /* 9..16-bit weights on slot 0, one small tap elsewhere */
+            const int b = 9 + (k - 30);
+            y[k][0] = (k & 1 ? -1 : 1) * (((int64_t)1 << b) - 1);
+            y[k][1 + (size_t)t_rand_range(0, 700)] = t_rand_range(-3, 3);
+        } else if (k == 37) { /* dense */
+            for (size_t i = 0; i < n; i++) y[k][i] = t_rand_range(-8, 8);
+        } /* 38, 39: the zero key */
+        CHECK_EQ_INT(cryptonn_feip_keygen(msk, keys, y[k], n), CRYPTONN_OK);
+    }
+    cryptonn_feip_prepared *p8b, *p16b;
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&p8b, n, 8), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&p16b, n, 16), CRYPTONN_OK);
+    static const int order[] = {0, 1, 2, 0, 2};
+    int ok = 1;
+    for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
+        const int c = order[o];
+        CHECK_EQ_INT(cryptonn_feip_prepared_set_var(p8b, ct[c]), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_feip_prepared_set_var(p16b, ct[c]), CRYPTONN_OK);
+        int64_t got8[NK], got16[NK];
+        int st[NK];
+        CHECK_EQ_INT(cryptonn_feip_decrypt_keys_var(DEC, p8b, keys, 0, NK, got8, st), CRYPTONN_OK);
+        CHECK_EQ_INT(cryptonn_feip_decrypt_keys_var(DEC, p16b, keys, 0, NK, got16, NULL), CRYPTONN_OK);
+        for (int k = 0; k < NK; k++) {
+            const int64_t want = dot(x[c], y[k], n);
+            if (got8[k] != want || got16[k] != want || st[k] != CRYPTONN_OK) ok = 0;
+        }
+    }
+    CHECK(ok);
+    /* misuse */
+    cryptonn_feip_prepared *bad = (cryptonn_feip_prepared *)1;
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&bad, n, 0), CRYPTONN_ERR_ARG);
+    CHECK(bad == NULL);
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&bad, n, 32), CRYPTONN_ERR_ARG);
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&bad, 0, 8), CRYPTONN_ERR_ARG);
+    cryptonn_feip_prepared *narrow;
+    CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&narrow, n - 1, 8), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_prepared_set_var(narrow, ct[0]), CRYPTONN_ERR_MISMATCH);
+    cryptonn_feip_prepared_destroy(narrow);
+    cryptonn_feip_prepared_destroy(p8b);
+    cryptonn_feip_prepared_destroy(p16b);
+    cryptonn_feip_keys_destroy(keys);
+    for (int c = 0; c < NCT; c++) cryptonn_feip_ct_destroy(ct[c]);
+    cryptonn_feip_encryptor_destroy(enc);
+    cryptonn_feip_msk_destroy(msk);
+    cryptonn_feip_mpk_destroy(mpk);
+}
+
 int main(void)
 {
     t_init("test_feip");
@@ -447,6 +529,7 @@ int main(void)
     for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
         test_width(widths[i], widths[i] > 100 ? (int)t_iters(4, 1) : (int)t_iters(20, 3));
     test_conv_batch();
+    test_prepared_reuse();
     test_exhaustive_small();
     test_sk_wire();
     cryptonn_feip_decryptor_destroy(DEC);

@@ -1,6 +1,6 @@
-/* The variable-time half of the group core (src/group/{wnaf,comb,msm,
- * prepared,fingerprint}.c) against independent computations:
- *   - k·P: comb tables (windows 1..12) = wNAF (portable and AVX-512 IFMA
+/* The variable-time half of the group core (src/group/{wnaf,comb,sums,msm,
+ * fingerprint}.c) against independent computations:
+ *   - k·P: comb tables (windows 2..10) = wNAF (portable and AVX-512 IFMA
  *     backends) = the constant-time
  *     multiplications (no table, fixed table, base table) = libsodium's
  *     crypto_scalarmult_ristretto255 (which refuses identity results: then ours
@@ -8,7 +8,8 @@
  *   - MSM: every n from 1 to 64 and n = 40,000, full and small signed scalars
  *     (zero, negative, extreme), both algorithms forced and the automatic
  *     choice, = the naive sum of constant-time multiplications;
- *   - prepared MSM = naive on random sparse supports, every window;
+ *   - flat sums over digit tables (every window, 1 to 253-bit scalars,
+ *     both table builds, rebuilt in place, both sums backends) = naive;
  *   - fingerprints: equal exactly when the elements are equal — the four
  *     representatives P + E[4] (the 4-torsion points worked out and their
  *     orders checked), random projective scales, identity, ±P, small
@@ -115,7 +116,7 @@ static void rand_scalar(sc25519 *k)
 
 static void test_scalarmult(void)
 {
-    static const unsigned windows[] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12};
+    static const unsigned windows[] = {2, 3, 4, 5, 6, 7, 8, 9, 10};
     enum { NW = sizeof windows / sizeof windows[0], PER_W = 2, NT = NW * PER_W };
     ge25519 pts[NT];
     ge25519_comb *tabs[NT];
@@ -128,11 +129,13 @@ static void test_scalarmult(void)
             rand_point(&q);
             rerepresent(&pts[i], &q, (unsigned)(t_rand64() % 4)); /* non-normalised, torsion */
         } else rand_point(&pts[i]);
-        /* both backends: the portable layout for odd i, IFMA (when present) for even */
-        tabs[i] = gev_comb_create_backend_var(&pts[i], windows[i / PER_W], !(i & 1) && gev_have_ifma());
+        /* both builds: the portable one for odd i, IFMA (when present) for even */
+        tabs[i] = ge25519_comb_create_var(1, windows[i / PER_W], 253);
         fixed[i] = ge25519_fixed_create(&pts[i]);
         CHECK(tabs[i] != NULL && fixed[i] != NULL);
-        CHECK(ge25519_comb_bytes(tabs[i]) > 0);
+        if (!tabs[i]) continue;
+        gev_comb_set_backend_var(tabs[i], &pts[i], !(i & 1) && gev_have_ifma());
+        CHECK(ge25519_comb_bytes(tabs[i]) > 0 && ge25519_comb_points(tabs[i]) == 1);
     }
 
     const long n = t_iters(10000, 1000);
@@ -142,7 +145,7 @@ static void test_scalarmult(void)
         sc25519 k;
         rand_scalar(&k);
         ge25519 a, b, d, e;
-        ge25519_comb_mul_var(&a, tabs[i], &k);
+        ge25519_comb_mul_var(&a, tabs[i], 0, &k);
         ge25519_scalarmult_var(&b, &pts[i], &k);
         ge25519_scalarmult(&d, &pts[i], &k);
         ge25519_fixed_mul(&e, fixed[i], &k);
@@ -177,27 +180,6 @@ static void test_scalarmult(void)
     for (int i = 0; i < NT; i++) {
         ge25519_comb_destroy(tabs[i]);
         ge25519_fixed_destroy(fixed[i]);
-    }
-
-    /* All windows 1..12 on one point and a few scalars each. */
-    ge25519 p;
-    rand_point(&p);
-    for (unsigned w = 1; w <= 12; w++) {
-        ge25519_comb *t = ge25519_comb_create_var(&p, w);
-        ge25519_comb *tp = gev_comb_create_backend_var(&p, w, 0);
-        CHECK(t != NULL && tp != NULL);
-        for (int c = 0; c < 20; c++) {
-            sc25519 k;
-            rand_scalar(&k);
-            ge25519 a, b, d;
-            ge25519_comb_mul_var(&a, t, &k);
-            ge25519_comb_mul_var(&d, tp, &k);
-            ge25519_scalarmult(&b, &p, &k);
-            CHECK(same(&a, &b));
-            CHECK(same(&d, &b));
-        }
-        ge25519_comb_destroy(t);
-        ge25519_comb_destroy(tp);
     }
 }
 
@@ -316,57 +298,113 @@ static void test_msm(void)
 
 /* ---- prepared points ---- */
 
-static void test_prepared(void)
+/* ---- flat sums over digit tables = naive ---- */
+
+/* One table of n points (n < 8 and n >= 8 take different IFMA builds),
+ * every window, many bit sizes, both builds, rebuilt in place for new
+ * points; sums of small and full scalar terms, with and without a start
+ * point, queued past one run of eight, on both sums backends. */
+static void test_sums(void)
 {
-    enum { NPTS = 100, MMAX = 150 };
-    ge25519 p[NPTS];
-    for (int i = 0; i < NPTS; i++) {
-        if (i == 7) ge25519_identity(&p[i]);
-        else if (i % 5 == 0) {
-            ge25519 q;
-            rand_point(&q);
-            rerepresent(&p[i], &q, (unsigned)(t_rand64() % 4));
-        } else rand_point(&p[i]);
-    }
-    const long rounds = t_iters(800, 200);
-    for (unsigned wb = 0; wb < 14; wb++) {
-        /* every window 2..8 on both backends (IFMA only when present) */
-        const unsigned w = 2 + wb / 2;
-        ge25519_prepared *t = gev_prepared_create_backend_var(p, NPTS, w, (wb & 1) && gev_have_ifma());
-        CHECK(t != NULL);
-        for (long c = 0; c < rounds / 14 + 1; c++) {
-            static const size_t sizes[] = {0, 1, 2, 25, 64, 65, 150};
-            const size_t m = sizes[t_rand64() % 7];
-            const unsigned bits = 1 + (unsigned)(t_rand64() % 32);
-            uint32_t idx[MMAX];
-            int64_t k[MMAX];
-            sc25519 kk[MMAX];
-            ge25519 pp[MMAX];
-            for (size_t j = 0; j < m; j++) {
-                idx[j] = (uint32_t)(t_rand64() % NPTS); /* repeats allowed */
-                if (t_rand64() % 10 == 0) k[j] = 0;
-                else if (t_rand64() % 10 == 0) k[j] = (t_rand64() & 1 ? 1 : -1) * (((int64_t)1 << bits) - 1);
-                else {
-                    k[j] = (int64_t)(t_rand64() >> (64 - bits));
-                    if (t_rand64() & 1) k[j] = -k[j];
+    enum { NPTS = 21, MMAX = 40, NSUM = 19 };
+    ge25519_sums *sv = ge25519_sums_create(), *sp = ge25519_sums_create();
+    CHECK(sv != NULL && sp != NULL);
+    if (!sv || !sp) return;
+    gev_sums_set_portable(sp, 1);
+    static const unsigned bitsv[] = {1, 2, 5, 8, 9, 12, 16, 31, 62, 253};
+    const long rounds = t_iters(4, 2);
+    long sums = 0;
+    for (unsigned w = 2; w <= 10; w++)
+        for (unsigned bi = 0; bi < sizeof bitsv / sizeof bitsv[0]; bi++) {
+            const unsigned bits = bitsv[bi];
+            const size_t n = (w + bi) % 3 == 0 ? 3 : NPTS;
+            ge25519_comb *t = ge25519_comb_create_var(n, w, bits);
+            CHECK(t != NULL);
+            if (!t) continue;
+            ge25519 p[NPTS];
+            for (long round = 0; round < rounds; round++) {
+                for (size_t i = 0; i < n; i++) {
+                    if (i == 2 && round == 0) ge25519_identity(&p[i]);
+                    else if (i % 4 == 1) {
+                        ge25519 q;
+                        rand_point(&q);
+                        rerepresent(&p[i], &q, (unsigned)(t_rand64() % 4));
+                    } else rand_point(&p[i]);
                 }
-                sc25519_from_i64(&kk[j], k[j]);
-                pp[j] = p[idx[j]];
+                gev_comb_set_backend_var(t, p, (round & 1) && gev_have_ifma());
+                ge25519 got[NSUM], gotp[NSUM], want[NSUM];
+                for (int j = 0; j < NSUM; j++) {
+                    ge25519 start;
+                    const int has_start = j % 3 == 1;
+                    if (has_start) rand_point(&start);
+                    CHECK(ge25519_sums_begin_var(sv, &got[j], has_start ? &start : NULL) == 0);
+                    CHECK(ge25519_sums_begin_var(sp, &gotp[j], has_start ? &start : NULL) == 0);
+                    if (has_start) want[j] = start;
+                    else ge25519_identity(&want[j]);
+                    /* small terms (bits <= 62 only), then full scalars */
+                    const size_t m = bits <= 62 ? (size_t)(t_rand64() % MMAX) : 0;
+                    uint32_t idx[MMAX];
+                    int64_t k[MMAX];
+                    for (size_t a = 0; a < m; a++) {
+                        idx[a] = (uint32_t)(t_rand64() % n); /* repeats allowed */
+                        const uint64_t top = bits >= 63 ? UINT64_MAX >> 1 : (((uint64_t)1 << bits) - 1);
+                        if (t_rand64() % 8 == 0) k[a] = 0;
+                        else if (t_rand64() % 8 == 0) k[a] = (int64_t)top;
+                        else k[a] = (int64_t)(t_rand64() & top);
+                        if (t_rand64() & 1) k[a] = -k[a];
+                        sc25519 kk;
+                        ge25519 term;
+                        sc25519_from_i64(&kk, k[a]);
+                        ge25519_scalarmult_var(&term, &p[idx[a]], &kk);
+                        ge25519_add(&want[j], &want[j], &term);
+                    }
+                    const int use_idx = j % 2 == 0 || m > n;
+                    if (!use_idx) { /* idx = NULL: points 0..m-1 */
+                        ge25519_identity(&want[j]);
+                        if (has_start) want[j] = start;
+                        for (size_t a = 0; a < m; a++) {
+                            sc25519 kk;
+                            ge25519 term;
+                            sc25519_from_i64(&kk, k[a]);
+                            ge25519_scalarmult_var(&term, &p[a], &kk);
+                            ge25519_add(&want[j], &want[j], &term);
+                        }
+                    }
+                    if (bits <= 62) {
+                        CHECK(ge25519_sums_add_i64_var(sv, t, use_idx ? idx : NULL, k, m) == 0);
+                        CHECK(ge25519_sums_add_i64_var(sp, t, use_idx ? idx : NULL, k, m) == 0);
+                    }
+                    for (int f = 0; f < 3; f++) {
+                        sc25519 kk;
+                        if (bits >= 253) rand_scalar(&kk);
+                        else if (bits <= 62) sc25519_from_i64(&kk, (int64_t)(t_rand64() >> (64 - bits)));
+                        else {
+                            t_rand_bytes(kk.v, 32);
+                            for (unsigned b = bits; b < 256; b++) kk.v[b / 8] &= (uint8_t)~(1u << (b % 8));
+                        }
+                        const size_t i = (size_t)(t_rand64() % n);
+                        const int neg = (int)(t_rand64() & 1);
+                        ge25519 term;
+                        ge25519_scalarmult_var(&term, &p[i], &kk);
+                        if (neg) ge25519_sub(&want[j], &want[j], &term);
+                        else ge25519_add(&want[j], &want[j], &term);
+                        CHECK(ge25519_sums_add_scalar_var(sv, t, i, &kk, neg) == 0);
+                        CHECK(ge25519_sums_add_scalar_var(sp, t, i, &kk, neg) == 0);
+                    }
+                }
+                ge25519_sums_flush_var(sv);
+                ge25519_sums_flush_var(sp);
+                for (int j = 0; j < NSUM; j++) {
+                    CHECK(same(&got[j], &want[j]));
+                    CHECK(same(&gotp[j], &want[j]));
+                }
+                sums += NSUM;
             }
-            ge25519 want, got;
-            naive_msm(&want, kk, pp, m);
-            ge25519_prepared_msm_i64_var(&got, t, idx, k, m, bits);
-            CHECK(same(&got, &want));
-            /* idx = NULL: the first m points */
-            if (m <= NPTS) {
-                for (size_t j = 0; j < m; j++) pp[j] = p[j];
-                naive_msm(&want, kk, pp, m);
-                ge25519_prepared_msm_i64_var(&got, t, NULL, k, m, bits);
-                CHECK(same(&got, &want));
-            }
+            ge25519_comb_destroy(t);
         }
-        ge25519_prepared_destroy(t);
-    }
+    printf("  flat sums: %ld sums on each backend = naive\n", sums);
+    ge25519_sums_destroy(sv);
+    ge25519_sums_destroy(sp);
 }
 
 /* ---- fingerprints ---- */
@@ -556,7 +594,7 @@ int main(void)
     t_init("test_group_var");
     test_batch_codec();
     test_fingerprint();
-    test_prepared();
+    test_sums();
     test_msm();
     test_scalarmult();
     return t_done();

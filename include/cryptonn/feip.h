@@ -187,6 +187,19 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_prepare_var(cryptonn_feip_pr
                                                                 const cryptonn_feip_ct *ct);
 CRYPTONN_API void cryptonn_feip_prepared_destroy(cryptonn_feip_prepared *p);
 
+/* The same in two steps, for one ciphertext after another: create sizes the
+ * tables once for `slots`-slot ciphertexts and keys with |y_i| < 2^key_bits
+ * (1..31; prepare_var uses 8, the server's default weights), and set_var
+ * rebuilds them in place for ct (borrowed until the next set or destroy)
+ * without allocating. Keys with larger entries still decrypt, more slowly.
+ * create returns OK, CRYPTONN_ERR_ARG or CRYPTONN_ERR_NOMEM (out NULL);
+ * set returns OK or CRYPTONN_ERR_MISMATCH (another width). A prepared object
+ * that was never set may not be decrypted with. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_prepared_create_var(
+    cryptonn_feip_prepared **out, size_t slots, unsigned key_bits);
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_feip_prepared_set_var(cryptonn_feip_prepared *p,
+                                                                    const cryptonn_feip_ct *ct);
+
 /* Many keys on one ciphertext: out[j] = <x, y_{first+j}> for j < count,
  * OpenMP-parallel across keys. status (may be NULL) gets each result's
  * status. Returns OK when all succeeded, else the first failure

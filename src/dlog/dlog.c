@@ -7,6 +7,7 @@
  * field inversion among all the elements of a batch. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dlog/dlog.h"
 #include "util/util.h"
@@ -75,6 +76,19 @@ static void insert(cryptonn_dlog *d, uint64_t tag, int64_t k)
         i = (i + 1) & d->mask;
     }
     d->slots[i] = h | (uint64_t)(k + (int64_t)d->T);
+}
+
+/* The zeroed slot array, in 2 MiB pages where the kernel allows: every
+ * probe is a random access into tens of MB, and with 4 KiB pages each one
+ * also missed the TLB (a page walk on top of the cache miss). */
+static uint64_t *slots_alloc(size_t cap)
+{
+    const size_t huge = (size_t)2 << 20, bytes = (cap * sizeof(uint64_t) + huge - 1) / huge * huge;
+    uint64_t *s = aligned_alloc(huge, bytes);
+    if (!s) return NULL;
+    (void)madvise(s, bytes, MADV_HUGEPAGE); /* advice only: 4 KiB pages work too */
+    memset(s, 0, bytes);
+    return s;
 }
 
 static void point_of_i64(ge25519 *r, int64_t k)
@@ -207,7 +221,7 @@ int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_hal
     unsigned vbits = 1;
     while ((count >> vbits) != 0) vbits++;
     d->vmask = ((uint64_t)1 << vbits) - 1;
-    d->slots = calloc(cap, sizeof *d->slots);
+    d->slots = slots_alloc(cap);
     if (!d->slots) {
         cryptonn_dlog_destroy(d);
         return CRYPTONN_ERR_NOMEM;

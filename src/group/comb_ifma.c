@@ -1,78 +1,154 @@
-/* comb_ifma: comb multiplication on the 4-way AVX-512 IFMA backend
- * (fe4_ifma_var.h), and the vector halves of the table builds shared with
- * prepared.c. Entries are in the vector addend layout (y-x, y+x, 2, 2dxy),
- * 160 bytes each, so each of the ~32 additions of a window-8 multiplication
- * is two 4-way multiplications. */
-#include "group/fe4_ifma_var.h"
+/* comb_ifma: the digit-table build of comb.c on eight AVX-512 IFMA lanes
+ * (fe8_ifma.h). A lane runs one chain: from a base B it makes B, 2B, ...,
+ * per·B, doubles the last into the next row's base, and so on for its rows.
+ * With n >= 8 points each lane takes a point and all its rows; with fewer,
+ * each point's rows are cut into up to eight runs whose bases come from a
+ * doubling chain first (ct_0's table: 32 rows, 8 lanes of 4 rows). Points
+ * leave projective (cached additions, 8M) and are normalised
+ * GEV_BUILD_STEPS steps at a time with one 8-lane inversion (Montgomery's
+ * trick per lane), then transposed into their 128-byte entries. */
+#include "group/fe8_ifma.h"
 
-void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per)
-{
-    const fe4 *t = table;
-    for (unsigned i = 0; i < nd; i++) {
-        if (!e[i]) continue;
-        const char *ent = (const char *)&t[(size_t)i * per + (unsigned)(e[i] < 0 ? -e[i] : e[i]) - 1];
-        __builtin_prefetch(ent);
-        __builtin_prefetch(ent + 64);
-        __builtin_prefetch(ent + 128);
-    }
-    fe4 acc;
-    p4_identity(&acc);
-    for (unsigned i = 0; i < nd; i++) {
-        const int d = e[i];
-        if (d) p4_add_cached_var(&acc, &t[(size_t)i * per + (unsigned)(d < 0 ? -d : d) - 1], d < 0);
-    }
-    p4_to_p3(r, &acc);
-}
+typedef struct {
+    p8 *pts;         /* the projective points of the pending steps */
+    fe8 *prefix;     /* prefix[s] = Z_0 ··· Z_s, lane by lane */
+    gev_entry **dst; /* dst[8·s + l]: where lane l's point of step s goes (NULL: nowhere) */
+    size_t fill;
+} normaliser;
 
-void gev_steps_ifma(ge25519 *out, ge25519 *cur, const ge25519 *step, size_t count)
+static void norm_flush(normaliser *nm)
 {
-    if (count == 0) return;
-    fe4 acc, c;
-    p4_from_p3(&acc, cur);
-    p4_from_p3(&c, step);
-    fe4_cached_of_p4(&c, &c);
-    for (size_t j = 0; j < count; j++) {
-        p4_add_cached(&acc, &c);
-        p4_to_p3(&out[j], &acc);
-    }
-    *cur = out[count - 1];
-}
-
-/* Montgomery's trick as in ge25519_batch_to_niels, but each entry is made
- * with one 4-way multiplication: (X, Y, T, 0)·(z, z, 2d·z, 0) with z = 1/Z
- * gives (x, y, 2d·xy, 0), then the lanes are rearranged into the addend
- * (y-x, y+x, 2, 2d·xy). */
-void gev_block_to_vec_ifma(void *dst, const ge25519 *in, size_t n, fe25519 *scratch)
-{
-    static const fe25519 d2 = FE25519_D2_INIT, zero = {{0, 0, 0, 0, 0}};
-    fe4 *out = dst;
-    if (n == 0) return;
-    scratch[0] = in[0].Z;
-    for (size_t i = 1; i < n; i++) fe25519_mul(&scratch[i], &scratch[i - 1], &in[i].Z);
-    fe25519 inv, zi, zi2d;
-    fe25519_invert(&inv, &scratch[n - 1]);
-    const __m256i two = _mm256_set_epi64x(0, 2, 0, 0); /* lane 2 of limb 0 */
-    for (size_t i = n; i-- > 0;) {
-        if (i > 0) {
-            fe25519_mul(&zi, &inv, &scratch[i - 1]);
-            fe25519_mul(&inv, &inv, &in[i].Z);
+    static const fe25519 d2c = FE25519_D2_INIT;
+    gev_entry sink[8] __attribute__((aligned(64))); /* for the lanes that store nothing */
+    if (!nm->fill) return;
+    fe8 inv, zi, k, d2;
+    fe8_set1(&d2, &d2c);
+    fe8_invert(&inv, &nm->prefix[nm->fill - 1]);
+    for (size_t s = nm->fill; s-- > 0;) {
+        const p8 *q = &nm->pts[s];
+        if (s > 0) {
+            fe8_mul(&zi, &inv, &nm->prefix[s - 1]);
+            fe8_mul(&inv, &inv, &q->Z);
         } else {
             zi = inv;
         }
-        fe25519_mul(&zi2d, &zi, &d2);
-        fe4 a, b, m;
-        fe4_pack(&a, &in[i].X, &in[i].Y, &in[i].T, &zero);
-        fe4_pack(&b, &zi, &zi, &zi2d, &zero);
-        fe4_mul(&m, &a, &b); /* (x, y, 2d·xy, 0) */
-        for (int l = 0; l < 5; l++) {
-            const __m256i u = _mm256_permute4x64_epi64(m.v[l], _MM_SHUFFLE(2, 3, 1, 1)); /* (y, y, 0, 2dxy) */
-            const __m256i x = _mm256_maskz_mov_epi64(0x3, _mm256_permute4x64_epi64(m.v[l], 0));
-            const __m256i v = _mm256_mask_sub_epi64(x, 0x1, four_p(l), x); /* (-x, x, 0, 0) */
-            out[i].v[l] = _mm256_add_epi64(u, v);
+        fe8 a, b, yp, ym, t2;
+        fe8_add(&a, &q->Y, &q->X);
+        fe8_carry(&a);
+        fe8_sub(&b, &q->Y, &q->X);
+        fe8_carry(&b);
+        fe8_mul(&yp, &a, &zi);
+        fe8_mul(&ym, &b, &zi);
+        fe8_mul(&k, &zi, &d2);
+        fe8_mul(&t2, &q->T, &k);
+        __m512i w[16];
+        for (int i = 0; i < 5; i++) {
+            w[i] = yp.v[i];
+            w[5 + i] = ym.v[i];
+            w[10 + i] = t2.v[i];
         }
-        out[i].v[0] = _mm256_add_epi64(out[i].v[0], two);
-        fe4_carry(&out[i]);
+        w[15] = _mm512_setzero_si512();
+        void *row[8];
+        for (int l = 0; l < 8; l++) {
+            gev_entry *d = nm->dst[8 * s + (size_t)l];
+            row[l] = d ? (void *)d : (void *)&sink[l];
+        }
+        gev_store16(row, w);
     }
+    nm->fill = 0;
+}
+
+static void norm_push(normaliser *nm, const p8 *q, gev_entry *const dst[8])
+{
+    const size_t s = nm->fill;
+    nm->pts[s] = *q;
+    if (s == 0) nm->prefix[0] = q->Z;
+    else fe8_mul(&nm->prefix[s], &nm->prefix[s - 1], &q->Z);
+    for (int l = 0; l < 8; l++) nm->dst[8 * s + (size_t)l] = dst[l];
+    if (++nm->fill == GEV_BUILD_STEPS) norm_flush(nm);
+}
+
+/* Eight chains of nr rows from base[l]; lane l stores its first nstore[l]
+ * entries from out[l] on (nstore[l] = 0: an idle lane). */
+static void run_chains(normaliser *nm, const ge25519_comb *t, const ge25519 *const base[8],
+                       gev_entry *const out[8], const size_t nstore[8], unsigned nr)
+{
+    p8 acc, b;
+    c8 step;
+    p8_load(&b, base);
+    p8_to_cached(&step, &b);
+    size_t s = 0;
+    for (unsigned r = 0; r < nr; r++) {
+        p8_identity(&acc);
+        for (unsigned j = 0; j < t->per; j++, s++) {
+            p8_add_cached(&acc, &step);
+            gev_entry *dst[8];
+            for (int l = 0; l < 8; l++) dst[l] = s < nstore[l] ? out[l] + s : NULL;
+            norm_push(nm, &acc, dst);
+        }
+        if (r + 1 < nr) { /* next base: 2·(per·B) */
+            c8 c;
+            p8_to_cached(&c, &acc);
+            p8_add_cached(&acc, &c);
+            p8_to_cached(&step, &acc);
+        }
+    }
+}
+
+/* r = 2^n·p (n >= 1). */
+static void dbl_n(ge25519 *r, const ge25519 *p, unsigned n)
+{
+    ge25519_p2 s;
+    ge25519_p1p1 q;
+    ge25519_p3_to_p2(&s, p);
+    for (unsigned i = 0; i + 1 < n; i++) {
+        ge25519_p2_dbl(&q, &s);
+        ge25519_p1p1_to_p2(&s, &q);
+    }
+    ge25519_p2_dbl(&q, &s);
+    ge25519_p1p1_to_p3(r, &q);
+}
+
+void gev_comb_build_ifma(ge25519_comb *t, const ge25519 *p)
+{
+    _Static_assert(sizeof(p8) + sizeof(fe8) == 5 * 5 * 64, "GEV_BUILD_BYTES matches the normaliser");
+    normaliser nm = {.pts = t->scratch,
+                     .prefix = (fe8 *)((char *)t->scratch + GEV_BUILD_STEPS * sizeof(p8)),
+                     .dst = (gev_entry **)((char *)t->scratch +
+                                           GEV_BUILD_STEPS * (sizeof(p8) + sizeof(fe8))),
+                     .fill = 0};
+    const ge25519 *base[8];
+    gev_entry *out[8];
+    size_t nstore[8];
+    if (t->n >= 8) {
+        for (size_t i = 0; i < t->n; i += 8) {
+            for (int l = 0; l < 8; l++) {
+                const size_t k = i + (size_t)l;
+                const int live = k < t->n;
+                base[l] = live ? &p[k] : &p[0];
+                out[l] = t->e + (live ? k : 0) * t->stride;
+                nstore[l] = live ? t->stride : 0;
+            }
+            run_chains(&nm, t, base, out, nstore, t->rows);
+        }
+    } else {
+        /* runs of nr rows, the run u from base 2^(w·nr·u)·P */
+        const unsigned nr = (t->rows + 7) / 8, runs = (t->rows + nr - 1) / nr;
+        const size_t span = (size_t)nr * t->per;
+        ge25519 b[8];
+        for (size_t i = 0; i < t->n; i++) {
+            for (unsigned u = 0; u < 8; u++) {
+                const size_t first = (size_t)u * span;
+                if (u == 0 || u >= runs) b[u] = p[i];
+                else dbl_n(&b[u], &b[u - 1], t->w * nr);
+                base[u] = &b[u];
+                out[u] = t->e + i * t->stride + (u < runs ? first : 0);
+                nstore[u] = u >= runs ? 0 : t->stride - first < span ? t->stride - first : span;
+            }
+            run_chains(&nm, t, base, out, nstore, nr);
+        }
+    }
+    norm_flush(&nm);
 }
 
 GEV_IFMA_END

@@ -56,7 +56,7 @@ static int build_table(ge25519_niels (*table)[8], const ge25519 *p)
         }
         ge25519_dbl(&q, &row[7]); /* 16·16^i·p */
     }
-    ge25519_batch_to_niels(&table[0][0], pts, N, scratch);
+    ge25519_batch_to_niels(&table[0][0], sizeof(ge25519_niels), pts, N, scratch);
     free(pts);
     free(scratch);
     return 0;

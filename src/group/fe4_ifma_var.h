@@ -1,5 +1,5 @@
 /* fe4_ifma_var: the 4-way AVX-512 IFMA field and point backend of the
- * variable-time code (wnaf_ifma.c, comb_ifma.c, prepared_ifma.c, msm_ifma.c)
+ * variable-time code of one point at a time (wnaf_ifma.c, msm_ifma.c)
  * and of the batched ristretto255 codec's exponentiation (pow_ifma.c). The
  * field arithmetic itself has no data-dependent branches or addresses.
  * Include it only from those files: it switches the rest of the translation
@@ -27,16 +27,7 @@
 #ifndef CRYPTONN_FE4_IFMA_VAR_H
 #define CRYPTONN_FE4_IFMA_VAR_H
 
-/* The rest of the translation unit targets AVX-512 IFMA; a file including
- * this header ends with GEV_IFMA_END (clang scopes its attribute). */
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512ifma"))), apply_to = function)
-#define GEV_IFMA_END _Pragma("clang attribute pop")
-#else
-#pragma GCC target("avx512f,avx512vl,avx512ifma")
-#define GEV_IFMA_END
-#endif
-#include <immintrin.h>
+#include "group/ifma_target.h"
 #include "group/ge25519_var.h"
 
 typedef struct {

@@ -108,7 +108,8 @@ void ge25519_cmov(ge25519 *r, const ge25519 *p, unsigned flag)
     fe25519_cmov(&r->T, &p->T, flag);
 }
 
-void ge25519_batch_to_niels(ge25519_niels *out, const ge25519 *p, size_t n, fe25519 *scratch)
+void ge25519_batch_to_niels(ge25519_niels *out, size_t stride, const ge25519 *p, size_t n,
+                            fe25519 *scratch)
 {
     static const fe25519 d2 = FE25519_D2_INIT;
     if (n == 0) return;
@@ -125,11 +126,12 @@ void ge25519_batch_to_niels(ge25519_niels *out, const ge25519 *p, size_t n, fe25
         } else {
             zinv = inv;
         }
+        ge25519_niels *o = (ge25519_niels *)((char *)out + i * stride);
         fe25519_mul(&x, &p[i].X, &zinv);
         fe25519_mul(&y, &p[i].Y, &zinv);
-        fe25519_add(&out[i].yplusx, &y, &x);
-        fe25519_sub(&out[i].yminusx, &y, &x);
-        fe25519_mul(&out[i].xy2d, &x, &y);
-        fe25519_mul(&out[i].xy2d, &out[i].xy2d, &d2);
+        fe25519_add(&o->yplusx, &y, &x);
+        fe25519_sub(&o->yminusx, &y, &x);
+        fe25519_mul(&o->xy2d, &x, &y);
+        fe25519_mul(&o->xy2d, &o->xy2d, &d2);
     }
 }

@@ -1,6 +1,6 @@
 /* ge25519_internal: the point representations and formulas behind group.h,
  * shared by the constant-time code (ge25519.c, ct_*.c) and the variable-time
- * tables (wnaf.c, comb.c, msm.c, prepared.c). Not part of any public API.
+ * tables (wnaf.c, comb.c, sums.c, msm.c). Not part of any public API.
  *
  * Curve: -x^2 + y^2 = 1 + d x^2 y^2 (a = -1), d = -121665/121666, which is not
  * a square, so the Hisil–Wong–Carter–Dawson extended-coordinate formulas below
@@ -222,10 +222,11 @@ static inline void ge25519_niels_cneg(ge25519_niels *r, unsigned flag)
 }
 
 /* Normalises n points to niels form with one field inversion (Montgomery's
- * trick). scratch holds n field elements. Variable time only in n; the
- * points are treated as public (table builds). No point may have Z = 0
- * (never the case for valid points). */
-void ge25519_batch_to_niels(ge25519_niels *out, const ge25519 *p, size_t n, fe25519 *scratch);
+ * trick); entry i goes to the bytes at out + i·stride. scratch holds n field
+ * elements. Variable time only in n; the points are treated as public
+ * (table builds). No point may have Z = 0 (never the case for valid points). */
+void ge25519_batch_to_niels(ge25519_niels *out, size_t stride, const ge25519 *p, size_t n,
+                            fe25519 *scratch);
 
 /* The one-time base-point table (64 rows × 8 niels points, row i holding
  * j·16^i·B for j = 1..8), built on first use under pthread_once. */

@@ -1,7 +1,7 @@
 /* ge25519_var: helpers shared by the variable-time half of the group core
- * (wnaf.c, comb.c, msm.c, prepared.c, fingerprint.c, and their AVX-512 IFMA
- * twins *_ifma.c on fe4_ifma_var.h). The point forms and formulas themselves
- * are H1's, in ge25519_internal.h; this header adds only what the public-data
+ * (wnaf.c, comb.c, sums.c, msm.c, fingerprint.c, and their AVX-512 IFMA
+ * twins *_ifma.c on fe4_ifma_var.h and fe8_ifma.h). The point forms and
+ * formulas themselves are in ge25519_internal.h; this header adds only what the public-data
  * algorithms need on top of them, and the entry points between the portable
  * files and the IFMA ones (which run only when gev_have_ifma()).
  *
@@ -31,39 +31,47 @@ int gev_have_ifma(void);
 /* out[i] = in[i]^((p-5)/8) for eight elements (pow_ifma.c). */
 void gev_pow22523_x8_ifma(fe25519 out[8], const fe25519 in[8]);
 
-/* Entry points of the IFMA files for the table code (vector tables are
- * opaque here: fe4 entries of 160 bytes, 32-byte aligned). Call only when
- * gev_have_ifma(). */
-#define GEV_VEC_ENTRY 160
-void gev_comb_mul_ifma(ge25519 *r, const void *table, const int16_t *e, unsigned nd, unsigned per);
-/* Table builds: out[j] = cur + (j+1)·step for j < count, and cur advances
- * to the last one; n extended points to vector addends with one inversion
- * (scratch holds n field elements). */
-void gev_steps_ifma(ge25519 *out, ge25519 *cur, const ge25519 *step, size_t count);
-void gev_block_to_vec_ifma(void *dst, const ge25519 *in, size_t n, fe25519 *scratch);
+/* ---- digit tables (comb.c, comb_ifma.c) and flat sums (sums.c, sums_ifma.c) ---- */
 
-/* Writes table entries block by block: points are generated into a small
- * buffer and normalised BLOCK at a time (one inversion per block, ~1/16 of
- * the table cost), so no table-sized temporaries are allocated. */
+/* One table entry: an affine niels addend padded to 128 bytes, so that an
+ * entry is exactly two aligned cache lines and the IFMA code loads it as two
+ * vectors. Both backends read the same tables. */
 typedef struct {
-    ge25519 *blk;
-    fe25519 *scratch;
-    size_t fill, done;
-    int vec;
-    void *out; /* ge25519_niels[] or the vector layout */
-} gev_table_writer;
-#define GEV_TABLE_BLOCK 256
-int gev_table_writer_init(gev_table_writer *w, void *out, int vec); /* 0 on OOM */
-/* out[j] = cur + (j+1)·step, j < count, appended; cur advances. */
-void gev_table_writer_steps(gev_table_writer *w, ge25519 *cur, const ge25519 *step, size_t count);
-void gev_table_writer_finish(gev_table_writer *w); /* flushes and frees the buffers */
+    ge25519_niels n;
+    uint64_t pad;
+} gev_entry;
 
-void gev_prepared_straus_ifma(ge25519 *r, const int8_t (*naf)[65], const void *const *rows, size_t live, int top);
+/* The identity as an entry (y+x = y-x = 1, 2d·xy = 0): what idle lanes add. */
+extern const gev_entry gev_identity_entry;
 
-/* Comb tables with an explicit backend (vec = 1: IFMA layout, only when
- * gev_have_ifma()); ge25519_comb_create_var picks the fastest available. */
-ge25519_comb *gev_comb_create_backend_var(const ge25519 *p, unsigned window, int vec);
-ge25519_prepared *gev_prepared_create_backend_var(const ge25519 *p, size_t n, unsigned window, int vec);
+/* Point i, row r, digit j (1 <= j <= per, or per_top in the top row) is
+ * e[i·stride + r·per + j - 1]; stride = (rows - 1)·per + per_top. */
+struct ge25519_comb {
+    size_t n, stride;
+    unsigned w, bits, rows, per, per_top;
+    gev_entry *e;
+    void *scratch; /* the builder's workspace (GEV_BUILD_BYTES) */
+};
+
+/* Signed digits of the magnitude x (words little-endian, x < 2^t->bits):
+ * d[r] in (-per, per] for r < rows - 1, d[rows-1] in [0, per_top], and
+ * Σ d[r]·2^(w·r) = x. */
+void gev_comb_digits(int16_t *d, const ge25519_comb *t, const uint64_t *x);
+
+/* Table builds with an explicit backend (vec = 1: AVX-512 IFMA, only when
+ * gev_have_ifma()); ge25519_comb_set_var picks the fastest. */
+void gev_comb_set_backend_var(ge25519_comb *t, const ge25519 *p, int vec);
+#define GEV_BUILD_STEPS 128 /* steps normalised per inversion (IFMA build) */
+#define GEV_BUILD_BYTES ((size_t)GEV_BUILD_STEPS * (5 * 5 * 64 + 8 * sizeof(void *)))
+void gev_comb_build_ifma(ge25519_comb *t, const ge25519 *p);
+
+/* Forces the portable backend of a sums engine (tests and benchmarks). */
+void gev_sums_set_portable(ge25519_sums *s, int portable);
+/* Eight sums on IFMA: out[l] = start[l] (NULL: identity) + Σ_t term[l][t]
+ * for t < len[l], a term being an entry address with bit 0 set for a
+ * subtraction. out[l] NULL: lane unused. */
+void gev_sums_run_ifma(ge25519 *const out[8], const ge25519 *const start[8],
+                       const uintptr_t *const term[8], const size_t len[8]);
 
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed

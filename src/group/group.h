@@ -100,32 +100,51 @@ void ge25519_fixed_mul(ge25519 *r, const ge25519_fixed *t, const sc25519 *k);
 /* r = k·P, width-5 wNAF. */
 void ge25519_scalarmult_var(ge25519 *r, const ge25519 *p, const sc25519 *k);
 
-/* Comb table for a fixed public point P with window w (1..12): 2^w-ish points
- * per tooth; w = 8 gives about 32 additions per multiplication. ct_0 of a
- * ciphertext gets one, shared by thousands of keys. */
+/* Digit tables ("combs") for n public points: the scalars |k| < 2^bits are
+ * cut into signed radix-2^w digits, one per row, and row r of point i holds
+ * j·2^(w·r)·P_i for j = 1..2^(w-1) (the top row up to its largest digit), in
+ * affine form. k·P_i is then one mixed addition per non-zero digit and no
+ * doubling (the one-tooth corner of the Lim–Lee comb, for every point): ct_0
+ * of a ciphertext gets one (n = 1, bits 253, w = 8: 32 additions, 512 KiB),
+ * its slots another (n = 784, bits 8, w = 5: at most 2 additions a weight).
+ * Tables are made once (create) and refilled for other points of the same
+ * count without allocating (set). window 2..10, bits 1..253. */
 typedef struct ge25519_comb ge25519_comb;
-ge25519_comb *ge25519_comb_create_var(const ge25519 *p, unsigned window); /* NULL on OOM */
+ge25519_comb *ge25519_comb_create_var(size_t n, unsigned window, unsigned bits); /* NULL on OOM */
+void ge25519_comb_set_var(ge25519_comb *t, const ge25519 *p);                     /* p: n points */
 void ge25519_comb_destroy(ge25519_comb *t);
 size_t ge25519_comb_bytes(const ge25519_comb *t);
-void ge25519_comb_mul_var(ge25519 *r, const ge25519_comb *t, const sc25519 *k);
+size_t ge25519_comb_points(const ge25519_comb *t);
+unsigned ge25519_comb_bits(const ge25519_comb *t);
+/* r = k·P_i (one sum at a time: many go faster through ge25519_sums). */
+void ge25519_comb_mul_var(ge25519 *r, const ge25519_comb *t, size_t i, const sc25519 *k);
+
+/* Flat sums: many independent sums of comb entries, each
+ * start + Σ ±k·P_i over any tables, computed eight at a time on AVX-512
+ * IFMA (eight unrelated additions per instruction stream; no doublings, so
+ * nothing keeps the lanes apart). A sum is opened with its output and start
+ * point (NULL: the identity), its terms are added, and its value is in *out
+ * after the flush that follows it at the latest (out must stay valid until
+ * then; the engine may compute sums earlier). The term buffer grows to the
+ * largest sum seen, then the engine allocates nothing. */
+typedef struct ge25519_sums ge25519_sums;
+ge25519_sums *ge25519_sums_create(void); /* NULL on OOM */
+void ge25519_sums_destroy(ge25519_sums *s);
+/* 0 on success, -1 when the term buffer cannot grow (the sum is then void). */
+int ge25519_sums_begin_var(ge25519_sums *s, ge25519 *out, const ge25519 *start);
+/* Adds k·P_i (negate = 1: subtracts it); k < 2^bits of the table. */
+int ge25519_sums_add_scalar_var(ge25519_sums *s, const ge25519_comb *t, size_t i, const sc25519 *k,
+                                int negate);
+/* Adds Σ_j k[j]·P[idx[j]] (idx NULL: P[j]); |k[j]| < 2^bits of the table. */
+int ge25519_sums_add_i64_var(ge25519_sums *s, const ge25519_comb *t, const uint32_t *idx,
+                             const int64_t *k, size_t m);
+void ge25519_sums_flush_var(ge25519_sums *s);
 
 /* Multi-scalar multiplication r = Σ k_i·P_i (Straus for small n, Pippenger
  * buckets with signed digits for large n). n = 0 gives the identity. */
 void ge25519_msm_var(ge25519 *r, const sc25519 *k, const ge25519 *p, size_t n);
 /* The same with small signed integer scalars (|k_i| < 2^62), the FEIP case. */
 void ge25519_msm_i64_var(ge25519 *r, const int64_t *k, const ge25519 *p, size_t n);
-
-/* Prepared points: for many small-scalar MSMs against one fixed set of public
- * points (the slots ct_1..ct_n of one ciphertext, used by thousands of sparse
- * keys). Holds odd multiples of each point in a form cheap to add. */
-typedef struct ge25519_prepared ge25519_prepared;
-/* window w (2..8): 2^(w-2) odd multiples per point. NULL on OOM. */
-ge25519_prepared *ge25519_prepared_create_var(const ge25519 *p, size_t n, unsigned window);
-void ge25519_prepared_destroy(ge25519_prepared *t);
-/* r = Σ_j k[j]·P[idx[j]] over a sparse support (idx may be NULL for 0..m-1).
- * |k[j]| < 2^bits where bits is the caller's bound (<= 32). */
-void ge25519_prepared_msm_i64_var(ge25519 *r, const ge25519_prepared *t, const uint32_t *idx,
-                                  const int64_t *k, size_t m, unsigned bits);
 
 /* Canonical 32-byte fingerprints of many points with ONE field inversion:
  * fingerprint(P) == fingerprint(Q) exactly when P and Q are the same
