@@ -57,6 +57,28 @@ int main(void)
         CHECK(same(&r3, &want));
         ge25519_scalarmult(&kb_check, &b, &kd);
         CHECK(same(&r1, &kb_check));
+        /* the batched form (the portable path: valgrind hides AVX-512):
+         * k·p + v·B for secret k and v */
+        {
+            sc25519_radix16 kd16[3];
+            int64_t vs[3] = {-77, 0, 255};
+            ge25519 got[3], *out[3] = {&got[0], &got[1], &got[2]};
+            sc25519 ks[3] = {k, k2, k};
+            SECRET(ks, sizeof ks);
+            SECRET(vs, sizeof vs);
+            for (int j = 0; j < 3; j++) sc25519_to_radix16(&kd16[j], &ks[j]);
+            ge25519_fixed_mul_many(out, t, kd16, vs, 8, 3);
+            PUBLIC(got, sizeof got);
+            PUBLIC(ks, sizeof ks);
+            PUBLIC(vs, sizeof vs);
+            for (int j = 0; j < 3; j++) {
+                ge25519 a, g;
+                ge25519_scalarmult(&a, &p, &ks[j]);
+                ge25519_scalarmult_base_small(&g, vs[j], 8);
+                ge25519_add(&a, &a, &g);
+                CHECK(same(&got[j], &a));
+            }
+        }
         ge25519_fixed_destroy(t);
 
         /* fixed_mul of p must equal k·p */

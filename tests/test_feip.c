@@ -436,15 +436,16 @@ static void test_sk_wire(void)
     cryptonn_feip_mpk_destroy(other);
 }
 
-/* A prepared object rebuilt in place for one ciphertext after another
- * (create + set, the server's loop) = plaintext, for keys inside its weight
+/* Ciphertexts from encrypt and encrypt_many; a prepared object rebuilt in
+ * place for one ciphertext after another (create + set, the server's loop)
+ * = plaintext, for keys inside its weight
  * bits (up to ±255 at 8 bits: two digits, the top one at its bound), keys
  * beyond them (which take the support-sum path), a dense key (a long sum)
  * and the zero key; misuse is refused. */
 static void test_prepared_reuse(void)
 {
     const size_t n = 784;
-    enum { NCT = 3, NK = 40 };
+    enum { NCT = 11, NK = 40 };
     cryptonn_feip_mpk *mpk;
     cryptonn_feip_msk *msk;
     CHECK_EQ_INT(cryptonn_feip_setup(&mpk, &msk, n), CRYPTONN_OK);
@@ -452,12 +453,20 @@ static void test_prepared_reuse(void)
     CHECK_EQ_INT(cryptonn_feip_encryptor_create(&enc, mpk), CRYPTONN_OK);
     static int64_t x[NCT][784];
     cryptonn_feip_ct *ct[NCT];
+    const int64_t *xs[NCT];
     for (int c = 0; c < NCT; c++) {
         for (size_t i = 0; i < n; i++) x[c][i] = t_rand_range(0, 15);
         x[c][0] = 1; /* the wide-weight keys use slot 0 and stay inside the bound */
+        xs[c] = x[c];
         CHECK_EQ_INT(cryptonn_feip_ct_create(&ct[c], n), CRYPTONN_OK);
-        CHECK_EQ_INT(cryptonn_feip_encrypt(enc, ct[c], x[c], n, 8), CRYPTONN_OK);
     }
+    /* the first by itself, the rest together (eight lanes and a partial group) */
+    CHECK_EQ_INT(cryptonn_feip_encrypt(enc, ct[0], x[0], n, 8), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_feip_encrypt_many(enc, ct + 1, xs + 1, NCT - 1, n, 8), CRYPTONN_OK);
+    x[NCT - 1][5] = 256; /* out of 8 bits: refused, whichever lane it is in */
+    CHECK_EQ_INT(cryptonn_feip_encrypt_many(enc, ct + 2, xs + 2, NCT - 2, n, 8), CRYPTONN_ERR_RANGE);
+    x[NCT - 1][5] = 3;
+    CHECK_EQ_INT(cryptonn_feip_encrypt_many(enc, ct + 2, xs + 2, NCT - 2, n, 8), CRYPTONN_OK);
     cryptonn_feip_keys *keys;
     CHECK_EQ_INT(cryptonn_feip_keys_create(&keys), CRYPTONN_OK);
     static int64_t y[NK][784];
@@ -482,7 +491,7 @@ static void test_prepared_reuse(void)
     cryptonn_feip_prepared *p8b, *p16b;
     CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&p8b, n, 8), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_feip_prepared_create_var(&p16b, n, 16), CRYPTONN_OK);
-    static const int order[] = {0, 1, 2, 0, 2};
+    static const int order[] = {0, 1, 2, 0, 9, 10, 7};
     int ok = 1;
     for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
         const int c = order[o];

@@ -8,7 +8,8 @@
  * other representatives of the same element), decode of random and of
  * almost-valid strings (same accept/reject as both oracles), add, sub, dbl,
  * neg, the four constant-time multiplications (base table, fixed table,
- * no table, base_small with negative values), scalar arithmetic, identity;
+ * no table, base_small with negative values) and the batched fixed-table
+ * one (k·P + v·B, eight lanes at a time), scalar arithmetic, identity;
  * and the field arithmetic against a schoolbook mod-p reference (10× the
  * count), with inputs at the documented limb bounds. */
 #include <decaf.h>
@@ -62,6 +63,16 @@ static void rerepresent(ge25519 *r, const ge25519 *p)
 static int decaf_decode(decaf_255_point_t p, const uint8_t enc[32])
 {
     return decaf_255_point_decode(p, enc, DECAF_TRUE) == DECAF_SUCCESS;
+}
+
+/* The generator in libdecaf, from our encoding of it. */
+static void decaf_base(decaf_255_point_t db)
+{
+    ge25519 b;
+    uint8_t be[32];
+    ge25519_base(&b);
+    ge25519_encode(be, &b);
+    CHECK(decaf_decode(db, be));
 }
 
 static int enc_eq(const ge25519 *p, const uint8_t want[32])
@@ -271,12 +282,8 @@ static void test_add_sub_dbl(void)
  * identity results (and returns -1): then we must produce the identity. */
 static void test_scalarmult(void)
 {
-    ge25519 b;
-    uint8_t be[32];
     decaf_255_point_t db;
-    ge25519_base(&b);
-    ge25519_encode(be, &b);
-    CHECK(decaf_decode(db, be));
+    decaf_base(db);
     for (long i = 0; i < iters; i++) {
         ge25519 p, pr, r;
         uint8_t pe[32], want[32], dwant[32];
@@ -331,12 +338,8 @@ static void test_scalarmult(void)
 
 static void test_base_small(void)
 {
-    ge25519 b;
-    uint8_t be[32];
     decaf_255_point_t db;
-    ge25519_base(&b);
-    ge25519_encode(be, &b);
-    CHECK(decaf_decode(db, be));
+    decaf_base(db);
     for (long i = 0; i < iters; i++) {
         const unsigned bits = (unsigned)(t_rand64() % 63);
         const int64_t bound = (int64_t)((1ull << bits) - 1);
@@ -745,6 +748,71 @@ static void test_field(void)
     }
 }
 
+/* ge25519_fixed_mul_many (eight lanes at a time on IFMA, partial groups
+ * included) = libdecaf's k·P + v·B, for random, special and extreme k and
+ * v, every bit bound, identity and non-normalised P. */
+static void test_fixed_many(void)
+{
+    enum { NPT = 4, MAXC = 24 };
+    static const size_t counts[] = {1, 3, 8, 9, 16, 17, 24};
+    decaf_255_point_t db;
+    decaf_base(db);
+    long cases = 0;
+    for (int pt = 0; pt < NPT; pt++) {
+        ge25519 p, pr;
+        uint8_t pe[32];
+        if (pt == 0) {
+            ge25519_identity(&p);
+            ge25519_encode(pe, &p);
+        } else {
+            rand_point(&p, pe);
+        }
+        rerepresent(&pr, &p);
+        decaf_255_point_t dp;
+        CHECK(decaf_decode(dp, pe));
+        ge25519_fixed *t = ge25519_fixed_create(&pr);
+        CHECK(t != NULL);
+        if (!t) continue;
+        for (long round = 0; round < iters / 200 + 1; round++) {
+            const size_t count = counts[t_rand64() % (sizeof counts / sizeof counts[0])];
+            const unsigned bits = 1 + (unsigned)(t_rand64() % 62);
+            const int64_t bound = (int64_t)((1ull << bits) - 1);
+            sc25519 k[MAXC];
+            sc25519_radix16 kd[MAXC];
+            decaf_255_scalar_t dk[MAXC];
+            int64_t v[MAXC];
+            ge25519 got[MAXC];
+            ge25519 *out[MAXC];
+            for (size_t j = 0; j < count; j++) {
+                rand_scalar(&k[j], dk[j]);
+                sc25519_to_radix16(&kd[j], &k[j]);
+                decaf_255_scalar_decode_long(dk[j], k[j].v, 32);
+                v[j] = t_rand_range(-bound, bound);
+                if (j % 5 == 1) v[j] = bound;
+                if (j % 5 == 2) v[j] = -bound;
+                if (j % 5 == 3) v[j] = 0;
+                out[j] = &got[j];
+            }
+            ge25519_fixed_mul_many(out, t, kd, v, bits, count);
+            for (size_t j = 0; j < count; j++) {
+                decaf_255_scalar_t dv;
+                decaf_255_point_t a, c;
+                decaf_255_scalar_set_unsigned(dv, (uint64_t)(v[j] < 0 ? -(uint64_t)v[j] : (uint64_t)v[j]));
+                if (v[j] < 0) decaf_255_scalar_sub(dv, decaf_255_scalar_zero, dv);
+                decaf_255_point_scalarmul(a, dp, dk[j]);
+                decaf_255_point_scalarmul(c, db, dv);
+                decaf_255_point_add(a, a, c);
+                uint8_t want[32];
+                decaf_255_point_encode(want, a);
+                CHECK(enc_eq(&got[j], want));
+                cases++;
+            }
+        }
+        ge25519_fixed_destroy(t);
+    }
+    printf("  fixed_mul_many: %ld products = libdecaf\n", cases);
+}
+
 int main(void)
 {
     t_init("test_group_oracle");
@@ -756,6 +824,7 @@ int main(void)
     test_add_sub_dbl();
     test_scalarmult();
     test_base_small();
+    test_fixed_many();
     test_scalars();
     printf("test_group_oracle: %ld cases per operation\n", iters);
     return t_done();

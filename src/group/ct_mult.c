@@ -146,29 +146,61 @@ void ge25519_scalarmult_base(ge25519 *r, const sc25519 *k)
     cn_wipe(e, sizeof e);
 }
 
-void ge25519_scalarmult_base_small(ge25519 *r, int64_t v, unsigned bits)
+unsigned ge25519_small_digits(int8_t e[17], uint64_t *sign, int64_t v, unsigned bits)
 {
     CN_ARG_CHECK(bits <= 62);
-    const uint64_t sign = (uint64_t)0 - ((uint64_t)v >> 63);
-    uint64_t mag = ((uint64_t)v ^ sign) - sign;
+    *sign = (uint64_t)0 - ((uint64_t)v >> 63);
+    uint64_t mag = ((uint64_t)v ^ *sign) - *sign;
     /* |v| < 2^bits has ceil(bits/4) nibbles; the recoding carries into one more. */
-    const size_t nd = (bits + 3) / 4 + 1;
-    int8_t e[17];
-    for (size_t i = 0; i < nd; i++)
+    const unsigned nd = (bits + 3) / 4 + 1;
+    for (unsigned i = 0; i < nd; i++)
         e[i] = (int8_t)(i < 16 ? (mag >> (4 * i)) & 15 : 0);
     int8_t carry = 0;
-    for (size_t i = 0; i + 1 < nd; i++) {
+    for (unsigned i = 0; i + 1 < nd; i++) {
         e[i] = (int8_t)(e[i] + carry);
         carry = (int8_t)((e[i] + 8) >> 4);
         e[i] = (int8_t)(e[i] - carry * 16);
     }
     e[nd - 1] = (int8_t)(e[nd - 1] + carry);
+    cn_wipe(&mag, sizeof mag);
+    return nd;
+}
+
+void ge25519_scalarmult_base_small(ge25519 *r, int64_t v, unsigned bits)
+{
+    int8_t e[17];
+    uint64_t sign;
+    const unsigned nd = ge25519_small_digits(e, &sign, v, bits);
     ge25519_table_mul(r, ge25519_base_table(), e, nd);
     /* -(|v|·B) for negative v: negate x and t under a mask. */
     fe25519_cneg(&r->X, &r->X, (unsigned)(sign & 1));
     fe25519_cneg(&r->T, &r->T, (unsigned)(sign & 1));
     cn_wipe(e, sizeof e);
-    cn_wipe(&mag, sizeof mag);
+    cn_wipe(&sign, sizeof sign);
+}
+
+void sc25519_to_radix16(sc25519_radix16 *d, const sc25519 *k)
+{
+    sc25519_recode_radix16(d->e, k);
+}
+
+void ge25519_fixed_mul_many(ge25519 *const *r, const ge25519_fixed *t, const sc25519_radix16 *k,
+                            const int64_t *v, unsigned bits, size_t count)
+{
+    CN_ARG_CHECK(bits >= 1 && bits <= 62);
+    size_t j = 0;
+    if (gev_have_ifma())
+        for (; j < count; j += 8)
+            gev_fixed_mul_many_ifma(r + j, (const ge25519_niels(*)[8])t->row, k + j, v + j, bits,
+                                    count - j < 8 ? count - j : 8);
+    for (; j < count; j++) {
+        ge25519 a, g;
+        ge25519_table_mul(&a, (const ge25519_niels(*)[8])t->row, k[j].e, 64);
+        ge25519_scalarmult_base_small(&g, v[j], bits);
+        ge25519_add(r[j], &a, &g);
+        cn_wipe(&a, sizeof a);
+        cn_wipe(&g, sizeof g);
+    }
 }
 
 ge25519_fixed *ge25519_fixed_create(const ge25519 *p)

@@ -241,4 +241,16 @@ void sc25519_recode_radix16(int8_t e[64], const sc25519 *k);
  * entry of each used row is read. */
 void ge25519_table_mul(ge25519 *r, const ge25519_niels (*table)[8], const int8_t *e, size_t rows);
 
+/* The signed radix-16 digits of a small secret v (|v| < 2^bits, bits <= 62)
+ * for the base table: |v| = Σ e[i]·16^i, *sign all ones for v < 0. Returns
+ * the digit count, which depends on bits only. Constant time. */
+unsigned ge25519_small_digits(int8_t e[17], uint64_t *sign, int64_t v, unsigned bits);
+
+/* ge25519_fixed_mul_many on eight AVX-512 IFMA lanes (ct_ifma.c): count
+ * (1..8) products, the lanes beyond count idle. Only when gev_have_ifma(). */
+void gev_fixed_mul_many_ifma(ge25519 *const *r, const ge25519_niels (*table)[8],
+                             const sc25519_radix16 *k, const int64_t *v, unsigned bits,
+                             size_t count);
+int gev_have_ifma(void);
+
 #endif
