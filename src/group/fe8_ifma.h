@@ -364,4 +364,28 @@ static inline void p8_store(ge25519 *const r[8], const p8 *p)
     }
 }
 
+/* Lane l of p = q, the other lanes unchanged. */
+static inline void p8_set_lane(p8 *p, int l, const ge25519 *q)
+{
+    fe8 *f[4] = {&p->X, &p->Y, &p->Z, &p->T};
+    for (int c = 0; c < 4; c++)
+        for (int i = 0; i < 5; i++)
+            f[c]->v[i] = _mm512_mask_set1_epi64(f[c]->v[i], (__mmask8)(1u << l), (long long)p8_coord(q, c)->v[i]);
+}
+
+/* r = lane l of p, tight. */
+static inline void p8_get_lane(ge25519 *r, const p8 *p, int l)
+{
+    const fe8 *f[4] = {&p->X, &p->Y, &p->Z, &p->T};
+    fe25519 *o[4] = {&r->X, &r->Y, &r->Z, &r->T};
+    for (int c = 0; c < 4; c++) {
+        for (int i = 0; i < 5; i++) {
+            uint64_t w[8];
+            _mm512_storeu_si512(w, f[c]->v[i]);
+            o[c]->v[i] = w[l];
+        }
+        fe25519_carry(o[c]);
+    }
+}
+
 #endif

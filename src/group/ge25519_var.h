@@ -66,11 +66,17 @@ void gev_comb_build_ifma(ge25519_comb *t, const ge25519 *p);
 
 /* Forces the portable backend of a sums engine (tests and benchmarks). */
 void gev_sums_set_portable(ge25519_sums *s, int portable);
-/* Eight sums on IFMA: out[l] = start[l] (NULL: identity) + Σ_t term[l][t]
- * for t < len[l], a term being an entry address with bit 0 set for a
- * subtraction. out[l] NULL: lane unused. */
-void gev_sums_run_ifma(ge25519 *const out[8], const ge25519 *const start[8],
-                       const uintptr_t *const term[8], const size_t len[8]);
+/* A queued sum: *out = (start or the identity) + Σ of the terms
+ * [first, first + len), a term being an entry address with bit 0 set for a
+ * subtraction. */
+typedef struct {
+    ge25519 *out;
+    const ge25519 *start; /* NULL: the identity */
+    size_t first, len;
+} gev_sum;
+/* count sums on IFMA: eight lanes, each taking the next queued sum as soon
+ * as it finishes one, so no lane waits for a longer sum. */
+void gev_sums_run_ifma(const gev_sum *sum, size_t count, const uintptr_t *term);
 
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed

@@ -1,24 +1,21 @@
 /* sums: the flat-sum engine of group.h. Each sum is recoded at once into
- * its terms (the address of a comb entry, bit 0 set for a subtraction);
- * eight sums make a run, which the IFMA backend computes lane by lane in
- * step (a shorter sum adds the identity once it is done: sums of one
- * workload differ by a few terms, so little is wasted) and the portable
- * backend one after the other. */
+ * its terms (the address of a comb entry, bit 0 set for a subtraction) and
+ * queued; RUN_SUMS queued sums (or a flush) make a run, which the IFMA
+ * backend computes on eight lanes that each take the next sum as soon as
+ * they finish one, and the portable backend one sum after the other. */
 #include <stdlib.h>
 
 #include "group/ge25519_var.h"
 #include "util/util.h"
 
-#define LANES 8
+#define RUN_SUMS 64
 
 struct ge25519_sums {
-    uintptr_t *term; /* the pending sums' terms, one after the other */
-    size_t nterm, cap;
-    size_t first[LANES + 1]; /* sum k's terms: [first[k], first[k+1]) (the last: nterm) */
-    ge25519 *out[LANES];
-    ge25519 start[LANES];
-    int has_start[LANES];
-    unsigned pending;
+    uintptr_t *term; /* the queued sums' terms, one after the other */
+    size_t nterm, tcap;
+    gev_sum *sum;    /* the queued sums; the last one may still grow */
+    ge25519 *start;  /* start[k]: sum k's start, when it has one */
+    size_t nsum;
     int portable;
 };
 
@@ -34,6 +31,8 @@ void ge25519_sums_destroy(ge25519_sums *s)
 {
     if (!s) return;
     free(s->term);
+    free(s->sum);
+    free(s->start);
     free(s);
 }
 
@@ -43,43 +42,36 @@ void gev_sums_set_portable(ge25519_sums *s, int portable)
     s->portable = portable || !gev_have_ifma();
 }
 
-static void run_portable(ge25519_sums *s)
+static void run_portable(const ge25519_sums *s)
 {
-    for (unsigned k = 0; k < s->pending; k++) {
+    for (size_t k = 0; k < s->nsum; k++) {
+        const gev_sum *q = &s->sum[k];
         ge25519 acc;
-        if (s->has_start[k]) acc = s->start[k];
+        if (q->start) acc = *q->start;
         else ge25519_identity(&acc);
-        for (size_t j = s->first[k]; j < s->first[k + 1]; j++) {
+        for (size_t j = q->first; j < q->first + q->len; j++) {
             const gev_entry *e = (const gev_entry *)(s->term[j] & ~(uintptr_t)1);
-            ge25519_p1p1 q;
-            gev_add_niels_var(&q, &acc, &e->n, (int)(s->term[j] & 1));
-            ge25519_p1p1_to_p3(&acc, &q);
+            ge25519_p1p1 p;
+            gev_add_niels_var(&p, &acc, &e->n, (int)(s->term[j] & 1));
+            ge25519_p1p1_to_p3(&acc, &p);
         }
-        *s->out[k] = acc;
+        *q->out = acc;
     }
+}
+
+/* Closes the last queued sum (its length is where the terms stand). */
+static void close_last(ge25519_sums *s)
+{
+    if (s->nsum) s->sum[s->nsum - 1].len = s->nterm - s->sum[s->nsum - 1].first;
 }
 
 static void run(ge25519_sums *s)
 {
-    if (!s->pending) return;
-    s->first[s->pending] = s->nterm;
-    if (s->portable) {
-        run_portable(s);
-    } else {
-        ge25519 *out[LANES];
-        const ge25519 *start[LANES];
-        const uintptr_t *term[LANES];
-        size_t len[LANES];
-        for (unsigned k = 0; k < LANES; k++) {
-            const int live = k < s->pending;
-            out[k] = live ? s->out[k] : NULL;
-            start[k] = live && s->has_start[k] ? &s->start[k] : NULL;
-            term[k] = live ? s->term + s->first[k] : NULL;
-            len[k] = live ? s->first[k + 1] - s->first[k] : 0;
-        }
-        gev_sums_run_ifma(out, start, term, len);
-    }
-    s->pending = 0;
+    if (!s->nsum) return;
+    close_last(s);
+    if (s->portable) run_portable(s);
+    else gev_sums_run_ifma(s->sum, s->nsum, s->term);
+    s->nsum = 0;
     s->nterm = 0;
 }
 
@@ -88,11 +80,17 @@ void ge25519_sums_flush_var(ge25519_sums *s)
     run(s);
 }
 
-/* Room for `more` terms; on failure every pending sum is dropped. */
+static void drop_all(ge25519_sums *s)
+{
+    s->nsum = 0;
+    s->nterm = 0;
+}
+
+/* Room for `more` terms; on failure every queued sum is dropped. */
 static int reserve(ge25519_sums *s, size_t more)
 {
-    if (more <= s->cap - s->nterm) return 0;
-    size_t cap = s->cap ? s->cap : 1024;
+    if (more <= s->tcap - s->nterm) return 0;
+    size_t cap = s->tcap ? s->tcap : 4096;
     while (cap - s->nterm < more) {
         if (cap > SIZE_MAX / 2 / sizeof *s->term) goto fail;
         cap *= 2;
@@ -100,23 +98,33 @@ static int reserve(ge25519_sums *s, size_t more)
     uintptr_t *t = realloc(s->term, cap * sizeof *t);
     if (!t) goto fail;
     s->term = t;
-    s->cap = cap;
+    s->tcap = cap;
     return 0;
 fail:
-    s->pending = 0;
-    s->nterm = 0;
+    drop_all(s);
     return -1;
 }
 
 int ge25519_sums_begin_var(ge25519_sums *s, ge25519 *out, const ge25519 *start)
 {
     CN_ARG_CHECK(out != NULL);
-    if (s->pending == LANES) run(s);
-    const unsigned k = s->pending++;
-    s->out[k] = out;
-    s->has_start[k] = start != NULL;
+    if (s->nsum == RUN_SUMS) run(s);
+    if (!s->sum) {
+        s->sum = cn_malloc_array(RUN_SUMS, sizeof *s->sum);
+        s->start = cn_malloc_array(RUN_SUMS, sizeof *s->start);
+        if (!s->sum || !s->start) {
+            free(s->sum);
+            free(s->start);
+            s->sum = NULL;
+            s->start = NULL;
+            drop_all(s);
+            return -1;
+        }
+    }
+    close_last(s);
+    const size_t k = s->nsum++;
     if (start) s->start[k] = *start;
-    s->first[k] = s->nterm;
+    s->sum[k] = (gev_sum){.out = out, .start = start ? &s->start[k] : NULL, .first = s->nterm, .len = 0};
     return 0;
 }
 
@@ -129,8 +137,23 @@ static inline uintptr_t term_of(const ge25519_comb *t, size_t i, unsigned r, int
 int ge25519_sums_add_scalar_var(ge25519_sums *s, const ge25519_comb *t, size_t i, const sc25519 *k,
                                 int negate)
 {
-    CN_ARG_CHECK(s->pending > 0 && i < t->n);
+    CN_ARG_CHECK(s->nsum > 0 && i < t->n);
     if (reserve(s, t->rows)) return -1;
+    if (t->w == 8 && t->bits == 253) {
+        /* ct_0's table: the digits are the scalar's bytes, recoded in place
+         * (a third of the recoding time of the general path, which every
+         * key of every ciphertext pays) */
+        CN_ARG_CHECK(k->v[31] < 32); /* below 2^253 */
+        const gev_entry *row = t->e + i * t->stride;
+        unsigned carry = 0;
+        for (unsigned r = 0; r < 32; r++, row += 128) {
+            int v = (int)(k->v[r] + carry);
+            carry = r < 31 && v > 128;
+            if (carry) v -= 256;
+            if (v) s->term[s->nterm++] = (uintptr_t)&row[(v < 0 ? -v : v) - 1] | (uintptr_t)((v < 0) ^ (negate != 0));
+        }
+        return 0;
+    }
     uint64_t x[4];
     int16_t d[253];
     gev_scalar_words(x, k);
@@ -144,7 +167,7 @@ int ge25519_sums_add_scalar_var(ge25519_sums *s, const ge25519_comb *t, size_t i
 int ge25519_sums_add_i64_var(ge25519_sums *s, const ge25519_comb *t, const uint32_t *idx,
                              const int64_t *k, size_t m)
 {
-    CN_ARG_CHECK(s->pending > 0 && t->bits <= 62);
+    CN_ARG_CHECK(s->nsum > 0 && t->bits <= 62);
     if (m > SIZE_MAX / t->rows || reserve(s, m * t->rows)) return -1;
     const uint64_t mask = ((uint64_t)1 << t->w) - 1;
     const unsigned per = t->per;

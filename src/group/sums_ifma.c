@@ -1,41 +1,69 @@
-/* sums_ifma: eight flat sums at once on AVX-512 IFMA (fe8_ifma.h). Step t
- * loads the t-th term of every lane (two aligned 64-byte rows each, then
- * two 8×8 transposes: on the project's Zen 5 cores this is about seven
+/* sums_ifma: flat sums on eight AVX-512 IFMA lanes (fe8_ifma.h). Each lane
+ * works through one sum at a time and takes the next queued sum the step
+ * after it finishes (its accumulator written out, the new start put in its
+ * place), so sums of any lengths keep all lanes busy until the queue runs
+ * dry. Step t loads every lane's current term (two aligned 64-byte rows
+ * each, then two 8×8 transposes: on the project's Zen 5 cores about seven
  * times faster than 15 gathers) and makes one mixed addition per lane.
- * Entries of the coming steps are prefetched: the tables of a ciphertext
- * (a few MB) live in L2 and L3. */
+ * Entries of the coming steps are prefetched: a ciphertext's tables (a few
+ * MB) live in L2 and L3. */
 #include "group/fe8_ifma.h"
 
 #define AHEAD 4 /* steps prefetched ahead */
 
-static inline const gev_entry *entry_at(const uintptr_t *const term[8], const size_t len[8], int l,
-                                        size_t t)
+typedef struct {
+    const gev_sum *sum;
+    size_t count, next;
+    long cur[8];           /* the sum in each lane, -1: idle */
+    size_t pos[8], end[8]; /* its next term and its end */
+} lanes;
+
+/* Gives lane l the next sum (sums without terms are written out at once). */
+static void assign(lanes *ln, p8 *acc, int l)
 {
-    return t < len[l] ? (const gev_entry *)(term[l][t] & ~(uintptr_t)1) : &gev_identity_entry;
+    static const ge25519 id = {.X = {{0}}, .Y = {{1}}, .Z = {{1}}, .T = {{0}}};
+    while (ln->next < ln->count && ln->sum[ln->next].len == 0) {
+        const gev_sum *s = &ln->sum[ln->next++];
+        *s->out = s->start ? *s->start : id;
+    }
+    if (ln->next == ln->count) {
+        ln->cur[l] = -1;
+        ln->pos[l] = ln->end[l] = 0;
+        return;
+    }
+    const gev_sum *s = &ln->sum[ln->next];
+    ln->cur[l] = (long)ln->next++;
+    ln->pos[l] = s->first;
+    ln->end[l] = s->first + s->len;
+    p8_set_lane(acc, l, s->start ? s->start : &id);
 }
 
-void gev_sums_run_ifma(ge25519 *const out[8], const ge25519 *const start[8],
-                       const uintptr_t *const term[8], const size_t len[8])
+void gev_sums_run_ifma(const gev_sum *sum, size_t count, const uintptr_t *term)
 {
-    ge25519 id;
-    ge25519_identity(&id);
-    const ge25519 *from[8];
-    size_t steps = 0;
-    for (int l = 0; l < 8; l++) {
-        from[l] = start[l] ? start[l] : &id;
-        if (len[l] > steps) steps = len[l];
-    }
+    lanes ln = {.sum = sum, .count = count, .next = 0};
     p8 acc;
-    p8_load(&acc, from);
-    for (size_t t = 0; t < steps; t++) {
+    p8_identity(&acc);
+    __mmask8 active = 0;
+    for (int l = 0; l < 8; l++) {
+        assign(&ln, &acc, l);
+        if (ln.cur[l] >= 0) active |= (__mmask8)(1u << l);
+    }
+    while (active) {
         const void *row[8];
         __mmask8 neg = 0;
         for (int l = 0; l < 8; l++) {
-            row[l] = entry_at(term, len, l, t);
-            if (t < len[l]) neg |= (__mmask8)((term[l][t] & 1) << l);
-            const char *ahead = (const char *)entry_at(term, len, l, t + AHEAD);
-            _mm_prefetch(ahead, _MM_HINT_T0);
-            _mm_prefetch(ahead + 64, _MM_HINT_T0);
+            if (!(active >> l & 1)) {
+                row[l] = &gev_identity_entry;
+                continue;
+            }
+            const uintptr_t e = term[ln.pos[l]];
+            row[l] = (const void *)(e & ~(uintptr_t)1);
+            neg |= (__mmask8)((e & 1) << l);
+            if (ln.pos[l] + AHEAD < ln.end[l]) {
+                const char *ahead = (const char *)(term[ln.pos[l] + AHEAD] & ~(uintptr_t)1);
+                _mm_prefetch(ahead, _MM_HINT_T0);
+                _mm_prefetch(ahead + 64, _MM_HINT_T0);
+            }
         }
         __m512i w[16];
         gev_load16(w, row);
@@ -46,8 +74,13 @@ void gev_sums_run_ifma(ge25519 *const out[8], const ge25519 *const start[8],
             q.xy2d.v[i] = w[10 + i];
         }
         p8_add_niels(&acc, &q, neg);
+        for (int l = 0; l < 8; l++) {
+            if (!(active >> l & 1) || ++ln.pos[l] < ln.end[l]) continue;
+            p8_get_lane(sum[ln.cur[l]].out, &acc, l);
+            assign(&ln, &acc, l);
+            if (ln.cur[l] < 0) active &= (__mmask8) ~(1u << l);
+        }
     }
-    p8_store(out, &acc);
 }
 
 GEV_IFMA_END
