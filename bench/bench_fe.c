@@ -22,6 +22,11 @@
 #include "util/util.h"
 
 enum { SLOTS = 784, CONV_KEYS = 3456, DOTS = 10000, DOT_N = 10 };
+/* The first-layer gradient of LeNet-5 conv1 over a batch of 64: one
+ * ciphertext of 64 × 784 slots, one key per weight (6 filters × 25 taps),
+ * each holding the batch's dZ1 for its filter (64 × 576 entries, 12 bits)
+ * at its tap's shifted slots. */
+enum { GB = 64, GSLOTS = GB * SLOTS, GTERMS = GB * 576, GKEYS = 150 };
 
 typedef struct {
     cryptonn_dlog *dlog;
@@ -43,6 +48,15 @@ typedef struct {
     cryptonn_feip_ct **dct;
     cryptonn_feip_keys *dkeys;
     uint32_t *didx;
+    /* gradient */
+    cryptonn_feip_mpk *mpkg;
+    cryptonn_feip_msk *mskg;
+    cryptonn_feip_ct *ctg;
+    cryptonn_feip_keys *kg;
+    cryptonn_feip_prepared *prepg;
+    cryptonn_feip_decryptor *decg[8]; /* one per thread, as the server has */
+    int64_t *xg, *outg;
+    size_t ngkeys;
     int threads;
     int failed;
 } ctx;
@@ -130,6 +144,82 @@ static void f_inplace1(void *v)
         c->failed = 1;
 }
 static void f_amortizedT(void *v) { amortized(v, ((ctx *)v)->decT); }
+
+/* The gradient keys as the server decrypts them today: one at a time, each
+ * gathering its support for an MSM, both threads across keys. */
+static void f_grad_single(void *v)
+{
+    ctx *c = v;
+    int bad = 0;
+#pragma omp parallel for num_threads(c->threads) schedule(dynamic, 1) reduction(| : bad)
+    for (size_t k = 0; k < c->ngkeys; k++)
+        bad |= cryptonn_feip_decrypt_var(c->decg[omp_get_thread_num()], c->ctg, c->kg, k, &c->outg[k]) !=
+               CRYPTONN_OK;
+    if (bad) c->failed = 1;
+}
+
+/* The same through a prepared batch ciphertext: bucket MSMs over the slots
+ * as table entries, both threads across keys. */
+static void f_grad_prepared(void *v)
+{
+    ctx *c = v;
+    if (cryptonn_feip_prepared_set_var(c->prepg, c->ctg) != CRYPTONN_OK ||
+        cryptonn_feip_decrypt_keys_var(c->decT, c->prepg, c->kg, 0, c->ngkeys, c->outg, NULL) != CRYPTONN_OK)
+        c->failed = 1;
+}
+
+static int setup_grad(ctx *c)
+{
+    int rc = cryptonn_feip_setup(&c->mpkg, &c->mskg, GSLOTS);
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_ct_create(&c->ctg, GSLOTS);
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_keys_create(&c->kg);
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_create_var(&c->prepg, GSLOTS, 8);
+    for (int t = 0; t < c->threads && rc == CRYPTONN_OK; t++)
+        rc = cryptonn_feip_decryptor_create(&c->decg[t], c->dlog, 16);
+    c->xg = calloc(GSLOTS, sizeof *c->xg);
+    c->outg = calloc(GKEYS, sizeof *c->outg);
+    int64_t *dz = calloc((size_t)6 * GTERMS, sizeof *dz);
+    uint32_t *idx = calloc(GTERMS, sizeof *idx);
+    int64_t *val = calloc(GTERMS, sizeof *val);
+    if (rc == CRYPTONN_OK && (!c->xg || !c->outg || !dz || !idx || !val)) rc = CRYPTONN_ERR_NOMEM;
+    /* Binary pixels, a fifth of them set; dZ1 heavy-tailed as gradients
+     * are (most entries far below the 12-bit maximum), so that the inner
+     * products stay inside the bench's 2^20 dlog bound. */
+    for (size_t i = 0; rc == CRYPTONN_OK && i < GSLOTS; i++) c->xg[i] = randombytes_uniform(5) == 0;
+    for (size_t i = 0; rc == CRYPTONN_OK && i < (size_t)6 * GTERMS; i++) {
+        const double u = (double)randombytes_uniform(1u << 20) / (double)(1u << 20);
+        dz[i] = (int64_t)(4095.0 * u * u * u * u) * (randombytes_uniform(2) ? 1 : -1);
+    }
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_encrypt_mpk(c->mpkg, c->ctg, c->xg, GSLOTS, 1);
+    for (size_t key = 0; rc == CRYPTONN_OK && key < c->ngkeys; key++) {
+        const size_t f = key / 25, a = key % 25 / 5, b = key % 5;
+        for (size_t s = 0; s < GB; s++)
+            for (size_t p = 0; p < 576; p++) {
+                idx[s * 576 + p] = (uint32_t)(s * SLOTS + (p / 24 + a) * 28 + p % 24 + b);
+                val[s * 576 + p] = dz[f * GTERMS + s * 576 + p];
+            }
+        rc = cryptonn_feip_keygen_sparse(c->mskg, c->kg, idx, val, GTERMS);
+    }
+    free(dz);
+    free(idx);
+    free(val);
+    return rc;
+}
+
+/* out[k] = <x, y_k> for the gradient keys, in plaintext. */
+static int grad_wrong(const ctx *c)
+{
+    int wrong = 0;
+    for (size_t k = 0; k < c->ngkeys; k++) {
+        const uint32_t *idx;
+        const int64_t *val;
+        size_t m = cryptonn_feip_keys_get(c->kg, k, &idx, &val);
+        int64_t w = 0;
+        for (size_t j = 0; j < m; j++) w += c->xg[idx[j]] * val[j];
+        wrong += w != c->outg[k];
+    }
+    return wrong;
+}
 
 /* 10,000 independent secure dot products: each its own x (fresh r) and its
  * own key; encryption parallel across products, keys issued into one set,
@@ -260,6 +350,14 @@ static void free_ctx(ctx *c)
     cryptonn_feip_decryptor_destroy(c->dec1);
     cryptonn_feip_prepared_destroy(c->prep);
     cryptonn_feip_decryptor_destroy(c->decT);
+    cryptonn_feip_prepared_destroy(c->prepg);
+    for (int t = 0; t < 8; t++) cryptonn_feip_decryptor_destroy(c->decg[t]);
+    cryptonn_feip_keys_destroy(c->kg);
+    cryptonn_feip_ct_destroy(c->ctg);
+    cryptonn_feip_msk_destroy(c->mskg);
+    cryptonn_feip_mpk_destroy(c->mpkg);
+    free(c->xg);
+    free(c->outg);
     cryptonn_feip_keys_destroy(c->conv);
     cryptonn_feip_keys_destroy(c->k25);
     cryptonn_feip_keys_destroy(c->scratch_keys);
@@ -335,6 +433,25 @@ int bench_fe(int argc, char **argv, const bench_opts *o)
     char op[64];
     snprintf(op, sizeof op, "decrypt 1x25.25x1 over 3456 keys/ct (%d thr)", o->threads);
     bench_row(r, op, "ours", bench_measure(f_amortizedT, c, q ? 2 : 7, CONV_KEYS), NULL);
+
+    /* The first-layer gradient (the keys per run; both take both threads). */
+    c->ngkeys = q ? 24 : GKEYS;
+    c->threads = o->threads < 8 ? o->threads : 8;
+    if (setup_grad(c) != CRYPTONN_OK) c->failed = 1;
+    s = bench_measure(f_grad_single, c, q ? 1 : 3, (double)c->ngkeys);
+    int gwrong = grad_wrong(c);
+    snprintf(op, sizeof op, "gradient key, 36,864 terms on 50,176 slots (%d thr)", o->threads);
+    bench_row(r, op, "ours, one at a time", s, NULL);
+    s = bench_measure(f_grad_prepared, c, q ? 1 : 3, (double)c->ngkeys);
+    gwrong += grad_wrong(c);
+    bench_row(r, op, "ours, prepared", s, NULL);
+    bench_note(r, "gradient rows: per key, 'one at a time' = cryptonn_feip_decrypt_var per key (gathered support, "
+                  "Pippenger), 'prepared' = cryptonn_feip_prepared_set_var once per batch (its share included) + "
+                  "decrypt_keys_var (bucket MSMs over flat sums)");
+    if (gwrong) {
+        fprintf(stderr, "cryptonn bench fe: %d wrong gradient results\n", gwrong);
+        c->failed = 1;
+    }
 
     snprintf(op, sizeof op, "10,000 dot products n=10 end to end (%d thr)", o->threads);
     s = bench_measure(f_dots, c, q ? 1 : 3, 1);

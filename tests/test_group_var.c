@@ -9,7 +9,8 @@
  *     (zero, negative, extreme), both algorithms forced and the automatic
  *     choice, = the naive sum of constant-time multiplications;
  *   - flat sums over digit tables (every window, 1 to 253-bit scalars,
- *     both table builds, rebuilt in place, both sums backends) = naive;
+ *     both table builds, rebuilt in place, both sums backends) = naive,
+ *     and the bucket MSM built on them = the plain MSM;
  *   - fingerprints: equal exactly when the elements are equal — the four
  *     representatives P + E[4] (the 4-torsion points worked out and their
  *     orders checked), random projective scales, identity, ±P, small
@@ -409,6 +410,55 @@ static void test_sums(void)
     ge25519_sums_destroy(sp);
 }
 
+/* The bucket MSM over a table of points (bits 1) = the plain MSM, on both
+ * sums backends: lengths 0 to 3,000, scalar sizes 1 to 62 bits, zeros,
+ * repeated points, idx NULL. */
+static void test_sums_msm(void)
+{
+    enum { NPTS = 600, MMAX = 3000 };
+    static ge25519 p[NPTS], pp[MMAX];
+    static uint32_t idx[MMAX];
+    static int64_t k[MMAX];
+    for (int i = 0; i < NPTS; i++) {
+        if (i == 3) ge25519_identity(&p[i]);
+        else rand_point(&p[i]);
+    }
+    ge25519_comb *t = ge25519_comb_create_var(NPTS, 2, 1);
+    ge25519_sums *sv = ge25519_sums_create(), *sp = ge25519_sums_create();
+    CHECK(t != NULL && sv != NULL && sp != NULL);
+    if (!t || !sv || !sp) return;
+    gev_sums_set_portable(sp, 1);
+    static const size_t sizes[] = {0, 1, 7, 100, 599, 3000};
+    static const unsigned bitsv[] = {1, 4, 8, 12, 20, 31, 62};
+    long cases = 0;
+    for (unsigned si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (unsigned bi = 0; bi < sizeof bitsv / sizeof bitsv[0]; bi++) {
+            const size_t m = sizes[si];
+            const unsigned bits = bitsv[bi];
+            gev_comb_set_backend_var(t, p, (si + bi) % 2 && gev_have_ifma());
+            const int use_idx = m > NPTS || bi % 2;
+            const uint64_t top = ((uint64_t)1 << bits) - 1;
+            for (size_t j = 0; j < m; j++) {
+                idx[j] = (uint32_t)(t_rand64() % NPTS);
+                const uint64_t r = t_rand64();
+                k[j] = r % 5 == 0 ? 0 : r % 7 == 0 ? (int64_t)top : (int64_t)(t_rand64() & top);
+                if (t_rand64() & 1) k[j] = -k[j];
+                pp[j] = p[use_idx ? idx[j] : j];
+            }
+            ge25519 want, got, gotp;
+            ge25519_msm_i64_var(&want, k, pp, m);
+            CHECK(ge25519_sums_msm_var(sv, &got, t, use_idx ? idx : NULL, k, m) == 0);
+            CHECK(ge25519_sums_msm_var(sp, &gotp, t, use_idx ? idx : NULL, k, m) == 0);
+            CHECK(same(&got, &want));
+            CHECK(same(&gotp, &want));
+            cases++;
+        }
+    printf("  bucket MSM: %ld cases on each backend = plain MSM\n", cases);
+    ge25519_comb_destroy(t);
+    ge25519_sums_destroy(sv);
+    ge25519_sums_destroy(sp);
+}
+
 /* ---- fingerprints ---- */
 
 static void fp1(uint8_t out[32], const ge25519 *p)
@@ -597,6 +647,7 @@ int main(void)
     test_batch_codec();
     test_fingerprint();
     test_sums();
+    test_sums_msm();
     test_msm();
     test_scalarmult();
     return t_done();

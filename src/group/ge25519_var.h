@@ -77,6 +77,13 @@ typedef struct {
 /* count sums on IFMA: eight lanes, each taking the next queued sum as soon
  * as it finishes one, so no lane waits for a longer sum. */
 void gev_sums_run_ifma(const gev_sum *sum, size_t count, const uintptr_t *term);
+void gev_sums_run_backend(int portable, const gev_sum *sum, size_t count, const uintptr_t *term);
+/* For the bucket MSM (sums_msm.c): the engine's backend, and a workspace of
+ * at least `bytes` that it owns and keeps (NULL on OOM). */
+int gev_sums_portable(const ge25519_sums *s);
+void *gev_sums_scratch(ge25519_sums *s, size_t bytes);
+/* Σ_{b<h} (b+1)·B[b] (the buckets of one window) on eight IFMA lanes. */
+void gev_buckets_combine_ifma(ge25519 *r, const ge25519 *B, size_t h);
 
 /* The two MSM algorithms behind ge25519_msm_var / ge25519_msm_i64_var, for
  * tests and calibration: exactly one of k (full scalars) and ki (small signed

@@ -150,6 +150,13 @@ int ge25519_sums_add_scalar_var(ge25519_sums *s, const ge25519_comb *t, size_t i
 int ge25519_sums_add_i64_var(ge25519_sums *s, const ge25519_comb *t, const uint32_t *idx,
                              const int64_t *k, size_t m);
 void ge25519_sums_flush_var(ge25519_sums *s);
+/* r = Σ_j k[j]·P[idx[j]] for a long sum (thousands of terms), |k[j]| < 2^62,
+ * over a table t of bits 1 (each point once, window 2): Pippenger, each
+ * bucket a flat sum of its points, the window size picked from the
+ * scalars' sizes. Flushes s first. 0, or -1 when the workspace cannot
+ * grow. */
+int ge25519_sums_msm_var(ge25519_sums *s, ge25519 *r, const ge25519_comb *t, const uint32_t *idx,
+                         const int64_t *k, size_t m);
 
 /* Multi-scalar multiplication r = Σ k_i·P_i (Straus for small n, Pippenger
  * buckets with signed digits for large n). n = 0 gives the identity. */

@@ -17,6 +17,8 @@ struct ge25519_sums {
     ge25519 *start;  /* start[k]: sum k's start, when it has one */
     size_t nsum;
     int portable;
+    void *scratch; /* gev_sums_scratch's block */
+    size_t scratch_bytes;
 };
 
 ge25519_sums *ge25519_sums_create(void)
@@ -33,7 +35,21 @@ void ge25519_sums_destroy(ge25519_sums *s)
     free(s->term);
     free(s->sum);
     free(s->start);
+    free(s->scratch);
     free(s);
+}
+
+int gev_sums_portable(const ge25519_sums *s) { return s->portable; }
+
+void *gev_sums_scratch(ge25519_sums *s, size_t bytes)
+{
+    if (bytes <= s->scratch_bytes) return s->scratch;
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) return NULL;
+    free(s->scratch);
+    s->scratch = p;
+    s->scratch_bytes = bytes;
+    return p;
 }
 
 void gev_sums_set_portable(ge25519_sums *s, int portable)
@@ -42,21 +58,27 @@ void gev_sums_set_portable(ge25519_sums *s, int portable)
     s->portable = portable || !gev_have_ifma();
 }
 
-static void run_portable(const ge25519_sums *s)
+static void run_portable(const gev_sum *sum, size_t count, const uintptr_t *term)
 {
-    for (size_t k = 0; k < s->nsum; k++) {
-        const gev_sum *q = &s->sum[k];
+    for (size_t k = 0; k < count; k++) {
+        const gev_sum *q = &sum[k];
         ge25519 acc;
         if (q->start) acc = *q->start;
         else ge25519_identity(&acc);
         for (size_t j = q->first; j < q->first + q->len; j++) {
-            const gev_entry *e = (const gev_entry *)(s->term[j] & ~(uintptr_t)1);
+            const gev_entry *e = (const gev_entry *)(term[j] & ~(uintptr_t)1);
             ge25519_p1p1 p;
-            gev_add_niels_var(&p, &acc, &e->n, (int)(s->term[j] & 1));
+            gev_add_niels_var(&p, &acc, &e->n, (int)(term[j] & 1));
             ge25519_p1p1_to_p3(&acc, &p);
         }
         *q->out = acc;
     }
+}
+
+void gev_sums_run_backend(int portable, const gev_sum *sum, size_t count, const uintptr_t *term)
+{
+    if (portable) run_portable(sum, count, term);
+    else gev_sums_run_ifma(sum, count, term);
 }
 
 /* Closes the last queued sum (its length is where the terms stand). */
@@ -69,8 +91,7 @@ static void run(ge25519_sums *s)
 {
     if (!s->nsum) return;
     close_last(s);
-    if (s->portable) run_portable(s);
-    else gev_sums_run_ifma(s->sum, s->nsum, s->term);
+    gev_sums_run_backend(s->portable, s->sum, s->nsum, s->term);
     s->nsum = 0;
     s->nterm = 0;
 }

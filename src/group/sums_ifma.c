@@ -83,4 +83,47 @@ void gev_sums_run_ifma(const gev_sum *sum, size_t count, const uintptr_t *term)
     }
 }
 
+/* Σ_{b<h} (b+1)·B[b]: lane l runs the running sums of its eighth of the
+ * buckets, [lo_l, lo_l + len): R_l = Σ B[b], S_l = Σ (b - lo_l + 1)·B[b];
+ * then the total is Σ_l S_l + lo_l·R_l. */
+void gev_buckets_combine_ifma(ge25519 *r, const ge25519 *B, size_t h)
+{
+    static const ge25519 id = {.X = {{0}}, .Y = {{1}}, .Z = {{1}}, .T = {{0}}};
+    const size_t len = (h + 7) / 8;
+    p8 run, sum;
+    c8 c;
+    p8_identity(&run);
+    p8_identity(&sum);
+    for (size_t i = len; i-- > 0;) {
+        const ge25519 *q[8];
+        for (int l = 0; l < 8; l++) {
+            const size_t b = (size_t)l * len + i;
+            q[l] = b < h ? &B[b] : &id;
+        }
+        p8 bq;
+        p8_load(&bq, q);
+        p8_to_cached(&c, &bq);
+        p8_add_cached(&run, &c);
+        p8_to_cached(&c, &run);
+        p8_add_cached(&sum, &c);
+    }
+    ge25519 R[8], S[8], *pr[8], *ps[8];
+    for (int l = 0; l < 8; l++) {
+        pr[l] = &R[l];
+        ps[l] = &S[l];
+    }
+    p8_store(pr, &run);
+    p8_store(ps, &sum);
+    ge25519 acc = S[0];
+    for (int l = 1; l < 8; l++) {
+        sc25519 lo;
+        ge25519 t;
+        sc25519_from_i64(&lo, (int64_t)((size_t)l * len));
+        ge25519_scalarmult_var(&t, &R[l], &lo);
+        ge25519_add(&acc, &acc, &t);
+        ge25519_add(&acc, &acc, &S[l]);
+    }
+    *r = acc;
+}
+
 GEV_IFMA_END

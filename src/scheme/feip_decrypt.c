@@ -25,17 +25,22 @@
 #define FEIP_DEFAULT_KEY_BITS 8
 /* Slot tables cost ~24 entries of 128 bytes per slot: beyond this width (a
  * whole batch as one ciphertext) they would take hundreds of MB, and such
- * ciphertexts meet large keys anyway. */
+ * ciphertexts meet long keys, which bucket MSMs serve better. */
 #define FEIP_PREPARE_MAX_SLOTS 8192
-/* Beyond this support a bucket MSM over gathered points beats the
- * per-point tables. */
+/* Beyond this support a bucket MSM beats the per-point tables. */
 #define FEIP_LARGE_KEY 1024
+/* The bucket MSM's copy of the slots costs 128 bytes a slot: beyond this
+ * width (128 MiB) long keys gather their points instead. */
+#define FEIP_POINTS_MAX_SLOTS ((size_t)1 << 20)
 
 struct cryptonn_feip_prepared {
     const cryptonn_feip_ct *ct; /* NULL until set */
     size_t n;
     ge25519_comb *c0;
-    ge25519_comb *slots; /* NULL for wide ciphertexts */
+    /* Narrow ciphertexts: digit tables of the slots. Wide ones (a whole
+     * batch as one ciphertext, met by the gradient's long keys): the slots
+     * themselves as table entries (bits 1), for bucket MSMs. */
+    ge25519_comb *slots;
 };
 
 typedef struct {
@@ -137,14 +142,20 @@ static int queue_result_prepared(feip_tws *tw, ge25519 *r, const cryptonn_feip_p
                                  const cryptonn_feip_keys *k, size_t i)
 {
     size_t a = k->off[i], m = k->off[i + 1] - a;
-    if (m > FEIP_LARGE_KEY || !p->slots || k->bits[i] > ge25519_comb_bits(p->slots)) {
-        ge25519 s;
-        CN_TRY(support_sum(tw, &s, p->ct, k, i));
-        if (ge25519_sums_begin_var(tw->sums, r, &s)) return CRYPTONN_ERR_NOMEM;
-    } else {
+    const unsigned tbits = p->slots ? ge25519_comb_bits(p->slots) : 0;
+    if (tbits > 1 && m <= FEIP_LARGE_KEY && k->bits[i] <= tbits) {
         if (ge25519_sums_begin_var(tw->sums, r, NULL) ||
             ge25519_sums_add_i64_var(tw->sums, p->slots, k->idx + a, k->val + a, m))
             return CRYPTONN_ERR_NOMEM;
+    } else {
+        ge25519 s;
+        if (tbits == 1) {
+            if (ge25519_sums_msm_var(tw->sums, &s, p->slots, k->idx + a, k->val + a, m))
+                return CRYPTONN_ERR_NOMEM;
+        } else {
+            CN_TRY(support_sum(tw, &s, p->ct, k, i));
+        }
+        if (ge25519_sums_begin_var(tw->sums, r, &s)) return CRYPTONN_ERR_NOMEM;
     }
     if (ge25519_sums_add_scalar_var(tw->sums, p->c0, 0, &k->sk[i], 1)) return CRYPTONN_ERR_NOMEM;
     return CRYPTONN_OK;
@@ -179,7 +190,9 @@ int cryptonn_feip_prepared_create_var(cryptonn_feip_prepared **out, size_t slots
     p->c0 = ge25519_comb_create_var(1, FEIP_COMB_WINDOW, 253);
     if (slots <= FEIP_PREPARE_MAX_SLOTS)
         p->slots = ge25519_comb_create_var(slots, FEIP_SLOT_WINDOW, key_bits);
-    if (!p->c0 || (slots <= FEIP_PREPARE_MAX_SLOTS && !p->slots)) {
+    else if (slots <= FEIP_POINTS_MAX_SLOTS)
+        p->slots = ge25519_comb_create_var(slots, 2, 1);
+    if (!p->c0 || (slots <= FEIP_POINTS_MAX_SLOTS && !p->slots)) {
         cryptonn_feip_prepared_destroy(p);
         return CRYPTONN_ERR_NOMEM;
     }
