@@ -25,6 +25,12 @@ static unsigned bitlen(uint64_t x)
     return x ? 64u - (unsigned)__builtin_clzll(x) : 0;
 }
 
+/* Workspace pieces start on 64-byte boundaries. */
+static size_t round64(size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
 static void combine_portable(ge25519 *r, const ge25519 *B, size_t h)
 {
     ge25519 run, sum;
@@ -71,8 +77,9 @@ int ge25519_sums_msm_var(ge25519_sums *s, ge25519 *r, const ge25519_comb *t, con
     const size_t h = (size_t)1 << (c - 1), nb = nwin * h;
     /* workspace: terms, each term's bucket codes, bucket sums, bucket
      * results, bucket starts */
-    const size_t nd = nz * nwin, tb = nd * sizeof(uintptr_t), db = nd * sizeof(uint32_t),
-                 sb = nb * sizeof(gev_sum), rb = nb * sizeof(ge25519), cb = (nb + 1) * sizeof(size_t);
+    const size_t nd = nz * nwin, tb = round64(nd * sizeof(uintptr_t)), db = round64(nd * sizeof(uint32_t)),
+                 sb = round64(nb * sizeof(gev_sum)), rb = round64(nb * sizeof(ge25519)),
+                 cb = (nb + 1) * sizeof(size_t);
     char *ws = gev_sums_scratch(s, tb + db + sb + rb + cb);
     if (!ws) return -1;
     uintptr_t *term = (uintptr_t *)ws;
