@@ -27,8 +27,8 @@ int gev_wnaf_var(int8_t *naf, const uint64_t *x, size_t nwords, unsigned w);
  * without touching r when the CPU lacks AVX512-IFMA/VL. */
 void gev_scalarmult_var_portable(ge25519 *r, const ge25519 *p, const sc25519 *k);
 int gev_scalarmult_var_ifma(ge25519 *r, const ge25519 *p, const sc25519 *k);
-/* out[i] = in[i]^((p-5)/8) for eight elements (pow_ifma.c). */
-void gev_pow22523_x8_ifma(fe25519 out[8], const fe25519 in[8]);
+/* out[i] = in[i]^((p-5)/8) for sixteen elements (pow_ifma.c). */
+void gev_pow22523_x16_ifma(fe25519 out[16], const fe25519 in[16]);
 
 /* ---- digit tables (comb.c, comb_ifma.c) and flat sums (sums.c, sums_ifma.c) ---- */
 

@@ -56,7 +56,7 @@ int ge25519_decode(ge25519 *r, const uint8_t in[32]);
 void ge25519_encode(uint8_t out[32], const ge25519 *p);
 /* n decodings / encodings of consecutive 32-byte strings, equal to n single
  * calls but several times faster on CPUs with AVX-512 IFMA (the inverse
- * square roots run eight at a time). decode_batch returns CRYPTONN_OK, or
+ * square roots run sixteen at a time). decode_batch returns CRYPTONN_OK, or
  * CRYPTONN_ERR_ENCODING if any string is invalid (the r of invalid ones
  * unchanged). Constant time per element. */
 int ge25519_decode_batch(ge25519 *r, const uint8_t *in, size_t n);

@@ -139,7 +139,7 @@ void ge25519_encode(uint8_t out[32], const ge25519 *p)
     encode_post(out, p, &st, &pout);
 }
 
-/* Eight at a time through the IFMA exponentiation where the CPU has it;
+/* Sixteen at a time through the IFMA exponentiation where the CPU has it;
  * the tail (and every element on other CPUs) one by one. Every element
  * runs the same steps as the single call, so the results are identical. */
 int ge25519_decode_batch(ge25519 *r, const uint8_t *in, size_t n)
@@ -147,15 +147,15 @@ int ge25519_decode_batch(ge25519 *r, const uint8_t *in, size_t n)
     int bad = 0;
     size_t i = 0;
     if (gev_have_ifma()) {
-        decode_state st[8];
-        fe25519 pin[8], pout[8];
-        for (; i + 8 <= n; i += 8) {
-            for (int k = 0; k < 8; k++) {
+        decode_state st[16];
+        fe25519 pin[16], pout[16];
+        for (; i + 16 <= n; i += 16) {
+            for (int k = 0; k < 16; k++) {
                 decode_pre(&st[k], in + 32 * (i + (size_t)k));
                 pin[k] = st[k].pin;
             }
-            gev_pow22523_x8_ifma(pout, pin);
-            for (int k = 0; k < 8; k++)
+            gev_pow22523_x16_ifma(pout, pin);
+            for (int k = 0; k < 16; k++)
                 bad |= decode_post(&r[i + (size_t)k], &st[k], &pout[k]) != CRYPTONN_OK;
         }
     }
@@ -167,15 +167,15 @@ void ge25519_encode_batch(uint8_t *out, const ge25519 *p, size_t n)
 {
     size_t i = 0;
     if (gev_have_ifma()) {
-        encode_state st[8];
-        fe25519 pin[8], pout[8];
-        for (; i + 8 <= n; i += 8) {
-            for (int k = 0; k < 8; k++) {
+        encode_state st[16];
+        fe25519 pin[16], pout[16];
+        for (; i + 16 <= n; i += 16) {
+            for (int k = 0; k < 16; k++) {
                 encode_pre(&st[k], &p[i + (size_t)k]);
                 pin[k] = st[k].pin;
             }
-            gev_pow22523_x8_ifma(pout, pin);
-            for (int k = 0; k < 8; k++)
+            gev_pow22523_x16_ifma(pout, pin);
+            for (int k = 0; k < 16; k++)
                 encode_post(out + 32 * (i + (size_t)k), &p[i + (size_t)k], &st[k], &pout[k]);
         }
     }

@@ -29,7 +29,7 @@ static int check_head(cn_reader *r, uint32_t *n, int allow_zero)
     return CRYPTONN_OK;
 }
 
-/* Appends the encodings of n points; batched (eight inverse square roots at
+/* Appends the encodings of n points; batched (sixteen inverse square roots at
  * a time where the CPU has IFMA) and parallel for big inputs. */
 static void put_points(fe_buf *b, const ge25519 *p, size_t n)
 {
