@@ -37,7 +37,7 @@ done
 expect 2 "unknown command" -- "$BIN" no-such-command
 expect 2 "unknown option" -- "$BIN" train --secure --no-such-option
 
-expect 0 keygen -- "$BIN" keygen --state "$T/auth" --batch 8 --owners "$T/owners"
+expect 0 keygen -- "$BIN" keygen --mode paper --state "$T/auth" --batch 8 --owners "$T/owners"
 expect 1 "keygen refuses to overwrite keys" -- "$BIN" keygen --state "$T/auth" --batch 8
 [ "$(stat -c %a "$T/owners/owner.key")" = 600 ] && ok || bad "owner.key is not 0600"
 
@@ -77,7 +77,7 @@ contains "$T/out" "owners' side: accuracy" "predict scores on the owners' side"
 # one generic 5x5 filter, are linearly independent (each has its own top-left
 # pixel), so the authority's exact rank is 576 of 784, and it stays there:
 # no gradient keys.
-expect 0 "keygen for the frozen run" -- "$BIN" keygen --state "$T/authf" --batch 8
+expect 0 "keygen for the frozen run" -- "$BIN" keygen --mode paper --state "$T/authf" --batch 8
 expect 0 "encrypt for the frozen run" -- "$BIN" encrypt --params "$T/authf/params.bin" \
     --owner-key "$T/authf/owner.key" --data "$T/data" --out "$T/encf" --limit 16
 expect 0 "frozen narrowed conv1" -- "$BIN" train --secure --enc "$T/encf" --authority "$T/authf" \

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
 #include "protocol/services.h"
@@ -16,21 +17,34 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cryptonn authority serve --state DIR [--listen 127.0.0.1:PORT] [options]\n\n"
+            "usage: cryptonn authority serve --state DIR [--listen 127.0.0.1:PORT] [options]\n"
+            "       cryptonn authority register --state DIR FILE...\n"
+            "       cryptonn authority export-keys --state DIR --out FILE\n\n"
+            "register: records the data owners' label registrations (FILE from `cryptonn\n"
+            "encrypt`); in strict mode label keys are issued only for registered ciphertexts.\n"
+            "export-keys: writes the key vectors the server holds under the samples mpk\n"
+            "(public functions, no secret) for the owners' audit (`cryptonn audit --keys`).\n\n"
             "Serves the key authority over HTTP: GET /v1/params (public parameters),\n"
             "POST /v1/keys (key requests of the training server, bearer token required),\n"
-            "GET /v1/leakage (revealed rank and keys per mpk), GET /v1/health.\n\n"
+            "GET /v1/leakage (revealed rank and keys per mpk), GET /v1/health,\n"
+            "POST /v1/labels (owners' label registrations, client token),\n"
+            "GET /v1/keys/export (the export-keys file, client token).\n\n"
             "  --state DIR          authority state (cryptonn keygen)\n"
             "  --listen HOST:PORT   IPv4 address and port (127.0.0.1:8470; port 0: any free)\n"
             "  --token-file F       the server role's token (DIR/tokens/server.token)\n"
             "  --cert PEM --key PEM serve HTTPS\n"
             "  --min-support N      refuse keys with fewer non-zeros (2)\n"
             "  --max-rank N         revealed-rank budget per mpk (none)\n"
+            "  --label-uses N       strict mode: label keys per registered ciphertext, one\n"
+            "                       per epoch of the training schedule (2)\n"
             "  --port-file F        write the bound port there (for scripts and tests)\n"
             "  --timeout S          idle connection timeout (30)\n");
 }
 
-enum { O_STATE = 256, O_LISTEN, O_TOKEN, O_CERT, O_KEY, O_MINS, O_MAXR, O_PORTF, O_TIMEOUT, O_HELP };
+enum {
+    O_STATE = 256, O_LISTEN, O_TOKEN, O_CERT, O_KEY, O_MINS, O_MAXR, O_PORTF, O_TIMEOUT, O_HELP,
+    O_USES, O_OUT
+};
 
 static int serve(int argc, char **argv)
 {
@@ -38,12 +52,13 @@ static int serve(int argc, char **argv)
         {"state", 1, 0, O_STATE},      {"listen", 1, 0, O_LISTEN},  {"token-file", 1, 0, O_TOKEN},
         {"cert", 1, 0, O_CERT},        {"key", 1, 0, O_KEY},        {"min-support", 1, 0, O_MINS},
         {"max-rank", 1, 0, O_MAXR},    {"port-file", 1, 0, O_PORTF}, {"timeout", 1, 0, O_TIMEOUT},
-        {"help", 0, 0, O_HELP},        {0, 0, 0, 0}};
+        {"label-uses", 1, 0, O_USES},  {"help", 0, 0, O_HELP},      {0, 0, 0, 0}};
     const char *state = NULL, *listen = "127.0.0.1:8470", *token_file = NULL, *port_file = NULL;
     cn_http_service_opts so = {0};
     cn_policy pol;
     cn_policy_default(&pol);
-    int c;
+    int c, bad = 0;
+    uint32_t timeout = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
@@ -52,14 +67,23 @@ static int serve(int argc, char **argv)
         case O_TOKEN: token_file = optarg; break;
         case O_CERT: so.cert_file = optarg; break;
         case O_KEY: so.key_file = optarg; break;
-        case O_MINS: pol.min_support = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case O_MAXR: pol.max_rank = strtoull(optarg, NULL, 10); break;
+        case O_MINS:
+            bad |= cli_parse_u32("authority", "min-support", optarg, 0, 1u << 30, &pol.min_support);
+            break;
+        case O_MAXR:
+            bad |= cli_parse_u64("authority", "max-rank", optarg, 0, UINT64_MAX, &pol.max_rank);
+            break;
+        case O_USES:
+            bad |= cli_parse_u32("authority", "label-uses", optarg, 1, 1u << 20, &pol.label_uses);
+            break;
         case O_PORTF: port_file = optarg; break;
-        case O_TIMEOUT: so.timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
+        case O_TIMEOUT: bad |= cli_parse_u32("authority", "timeout", optarg, 1, 3600, &timeout); break;
         case O_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
+    if (timeout) so.timeout_s = timeout;
+    if (bad) return 2;
     if (optind != argc || !state) {
         usage(stderr);
         return 2;
@@ -103,15 +127,106 @@ static int serve(int argc, char **argv)
     }
     cn_http_service_stop(svc);
     cn_owner_db_close(so.owners);
-    uint64_t ok, refused, bad;
-    cn_authority_http_counts(h, &ok, &refused, &bad);
+    uint64_t ok, refused, failed;
+    cn_authority_http_counts(h, &ok, &refused, &failed);
     cn_authority_http_destroy(h);
     cn_authority_close(a);
     if (code == 0)
         printf("authority stopped: %llu key requests answered, %llu refused by policy, %llu "
                "malformed or failed\n",
-               (unsigned long long)ok, (unsigned long long)refused, (unsigned long long)bad);
+               (unsigned long long)ok, (unsigned long long)refused, (unsigned long long)failed);
     return code;
+}
+
+/* --state DIR (and --out FILE for export-keys) then operands. */
+static int state_args(int argc, char **argv, const char **state, const char **out)
+{
+    static const struct option lo[] = {
+        {"state", 1, 0, O_STATE}, {"out", 1, 0, O_OUT}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_STATE: *state = optarg; break;
+        case O_OUT:
+            if (!out) {
+                usage(stderr);
+                return 2;
+            }
+            *out = optarg;
+            break;
+        case O_HELP: case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!*state || (out && !*out)) {
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+static int open_authority(const char *state, cn_authority **a)
+{
+    int rc = cn_authority_open(a, state, NULL);
+    if (rc != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn authority: cannot open %s: %s\n", state, cryptonn_status_str(rc));
+    return rc == CRYPTONN_OK ? 0 : 1;
+}
+
+static int cmd_register(int argc, char **argv)
+{
+    const char *state = NULL;
+    int r = state_args(argc, argv, &state, NULL);
+    if (r >= 0) return r;
+    if (optind == argc) {
+        fprintf(stderr, "cryptonn authority register: no registration file given\n");
+        return 2;
+    }
+    cn_authority *a;
+    if (open_authority(state, &a)) return 1;
+    int code = 0;
+    for (int i = optind; i < argc && code == 0; i++) {
+        uint8_t *b = NULL;
+        size_t len = 0;
+        uint64_t added = 0;
+        char why[256] = "";
+        int rc = cn_file_read_all(argv[i], (size_t)1 << 31, &b, &len);
+        if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, b, len, &added, why, sizeof why);
+        free(b);
+        if (rc != CRYPTONN_OK) {
+            fprintf(stderr, "cryptonn authority register: %s: %s (nothing registered from it)\n",
+                    argv[i], why[0] ? why : cryptonn_status_str(rc));
+            code = 1;
+        } else {
+            printf("%s: %llu new label ciphertexts registered\n", argv[i],
+                   (unsigned long long)added);
+        }
+    }
+    cn_authority_close(a);
+    return code;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *state = NULL, *out = NULL;
+    int r = state_args(argc, argv, &state, &out);
+    if (r >= 0) return r;
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    cn_authority *a;
+    if (open_authority(state, &a)) return 1;
+    cn_keyexport e;
+    int rc = cn_authority_export(a, &e);
+    cn_authority_close(a);
+    if (rc == CRYPTONN_OK) rc = cn_keyexport_write(out, &e);
+    if (rc == CRYPTONN_OK)
+        printf("%s: %u key vectors (%s mode) of the samples mpk\n", out, e.keys.nkeys,
+               e.mode == CN_MODE_STRICT ? "strict" : "paper");
+    cn_keyexport_free(&e);
+    return rc == CRYPTONN_OK ? 0 : cli_fail(out, rc);
 }
 
 int cli_authority(int argc, char **argv)
@@ -119,6 +234,8 @@ int cli_authority(int argc, char **argv)
     int owners = argc >= 2 ? cli_authority_owner(argc - 1, argv + 1) : -1;
     if (owners >= 0) return owners;
     if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "register")) return cmd_register(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "export-keys")) return cmd_export(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return 0;

@@ -141,7 +141,7 @@ int cli_demo(int argc, char **argv)
     uint64_t t0 = cn_now_ns();
     cn_enc_params pp;
     cn_enc_params_default(&pp);
-    rc = cn_authority_setup(auth, &pp);
+    rc = cn_authority_setup(auth, &pp, NULL);
     if (rc != CRYPTONN_OK) return cli_fail("authority setup", rc);
     printf("[authority] master keys for samples (%u slots), batches (%u x %u slots) and labels;\n"
            "            label permutation for the data owners: %.1f s\n",

@@ -8,7 +8,9 @@
 
 #include <omp.h>
 
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "protocol/authority.h"
 #include "cryptonn/nn.h"
 #include "secure/client.h"
 #include "util/util.h"
@@ -18,7 +20,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: cryptonn encrypt --params FILE --owner-key FILE --out DIR [--data DIR]\n"
             "                        [--part NAME] [--offset N] [--limit N] [--test]\n"
-            "                        [--threads T] [--table-mb M]\n\n"
+            "                        [--threads T] [--table-mb M]\n"
+            "                        [--register AUTHDIR | --registration FILE]\n\n"
             "Encrypts MNIST as a data owner: every image as one FEIP ciphertext, and for\n"
             "training data also every fixed batch as one ciphertext over (sample, pixel)\n"
             "slots and the one-hot labels (FEBO) after relabelling the classes with the\n"
@@ -35,7 +38,55 @@ static void usage(FILE *f)
             "                    ciphertexts); use its own --out directory\n"
             "  --threads T       worker threads (2)\n"
             "  --table-mb M      memory for the batch mpk's fixed-base tables (4096);\n"
-            "                    less makes the batch ciphertexts ~4x slower\n");
+            "                    less makes the batch ciphertexts ~4x slower\n"
+            "  --register DIR    strict mode, roles in one process: register the label\n"
+            "                    ciphertexts with the authority in DIR directly\n"
+            "  --registration F  strict mode: write the registration (digests of the label\n"
+            "                    ciphertexts) to F for the authority: `cryptonn authority\n"
+            "                    register --state DIR F` (default OUT-PART.lreg)\n"
+            "In strict mode (params.bin from `keygen --mode strict`) there are no batch\n"
+            "ciphertexts, and the authority issues label keys only for registered ones.\n");
+}
+
+/* Hands the label registration to the authority (in-process) or to a file
+ * for it. Returns 0, or 1 after printing the reason. */
+static int cli_register_labels(const cn_labelreg *reg, const char *dir, const char *file,
+                               const char *out, const char *part)
+{
+    if (dir) {
+        cn_authority *a = NULL;
+        int rc = cn_authority_open(&a, dir, NULL);
+        uint8_t *m = NULL;
+        size_t ml = 0;
+        uint64_t added = 0;
+        char why[256] = "";
+        if (rc == CRYPTONN_OK) rc = cn_labelreg_encode(reg, &m, &ml);
+        if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, m, ml, &added, why, sizeof why);
+        free(m);
+        cn_authority_close(a);
+        if (rc != CRYPTONN_OK) {
+            fprintf(stderr, "cryptonn encrypt: registering the labels with %s: %s\n", dir,
+                    why[0] ? why : cryptonn_status_str(rc));
+            return 1;
+        }
+        printf("registered %llu label ciphertexts with the authority in %s\n",
+               (unsigned long long)added, dir);
+        return 0;
+    }
+    char path[4096];
+    if (!file) {
+        snprintf(path, sizeof path, "%s-%s.lreg", out, part);
+        file = path;
+    }
+    int rc = cn_labelreg_write(file, reg);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn encrypt: cannot write %s: %s\n", file, cryptonn_status_str(rc));
+        return 1;
+    }
+    printf("label registration in %s: hand it to the authority (cryptonn authority register "
+           "--state DIR %s); label keys are refused until it is registered\n",
+           file, file);
+    return 0;
 }
 
 int cli_encrypt(int argc, char **argv)
@@ -50,11 +101,14 @@ int cli_encrypt(int argc, char **argv)
                                              {"test", no_argument, 0, 'T'},
                                              {"threads", required_argument, 0, 't'},
                                              {"table-mb", required_argument, 0, 'm'},
+                                             {"register", required_argument, 0, 'R'},
+                                             {"registration", required_argument, 0, 'F'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *params = NULL, *okey = NULL, *out = NULL, *data = "data/mnist", *part = "main";
-    long offset = 0, limit = 0, threads = 2, table_mb = 4096;
-    int test = 0, c;
+    const char *reg_dir = NULL, *reg_file = NULL;
+    uint64_t offset = 0, limit = 0, threads = 2, table_mb = 4096;
+    int test = 0, c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -63,22 +117,20 @@ int cli_encrypt(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'd': data = optarg; break;
         case 'P': part = optarg; break;
-        case 'O': offset = atol(optarg); break;
-        case 'l': limit = atol(optarg); break;
+        case 'O': bad |= cli_parse_u64("encrypt", "offset", optarg, 0, 100000000, &offset); break;
+        case 'l': bad |= cli_parse_u64("encrypt", "limit", optarg, 0, 100000000, &limit); break;
         case 'T': test = 1; break;
-        case 't': threads = atol(optarg); break;
-        case 'm': table_mb = atol(optarg); break;
+        case 't': bad |= cli_parse_u64("encrypt", "threads", optarg, 1, 64, &threads); break;
+        case 'm': bad |= cli_parse_u64("encrypt", "table-mb", optarg, 0, 1 << 20, &table_mb); break;
+        case 'R': reg_dir = optarg; break;
+        case 'F': reg_file = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc || !params || !okey || !out) {
+    if (bad) return 2;
+    if (optind != argc || !params || !okey || !out || (reg_dir && reg_file)) {
         usage(stderr);
-        return 2;
-    }
-    if (offset < 0 || limit < 0 || limit > 100000000L || offset > 100000000L || threads < 1 ||
-        threads > 64 || table_mb < 0) {
-        fprintf(stderr, "cryptonn encrypt: --offset/--limit must be >= 0, --threads 1..64\n");
         return 2;
     }
     size_t pl = strlen(part);
@@ -111,8 +163,8 @@ int cli_encrypt(int argc, char **argv)
         return 1;
     }
     if ((uint64_t)offset >= d.n) {
-        fprintf(stderr, "cryptonn encrypt: --offset %ld leaves no samples (the set has %u)\n",
-                offset, d.n);
+        fprintf(stderr, "cryptonn encrypt: --offset %llu leaves no samples (the set has %u)\n",
+                (unsigned long long)offset, d.n);
         cryptonn_dataset_free(&d);
         cn_enc_mpks_free(&k);
         return 2;
@@ -123,22 +175,30 @@ int cli_encrypt(int argc, char **argv)
     v.x = d.x + (size_t)offset * d.rows * d.cols;
     v.y = d.y + offset;
     omp_set_num_threads((int)threads);
+    const int strict = p.mode == CN_MODE_STRICT;
+    cn_labelreg reg = {0};
     cn_encrypt_opts o = {.part = part, .threads = (uint32_t)threads, .labels = !test,
-                         .batch_ct = !test, .progress = 1,
-                         .table_bytes_max = table_mb ? (uint64_t)table_mb << 20 : 1};
+                         .batch_ct = !test && !strict, .progress = 1,
+                         .table_bytes_max = table_mb ? (uint64_t)table_mb << 20 : 1,
+                         .reg = strict && !test ? &reg : NULL};
     cn_encrypt_stats st;
-    printf("encrypting %u %s samples (from %ld) as part '%s' of %s, %ld threads\n", v.n,
-           test ? "test" : "training", offset, part, out, threads);
+    printf("encrypting %u %s samples (from %llu) as part '%s' of %s, %llu threads%s\n", v.n,
+           test ? "test" : "training", (unsigned long long)offset, part, out,
+           (unsigned long long)threads, strict ? " (strict mode: no batch ciphertexts)" : "");
     rc = cn_client_encrypt(out, &p, &k, &s, &v, &o, &st);
     cryptonn_dataset_free(&d);
     cn_enc_mpks_free(&k);
     cn_wipe(&s, sizeof s);
+    if (rc == CRYPTONN_OK && o.reg && cli_register_labels(&reg, reg_dir, reg_file, out, part) != 0)
+        rc = CRYPTONN_ERR_IO;
+    cn_labelreg_free(&reg);
     if (rc == CRYPTONN_ERR_MISMATCH) {
         fprintf(stderr, "cryptonn encrypt: %s holds a dataset under other keys or parameters "
                         "(every owner must use the same params.bin)\n", out);
         return 1;
     }
     if (rc != CRYPTONN_OK) return cli_fail("encrypt", rc);
+    if (rc == CRYPTONN_ERR_IO && o.reg) return 1; /* reported by cli_register_labels */
     double n = (double)st.samples, nb = (double)st.batches;
     printf("done in %.1f s (%.1f CPU s): %llu samples, %llu batches, %.1f MB written\n",
            st.seconds_total, st.cpu_total, (unsigned long long)st.samples,
@@ -152,20 +212,20 @@ int cli_encrypt(int argc, char **argv)
     if (!test) {
         printf("  labels     %8.2f %8.2f  (%.2f CPU ms per sample, %u FEBO ciphertexts)\n",
                st.seconds_labels, st.cpu_labels, 1e3 * st.cpu_labels / n, p.classes);
-        printf("  batch ct   %8.2f %8.2f  (%.0f CPU ms per batch of %u x %u slots)\n",
+        if (!strict) printf("  batch ct   %8.2f %8.2f  (%.0f CPU ms per batch of %u x %u slots)\n",
                st.seconds_batches, st.cpu_batches, 1e3 * st.cpu_batches / nb, p.batch, p.slots);
     }
     printf("  write      %8.2f %8.2f  (encoding and files)\n", st.seconds_write, st.cpu_write);
-    if (!test && st.samples < 60000 && st.table_bytes < 100e6) {
+    if (!test && !strict && st.samples < 60000 && st.table_bytes < 100e6) {
         printf("  (no extrapolation: with fewer than 16 batches the batch ciphertexts are\n"
                "   encrypted without tables, which a full run would build; use --limit 1024+)\n");
     } else if (!test && st.samples < 60000) {
         /* CPU time spread over the threads: what the run costs on idle cores */
         double per = (st.cpu_samples + st.cpu_labels + st.cpu_write) / n +
-                     st.cpu_batches / nb / p.batch;
+                     (strict ? 0 : st.cpu_batches / nb / p.batch);
         double full = (st.cpu_tables + 60000 * per) / (double)threads;
-        printf("  extrapolated to 60,000 training samples on %ld idle cores: %.0f s (%.1f min)\n",
-               threads, full, full / 60);
+        printf("  extrapolated to 60,000 training samples on %llu idle cores: %.0f s (%.1f min)\n",
+               (unsigned long long)threads, full, full / 60);
     }
     return 0;
 }

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <errno.h>
 
+#include <sodium.h>
+
+#include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
 #include "protocol/authority.h"
@@ -16,16 +19,55 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cryptonn keygen --state DIR [--batch B] [--label-bits L] [--owners DIR]\n\n"
-            "Creates the key authority's state: master secret keys for the samples\n"
-            "(784 slots), the batch ciphertexts (B x 784 slots) and the labels (FEBO),\n"
-            "all mode 0600; params.bin (public parameters and keys); and owner.key, the\n"
-            "secret class permutation that data owners apply to labels. The training\n"
-            "server must never get owner.key. Refuses to overwrite existing keys.\n\n"
-            "  --state DIR      the authority's directory (created 0700)\n"
-            "  --batch B        samples per batch ciphertext (64)\n"
-            "  --label-bits L   labels are encrypted as one-hot x 2^L (16)\n"
-            "  --owners DIR     also copy params.bin and owner.key (0600) there\n");
+            "usage: cryptonn keygen --state DIR [--mode strict|paper] [--first-layer SPEC]\n"
+            "                       [--layer-bits B] [--layer-seed N] [--batch B]\n"
+            "                       [--label-bits L] [--owners DIR]\n\n"
+            "Creates the key authority's state: master secret keys (mode 0600), params.bin\n"
+            "(public parameters and keys) and owner.key, the secret class permutation that\n"
+            "data owners apply to labels. The training server must never get owner.key.\n"
+            "Refuses to overwrite existing keys.\n\n"
+            "Modes (docs/PRIVACY.md):\n"
+            "  strict (default)  the authority draws the first layer (--first-layer) from its\n"
+            "                    own randomness and commits to it in params.bin; it issues keys\n"
+            "                    for exactly that layer and for registered label ciphertexts,\n"
+            "                    nothing else. The server trains every later layer.\n"
+            "  paper             the CryptoNN paper's protocol: the server chooses and trains\n"
+            "                    the first layer; it can recover every training image (and the\n"
+            "                    samples master secret) and a malicious server can steer what\n"
+            "                    it learns. For comparison and reproduction only.\n\n"
+            "  --state DIR         the authority's directory (created 0700)\n"
+            "  --mode M            strict or paper (strict)\n"
+            "  --first-layer SPEC  strict: dense:K or conv:FxK[sS][pP] over 1x28x28\n"
+            "                      (conv:6x5, LeNet-5's first layer)\n"
+            "  --layer-bits B      strict: integer weights of B bits, 2..16 (8)\n"
+            "  --layer-seed N      strict: draw the layer from seed N instead of the system\n"
+            "                      CSPRNG (reproducible demos and tests; the layer is public)\n"
+            "  --batch B           samples per batch (64)\n"
+            "  --label-bits L      labels are encrypted as one-hot x 2^L (16)\n"
+            "  --owners DIR        also copy params.bin and owner.key (0600) there\n");
+}
+
+/* The committed layer of a strict setup. */
+static int draw_layer(const char *spec, uint64_t bits, const uint64_t *seed, cn_fl_layer *l)
+{
+    char msg[256];
+    memset(l, 0, sizeof *l);
+    if (cn_fl_spec_parse(spec, 1, 28, 28, &l->spec, msg, sizeof msg) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn keygen: %s\n", msg);
+        return 2;
+    }
+    l->bits = (uint32_t)bits;
+    l->scale_exp = cn_fl_scale_exp(&l->spec, l->bits);
+    l->w = cn_malloc_array((size_t)cn_fl_weights(&l->spec), sizeof *l->w);
+    if (!l->w) return cli_fail("keygen", CRYPTONN_ERR_NOMEM);
+    uint8_t s32[32];
+    if (seed) {
+        uint8_t in[8];
+        cn_store_u64(in, *seed);
+        crypto_generichash(s32, sizeof s32, in, sizeof in, (const uint8_t *)"cryptonn layer", 14);
+    }
+    int rc = cn_fl_draw(&l->spec, l->bits, seed ? s32 : NULL, l->w);
+    return rc == CRYPTONN_OK ? 0 : cli_fail("keygen", rc);
 }
 
 static int copy_file(const char *from, const char *to, unsigned mode)
@@ -45,45 +87,83 @@ int cli_keygen(int argc, char **argv)
                                              {"batch", required_argument, 0, 'b'},
                                              {"label-bits", required_argument, 0, 'L'},
                                              {"owners", required_argument, 0, 'o'},
+                                             {"mode", required_argument, 0, 'M'},
+                                             {"first-layer", required_argument, 0, 'F'},
+                                             {"layer-bits", required_argument, 0, 'B'},
+                                             {"layer-seed", required_argument, 0, 'S'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    const char *state = NULL, *owners = NULL;
-    long batch = 64, lbits = 16;
-    int c;
+    const char *state = NULL, *owners = NULL, *mode = "strict", *spec = "conv:6x5";
+    uint64_t batch = 64, lbits = 16, wbits = 8, seed = 0;
+    int c, bad = 0, seeded = 0, spec_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 's': state = optarg; break;
-        case 'b': batch = atol(optarg); break;
-        case 'L': lbits = atol(optarg); break;
+        case 'b': bad |= cli_parse_u64("keygen", "batch", optarg, 1, 4096, &batch); break;
+        case 'L': bad |= cli_parse_u64("keygen", "label-bits", optarg, 0, 40, &lbits); break;
         case 'o': owners = optarg; break;
+        case 'M': mode = optarg; break;
+        case 'F': spec = optarg; spec_given = 1; break;
+        case 'B': bad |= cli_parse_u64("keygen", "layer-bits", optarg, 2, 16, &wbits); break;
+        case 'S': bad |= cli_parse_u64("keygen", "layer-seed", optarg, 0, UINT64_MAX, &seed);
+                  seeded = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
+    if (bad) return 2;
     if (optind != argc || !state) {
         usage(stderr);
         return 2;
     }
-    if (batch < 1 || batch > 4096 || lbits < 0 || lbits > 40) {
-        fprintf(stderr, "cryptonn keygen: --batch must be 1..4096 and --label-bits 0..40\n");
+    const int strict = !strcmp(mode, "strict");
+    if (!strict && strcmp(mode, "paper") != 0) {
+        fprintf(stderr, "cryptonn keygen: --mode must be strict or paper, got '%s'\n", mode);
+        return 2;
+    }
+    if (!strict && (spec_given || seeded)) {
+        fprintf(stderr, "cryptonn keygen: --first-layer and --layer-seed are strict-mode options "
+                        "(in paper mode the server chooses the first layer)\n");
         return 2;
     }
     cn_enc_params p;
     cn_enc_params_default(&p);
     p.batch = (uint32_t)batch;
     p.label_scale_bits = (uint32_t)lbits;
+    p.mode = strict ? CN_MODE_STRICT : CN_MODE_PAPER;
+    cn_fl_layer layer = {0};
+    if (strict && (c = draw_layer(spec, wbits, seeded ? &seed : NULL, &layer)) != 0) return c;
     uint64_t t0 = cn_now_ns();
-    int rc = cn_authority_setup(state, &p, NULL);
+    int rc = cn_authority_setup(state, &p, strict ? &layer : NULL);
+    cn_fl_layer_free(&layer);
     if (rc == CRYPTONN_ERR_IO) {
         fprintf(stderr, "cryptonn keygen: cannot set up %s: it already holds keys, or is not "
                         "writable (keys are never overwritten)\n", state);
         return 1;
     }
     if (rc != CRYPTONN_OK) return cli_fail("keygen", rc);
-    printf("authority state in %s (%.1f s): samples.msk (784 slots), batch.msk (%u x 784 = %u "
-           "slots), labels.msk, params.bin, owner.key\n",
-           state, (double)(cn_now_ns() - t0) / 1e9, p.batch, p.batch * p.slots);
+    if (strict) {
+        cn_enc_params q;
+        cn_enc_mpks k = {0};
+        char path[4096], hex[17], text[64];
+        snprintf(path, sizeof path, "%s/params.bin", state);
+        rc = cn_encdata_read_params_file(path, &q, &k);
+        if (rc != CRYPTONN_OK) return cli_fail(path, rc);
+        cn_fl_layer_commit_hex(k.layer, hex);
+        cn_fl_spec_format(&k.layer->spec, text, sizeof text);
+        printf("authority state in %s (%.1f s), strict mode: samples.msk (784 slots), labels.msk, "
+               "params.bin, owner.key\n"
+               "committed first layer %s (%llu keys, %u-bit weights), commitment %s\n",
+               state, (double)(cn_now_ns() - t0) / 1e9, text,
+               (unsigned long long)cn_fl_outputs(&k.layer->spec), k.layer->bits, hex);
+        cn_enc_mpks_free(&k);
+    } else {
+        printf("authority state in %s (%.1f s), PAPER mode (the server chooses the first layer "
+               "and can recover every training image): samples.msk (784 slots), batch.msk (%u x "
+               "784 = %u slots), labels.msk, params.bin, owner.key\n",
+               state, (double)(cn_now_ns() - t0) / 1e9, p.batch, p.batch * p.slots);
+    }
     /* networked roles (cmd_authority.c): per-role bearer tokens */
     if (cli_create_tokens(state) != CRYPTONN_OK) return 1;
     if (owners) {

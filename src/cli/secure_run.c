@@ -61,6 +61,30 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
     return CRYPTONN_OK;
 }
 
+int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg)
+{
+    const cn_fl_spec *c = &layer->spec;
+    char spec[64];
+    cn_fl_spec_format(c, spec, sizeof spec);
+    if (!c->conv) {
+        cfg->arch = CRYPTONN_ARCH_MLP;
+        cfg->in_dim = c->in_c * c->in_h * c->in_w;
+        cfg->hidden = c->out;
+    } else if (c->k == 5 && c->stride == 1 && c->pad == 0 && c->in_c == 1 && c->in_h == 28 &&
+               c->in_w == 28) {
+        cfg->arch = CRYPTONN_ARCH_LENET5;
+        cfg->conv1_filters = c->out;
+    } else {
+        fprintf(stderr, "cryptonn: strict mode: no built-in model has the committed first "
+                        "layer %s (LeNet-5 takes conv:Fx5, the MLP dense:K)\n", spec);
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    cfg->frozen_first_layer = 1;
+    printf("[server] strict mode: first layer = the authority's committed %s (frozen); "
+           "training the layers above it\n", spec);
+    return CRYPTONN_OK;
+}
+
 int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
 {
     int code = 1, rc;
@@ -76,7 +100,11 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     if (test_accuracy) *test_accuracy = -1;
     if (!rep) return fail("report", CRYPTONN_ERR_NOMEM, NULL);
 
-    if ((rc = cn_authority_open(&auth, j->auth_dir, &j->pol)) != CRYPTONN_OK) {
+    /* in-process the operator runs every role: one label key per
+     * registered ciphertext and epoch of this run */
+    cn_policy pol = j->pol;
+    if (pol.label_uses < j->epochs) pol.label_uses = j->epochs;
+    if ((rc = cn_authority_open(&auth, j->auth_dir, &pol)) != CRYPTONN_OK) {
         fail(j->auth_dir, rc, "cannot open the authority state (cryptonn keygen)");
         goto out;
     }
@@ -106,7 +134,10 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         }
     }
     const cn_enc_params *pp = cn_encdata_params(ds);
-    if ((rc = cryptonn_model_create(&j->cfg, pp->batch, j->so.threads, &m)) != CRYPTONN_OK) {
+    cryptonn_model_config cfg = j->cfg;
+    const cn_fl_layer *layer = cn_encdata_mpks(ds)->layer;
+    if (layer && (rc = cli_strict_model(layer, &cfg)) != CRYPTONN_OK) goto out;
+    if ((rc = cryptonn_model_create(&cfg, pp->batch, j->so.threads, &m)) != CRYPTONN_OK) {
         fail("model", rc, NULL);
         goto out;
     }
@@ -190,8 +221,17 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     cn_authority_leakage(auth, lk);
     cryptonn_first_layer fl;
     cryptonn_model_first_layer(m, &fl);
-    rep->leak = (cn_leak_report){.first_layer_conv = fl.is_conv,
-                                 .frozen_first_layer = (int)j->cfg.frozen_first_layer,
+    char spec[64] = "", hex[17] = "";
+    if (layer) {
+        cn_fl_spec_format(&layer->spec, spec, sizeof spec);
+        cn_fl_layer_commit_hex(layer, hex);
+    }
+    rep->leak = (cn_leak_report){.strict = layer != NULL,
+                                 .layer = spec,
+                                 .commit = hex,
+                                 .label_uses = pol.label_uses,
+                                 .first_layer_conv = fl.is_conv,
+                                 .frozen_first_layer = (int)cfg.frozen_first_layer,
                                  .first_layer_width = (uint32_t)fl.z1_size,
                                  .batch = pp->batch,
                                  .labels_via_febo = 1,

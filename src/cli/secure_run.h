@@ -29,6 +29,10 @@ typedef struct {
     double seconds_encrypt; /* < 0: not measured here */
 } cli_secure_job;
 
+/* Strict mode: cfg's architecture set to carry the committed first layer,
+ * frozen (printed); CRYPTONN_ERR_MISMATCH (printed) when no model fits it. */
+int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg);
+
 /* Runs the job; prints progress and the leakage report; returns an exit code. */
 int cli_secure_run(const cli_secure_job *j, double *test_accuracy);
 

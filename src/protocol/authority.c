@@ -276,6 +276,17 @@ int cn_authority_export_keys(const cn_authority *a, cn_feip_keyreq *r)
     return CRYPTONN_OK;
 }
 
+int cn_authority_export(const cn_authority *a, cn_keyexport *e)
+{
+    memset(e, 0, sizeof *e);
+    cryptonn_feip_mpk_id(a->k.samples, e->mpk_id);
+    e->in_c = 1;
+    e->in_h = a->p.rows;
+    e->in_w = a->p.cols;
+    e->mode = a->strict ? CN_MODE_STRICT : CN_MODE_PAPER;
+    return cn_authority_export_keys(a, &e->keys);
+}
+
 static int ks_round_trip(void *ctx, const uint8_t *req, size_t req_len, uint8_t **resp,
                          size_t *resp_len)
 {

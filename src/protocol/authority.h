@@ -45,6 +45,7 @@
 
 #include "secure/encdata.h"
 #include "secure/firstlayer.h"
+#include "secure/keyexport.h"
 #include "secure/keyreq.h"
 #include "secure/leakage.h"
 
@@ -92,6 +93,9 @@ const cn_fl_layer *cn_authority_layer(const cn_authority *a);
  * vectors that raised the rank, which span every key issued (paper).
  * r is freshly allocated (cn_keyreq_feip_free). */
 int cn_authority_export_keys(const cn_authority *a, cn_feip_keyreq *r);
+/* The same as the owners' audit reads it (keyexport.h): vectors, mpk id,
+ * shape and mode. */
+int cn_authority_export(const cn_authority *a, cn_keyexport *e);
 
 /* Registers label ciphertexts (an "LREG" message, client.h) sent by a data
  * owner: its labels mpk id must be this authority's. Idempotent; durable

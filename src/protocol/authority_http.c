@@ -79,6 +79,18 @@ static unsigned admit(void *ctx, const char *method, const char *path, int role,
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!strcmp(path, "/v1/health") || !strcmp(path, "/v1/params") || !strcmp(path, "/v1/leakage")) {
         if (get) return 0;
+    } else if (!strcmp(path, "/v1/labels") || !strcmp(path, "/v1/keys/export")) {
+        /* the data owners' routes: registrations in, the audit's vectors out */
+        if (role != CN_ROLE_CLIENT) {
+            snprintf(msg, msg_len, "missing or wrong bearer token (a data owner's token)");
+            return 401;
+        }
+        if (!strcmp(path, "/v1/labels")) {
+            *max_body = (size_t)64 << 20;
+            if (post) return 0;
+        } else if (get) {
+            return 0;
+        }
     } else if (!strcmp(path, "/v1/keys")) {
         if (role != CN_ROLE_SERVER) {
             snprintf(msg, msg_len, "missing or wrong bearer token (the server role's token)");
@@ -125,6 +137,30 @@ static void handle(void *ctx, const cn_http_req *rq, cn_http_resp *rs)
         cn_http_reply(rs, 200, "application/octet-stream", b, h->params_len);
     } else if (!strcmp(rq->path, "/v1/leakage")) {
         leakage(h, rs);
+    } else if (!strcmp(rq->path, "/v1/labels")) {
+        uint64_t added = 0;
+        char why[256] = "";
+        pthread_mutex_lock(&h->mu);
+        int rc = cn_authority_register_labels(h->a, rq->body, rq->body_len, &added, why, sizeof why);
+        pthread_mutex_unlock(&h->mu);
+        if (rc != CRYPTONN_OK)
+            return cn_http_reply_error(rs, cn_http_status_for(rc), "%s",
+                                       why[0] ? why : cryptonn_status_str(rc));
+        char j[128];
+        snprintf(j, sizeof j, "{\"registered\":%llu}\n", (unsigned long long)added);
+        cn_http_reply_text(rs, 200, "application/json", j);
+    } else if (!strcmp(rq->path, "/v1/keys/export")) {
+        cn_keyexport e;
+        uint8_t *b = NULL;
+        size_t len = 0;
+        pthread_mutex_lock(&h->mu);
+        int rc = cn_authority_export(h->a, &e);
+        pthread_mutex_unlock(&h->mu);
+        if (rc == CRYPTONN_OK) rc = cn_keyexport_encode(&e, &b, &len);
+        cn_keyexport_free(&e);
+        if (rc != CRYPTONN_OK)
+            return cn_http_reply_error(rs, 500, "export failed: %s", cryptonn_status_str(rc));
+        cn_http_reply(rs, 200, "application/octet-stream", b, len);
     } else { /* /v1/keys (admit let nothing else through) */
         uint8_t *resp = NULL;
         size_t len = 0;

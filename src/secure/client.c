@@ -294,6 +294,7 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
     /* A rerun over an existing part must not leave the old index pointing
      * at a mix of old and new batch files. */
     CN_TRY(remove_index(dir, o->part));
+    if (o->reg) CN_TRY(cn_enc_labels_id(k->labels, o->reg->mpk_id));
 
     int threads = o->threads ? (int)o->threads : 2;
     uint64_t nb = (d->n + p->batch - 1) / p->batch;
@@ -326,6 +327,13 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
             cn_enc_batch b = {.n = n, .classes = p->classes, .x = w.x,
                               .y = o->labels ? w.y : NULL, .xb = o->batch_ct ? w.xb[g] : NULL};
             rc = cn_encdata_write_batch(dir, o->part, t, p, &b);
+        }
+        /* the registration names exactly the ciphertexts just written */
+        for (size_t j = 0; rc == CRYPTONN_OK && o->labels && o->reg && j < (size_t)n * p->classes;
+             j++) {
+            uint8_t dg[16];
+            rc = cn_label_digest(w.y[j], dg);
+            if (rc == CRYPTONN_OK) rc = cn_labelreg_add(o->reg, dg);
         }
         uint64_t t3 = cn_now_ns();
         double c3 = cpu_now();

@@ -12,6 +12,7 @@
 
 #include "cryptonn/nn.h"
 #include "secure/encdata.h"
+#include "secure/labelreg.h"
 
 /* The owners' shared secret: π maps a true class c to the class π[c] the
  * server trains on; owners map predictions back with π⁻¹. The server never
@@ -40,6 +41,9 @@ typedef struct {
                                  without them the batch ciphertexts are ~4x slower */
     int batch_tables;         /* 0: tables from 16 batches on, within the budget;
                                  1: always; -1: never */
+    cn_labelreg *reg;         /* if not NULL, receives the digest of every label
+                                 ciphertext written (its mpk id is set): the owner's
+                                 registration with the authority (strict mode) */
 } cn_encrypt_opts;
 
 typedef struct {

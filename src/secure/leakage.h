@@ -1,6 +1,10 @@
 /* leakage: the exact account of what the training server could learn, for the
  * training report and the demo (DESIGN §5). It states facts derived from the
- * authority's counters; it never guesses in the server's favour. */
+ * authority's counters and the mode, names every attack open to a malicious
+ * server in that mode, and never presents rank as protection: rank bounds a
+ * linear view, and sparse, bounded data is recovered from far fewer
+ * projections (measured by the owners' audit, whose figures the report
+ * includes when it ran). */
 #ifndef CRYPTONN_SECURE_LEAKAGE_H
 #define CRYPTONN_SECURE_LEAKAGE_H
 
@@ -9,14 +13,18 @@
 
 typedef struct {
     const char *name;     /* "samples", "batch-gradient", "labels" */
-    uint64_t width;       /* slots of the mpk */
-    uint64_t rank;        /* rank of span(keys issued), or an upper bound */
+    uint64_t width;       /* slots of the mpk (0: the mpk does not exist, or FEBO) */
+    uint64_t rank;        /* rank mod ℓ of span(keys issued), or an upper bound */
     int rank_is_bound;    /* 1: rank is min(keys, width), not an exact rank */
     uint64_t keys_issued; /* every key the authority derived under this mpk */
     uint64_t keys_refused;
 } cn_leak_mpk;
 
 typedef struct {
+    int strict;           /* CN_MODE_STRICT: the authority's committed first layer */
+    const char *layer;    /* strict: the committed layer's spec ("conv:2x5s2") */
+    const char *commit;   /* strict: the commitment (hex) */
+    uint32_t label_uses;  /* strict: label keys allowed per registered ciphertext */
     int first_layer_conv; /* 1: convolution, 0: dense */
     int frozen_first_layer;
     uint32_t first_layer_width; /* dense: H; conv: filters × positions */
@@ -26,6 +34,8 @@ typedef struct {
     uint64_t samples;
     const cn_leak_mpk *mpks;
     int nmpks;
+    const char *audit_md;       /* the owners' audit as Markdown, if it ran (may be NULL) */
+    const char *audit_text;     /* the same for the terminal */
 } cn_leak_report;
 
 /* Writes the report as Markdown (a "## What the server learned" section). */
