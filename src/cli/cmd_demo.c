@@ -12,23 +12,34 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "cli/args.h"
 #include "cli/secure_run.h"
+#include "secure/labelreg.h"
 #include "secure/client.h"
 #include "util/util.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cryptonn demo [--dir DIR] [--data DIR] [--train N] [--test N] [--epochs E]\n"
-               "                     [--threads T]\n\n"
+    fprintf(f, "usage: cryptonn demo [--dir DIR] [--data DIR] [--mode strict|paper]\n"
+               "                     [--first-layer SPEC] [--layer-seed N] [--train N]\n"
+               "                     [--test N] [--epochs E] [--audit N] [--threads T]\n\n"
                "Runs the authority, a data owner and the training server in one process:\n"
-               "keys, encryption of a MNIST subset, secure training of LeNet-5, secure\n"
-               "prediction, per-phase times and the leakage report.\n\n"
-               "  --dir DIR     working directory, recreated (runs/demo)\n"
-               "  --data DIR    MNIST IDX files (data/mnist; tools/fetch-mnist)\n"
-               "  --train N     training samples (2560)\n"
-               "  --test N      test samples (500)\n"
-               "  --epochs E    (1)\n"
-               "  --threads T   (2)\n");
+               "keys, encryption of a MNIST subset, secure training, secure prediction,\n"
+               "per-phase times, the leakage report and the owners' audit of what the\n"
+               "server could reconstruct (with a picture next to the report).\n\n"
+               "  --dir DIR          working directory, recreated (runs/demo)\n"
+               "  --data DIR         MNIST IDX files (data/mnist; tools/fetch-mnist)\n"
+               "  --mode M           strict (the recommended mode) or paper (strict)\n"
+               "  --first-layer SPEC strict: the authority's first layer (conv:2x5s2)\n"
+               "  --layer-seed N     strict: the layer's seed, for the same figure every run (1)\n"
+               "  --train N          training samples (12000)\n"
+               "  --test N           test samples (2000)\n"
+               "  --epochs E         (4; strict mode decrypts the first layer once)\n"
+               "  --audit N          records the audit attacks (20; 0: no audit)\n"
+               "  --threads T        (2)\n");
 }
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -83,37 +94,128 @@ static int reset_dir(const char *dir)
 
 static double secs(uint64_t a) { return (double)(cn_now_ns() - a) / 1e9; }
 
+static int register_labels(const char *auth, const cn_labelreg *reg)
+{
+    cn_authority *a = NULL;
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    uint64_t added = 0;
+    char why[256];
+    int rc = cn_authority_open(&a, auth, NULL);
+    if (rc == CRYPTONN_OK) rc = cn_labelreg_encode(reg, &m, &ml);
+    if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, m, ml, &added, why, sizeof why);
+    free(m);
+    cn_authority_close(a);
+    if (rc == CRYPTONN_OK)
+        printf("[client]    registered %llu label ciphertexts with the authority\n",
+               (unsigned long long)added);
+    return rc;
+}
+
+/* The owners' audit of what the server holds: the key vectors the authority
+ * issued, replayed on the first n training images, attacked with the test
+ * images as the public auxiliary data. Table on stdout, Markdown and a
+ * picture next to the report. */
+static int demo_audit(const char *auth, const char *dir, const char *report,
+                      const cryptonn_dataset *tr, const cryptonn_dataset *te, uint32_t n)
+{
+    cn_authority *a = NULL;
+    cn_keyexport e;
+    int rc = cn_authority_open(&a, auth, NULL);
+    if (rc == CRYPTONN_OK) rc = cn_authority_export(a, &e);
+    cn_authority_close(a);
+    if (rc != CRYPTONN_OK) return cli_fail("audit: key export", rc);
+    cn_audit_opts o;
+    cn_audit_opts_default(&o);
+    o.samples = n;
+    o.aux_limit = 2000;
+    o.decoder_epochs = 3;
+    cn_audit_result res;
+    printf("\n[owners]    audit of what the server could reconstruct (%u training images, "
+           "%u key vectors):\n", n, e.keys.nkeys);
+    uint64_t t0 = cn_now_ns();
+    rc = cn_audit_run(&o, &e, tr, te, &res);
+    cn_keyexport_free(&e);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn demo: audit: %s\n", res.msg);
+        return 1;
+    }
+    cn_audit_write_text(stdout, &res);
+    char pic[4096];
+    snprintf(pic, sizeof pic, "%s/audit.png", dir);
+    int prc = cn_audit_picture(pic, &res, 10);
+    FILE *f = fopen(report, "a");
+    if (f) {
+        fprintf(f, "\n");
+        cn_audit_write_markdown(f, &res, prc == CRYPTONN_OK ? "audit.png" : NULL);
+        fclose(f);
+    }
+    printf("            (%.1f s; picture %s, originals on top, each attack below)\n", secs(t0),
+           prc == CRYPTONN_OK ? pic : "not written");
+    cn_audit_result_free(&res);
+    return 0;
+}
+
 int cli_demo(int argc, char **argv)
 {
-    static const struct option lo[] = {{"dir", 1, 0, 'd'},    {"data", 1, 0, 'D'},
-                                       {"train", 1, 0, 'n'},  {"test", 1, 0, 't'},
-                                       {"epochs", 1, 0, 'e'}, {"threads", 1, 0, 'T'},
-                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
-    const char *dir = "runs/demo", *data = "data/mnist";
-    long ntrain = 2560, ntest = 500, epochs = 1, threads = 2;
-    int c;
+    static const struct option lo[] = {
+        {"dir", 1, 0, 'd'},         {"data", 1, 0, 'D'},       {"train", 1, 0, 'n'},
+        {"test", 1, 0, 't'},        {"epochs", 1, 0, 'e'},     {"threads", 1, 0, 'T'},
+        {"mode", 1, 0, 'M'},        {"first-layer", 1, 0, 'F'}, {"layer-seed", 1, 0, 'S'},
+        {"audit", 1, 0, 'A'},       {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+    const char *dir = "runs/demo", *data = "data/mnist", *mode = "strict", *spec = "conv:2x5s2";
+    uint64_t ntrain = 12000, ntest = 2000, epochs = 4, threads = 2, seed = 1, naudit = 20;
+    int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'D': data = optarg; break;
-        case 'n': ntrain = strtol(optarg, NULL, 10); break;
-        case 't': ntest = strtol(optarg, NULL, 10); break;
-        case 'e': epochs = strtol(optarg, NULL, 10); break;
-        case 'T': threads = strtol(optarg, NULL, 10); break;
+        case 'M': mode = optarg; break;
+        case 'F': spec = optarg; break;
+        case 'n': bad |= cli_parse_u64("demo", "train", optarg, 64, 60000, &ntrain); break;
+        case 't': bad |= cli_parse_u64("demo", "test", optarg, 1, 10000, &ntest); break;
+        case 'e': bad |= cli_parse_u64("demo", "epochs", optarg, 1, 20, &epochs); break;
+        case 'T': bad |= cli_parse_u64("demo", "threads", optarg, 1, 256, &threads); break;
+        case 'S': bad |= cli_parse_u64("demo", "layer-seed", optarg, 0, UINT64_MAX, &seed); break;
+        case 'A': bad |= cli_parse_u64("demo", "audit", optarg, 0, 1000, &naudit); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (ntrain < 64 || ntrain > 60000 || ntest < 1 || ntest > 10000 || epochs < 1 || epochs > 20 ||
-        threads < 1 || threads > 256) {
-        fprintf(stderr, "cryptonn demo: --train 64..60000, --test 1..10000, --epochs 1..20\n");
+    const int strict = !strcmp(mode, "strict");
+    if (bad || optind != argc || (!strict && strcmp(mode, "paper") != 0)) {
+        if (!bad) usage(stderr);
         return 2;
     }
-    printf("CryptoNN demo: LeNet-5 (tanh) trained on %ld encrypted MNIST images for %ld epoch(s),\n"
-           "tested by secure prediction on %ld encrypted test images.\n"
-           "(A subset, so the demo ends in a few minutes on 2 cores; `cryptonn train --secure`\n"
-           "runs full MNIST.)\n\n", ntrain, epochs, ntest);
+    cn_fl_layer layer = {0};
+    if (strict) {
+        char msg[256];
+        uint8_t s32[32];
+        if (cn_fl_spec_parse(spec, 1, 28, 28, &layer.spec, msg, sizeof msg) != CRYPTONN_OK) {
+            fprintf(stderr, "cryptonn demo: %s\n", msg);
+            return 2;
+        }
+        layer.bits = 8;
+        layer.scale_exp = cn_fl_scale_exp(&layer.spec, 8);
+        layer.w = cn_malloc_array((size_t)cn_fl_weights(&layer.spec), sizeof *layer.w);
+        uint8_t in[8];
+        cn_store_u64(in, seed);
+        crypto_generichash(s32, sizeof s32, in, sizeof in, (const uint8_t *)"cryptonn layer", 14);
+        if (!layer.w || cn_fl_draw(&layer.spec, 8, s32, layer.w) != CRYPTONN_OK)
+            return cli_fail("demo", CRYPTONN_ERR_NOMEM);
+    }
+    if (strict)
+        printf("CryptoNN demo, strict mode: the authority commits to the first layer (%s);\n"
+               "the server trains the layers above it on %llu encrypted MNIST images for %llu\n"
+               "epoch(s) and predicts %llu encrypted test images.\n\n",
+               spec, (unsigned long long)ntrain, (unsigned long long)epochs,
+               (unsigned long long)ntest);
+    else
+        printf("CryptoNN demo, PAPER mode (the server chooses and trains the first layer and\n"
+               "can recover every training image): LeNet-5 (tanh) on %llu encrypted MNIST\n"
+               "images for %llu epoch(s), %llu encrypted test images.\n\n",
+               (unsigned long long)ntrain, (unsigned long long)epochs, (unsigned long long)ntest);
     if (reset_dir(dir) != 0) {
         fprintf(stderr, "cryptonn demo: cannot prepare %s\n", dir);
         return 1;
@@ -141,11 +243,18 @@ int cli_demo(int argc, char **argv)
     uint64_t t0 = cn_now_ns();
     cn_enc_params pp;
     cn_enc_params_default(&pp);
-    rc = cn_authority_setup(auth, &pp, NULL);
+    pp.mode = strict ? CN_MODE_STRICT : CN_MODE_PAPER;
+    rc = cn_authority_setup(auth, &pp, strict ? &layer : NULL);
+    cn_fl_layer_free(&layer);
     if (rc != CRYPTONN_OK) return cli_fail("authority setup", rc);
-    printf("[authority] master keys for samples (%u slots), batches (%u x %u slots) and labels;\n"
-           "            label permutation for the data owners: %.1f s\n",
-           pp.slots, pp.batch, pp.slots, secs(t0));
+    if (strict)
+        printf("[authority] master keys for samples (%u slots) and labels, the committed first\n"
+               "            layer %s, the owners' label permutation: %.1f s\n",
+               pp.slots, spec, secs(t0));
+    else
+        printf("[authority] master keys for samples (%u slots), batches (%u x %u slots) and labels;\n"
+               "            label permutation for the data owners: %.1f s\n",
+               pp.slots, pp.batch, pp.slots, secs(t0));
 
     cn_enc_params got;
     cn_enc_mpks mpks = {0};
@@ -156,9 +265,13 @@ int cli_demo(int argc, char **argv)
     if (rc == CRYPTONN_OK) rc = cn_encdata_init(enct, &got, &mpks);
     if (rc != CRYPTONN_OK) return cli_fail("owner keys", rc);
     t0 = cn_now_ns();
-    cn_encrypt_opts eo = {.part = "owner1", .threads = (uint32_t)threads, .labels = 1, .batch_ct = 1, .progress = 1};
+    cn_labelreg reg = {0};
+    cn_encrypt_opts eo = {.part = "owner1", .threads = (uint32_t)threads, .labels = 1,
+                          .batch_ct = !strict, .progress = 1, .reg = strict ? &reg : NULL};
     cn_encrypt_stats es = {0};
     rc = cn_client_encrypt(enc, &got, &mpks, &own, &tr, &eo, &es);
+    if (rc == CRYPTONN_OK && strict) rc = register_labels(auth, &reg);
+    cn_labelreg_free(&reg);
     if (rc != CRYPTONN_OK) return cli_fail("client encryption", rc);
     double t_enc = secs(t0);
     printf("[client]    encrypted %u images, %u batch ciphertexts and %u labels: %.1f s\n"
@@ -172,8 +285,6 @@ int cli_demo(int argc, char **argv)
     if (rc != CRYPTONN_OK) return cli_fail("client encryption (test)", rc);
     printf("[client]    encrypted %u test images: %.1f s\n\n", te.n, secs(t0));
     cn_enc_mpks_free(&mpks);
-    cryptonn_dataset_free(&tr);
-    cryptonn_dataset_free(&te);
     cn_wipe(&own, sizeof own);
 
     cli_secure_job j;
@@ -198,15 +309,24 @@ int cli_demo(int argc, char **argv)
     j.so.progress = 1;
     cn_policy_default(&j.pol);
     char settings[200];
-    snprintf(settings, sizeof settings,
-             "model: LeNet-5, tanh, cross-entropy (demo)\nsgd: lr 0.1, momentum 0.9\n"
-             "precision: first-layer weights %u bits, gradient %u bits, pixels 8 bits",
-             j.so.w_bits, j.so.dz_bits);
+    if (strict)
+        snprintf(settings, sizeof settings,
+                 "mode: strict, committed first layer %s (seed %llu)\nmodel: that layer, ReLU, "
+                 "dense 128, ReLU, dense 10, cross-entropy\nsgd: lr 0.1, momentum 0.9",
+                 spec, (unsigned long long)seed);
+    else
+        snprintf(settings, sizeof settings,
+                 "mode: paper\nmodel: LeNet-5, tanh, cross-entropy (demo)\nsgd: lr 0.1, momentum "
+                 "0.9\nprecision: first-layer weights %u bits, gradient %u bits, pixels 8 bits",
+                 j.so.w_bits, j.so.dz_bits);
     j.settings = settings;
     uint64_t ts = cn_now_ns();
     double acc = -1;
     int code = cli_secure_run(&j, &acc);
-    printf("\ndemo: %.1f s in all; secure test accuracy %.2f%%\n", secs(ts) + t_enc,
-           acc >= 0 ? 100 * acc : 0.0);
+    if (code == 0 && naudit) code = demo_audit(auth, dir, report, &tr, &te, (uint32_t)naudit);
+    cryptonn_dataset_free(&tr);
+    cryptonn_dataset_free(&te);
+    printf("\ndemo: %.1f s in all; %s mode; secure test accuracy %.2f%%\n", secs(ts) + t_enc,
+           strict ? "strict" : "paper", acc >= 0 ? 100 * acc : 0.0);
     return code;
 }
