@@ -8,10 +8,6 @@ BIN=${1:?usage: cli_audit.sh path/to/cryptonn}
 NAME=cli_audit
 . "$(dirname "$0")/clilib.sh"
 MNIST="$(dirname "$0")/../data/mnist"
-contains() { # contains FILE TEXT DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; sed -n 1,20p "$1" >&2; fi
-}
-
 expect 0 "help" -- "$BIN" audit --help
 contains "$T/out" "--picture" "help lists --picture"
 expect 2 "no keys" -- "$BIN" audit --layer conv:1x5 --keys x.kexp

@@ -7,10 +7,6 @@ set -u
 BIN=${1:?usage: cli_secure.sh path/to/cryptonn}
 NAME=cli_secure
 . "$(dirname "$0")/clilib.sh"
-contains() { # contains FILE TEXT DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; sed -n 1,20p "$1" >&2; fi
-}
-
 # IDX files: N images of 28x28 (class blobs + noise) and their labels.
 mkidx() { # mkidx DIR PREFIX N
     python3 - "$1" "$2" "$3" <<'PY'

@@ -13,6 +13,9 @@ expect() { # expect CODE DESCRIPTION -- command...
     got=$?
     if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; cat "$T/err" >&2; fi
 }
+contains() { # contains FILE TEXT DESCRIPTION
+    if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1"; sed -n 1,20p "$1" >&2; fi
+}
 finish() { # prints the closing line and exits with the verdict
     echo "$NAME: $pass passed, $fail failed"
     [ "$fail" = 0 ]

@@ -37,7 +37,7 @@ static void usage(FILE *f)
                "  --layer-seed N     strict: the layer's seed, for the same figure every run (1)\n"
                "  --train N          training samples (12000)\n"
                "  --test N           test samples (2000)\n"
-               "  --epochs E         (4; strict mode decrypts the first layer once)\n"
+               "  --epochs E         (6; strict mode decrypts the first layer once)\n"
                "  --audit N          records the audit attacks (20; 0: no audit)\n"
                "  --threads T        (2)\n");
 }
@@ -164,7 +164,7 @@ int cli_demo(int argc, char **argv)
         {"mode", 1, 0, 'M'},        {"first-layer", 1, 0, 'F'}, {"layer-seed", 1, 0, 'S'},
         {"audit", 1, 0, 'A'},       {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
     const char *dir = "runs/demo", *data = "data/mnist", *mode = "strict", *spec = "conv:2x5s2";
-    uint64_t ntrain = 12000, ntest = 2000, epochs = 4, threads = 2, seed = 1, naudit = 20;
+    uint64_t ntrain = 12000, ntest = 2000, epochs = 6, threads = 2, seed = 1, naudit = 20;
     int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
