@@ -34,7 +34,9 @@ static void usage(FILE *f)
                "  --data DIR         MNIST IDX files (data/mnist; tools/fetch-mnist)\n"
                "  --mode M           strict (the recommended mode) or paper (strict)\n"
                "  --first-layer SPEC strict: the authority's first layer (conv:2x5s2)\n"
-               "  --layer-seed N     strict: the layer's seed, for the same figure every run (1)\n"
+               "  --layer-seed N     the committed layer's and the label permutation's seed,\n"
+               "                     for the same figures on every run (1; demo only: keygen\n"
+               "                     draws the permutation from the system CSPRNG)\n"
                "  --train N          training samples (12000)\n"
                "  --test N           test samples (2000)\n"
                "  --epochs E         (6; strict mode decrypts the first layer once)\n"
@@ -256,6 +258,19 @@ int cli_demo(int argc, char **argv)
                "            label permutation for the data owners: %.1f s\n",
                pp.slots, pp.batch, pp.slots, secs(t0));
 
+    /* Reproducible figures: the label permutation shapes training (the
+     * server learns permuted classes), so the demo draws it from the seed
+     * as well. A deployment keeps keygen's CSPRNG permutation, which the
+     * server must not be able to guess. */
+    {
+        cn_owner_secret ps = {.classes = pp.classes};
+        uint32_t order[256];
+        cryptonn_shuffle_order(seed ^ 0x5eed, pp.classes, order);
+        for (uint32_t i = 0; i < pp.classes; i++) ps.perm[i] = (uint8_t)order[i];
+        rc = cn_owner_secret_save(&ps, owner);
+        cn_wipe(&ps, sizeof ps);
+        if (rc != CRYPTONN_OK) return cli_fail(owner, rc);
+    }
     cn_enc_params got;
     cn_enc_mpks mpks = {0};
     cn_owner_secret own;
