@@ -82,6 +82,8 @@ void gev_sums_run_backend(int portable, const gev_sum *sum, size_t count, const 
  * at least `bytes` that it owns and keeps (NULL on OOM). */
 int gev_sums_portable(const ge25519_sums *s);
 void *gev_sums_scratch(ge25519_sums *s, size_t bytes);
+/* ge25519_fingerprint_batch_var for 8·cols points on eight IFMA lanes. */
+void gev_fingerprint_batch_ifma(uint8_t (*out)[32], const ge25519 *p, size_t cols, fe25519 *scratch);
 /* Σ_{b<h} (b+1)·B[b] (the buckets of one window) on eight IFMA lanes. */
 void gev_buckets_combine_ifma(ge25519 *r, const ge25519 *B, size_t h);
 
