@@ -27,6 +27,7 @@
 #include "protocol/http.h"
 #include "secure/client.h"
 #include "secure/owner.h"
+#include "secure/labelreg.h"
 #include "util/util.h"
 
 static void usage(FILE *f)
@@ -38,7 +39,8 @@ static void usage(FILE *f)
             "       cryptonn client predict --server URL --token-file F --part NAME --owner-key K\n"
             "                              [--data DIR] [--cacert PEM]\n"
             "       cryptonn client delete --server URL --token-file F --part NAME [--test]\n"
-            "       cryptonn client parts --server URL --token-file F\n\n"
+            "       cryptonn client parts --server URL --token-file F\n"
+            "       cryptonn client register --authority URL --token-file F FILE\n\n"
             "upload: encrypts MNIST samples locally as part NAME (as cryptonn encrypt does)\n"
             "and uploads them to the training server: declares the part, sends its batches,\n"
             "and completes it once the server has read every batch as training will; an\n"
@@ -46,7 +48,9 @@ static void usage(FILE *f)
             "part (samples only).\n"
             "predict: secure prediction of an uploaded test part; the owner maps the\n"
             "server's permuted classes back and scores them against the true labels.\n"
-            "delete: removes an open or refused part of this owner (not a complete one).\n\n"
+            "delete: removes an open or refused part of this owner (not a complete one).\n"
+            "register: sends a label registration (strict mode: upload writes WORK/PART.lreg)\n"
+            "to the authority, which issues label keys only for registered ciphertexts.\n\n"
             "  --server URL       the training server (http://127.0.0.1:PORT)\n"
             "  --token-file F     this owner's token (owners/NAME.token from the authority)\n"
             "  --params P         params.bin; --owner-key K: owner.key (from keygen)\n"
@@ -152,8 +156,20 @@ static int encrypt_local(const client_args *a, const char *dir)
                          .batch_ct = !a->test && p.mode != CN_MODE_STRICT, .progress = 1,
                          .table_bytes_max = a->table_mb ? (uint64_t)a->table_mb << 20 : 1};
     cn_encrypt_stats st;
+    cn_labelreg reg = {0};
+    if (p.mode == CN_MODE_STRICT && !a->test) o.reg = &reg;
     rc = cn_encdata_init(dir, &p, &k);
     if (rc == CRYPTONN_OK) rc = cn_client_encrypt(dir, &p, &k, &s, &v, &o, &st);
+    if (rc == CRYPTONN_OK && o.reg) {
+        char rpath[4200];
+        snprintf(rpath, sizeof rpath, "%s/%s.lreg", a->work, a->part);
+        rc = cn_labelreg_write(rpath, &reg);
+        if (rc == CRYPTONN_OK)
+            printf("client: strict mode: label registration in %s; send it to the authority "
+                   "(cryptonn client register --authority URL --token-file F %s)\n",
+                   rpath, rpath);
+    }
+    cn_labelreg_free(&reg);
     cryptonn_dataset_free(&d);
     cn_enc_mpks_free(&k);
     cn_wipe(&s, sizeof s);
@@ -188,7 +204,7 @@ static int put_file(cn_http_client *c, const char *path, const char *url, char *
     size_t len;
     int rc = cn_file_read_all(path, (size_t)1 << 31, &b, &len);
     if (rc != CRYPTONN_OK) {
-        snprintf(msg, msg_len, "%s: %s", path, cryptonn_status_str(rc));
+        snprintf(msg, msg_len, "%.900s: %s", path, cryptonn_status_str(rc));
         return rc;
     }
     rc = request(c, "PUT", url, b, len, 201, NULL, msg, msg_len);
@@ -376,8 +392,54 @@ static int predict(int argc, char **argv)
     return code;
 }
 
+/* register: POST an LREG file to the authority's /v1/labels. */
+static int reg_labels(int argc, char **argv)
+{
+    static const struct option lo[] = {{"authority", 1, 0, O_SERVER}, {"token-file", 1, 0, O_TOKEN},
+                                       {"cacert", 1, 0, O_CACERT},     {"help", 0, 0, O_HELP},
+                                       {0, 0, 0, 0}};
+    client_args a;
+    memset(&a, 0, sizeof a);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_SERVER: a.server = optarg; break;
+        case O_TOKEN: a.token_file = optarg; break;
+        case O_CACERT: a.cacert = optarg; break;
+        case O_HELP: case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 1 != argc || !a.server || !a.token_file) {
+        usage(stderr);
+        return 2;
+    }
+    uint8_t *b = NULL;
+    size_t len = 0;
+    char msg[1024] = "", *out = NULL;
+    int rc = cn_file_read_all(argv[optind], (size_t)64 << 20, &b, &len);
+    if (rc != CRYPTONN_OK) return cli_fail(argv[optind], rc);
+    cn_http_client *h = NULL;
+    if (make_client(&a, &h)) {
+        free(b);
+        return 1;
+    }
+    rc = request(h, "POST", "/v1/labels", b, len, 200, &out, msg, sizeof msg);
+    free(b);
+    cn_http_client_destroy(h);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn client register: %s\n", msg);
+        return 1;
+    }
+    printf("client: registration accepted: %s", out ? out : "\n");
+    free(out);
+    return 0;
+}
+
 int cli_client(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "register")) return reg_labels(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "upload")) return upload(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "predict")) return predict(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "delete")) return simple(1, argc - 1, argv + 1);
