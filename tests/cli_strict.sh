@@ -34,6 +34,7 @@ expect 0 "strict training" -- "$BIN" train --secure --enc "$T/enc" --authority "
 contains "$T/out" "strict mode: first layer = the authority's committed conv:1x5s2" "model carries the layer"
 contains "$T/r.md" "| samples | 784 | 144 | 288 | 0 |" "the committed keys, issued once per run, nothing refused"
 contains "$T/r.md" "does not exist in strict mode" "no batch mpk"
+contains "$T/r.md" "owner-side audit" "the report carries the owners' audit"
 expect 0 "secure prediction" -- "$BIN" predict --model "$T/m.bin" --encrypted "$T/test" \
     --authority "$T/auth" --owner-key "$T/own/owner.key" --data "$D" --dlog-bits 16
 contains "$T/out" "accuracy" "prediction scored by the owners"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/args.h"
 #include "cli/secure_run.h"
 
 static void usage(FILE *f)
@@ -47,6 +48,8 @@ static void usage(FILE *f)
             "                           PATH.ckpt, the checkpoint to resume from\n"
             "  --log PATH               CSV, one row per epoch\n"
             "  --report PATH            Markdown report with the leakage report (report.md)\n"
+            "  --audit N                with --owner-key: the owners' audit of what the server\n"
+            "                           holds, on N training images of --data (20; 0: off)\n"
             "  --cache DIR              discrete-log table cache (cache)\n"
             "  --dlog-bits B            discrete-log baby steps ±2^B (21; smaller builds\n"
             "                           faster, solves large gradients slower)\n"
@@ -56,7 +59,8 @@ static void usage(FILE *f)
 enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
-    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1
+    O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1,
+    O_AUDIT
 };
 
 static int parse_u(const char *s, unsigned long long max, unsigned long long *v)
@@ -79,7 +83,7 @@ int cli_train_secure(int argc, char **argv)
         {"freeze-first-layer", 0, 0, O_FREEZE}, {"w-bits", 1, 0, O_WB}, {"dz-bits", 1, 0, O_DZB},
         {"min-support", 1, 0, O_MINS}, {"max-rank", 1, 0, O_MAXR}, {"max-batches", 1, 0, O_MAXB},
         {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
-        {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"cache", 1, 0, O_CACHE},
+        {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"audit", 1, 0, O_AUDIT},  {"cache", 1, 0, O_CACHE},
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
         {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1}, {0, 0, 0, 0}};
     cli_secure_job j;
@@ -88,6 +92,7 @@ int cli_train_secure(int argc, char **argv)
     j.report = "report.md";
     j.cache = "cache";
     j.data_dir = "data/mnist";
+    j.audit = 20;
     j.epochs = 2;
     j.seconds_encrypt = -1;
     cryptonn_model_config_default(&j.cfg);
@@ -145,6 +150,7 @@ int cli_train_secure(int argc, char **argv)
         case O_OUT: j.out = optarg; break;
         case O_LOG: j.log = optarg; break;
         case O_REPORT: j.report = optarg; break;
+        case O_AUDIT: ok = cli_parse_u32("train", "audit", optarg, 0, 1000, &j.audit) == 0; break;
         case O_CACHE: j.cache = optarg; break;
         case O_THREADS: ok = parse_u(optarg, 256, &v) && v > 0 && (j.so.threads = (uint32_t)v, 1); break;
         case O_SECURE: break;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "secure/client.h"
 #include "secure/encdata.h"
 #include "secure/owner.h"
@@ -59,6 +60,52 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
     }
     free(pred);
     return CRYPTONN_OK;
+}
+
+/* The owners' audit (the owners' data is at hand in-process): the issued
+ * key vectors replayed on j->audit training images of j->data_dir, the
+ * test split as the public auxiliary data. Markdown and text in *md and
+ * *text (malloc'd); a failure is reported and leaves them NULL. */
+static void owners_audit(const cn_authority *auth, const cli_secure_job *j, char **md,
+                         char **text)
+{
+    cryptonn_dataset tr = {0}, aux = {0};
+    cn_keyexport e;
+    char why[256] = "";
+    int rc = cn_authority_export(auth, &e);
+    if (rc == CRYPTONN_OK) rc = cryptonn_mnist_load(j->data_dir, 1, j->audit, &tr, why, sizeof why);
+    if (rc == CRYPTONN_OK) rc = cryptonn_mnist_load(j->data_dir, 0, 2000, &aux, why, sizeof why);
+    cn_audit_opts o;
+    cn_audit_opts_default(&o);
+    o.samples = j->audit;
+    o.aux_limit = 2000;
+    o.decoder_epochs = 3;
+    cn_audit_result res;
+    memset(&res, 0, sizeof res);
+    if (rc == CRYPTONN_OK) {
+        rc = cn_audit_run(&o, &e, &tr, &aux, &res);
+        if (rc != CRYPTONN_OK) snprintf(why, sizeof why, "%s", res.msg);
+    }
+    if (rc == CRYPTONN_OK) {
+        size_t l1 = 0, l2 = 0;
+        FILE *f = open_memstream(md, &l1), *g = open_memstream(text, &l2);
+        if (f) {
+            cn_audit_write_markdown(f, &res, NULL);
+            fclose(f);
+        }
+        if (g) {
+            fprintf(g, "\nThe owners' audit of that view (%u training images):\n", j->audit);
+            cn_audit_write_text(g, &res);
+            fclose(g);
+        }
+    } else {
+        fprintf(stderr, "cryptonn: warning: the owners' audit did not run: %s\n",
+                why[0] ? why : cryptonn_status_str(rc));
+    }
+    cn_audit_result_free(&res);
+    cn_keyexport_free(&e);
+    cryptonn_dataset_free(&tr);
+    cryptonn_dataset_free(&aux);
 }
 
 int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg)
@@ -256,12 +303,18 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
                                  .samples = cn_encdata_samples(ds),
                                  .mpks = lk,
                                  .nmpks = 3};
+    char *amd = NULL, *atext = NULL;
+    if (j->audit && have_owner && !failed) owners_audit(auth, j, &amd, &atext);
+    rep->leak.audit_md = amd;
+    rep->leak.audit_text = atext;
     printf("\n");
     cn_leak_write_text(stdout, &rep->leak);
     if (j->report) {
         if ((rc = cn_report_save(j->report, rep)) != CRYPTONN_OK) fail(j->report, rc, NULL);
         else printf("\nreport written to %s; model to %s\n", j->report, j->out);
     }
+    free(amd);
+    free(atext);
     code = failed ? 1 : 0;
 out:
     cn_server_destroy(srv);

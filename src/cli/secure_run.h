@@ -26,6 +26,7 @@ typedef struct {
     cn_secure_opts so;
     cn_policy pol;
     uint32_t epochs;
+    uint32_t audit;         /* records the owners' audit attacks after training (0: none) */
     double seconds_encrypt; /* < 0: not measured here */
 } cli_secure_job;
 
