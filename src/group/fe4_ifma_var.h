@@ -1,6 +1,6 @@
 /* fe4_ifma_var: the 4-way AVX-512 IFMA field and point backend of the
- * variable-time code of one point at a time (wnaf_ifma.c, msm_ifma.c)
- * and of the batched ristretto255 codec's exponentiation (pow_ifma.c). The
+ * variable-time code of one point at a time (wnaf_ifma.c, msm_ifma.c); the
+ * batched code runs eight points side by side instead (fe8_ifma.h). The
  * field arithmetic itself has no data-dependent branches or addresses.
  * Include it only from those files: it switches the rest of the translation
  * unit to the AVX-512 target, and callers must check gev_have_ifma() at run
@@ -223,15 +223,6 @@ static inline void fe4_from_cached(fe4 *h, const ge25519_cached *c)
     fe25519 z2;
     fe25519_add(&z2, &c->Z, &c->Z);
     fe4_pack(h, &c->YminusX, &c->YplusX, &z2, &c->T2d);
-}
-
-/* The vector addend of an affine niels point: (y-x, y+x, 2, 2dxy). */
-static inline void fe4_from_niels(fe4 *h, const ge25519_niels *c)
-{
-    fe25519 two;
-    fe25519_1(&two);
-    two.v[0] = 2;
-    fe4_pack(h, &c->yminusx, &c->yplusx, &two, &c->xy2d);
 }
 
 /* The vector addend of an extended point p (lanes X, Y, Z, T):

@@ -17,9 +17,9 @@ static const fe25519 fe_d_minus_one_sq = FE25519_D_MINUS_ONE_SQ_INIT;
 
 /* Decoding and encoding each need one inverse square root, ~90% of their
  * cost. Both are written as a part before and a part after the
- * exponentiation, so the batch versions can run eight exponentiations at once
- * on AVX-512 IFMA (pow_ifma.c); a single call runs the same parts around the
- * portable exponentiation. */
+ * exponentiation, so the batch versions can run sixteen exponentiations at
+ * once on AVX-512 IFMA (pow_ifma.c); a single call runs the same parts around
+ * the portable exponentiation. */
 
 typedef struct {
     fe25519 s, u1, u2, v, t, v3, pin;
