@@ -22,7 +22,7 @@ expect 0 "encrypt (test)" -- "$BIN" encrypt --test --data "$D" --params "$T/own/
     --owner-key "$T/own/owner.key" --out "$T/test" --limit 48
 # before the registration reaches the authority, label keys are refused
 expect 1 "training before registration" -- "$BIN" train --secure --enc "$T/enc" \
-    --authority "$T/auth" --epochs 1 --out "$T/m0.bin" --dlog-bits 16
+    --authority "$T/auth" --epochs 1 --out "$T/m0.bin" --report "$T/r0.md" --dlog-bits 16
 contains "$T/err" "not registered" "the refusal names the missing registration"
 expect 0 "authority register" -- "$BIN" authority register --state "$T/auth" "$T/reg.lreg"
 contains "$T/out" "960 new label ciphertexts registered" "every label ciphertext registered"
@@ -44,5 +44,5 @@ contains "$T/out" "144 key vectors (strict mode)" "the export is the committed l
 grep "issued samples" "$T/auth/keys.log" | grep -v "committed layer" >"$T/other"
 [ -s "$T/other" ] && bad "the key log holds samples keys outside the committed layer" || ok
 expect 2 "train refuses a non-numeric policy flag" -- "$BIN" train --secure --enc "$T/enc" \
-    --authority "$T/auth" --min-support x
+    --authority "$T/auth" --report "$T/r1.md" --min-support x
 finish
