@@ -86,7 +86,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
               one(es.seconds_write / n), NULL);
     bench_value(r, "client: batch-mpk table build (once)", es.seconds_tables, "s");
     bench_value(r, "client: encryption of full MNIST, extrapolated", ext_enc / 60, "min");
-    bench_value(r, "client: target for full MNIST encryption", 15, "min");
+    bench_value(r, "client: target for full MNIST encryption", 8, "min");
     bench_value(r, "client: this run's encryption, wall", t_enc, "s");
     bench_value(r, "client: this run's encryption, CPU (both threads)", cpu_enc, "s");
 
@@ -159,7 +159,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     bench_value(r, "secure LeNet-5, 2 epochs full MNIST, extrapolated from wall", ext / 60, "min");
     bench_value(r, "the same from CPU time / 2 cores (an idle machine)",
                 2 * FULL_BATCHES * cpu_batch / 2 / 60, "min");
-    bench_value(r, "target", 30, "min");
+    bench_value(r, "target", 20, "min");
     bench_value(r, "CryptoNN paper (CryptoCNN, 2 epochs)", 57 * 60, "min");
     bench_value(r, "speed-up over the paper", 57 * 3600 / ext, "x");
     bench_report_close(r);
