@@ -110,12 +110,6 @@ static inline void fe8_sq(fe8 *h, const fe8 *f)
     fe8_fold(h, col);
 }
 
-static inline void fe8_sqn(fe8 *h, const fe8 *f, int n)
-{
-    fe8_sq(h, f);
-    for (int i = 1; i < n; i++) fe8_sq(h, h);
-}
-
 /* h = f + g, no carry. */
 static inline void fe8_add(fe8 *h, const fe8 *f, const fe8 *g)
 {
@@ -153,40 +147,58 @@ static inline void fe8_set1(fe8 *h, const fe25519 *c)
     for (int i = 0; i < 5; i++) h->v[i] = _mm512_set1_epi64((long long)c->v[i]);
 }
 
-/* The shared prefix of the exponentiation chains, as fe25519_pow_chain:
- * *z11 = f^11 and *z250 = f^(2^250 - 1). */
-static inline void fe8_pow_chain(fe8 *z11, fe8 *z250, const fe8 *f)
+/* k independent chains (k <= FE8_CHAINS) side by side: interleaving two
+ * keeps the multipliers busy where one dependent chain would wait on each
+ * product's latency. */
+#define FE8_CHAINS 2
+
+static inline void fe8_sqn_k(fe8 *h, const fe8 *f, int n, int k)
 {
-    fe8 z2, z9, t, z5, z10, z20, z50, z100;
-    fe8_sq(&z2, f);
-    fe8_sqn(&t, &z2, 2);
-    fe8_mul(&z9, f, &t);
-    fe8_mul(z11, &z2, &z9);
-    fe8_sq(&t, z11);
-    fe8_mul(&z5, &z9, &t);
-    fe8_sqn(&t, &z5, 5);
-    fe8_mul(&z10, &t, &z5);
-    fe8_sqn(&t, &z10, 10);
-    fe8_mul(&z20, &t, &z10);
-    fe8_sqn(&t, &z20, 20);
-    fe8_mul(&t, &t, &z20);
-    fe8_sqn(&t, &t, 10);
-    fe8_mul(&z50, &t, &z10);
-    fe8_sqn(&t, &z50, 50);
-    fe8_mul(&z100, &t, &z50);
-    fe8_sqn(&t, &z100, 100);
-    fe8_mul(&t, &t, &z100);
-    fe8_sqn(&t, &t, 50);
-    fe8_mul(z250, &t, &z50);
+    for (int j = 0; j < k; j++) fe8_sq(&h[j], &f[j]);
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < k; j++) fe8_sq(&h[j], &h[j]);
+}
+
+static inline void fe8_mul_k(fe8 *h, const fe8 *f, const fe8 *g, int k)
+{
+    for (int j = 0; j < k; j++) fe8_mul(&h[j], &f[j], &g[j]);
+}
+
+/* The shared prefix of the exponentiation chains, as fe25519_pow_chain, on
+ * k chains: z11 = f^11 and z250 = f^(2^250 - 1). */
+static inline void fe8_pow_chain_k(fe8 *z11, fe8 *z250, const fe8 *f, int k)
+{
+    fe8 z2[FE8_CHAINS], z9[FE8_CHAINS], t[FE8_CHAINS], z5[FE8_CHAINS], z10[FE8_CHAINS],
+        z20[FE8_CHAINS], z50[FE8_CHAINS], z100[FE8_CHAINS];
+    fe8_sqn_k(z2, f, 1, k);
+    fe8_sqn_k(t, z2, 2, k);
+    fe8_mul_k(z9, f, t, k);
+    fe8_mul_k(z11, z2, z9, k);
+    fe8_sqn_k(t, z11, 1, k);
+    fe8_mul_k(z5, z9, t, k);
+    fe8_sqn_k(t, z5, 5, k);
+    fe8_mul_k(z10, t, z5, k);
+    fe8_sqn_k(t, z10, 10, k);
+    fe8_mul_k(z20, t, z10, k);
+    fe8_sqn_k(t, z20, 20, k);
+    fe8_mul_k(t, t, z20, k);
+    fe8_sqn_k(t, t, 10, k);
+    fe8_mul_k(z50, t, z10, k);
+    fe8_sqn_k(t, z50, 50, k);
+    fe8_mul_k(z100, t, z50, k);
+    fe8_sqn_k(t, z100, 100, k);
+    fe8_mul_k(t, t, z100, k);
+    fe8_sqn_k(t, t, 50, k);
+    fe8_mul_k(z250, t, z50, k);
 }
 
 /* h = f^(p-2) = 1/f (0 for 0). */
 static inline void fe8_invert(fe8 *h, const fe8 *f)
 {
     fe8 z11, t;
-    fe8_pow_chain(&z11, &t, f);
-    fe8_sqn(&t, &t, 5);   /* 2^255 - 32 */
-    fe8_mul(h, &t, &z11); /* 2^255 - 21 = p - 2 */
+    fe8_pow_chain_k(&z11, &t, f, 1);
+    fe8_sqn_k(&t, &t, 5, 1); /* 2^255 - 32 */
+    fe8_mul(h, &t, &z11);    /* 2^255 - 21 = p - 2 */
 }
 
 /* In-place transpose of an 8×8 matrix of 64-bit words: a[i] word k becomes
