@@ -12,8 +12,6 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "cli/args.h"
 #include "cli/secure_run.h"
@@ -98,16 +96,9 @@ static double secs(uint64_t a) { return (double)(cn_now_ns() - a) / 1e9; }
 
 static int register_labels(const char *auth, const cn_labelreg *reg)
 {
-    cn_authority *a = NULL;
-    uint8_t *m = NULL;
-    size_t ml = 0;
     uint64_t added = 0;
     char why[256];
-    int rc = cn_authority_open(&a, auth, NULL);
-    if (rc == CRYPTONN_OK) rc = cn_labelreg_encode(reg, &m, &ml);
-    if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, m, ml, &added, why, sizeof why);
-    free(m);
-    cn_authority_close(a);
+    int rc = cn_authority_register_at(auth, reg, &added, why, sizeof why);
     if (rc == CRYPTONN_OK)
         printf("[client]    registered %llu label ciphertexts with the authority\n",
                (unsigned long long)added);
@@ -193,19 +184,13 @@ int cli_demo(int argc, char **argv)
     cn_fl_layer layer = {0};
     if (strict) {
         char msg[256];
-        uint8_t s32[32];
-        if (cn_fl_spec_parse(spec, 1, 28, 28, &layer.spec, msg, sizeof msg) != CRYPTONN_OK) {
+        cn_fl_spec sp;
+        if (cn_fl_spec_parse(spec, 1, 28, 28, &sp, msg, sizeof msg) != CRYPTONN_OK) {
             fprintf(stderr, "cryptonn demo: %s\n", msg);
             return 2;
         }
-        layer.bits = 8;
-        layer.scale_exp = cn_fl_scale_exp(&layer.spec, 8);
-        layer.w = cn_malloc_array((size_t)cn_fl_weights(&layer.spec), sizeof *layer.w);
-        uint8_t in[8];
-        cn_store_u64(in, seed);
-        crypto_generichash(s32, sizeof s32, in, sizeof in, (const uint8_t *)"cryptonn layer", 14);
-        if (!layer.w || cn_fl_draw(&layer.spec, 8, s32, layer.w) != CRYPTONN_OK)
-            return cli_fail("demo", CRYPTONN_ERR_NOMEM);
+        int drc = cn_fl_layer_draw(&layer, &sp, 8, &seed);
+        if (drc != CRYPTONN_OK) return cli_fail("demo", drc);
     }
     if (strict)
         printf("CryptoNN demo, strict mode: the authority commits to the first layer (%s);\n"

@@ -54,16 +54,9 @@ static int cli_register_labels(const cn_labelreg *reg, const char *dir, const ch
                                const char *out, const char *part)
 {
     if (dir) {
-        cn_authority *a = NULL;
-        int rc = cn_authority_open(&a, dir, NULL);
-        uint8_t *m = NULL;
-        size_t ml = 0;
         uint64_t added = 0;
-        char why[256] = "";
-        if (rc == CRYPTONN_OK) rc = cn_labelreg_encode(reg, &m, &ml);
-        if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, m, ml, &added, why, sizeof why);
-        free(m);
-        cn_authority_close(a);
+        char why[256];
+        int rc = cn_authority_register_at(dir, reg, &added, why, sizeof why);
         if (rc != CRYPTONN_OK) {
             fprintf(stderr, "cryptonn encrypt: registering the labels with %s: %s\n", dir,
                     why[0] ? why : cryptonn_status_str(rc));

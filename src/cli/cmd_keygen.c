@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <errno.h>
 
-#include <sodium.h>
-
 #include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
@@ -51,22 +49,13 @@ static void usage(FILE *f)
 static int draw_layer(const char *spec, uint64_t bits, const uint64_t *seed, cn_fl_layer *l)
 {
     char msg[256];
+    cn_fl_spec sp;
     memset(l, 0, sizeof *l);
-    if (cn_fl_spec_parse(spec, 1, 28, 28, &l->spec, msg, sizeof msg) != CRYPTONN_OK) {
+    if (cn_fl_spec_parse(spec, 1, 28, 28, &sp, msg, sizeof msg) != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn keygen: %s\n", msg);
         return 2;
     }
-    l->bits = (uint32_t)bits;
-    l->scale_exp = cn_fl_scale_exp(&l->spec, l->bits);
-    l->w = cn_malloc_array((size_t)cn_fl_weights(&l->spec), sizeof *l->w);
-    if (!l->w) return cli_fail("keygen", CRYPTONN_ERR_NOMEM);
-    uint8_t s32[32];
-    if (seed) {
-        uint8_t in[8];
-        cn_store_u64(in, *seed);
-        crypto_generichash(s32, sizeof s32, in, sizeof in, (const uint8_t *)"cryptonn layer", 14);
-    }
-    int rc = cn_fl_draw(&l->spec, l->bits, seed ? s32 : NULL, l->w);
+    int rc = cn_fl_layer_draw(l, &sp, (unsigned)bits, seed);
     return rc == CRYPTONN_OK ? 0 : cli_fail("keygen", rc);
 }
 

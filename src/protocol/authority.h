@@ -46,6 +46,7 @@
 #include "secure/encdata.h"
 #include "secure/firstlayer.h"
 #include "secure/keyexport.h"
+#include "secure/labelreg.h"
 #include "secure/keyreq.h"
 #include "secure/leakage.h"
 
@@ -102,6 +103,11 @@ int cn_authority_export(const cn_authority *a, cn_keyexport *e);
  * before it returns. msg gets the reason of a refusal. */
 int cn_authority_register_labels(cn_authority *a, const uint8_t *msg, size_t len, uint64_t *added,
                                  char *why, size_t why_len);
+
+/* The same for roles in one process: opens the authority in dir, registers
+ * reg (encoded as the owners send it), closes. */
+int cn_authority_register_at(const char *dir, const cn_labelreg *reg, uint64_t *added, char *why,
+                             size_t why_len);
 
 /* An in-process key source bound to the authority. */
 cn_keysource cn_authority_keysource(cn_authority *a);

@@ -125,6 +125,22 @@ int cn_authority_register_labels(cn_authority *a, const uint8_t *msg, size_t len
     return rc;
 }
 
+int cn_authority_register_at(const char *dir, const cn_labelreg *reg, uint64_t *added, char *why,
+                             size_t why_len)
+{
+    cn_authority *a = NULL;
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    *added = 0;
+    why[0] = 0;
+    int rc = cn_authority_open(&a, dir, NULL);
+    if (rc == CRYPTONN_OK) rc = cn_labelreg_encode(reg, &m, &ml);
+    if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, m, ml, added, why, why_len);
+    free(m);
+    cn_authority_close(a);
+    return rc;
+}
+
 /* Strict mode: every ciphertext registered and under its use limit. The
  * digests of the request go to dg (n × 16). */
 static int check_bound(cn_authority *a, cryptonn_febo_ct *const *cts, uint32_t n, uint8_t *dg,

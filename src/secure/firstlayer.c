@@ -239,6 +239,25 @@ void cn_fl_apply(const cn_fl_spec *s, const int32_t *w, const int64_t *x, int64_
     FOR_EACH_TAP(s, w, { out[out_] += (int64_t)wv_ * x[slot_]; });
 }
 
+int cn_fl_layer_draw(cn_fl_layer *l, const cn_fl_spec *s, unsigned bits, const uint64_t *seed)
+{
+    memset(l, 0, sizeof *l);
+    l->spec = *s;
+    l->bits = bits;
+    l->scale_exp = cn_fl_scale_exp(s, bits);
+    l->w = cn_malloc_array((size_t)cn_fl_weights(s), sizeof *l->w);
+    if (!l->w) return CRYPTONN_ERR_NOMEM;
+    uint8_t s32[32];
+    if (seed) {
+        uint8_t in[8];
+        cn_store_u64(in, *seed);
+        crypto_generichash(s32, sizeof s32, in, sizeof in, (const uint8_t *)"cryptonn layer", 14);
+    }
+    int rc = cn_fl_draw(s, bits, seed ? s32 : NULL, l->w);
+    if (rc != CRYPTONN_OK) cn_fl_layer_free(l);
+    return rc;
+}
+
 /* ---- serialization and commitment ---- */
 
 #define HEAD_BYTES (10 * 4 + 8)

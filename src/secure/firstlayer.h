@@ -75,6 +75,12 @@ typedef struct {
     uint8_t commit[32];  /* BLAKE2b-256 of the serialized spec and weights */
 } cn_fl_layer;
 
+/* Fills l for spec s: bits, scale_exp and weights drawn by cn_fl_draw from
+ * the CSPRNG, or, when seed is not NULL, from a 32-byte stream seed derived
+ * from *seed (keygen --layer-seed, the demo). l->w is malloc'd
+ * (cn_fl_layer_free); the commitment is left to cn_fl_layer_commit. */
+int cn_fl_layer_draw(cn_fl_layer *l, const cn_fl_spec *s, unsigned bits, const uint64_t *seed);
+
 /* Serialization (inside params.bin): u32 conv, out, k, stride, pad, in_c,
  * in_h, in_w, bits, i32 scale_exp, u64 nw, i32 w[nw]. The commitment is the
  * hash of exactly these bytes. */
