@@ -391,6 +391,24 @@ static void in_process(const char *dir, int strict, const cn_fl_layer *L)
         CHECK_EQ_INT(lk[0].keys_refused, 5); /* linear pair, packing, under-count pair */
         CHECK_EQ_INT(lk[1].keys_issued, 0);
         CHECK_EQ_INT(lk[1].width, 0);
+        /* 70 digests, each twice in one registration, count once each;
+         * registered again, not at all */
+        cn_labelreg lr = {0};
+        uint8_t dg[70][16];
+        t_rand_bytes(dg, sizeof dg);
+        CHECK_EQ_INT(cn_enc_labels_id(k.labels, lr.mpk_id), CRYPTONN_OK);
+        for (int i = 0; i < 140; i++) CHECK_EQ_INT(cn_labelreg_add(&lr, dg[i % 70]), CRYPTONN_OK);
+        uint8_t *m;
+        size_t ml;
+        uint64_t added = 9;
+        char why[256];
+        CHECK_EQ_INT(cn_labelreg_encode(&lr, &m, &ml), CRYPTONN_OK);
+        CHECK_EQ_INT(cn_authority_register_labels(a, m, ml, &added, why, sizeof why), CRYPTONN_OK);
+        CHECK_EQ_INT(added, 70);
+        CHECK_EQ_INT(cn_authority_register_labels(a, m, ml, &added, why, sizeof why), CRYPTONN_OK);
+        CHECK_EQ_INT(added, 0);
+        free(m);
+        cn_labelreg_free(&lr);
         /* the export holds exactly the committed layer */
         cn_keyexport e;
         CHECK_EQ_INT(cn_authority_export(a, &e), CRYPTONN_OK);

@@ -99,14 +99,18 @@ int cn_authority_register_labels(cn_authority *a, const uint8_t *msg, size_t len
     /* new digests only, in one append, then into the set */
     uint8_t *fresh = rc == CRYPTONN_OK ? malloc(r.n ? (size_t)r.n * 16 : 1) : NULL;
     if (rc == CRYPTONN_OK && !fresh) rc = CRYPTONN_ERR_NOMEM;
+    /* a digest twice in one message is appended once: the message's own
+     * set, beside the registered one */
     uint64_t nf = 0;
+    digest_set seen = {0};
     for (uint64_t i = 0; rc == CRYPTONN_OK && i < r.n; i++) {
         const uint8_t *d = r.d + 16 * i;
-        if (cn_digest_set_find(&a->labels, d) >= 0) continue;
-        int dup = 0;
-        for (uint64_t j = 0; j < nf && !dup && nf < 64; j++) dup = !memcmp(fresh + 16 * j, d, 16);
-        if (!dup) memcpy(fresh + 16 * nf++, d, 16);
+        if (cn_digest_set_find(&a->labels, d) >= 0 || cn_digest_set_find(&seen, d) >= 0) continue;
+        long slot = cn_digest_set_add(&seen, d);
+        if (slot < 0) rc = (int)slot;
+        else memcpy(fresh + 16 * nf++, d, 16);
     }
+    cn_digest_set_free(&seen);
     if (rc == CRYPTONN_OK && nf) rc = append_sync(a->labels_reg_fd, fresh, (size_t)nf * 16);
     for (uint64_t i = 0; rc == CRYPTONN_OK && i < nf; i++) {
         long s = cn_digest_set_add(&a->labels, fresh + 16 * i);
