@@ -1,6 +1,6 @@
-/* `cryptonn encrypt`: a data owner encrypts its MNIST samples (and, for
- * training data, the labels and the batch ciphertexts) as one part of an
- * encrypted dataset. */
+/* `cryptonn encrypt`: a data owner encrypts its samples — MNIST, or its own
+ * records under the owners' data spec — (and, for training data, the labels
+ * and the batch ciphertexts) as one part of an encrypted dataset. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/datamodel.h"
 #include "protocol/authority.h"
 #include "cryptonn/nn.h"
 #include "secure/client.h"
@@ -19,10 +20,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cryptonn encrypt --params FILE --owner-key FILE --out DIR [--data DIR]\n"
+            "                        [--spec FILE --data FILE [--labels Y.npy]]\n"
             "                        [--part NAME] [--offset N] [--limit N] [--test]\n"
             "                        [--threads T] [--table-mb M]\n"
             "                        [--register AUTHDIR | --registration FILE]\n\n"
-            "Encrypts MNIST as a data owner: every image as one FEIP ciphertext, and for\n"
+            "Encrypts MNIST, or the owner's records under a data spec, as a data owner:\n"
+            "every sample as one FEIP ciphertext, and for\n"
             "training data also every fixed batch as one ciphertext over (sample, pixel)\n"
             "slots and the one-hot labels (FEBO) after relabelling the classes with the\n"
             "owners' secret permutation. Writes part NAME of the encrypted dataset in DIR;\n"
@@ -31,6 +34,10 @@ static void usage(FILE *f)
             "  --owner-key FILE  owner.key from the authority\n"
             "  --out DIR         the encrypted dataset directory\n"
             "  --data DIR        MNIST IDX files (data/mnist)\n"
+            "  --spec FILE       the owners' data spec (docs/DATA.md); --data is then a CSV\n"
+            "                    or .npy file of records, each put on the spec's\n"
+            "                    fixed-point grid (a record that does not fit is refused)\n"
+            "  --labels Y.npy    with --spec and a .npy --data: the labels or targets\n"
             "  --part NAME       this owner's part, [A-Za-z0-9_-]{1,64} (main)\n"
             "  --offset N        skip the first N samples (owners splitting the data)\n"
             "  --limit N         encrypt at most N samples (all)\n"
@@ -46,6 +53,36 @@ static void usage(FILE *f)
             "                    register --state DIR F` (default OUT-PART.lreg)\n"
             "In strict mode (params.bin from `keygen --mode strict`) there are no batch\n"
             "ciphertexts, and the authority issues label keys only for registered ones.\n");
+}
+
+static int load_mnist(const char *dir, int train, uint32_t want, cryptonn_dataset *d)
+{
+    char msg[512];
+    if (cryptonn_mnist_load(dir, train, want, d, msg, sizeof msg) == CRYPTONN_OK) return 0;
+    fprintf(stderr, "cryptonn encrypt: %s (run tools/fetch-mnist, or pass --spec for your own "
+                    "records)\n", msg);
+    return 1;
+}
+
+/* The owner's records under the spec, which must be the one params.bin was
+ * made for (the same integers, shape and labels). */
+static int load_records(const char *spec_path, const char *data, const char *labels,
+                        const cn_enc_params *p, cryptonn_records *r)
+{
+    cryptonn_data_spec spec;
+    if (cli_spec_read("encrypt", spec_path, &spec) != CRYPTONN_OK) return 2;
+    cn_enc_params q;
+    char msg[256] = "";
+    int rc = cn_enc_params_from_spec(&q, &spec, p->batch, msg, sizeof msg);
+    if (rc == CRYPTONN_OK && !cn_enc_params_same_records(p, &q)) {
+        snprintf(msg, sizeof msg, "the authority's params.bin was made for other records "
+                                  "(shape, fixed point or labels): use the spec it was made for");
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn encrypt: %s: %s\n", spec_path, msg);
+    else rc = cli_records_load("encrypt", &spec, data, labels, r);
+    cryptonn_spec_free(&spec);
+    return rc == CRYPTONN_OK ? 0 : rc == CRYPTONN_ERR_MISMATCH ? 1 : 2;
 }
 
 /* Hands the label registration to the authority (in-process) or to a file
@@ -96,10 +133,12 @@ int cli_encrypt(int argc, char **argv)
                                              {"table-mb", required_argument, 0, 'm'},
                                              {"register", required_argument, 0, 'R'},
                                              {"registration", required_argument, 0, 'F'},
+                                             {"spec", required_argument, 0, 'S'},
+                                             {"labels", required_argument, 0, 'Y'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *params = NULL, *okey = NULL, *out = NULL, *data = "data/mnist", *part = "main";
-    const char *reg_dir = NULL, *reg_file = NULL;
+    const char *reg_dir = NULL, *reg_file = NULL, *spec_path = NULL, *labels = NULL;
     uint64_t offset = 0, limit = 0, threads = 2, table_mb = 4096;
     int test = 0, c, bad = 0;
     optind = 1;
@@ -117,6 +156,8 @@ int cli_encrypt(int argc, char **argv)
         case 'm': bad |= cli_parse_u64("encrypt", "table-mb", optarg, 0, 1 << 20, &table_mb); break;
         case 'R': reg_dir = optarg; break;
         case 'F': reg_file = optarg; break;
+        case 'S': spec_path = optarg; break;
+        case 'Y': labels = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -145,28 +186,33 @@ int cli_encrypt(int argc, char **argv)
         cn_enc_mpks_free(&k);
         return cli_fail(okey, rc);
     }
-    char msg[512];
-    cryptonn_dataset d;
-    uint32_t want = limit ? (uint32_t)(offset + limit) : 0;
-    rc = cryptonn_mnist_load(data, !test, want, &d, msg, sizeof msg);
-    if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn encrypt: %s (run tools/fetch-mnist)\n", msg);
+    cryptonn_dataset d = {0};
+    cryptonn_records rec = {0};
+    cryptonn_samples all;
+    rc = spec_path ? load_records(spec_path, data, labels, &p, &rec)
+                   : load_mnist(data, !test, limit ? (uint32_t)(offset + limit) : 0, &d);
+    if (rc != 0) {
         cn_enc_mpks_free(&k);
         cn_wipe(&s, sizeof s);
-        return 1;
+        return rc;
     }
-    if ((uint64_t)offset >= d.n) {
+    if (spec_path) cryptonn_records_view(&rec, &all);
+    else cryptonn_samples_of(&d, &all);
+    if ((uint64_t)offset >= all.n) {
         fprintf(stderr, "cryptonn encrypt: --offset %llu leaves no samples (the set has %u)\n",
-                (unsigned long long)offset, d.n);
+                (unsigned long long)offset, all.n);
         cryptonn_dataset_free(&d);
+        cryptonn_records_free(&rec);
         cn_enc_mpks_free(&k);
         return 2;
     }
-    /* a view of samples [offset, n) */
-    cryptonn_dataset v = d;
-    v.n = d.n - (uint32_t)offset;
-    v.x = d.x + (size_t)offset * d.rows * d.cols;
-    v.y = d.y + offset;
+    /* a view of samples [offset, offset + limit) */
+    cryptonn_samples v = all;
+    v.n = all.n - (uint32_t)offset;
+    if (limit && limit < v.n) v.n = (uint32_t)limit;
+    v.x = all.x + (size_t)offset * all.size;
+    if (all.y) v.y = all.y + offset;
+    if (all.t) v.t = all.t + (size_t)offset * all.outputs;
     omp_set_num_threads((int)threads);
     const int strict = p.mode == CN_MODE_STRICT;
     cn_labelreg reg = {0};
@@ -178,8 +224,9 @@ int cli_encrypt(int argc, char **argv)
     printf("encrypting %u %s samples (from %llu) as part '%s' of %s, %llu threads%s\n", v.n,
            test ? "test" : "training", (unsigned long long)offset, part, out,
            (unsigned long long)threads, strict ? " (strict mode: no batch ciphertexts)" : "");
-    rc = cn_client_encrypt(out, &p, &k, &s, &v, &o, &st);
+    rc = cn_client_encrypt_samples(out, &p, &k, &s, &v, &o, &st);
     cryptonn_dataset_free(&d);
+    cryptonn_records_free(&rec);
     cn_enc_mpks_free(&k);
     cn_wipe(&s, sizeof s);
     if (rc == CRYPTONN_OK && o.reg && cli_register_labels(&reg, reg_dir, reg_file, out, part) != 0)

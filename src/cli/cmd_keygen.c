@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
+#include "cli/datamodel.h"
 #include "protocol/authority.h"
 #include "util/util.h"
 
@@ -19,7 +20,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: cryptonn keygen --state DIR [--mode strict|paper] [--first-layer SPEC]\n"
             "                       [--layer-bits B] [--layer-seed N] [--batch B]\n"
-            "                       [--label-bits L] [--owners DIR]\n\n"
+            "                       [--label-bits L] [--owners DIR] [--spec FILE]\n\n"
             "Creates the key authority's state: master secret keys (mode 0600), params.bin\n"
             "(public parameters and keys) and owner.key, the secret class permutation that\n"
             "data owners apply to labels. The training server must never get owner.key.\n"
@@ -35,23 +36,29 @@ static void usage(FILE *f)
             "                    it learns. For comparison and reproduction only.\n\n"
             "  --state DIR         the authority's directory (created 0700)\n"
             "  --mode M            strict or paper (strict)\n"
-            "  --first-layer SPEC  strict: dense:K or conv:FxK[sS][pP] over 1x28x28\n"
+            "  --first-layer SPEC  strict: dense:K or conv:FxK[sS][pP] over the records\n"
+            "                      (1x28x28, or the --spec shape)\n"
             "                      (conv:6x5, LeNet-5's first layer)\n"
             "  --layer-bits B      strict: integer weights of B bits, 2..16 (8)\n"
             "  --layer-seed N      strict: draw the layer from seed N instead of the system\n"
             "                      CSPRNG (reproducible demos and tests; the layer is public)\n"
             "  --batch B           samples per batch (64)\n"
             "  --label-bits L      labels are encrypted as one-hot x 2^L (16)\n"
-            "  --owners DIR        also copy params.bin and owner.key (0600) there\n");
+            "  --owners DIR        also copy params.bin and owner.key (0600) there\n"
+            "  --spec FILE         the owners' data spec (docs/DATA.md): keys for its records\n"
+            "                      (shape, fixed point, classes or regression target)\n"
+            "                      instead of MNIST; nothing else of the spec is kept\n");
 }
 
 /* The committed layer of a strict setup. */
-static int draw_layer(const char *spec, uint64_t bits, const uint64_t *seed, cn_fl_layer *l)
+static int draw_layer(const char *spec, const cn_enc_params *p, uint64_t bits,
+                      const uint64_t *seed, cn_fl_layer *l)
 {
     char msg[256];
     cn_fl_spec sp;
     memset(l, 0, sizeof *l);
-    if (cn_fl_spec_parse(spec, 1, 28, 28, &sp, msg, sizeof msg) != CRYPTONN_OK) {
+    if (cn_fl_spec_parse(spec, cn_enc_channels(p), p->rows, p->cols, &sp, msg, sizeof msg) !=
+        CRYPTONN_OK) {
         fprintf(stderr, "cryptonn keygen: %s\n", msg);
         return 2;
     }
@@ -80,9 +87,11 @@ int cli_keygen(int argc, char **argv)
                                              {"first-layer", required_argument, 0, 'F'},
                                              {"layer-bits", required_argument, 0, 'B'},
                                              {"layer-seed", required_argument, 0, 'S'},
+                                             {"spec", required_argument, 0, 'D'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *state = NULL, *owners = NULL, *mode = "strict", *spec = "conv:6x5";
+    const char *data_spec = NULL;
     uint64_t batch = 64, lbits = 16, wbits = 8, seed = 0;
     int c, bad = 0, seeded = 0, spec_given = 0;
     optind = 1;
@@ -97,6 +106,7 @@ int cli_keygen(int argc, char **argv)
         case 'B': bad |= cli_parse_u64("keygen", "layer-bits", optarg, 2, 16, &wbits); break;
         case 'S': bad |= cli_parse_u64("keygen", "layer-seed", optarg, 0, UINT64_MAX, &seed);
                   seeded = 1; break;
+        case 'D': data_spec = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -120,9 +130,11 @@ int cli_keygen(int argc, char **argv)
     cn_enc_params_default(&p);
     p.batch = (uint32_t)batch;
     p.label_scale_bits = (uint32_t)lbits;
+    if (data_spec && (c = cli_spec_params("keygen", data_spec, (uint32_t)batch, &p)) != 0)
+        return c;
     p.mode = strict ? CN_MODE_STRICT : CN_MODE_PAPER;
     cn_fl_layer layer = {0};
-    if (strict && (c = draw_layer(spec, wbits, seeded ? &seed : NULL, &layer)) != 0) return c;
+    if (strict && (c = draw_layer(spec, &p, wbits, seeded ? &seed : NULL, &layer)) != 0) return c;
     uint64_t t0 = cn_now_ns();
     int rc = cn_authority_setup(state, &p, strict ? &layer : NULL);
     cn_fl_layer_free(&layer);
@@ -141,17 +153,18 @@ int cli_keygen(int argc, char **argv)
         if (rc != CRYPTONN_OK) return cli_fail(path, rc);
         cn_fl_layer_commit_hex(k.layer, hex);
         cn_fl_spec_format(&k.layer->spec, text, sizeof text);
-        printf("authority state in %s (%.1f s), strict mode: samples.msk (784 slots), labels.msk, "
+        printf("authority state in %s (%.1f s), strict mode: samples.msk (%u slots), labels.msk, "
                "params.bin, owner.key\n"
                "committed first layer %s (%llu keys, %u-bit weights), commitment %s\n",
-               state, (double)(cn_now_ns() - t0) / 1e9, text,
+               state, (double)(cn_now_ns() - t0) / 1e9, p.slots, text,
                (unsigned long long)cn_fl_outputs(&k.layer->spec), k.layer->bits, hex);
         cn_enc_mpks_free(&k);
     } else {
         printf("authority state in %s (%.1f s), PAPER mode (the server chooses the first layer "
-               "and can recover every training image): samples.msk (784 slots), batch.msk (%u x "
-               "784 = %u slots), labels.msk, params.bin, owner.key\n",
-               state, (double)(cn_now_ns() - t0) / 1e9, p.batch, p.batch * p.slots);
+               "and can recover every training record): samples.msk (%u slots), batch.msk (%u x "
+               "%u = %u slots), labels.msk, params.bin, owner.key\n",
+               state, (double)(cn_now_ns() - t0) / 1e9, p.slots, p.batch, p.slots,
+               p.batch * p.slots);
     }
     /* networked roles (cmd_authority.c): per-role bearer tokens */
     if (cli_create_tokens(state) != CRYPTONN_OK) return 1;

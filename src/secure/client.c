@@ -117,11 +117,16 @@ static uint32_t ct_lookup(const cn_owner_secret *s, uint32_t y)
     return r;
 }
 
-static void pixels_to_int(int64_t *out, const float *x, size_t n, uint32_t pixel_bits)
+/* X = round(x·x_den) within the params' range: [0, x_max] for MNIST's
+ * pixels, [−x_max, x_max] for generic records. The owners' spec already put
+ * x on that grid and within its bound; the clamp only keeps a value the
+ * caller did not check from leaving the range the server's bounds assume. */
+static void values_to_int(int64_t *out, const float *x, size_t n, const cn_enc_params *p)
 {
-    const float scale = (float)((1u << pixel_bits) - 1);
-    for (size_t i = 0; i < n; i++) /* minss/maxss/cvtss2si: no data-dependent branch */
-        out[i] = (int64_t)lrintf(fminf(fmaxf(x[i], 0.0f), 1.0f) * scale);
+    const double den = (double)cn_enc_x_den(p), hi = (double)cn_enc_x_max(p);
+    const double lo = p->x_max ? -hi : 0.0;
+    for (size_t i = 0; i < n; i++) /* minsd/maxsd/cvtsd2si: no data-dependent branch */
+        out[i] = (int64_t)lrint(fmin(fmax((double)x[i] * den, lo), hi));
 }
 
 
@@ -199,13 +204,13 @@ static int work_alloc(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
     return CRYPTONN_OK;
 }
 
-static int encrypt_samples(work *w, const cn_enc_params *p, const cryptonn_dataset *d, uint64_t first,
+static int encrypt_samples(work *w, const cn_enc_params *p, const cryptonn_samples *d, uint64_t first,
                            uint32_t n)
 {
     const int64_t *xs[4096];
     for (uint32_t b = 0; b < n; b++) {
         int64_t *row = w->plain_s + (size_t)b * p->slots;
-        pixels_to_int(row, d->x + (first + b) * p->slots, p->slots, p->pixel_bits);
+        values_to_int(row, d->x + (first + b) * p->slots, p->slots, p);
         xs[b] = row;
     }
     /* slot-major over the batch's samples (at most 256 per call), parallel
@@ -219,7 +224,7 @@ static int encrypt_samples(work *w, const cn_enc_params *p, const cryptonn_datas
 }
 
 static int encrypt_labels(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
-                          const cn_owner_secret *s, const cryptonn_dataset *d, uint64_t first,
+                          const cn_owner_secret *s, const cryptonn_samples *d, uint64_t first,
                           uint32_t n, int threads)
 {
     int rc = CRYPTONN_OK;
@@ -227,8 +232,14 @@ static int encrypt_labels(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
     for (int64_t j = 0; j < n_items; j++) {
         uint32_t b = (uint32_t)(j / p->classes), c = (uint32_t)(j % p->classes);
-        uint32_t cls = ct_lookup(s, d->y[first + b]);
-        int64_t v = (int64_t)(ct_eq(cls, c) << p->label_scale_bits);
+        int64_t v;
+        if (p->task == CN_TASK_REGRESS) { /* the target on its grid, in range */
+            const double ym = (double)cn_enc_y_max(p), t = (double)d->t[first + b];
+            v = (int64_t)lrint(fmin(fmax(t * (double)cn_enc_y_den(p), -ym), ym));
+        } else {
+            uint32_t cls = ct_lookup(s, d->y[first + b]);
+            v = (int64_t)(ct_eq(cls, c) * cn_enc_y_den(p));
+        }
         int my = cryptonn_febo_encrypt(k->labels, w->y[j], v, p->label_scale_bits + 1);
         if (my != CRYPTONN_OK) {
 #pragma omp critical
@@ -240,7 +251,7 @@ static int encrypt_labels(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
 
 /* The batch ciphertexts of batches [t, t + m), m <= GROUP. */
 static int encrypt_batch_cts(work *w, const cn_enc_params *p, const cn_enc_mpks *k,
-                             const cryptonn_dataset *d, uint64_t t, uint32_t m)
+                             const cryptonn_samples *d, uint64_t t, uint32_t m)
 {
     size_t width = (size_t)p->batch * p->slots;
     const int64_t *xs[GROUP];
@@ -249,8 +260,8 @@ static int encrypt_batch_cts(work *w, const cn_enc_params *p, const cn_enc_mpks 
         uint32_t n = (uint32_t)(d->n - first < p->batch ? d->n - first : p->batch);
         memset(w->plain_b[g], 0, width * sizeof *w->plain_b[g]); /* samples b >= n stay zero */
         for (uint32_t b = 0; b < n; b++)
-            pixels_to_int(w->plain_b[g] + (size_t)b * p->slots, d->x + (first + b) * p->slots,
-                          p->slots, p->pixel_bits);
+            values_to_int(w->plain_b[g] + (size_t)b * p->slots, d->x + (first + b) * p->slots,
+                          p->slots, p);
         xs[g] = w->plain_b[g];
     }
     int rc = CRYPTONN_OK;
@@ -275,14 +286,26 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
                       const cn_owner_secret *s, const cryptonn_dataset *d,
                       const cn_encrypt_opts *o, cn_encrypt_stats *st)
 {
-    CN_ARG_CHECK(dir && p && k && s && d && o && st);
+    CN_ARG_CHECK(d);
+    if ((uint64_t)d->rows * d->cols != p->slots) return CRYPTONN_ERR_ARG;
+    cryptonn_samples v;
+    cryptonn_samples_of(d, &v);
+    return cn_client_encrypt_samples(dir, p, k, s, &v, o, st);
+}
+
+int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k,
+                              const cn_owner_secret *s, const cryptonn_samples *d,
+                              const cn_encrypt_opts *o, cn_encrypt_stats *st)
+{
+    CN_ARG_CHECK(dir && p && k && d && o && st);
     memset(st, 0, sizeof *st);
     uint64_t t_start = cn_now_ns();
     double c_start = cpu_now();
-    if (!cn_part_name_ok(o->part) || d->n == 0 || (uint64_t)d->rows * d->cols != p->slots)
-        return CRYPTONN_ERR_ARG;
-    if (o->labels && s->classes != p->classes) return CRYPTONN_ERR_MISMATCH;
-    if (o->labels) {
+    const int regress = p->task == CN_TASK_REGRESS;
+    if (!cn_part_name_ok(o->part) || d->n == 0 || d->size != p->slots) return CRYPTONN_ERR_ARG;
+    if (o->labels && (regress ? !d->t || d->outputs != 1 : !d->y || !s)) return CRYPTONN_ERR_ARG;
+    if (o->labels && !regress && s->classes != p->classes) return CRYPTONN_ERR_MISMATCH;
+    if (o->labels && !regress) {
         /* a label outside the classes would encrypt an all-zero one-hot row */
         uint32_t bad = 0;
         for (uint32_t i = 0; i < d->n; i++) bad |= (uint32_t)(d->y[i] >= p->classes);

@@ -58,10 +58,20 @@ typedef struct {
     double cpu_samples, cpu_batches, cpu_labels, cpu_tables, cpu_write, cpu_total;
 } cn_encrypt_stats;
 
-/* Encrypts d (pixels in [0,1] as the MNIST loader gives them; each becomes the
- * integer round(255·v)) as part o->part of the dataset in dir (params.bin
- * must already exist and hold k's mpks). The plaintext never leaves this
- * function except as ciphertexts; buffers that held it are wiped. */
+/* Encrypts records d as part o->part of the dataset in dir (params.bin is
+ * written there if missing, and must otherwise hold k's mpks). Each value
+ * x becomes the integer round(x·x_den) (encdata.h), so d's values should be
+ * on that grid and within ±x_max/x_den, as a data spec's records are
+ * (cryptonn_spec_apply); MNIST pixels in [0, 1] become round(255·v). With
+ * labels: class indices (classification, relabelled with s's π) or one
+ * target per record (regression, round(t·y_den); s may be NULL). The
+ * plaintext never leaves this function except as ciphertexts; buffers that
+ * held it are wiped. CRYPTONN_ERR_ARG: d does not fit p (record size,
+ * missing labels or targets, a label beyond the classes). */
+int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k,
+                              const cn_owner_secret *s, const cryptonn_samples *d,
+                              const cn_encrypt_opts *o, cn_encrypt_stats *st);
+/* The same for an MNIST-style dataset (rows × cols must be p's). */
 int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k,
                       const cn_owner_secret *s, const cryptonn_dataset *d,
                       const cn_encrypt_opts *o, cn_encrypt_stats *st);

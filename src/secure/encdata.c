@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #define V1 1u
 #define V2 2u /* params.bin of strict mode */
+#define V3 3u /* params.bin of any records (generic fields set) */
 #define IPCT_HEAD 32  /* container header 24 + group 4 + width 4; then the id */
 #define FEBO_ID_AT 28 /* container header 24 + group 4; then the id */
 #define BOCT_BYTES (CN_CONTAINER_HEADER + 84 + CN_CONTAINER_TRAILER)
@@ -24,6 +26,7 @@
 
 void cn_enc_params_default(cn_enc_params *p)
 {
+    memset(p, 0, sizeof *p); /* no generic fields: MNIST's values */
     p->rows = 28;
     p->cols = 28;
     p->slots = 28 * 28;
@@ -32,6 +35,96 @@ void cn_enc_params_default(cn_enc_params *p)
     p->pixel_bits = 8;
     p->label_scale_bits = 16;
     p->mode = CN_MODE_PAPER;
+}
+
+/* A params struct carries the generic fields (params.bin version 3). */
+static int generic(const cn_enc_params *p)
+{
+    return p->channels || p->task || p->x_den || p->x_max || p->y_den || p->y_max;
+}
+
+uint32_t cn_enc_channels(const cn_enc_params *p)
+{
+    return p->channels ? p->channels : 1;
+}
+uint64_t cn_enc_x_den(const cn_enc_params *p)
+{
+    return p->x_den ? p->x_den : ((uint64_t)1 << p->pixel_bits) - 1;
+}
+uint64_t cn_enc_x_max(const cn_enc_params *p)
+{
+    return p->x_max ? p->x_max : ((uint64_t)1 << p->pixel_bits) - 1;
+}
+uint64_t cn_enc_y_den(const cn_enc_params *p)
+{
+    return p->y_den ? p->y_den : (uint64_t)1 << p->label_scale_bits;
+}
+uint64_t cn_enc_y_max(const cn_enc_params *p)
+{
+    return p->y_max ? p->y_max : cn_enc_y_den(p);
+}
+uint64_t cn_enc_err_max(const cn_enc_params *p)
+{
+    return p->task == CN_TASK_REGRESS ? 2 * cn_enc_y_max(p) : cn_enc_y_den(p);
+}
+
+static uint32_t bitlen(uint64_t v)
+{
+    uint32_t b = 0;
+    while (v) b++, v >>= 1;
+    return b;
+}
+
+static int spec_fail(char *msg, size_t len, const char *why)
+{
+    if (msg && len) snprintf(msg, len, "%s", why);
+    return CRYPTONN_ERR_RANGE;
+}
+
+int cn_enc_params_from_spec(cn_enc_params *p, const cryptonn_data_spec *s, uint32_t batch,
+                            char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(p && s);
+    memset(p, 0, sizeof *p);
+    const double xd = pow((double)s->base, (double)s->digits);
+    const double xm = ceil(s->bound * xd);
+    if (!(xm >= 1 && xm < (double)(1u << 30)))
+        return spec_fail(msg, msg_len, "the inputs' bound times their fixed-point scale must be "
+                                       "below 2^30: lower the bound or the digits");
+    p->channels = s->shape[0], p->rows = s->shape[1], p->cols = s->shape[2];
+    p->slots = s->features;
+    p->batch = batch;
+    p->x_den = (uint64_t)xd, p->x_max = (uint64_t)xm;
+    p->pixel_bits = bitlen(p->x_max);
+    p->mode = CN_MODE_PAPER;
+    if (s->task == CRYPTONN_TASK_CLASSIFY) {
+        p->task = CN_TASK_CLASSIFY;
+        p->classes = s->classes;
+        p->label_scale_bits = 16;
+        p->y_den = p->y_max = (uint64_t)1 << 16;
+    } else {
+        const double td = pow((double)s->t_base, (double)s->t_digits);
+        const double tm = ceil(s->t_bound * td);
+        if (!(tm >= 1 && tm < (double)((uint64_t)1 << 40)))
+            return spec_fail(msg, msg_len, "the target's bound times its fixed-point scale "
+                                           "must be below 2^40: lower the bound or the digits");
+        p->task = CN_TASK_REGRESS;
+        p->classes = 1;
+        p->y_den = (uint64_t)td, p->y_max = (uint64_t)tm;
+        p->label_scale_bits = bitlen(p->y_max);
+    }
+    if ((uint64_t)p->slots * (batch ? batch : 1) > CRYPTONN_FEIP_MAX_SLOTS || batch < 1 ||
+        batch > 4096)
+        return spec_fail(msg, msg_len, "records times batch exceed a batch ciphertext's slots");
+    return CRYPTONN_OK;
+}
+
+int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b)
+{
+    return cn_enc_channels(a) == cn_enc_channels(b) && a->rows == b->rows && a->cols == b->cols &&
+           a->slots == b->slots && a->task == b->task && a->classes == b->classes &&
+           cn_enc_x_den(a) == cn_enc_x_den(b) && cn_enc_x_max(a) == cn_enc_x_max(b) &&
+           cn_enc_y_den(a) == cn_enc_y_den(b) && cn_enc_y_max(a) == cn_enc_y_max(b);
 }
 
 void cn_enc_mpks_free(cn_enc_mpks *k)
@@ -66,14 +159,27 @@ void cn_enc_batch_free(cn_enc_batch *b)
 static int params_ok(const cn_enc_params *p)
 {
     if (p->rows < 1 || p->rows > 4096 || p->cols < 1 || p->cols > 4096) return 0;
-    if ((uint64_t)p->rows * p->cols != p->slots) return 0;
     if (p->batch < 1 || p->batch > 4096) return 0;
-    if ((uint64_t)p->batch * p->slots > CRYPTONN_FEIP_MAX_SLOTS) return 0;
-    if (p->classes < 2 || p->classes > 256) return 0;
-    if (p->pixel_bits < 1 || p->pixel_bits > 16) return 0;
-    if (p->label_scale_bits > 40) return 0;
     if (p->mode != CN_MODE_PAPER && p->mode != CN_MODE_STRICT) return 0;
-    return 1;
+    if (!generic(p)) {
+        if ((uint64_t)p->rows * p->cols != p->slots) return 0;
+        if ((uint64_t)p->batch * p->slots > CRYPTONN_FEIP_MAX_SLOTS) return 0;
+        if (p->classes < 2 || p->classes > 256) return 0;
+        if (p->pixel_bits < 1 || p->pixel_bits > 16) return 0;
+        return p->label_scale_bits <= 40;
+    }
+    if (p->channels < 1 || p->channels > 4096 ||
+        (uint64_t)p->channels * p->rows * p->cols != p->slots || p->slots < 1)
+        return 0;
+    if ((uint64_t)p->batch * p->slots > CRYPTONN_FEIP_MAX_SLOTS) return 0;
+    if (p->x_den < 1 || p->x_max < 1 || p->x_max >= (1u << 30)) return 0;
+    if (p->pixel_bits != bitlen(p->x_max)) return 0;
+    if (p->y_den < 1 || p->y_max < 1 || p->y_max >= ((uint64_t)1 << 40)) return 0;
+    if (p->task == CN_TASK_CLASSIFY)
+        return p->classes >= 2 && p->classes <= 256 && p->label_scale_bits <= 40 &&
+               p->y_den == (uint64_t)1 << p->label_scale_bits && p->y_max == p->y_den;
+    return p->task == CN_TASK_REGRESS && p->classes == 1 &&
+           p->label_scale_bits == bitlen(p->y_max);
 }
 
 /* The mpks fit the parameters and the mode: strict has a committed layer
@@ -112,10 +218,11 @@ static int put_u64(uint8_t **dst, size_t *len, size_t *cap, uint64_t v)
 
 /* The params.bin payload: seven u32 (v2: and the mode), then three
  * length-prefixed mpk exports (v2: the batch one empty), then (v2) the
- * length-prefixed committed layer. */
+ * length-prefixed committed layer. v3: the eight u32, the generic fields,
+ * and all four pieces. */
 static int params_payload(const cn_enc_params *p, const cn_enc_mpks *k, uint8_t **out, size_t *out_len)
 {
-    const int strict = p->mode == CN_MODE_STRICT;
+    const int strict = p->mode == CN_MODE_STRICT, v3 = generic(p);
     uint8_t *bufs[4] = {NULL, NULL, NULL, NULL};
     size_t lens[4] = {0, 0, 0, 0};
     int rc = cryptonn_feip_mpk_export(k->samples, &bufs[0], &lens[0]);
@@ -126,12 +233,20 @@ static int params_payload(const cn_enc_params *p, const cn_enc_mpks *k, uint8_t 
     size_t len = 0, cap = 0;
     const uint32_t f[8] = {p->rows, p->cols, p->slots, p->batch, p->classes, p->pixel_bits,
                            p->label_scale_bits, p->mode};
-    for (int i = 0; i < (strict ? 8 : 7) && rc == CRYPTONN_OK; i++) {
+    for (int i = 0; i < (strict || v3 ? 8 : 7) && rc == CRYPTONN_OK; i++) {
         uint8_t w[4];
         cn_store_u32(w, f[i]);
         rc = put_buf(&b, &len, &cap, w, 4);
     }
-    for (int i = 0; i < (strict ? 4 : 3) && rc == CRYPTONN_OK; i++) {
+    if (v3) {
+        uint8_t w[8];
+        cn_store_u32(w, p->channels);
+        cn_store_u32(w + 4, p->task);
+        const uint64_t g[4] = {p->x_den, p->x_max, p->y_den, p->y_max};
+        if (rc == CRYPTONN_OK) rc = put_buf(&b, &len, &cap, w, 8);
+        for (int i = 0; i < 4 && rc == CRYPTONN_OK; i++) rc = put_u64(&b, &len, &cap, g[i]);
+    }
+    for (int i = 0; i < (strict || v3 ? 4 : 3) && rc == CRYPTONN_OK; i++) {
         rc = put_u64(&b, &len, &cap, lens[i]);
         if (rc == CRYPTONN_OK && lens[i]) rc = put_buf(&b, &len, &cap, bufs[i], lens[i]);
     }
@@ -174,26 +289,39 @@ static int parse_params(const uint8_t *pl, size_t plen, uint32_t version, cn_enc
                         cn_enc_mpks *k)
 {
     cn_reader r = {pl, plen};
-    const int v2 = version == V2;
+    const int v1 = version == V1, v3 = version == V3;
     uint32_t f[8] = {0};
-    for (int i = 0; i < (v2 ? 8 : 7); i++) CN_TRY(cn_read_u32(&r, &f[i]));
-    cn_enc_params q = {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
-    if (!params_ok(&q) || (q.mode == CN_MODE_STRICT) != v2) return CRYPTONN_ERR_FORMAT;
+    for (int i = 0; i < (v1 ? 7 : 8); i++) CN_TRY(cn_read_u32(&r, &f[i]));
+    cn_enc_params q = {.rows = f[0], .cols = f[1], .slots = f[2], .batch = f[3],
+                       .classes = f[4], .pixel_bits = f[5], .label_scale_bits = f[6],
+                       .mode = f[7]};
+    if (v3) {
+        CN_TRY(cn_read_u32(&r, &q.channels));
+        CN_TRY(cn_read_u32(&r, &q.task));
+        CN_TRY(cn_read_u64(&r, &q.x_den));
+        CN_TRY(cn_read_u64(&r, &q.x_max));
+        CN_TRY(cn_read_u64(&r, &q.y_den));
+        CN_TRY(cn_read_u64(&r, &q.y_max));
+        if (!generic(&q)) return CRYPTONN_ERR_FORMAT;
+    }
+    const int strict = q.mode == CN_MODE_STRICT;
+    if (!params_ok(&q) || (!v3 && strict != (version == V2))) return CRYPTONN_ERR_FORMAT;
     const uint8_t *views[4];
-    uint64_t lens[4];
-    for (int i = 0; i < (v2 ? 4 : 3); i++) {
+    uint64_t lens[4] = {0, 0, 0, 0};
+    for (int i = 0; i < (v1 ? 3 : 4); i++) {
         CN_TRY(cn_read_u64(&r, &lens[i]));
         if (lens[i] > r.left) return CRYPTONN_ERR_TRUNCATED;
         CN_TRY(cn_read_view(&r, &views[i], (size_t)lens[i]));
     }
-    if (r.left != 0 || (v2 && lens[1] != 0)) return CRYPTONN_ERR_FORMAT;
+    if (r.left != 0 || (strict && lens[1] != 0) || (!strict && lens[3] != 0))
+        return CRYPTONN_ERR_FORMAT;
     if (k) {
         cn_enc_mpks m = {0};
         int rc = cryptonn_feip_mpk_import(&m.samples, views[0], (size_t)lens[0]);
-        if (rc == CRYPTONN_OK && !v2)
+        if (rc == CRYPTONN_OK && !strict)
             rc = cryptonn_feip_mpk_import(&m.batch, views[1], (size_t)lens[1]);
         if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_import(&m.labels, views[2], (size_t)lens[2]);
-        if (rc == CRYPTONN_OK && v2) {
+        if (rc == CRYPTONN_OK && strict) {
             m.layer = calloc(1, sizeof *m.layer);
             rc = m.layer ? cn_fl_layer_decode(m.layer, views[3], (size_t)lens[3])
                          : CRYPTONN_ERR_NOMEM;
@@ -209,11 +337,23 @@ static int parse_params(const uint8_t *pl, size_t plen, uint32_t version, cn_enc
     return CRYPTONN_OK;
 }
 
+/* A params.bin of any version: its payload (in *file) and version. */
+static int read_params_any(const char *path, uint8_t **file, const uint8_t **pl, size_t *plen,
+                           uint32_t *version)
+{
+    int rc = CRYPTONN_ERR_VERSION;
+    for (uint32_t v = V1; v <= V3 && rc == CRYPTONN_ERR_VERSION; v++) {
+        rc = cn_container_read(path, "EDPR", v, MAX_PARAMS_PAYLOAD, file, pl, plen);
+        *version = v;
+    }
+    return rc;
+}
+
 int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k)
 {
     CN_ARG_CHECK(dir && p && k);
     if (!params_ok(p) || !mpks_fit(p, k)) return CRYPTONN_ERR_ARG;
-    const uint32_t version = p->mode == CN_MODE_STRICT ? V2 : V1;
+    const uint32_t version = generic(p) ? V3 : p->mode == CN_MODE_STRICT ? V2 : V1;
     CN_TRY(ensure_dir(dir));
     char path[4096];
     CN_TRY(join(path, sizeof path, dir, "params.bin", NULL));
@@ -223,9 +363,12 @@ int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *
     uint8_t *file;
     const uint8_t *old;
     size_t old_len;
-    int rc = cn_container_read(path, "EDPR", version, MAX_PARAMS_PAYLOAD, &file, &old, &old_len);
-    if (rc == CRYPTONN_ERR_VERSION) rc = CRYPTONN_ERR_MISMATCH; /* the other mode's keys */
-    if (rc == CRYPTONN_OK) {
+    uint32_t old_version;
+    int rc = read_params_any(path, &file, &old, &old_len, &old_version);
+    if (rc == CRYPTONN_OK && old_version != version) { /* the other mode's or records' keys */
+        free(file);
+        rc = CRYPTONN_ERR_MISMATCH;
+    } else if (rc == CRYPTONN_OK) {
         /* Exports are canonical, so equal keys give equal bytes. */
         rc = old_len == plen && memcmp(old, pl, plen) == 0 ? CRYPTONN_OK : CRYPTONN_ERR_MISMATCH;
         free(file);
@@ -251,12 +394,8 @@ int cn_encdata_read_params_file(const char *path, cn_enc_params *p, cn_enc_mpks 
     uint8_t *file;
     const uint8_t *pl;
     size_t plen;
-    uint32_t version = V1;
-    int rc = cn_container_read(path, "EDPR", V1, MAX_PARAMS_PAYLOAD, &file, &pl, &plen);
-    if (rc == CRYPTONN_ERR_VERSION) {
-        version = V2;
-        rc = cn_container_read(path, "EDPR", V2, MAX_PARAMS_PAYLOAD, &file, &pl, &plen);
-    }
+    uint32_t version;
+    int rc = read_params_any(path, &file, &pl, &plen, &version);
     if (rc != CRYPTONN_OK) return rc;
     rc = parse_params(pl, plen, version, p, k);
     free(file);

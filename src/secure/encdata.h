@@ -15,6 +15,10 @@
  * params.bin is version 1 in paper mode; version 2 (strict mode) adds a u32
  * mode after the seven parameters, has an empty batch mpk (length 0) and
  * ends with the committed first layer (u64 length, cn_fl_layer_encode).
+ * Version 3 (any records, either mode): the eight u32 of version 2, u32
+ * channels, u32 task, u64 x_den, x_max, y_den, y_max, then all four
+ * length-prefixed pieces (the batch mpk empty in strict mode, the layer
+ * empty in paper mode).
  * An EBAT payload: u32 n, u32 flags (1 labels, 2 batch ciphertext), then
  *   the n sample ciphertexts, each as its FEIP export (IPCT bytes),
  *   if labels: n × classes FEBO ciphertexts, each as its export bytes,
@@ -29,20 +33,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cryptonn/data.h"
 #include "cryptonn/febo.h"
 #include "cryptonn/feip.h"
 #include "secure/firstlayer.h"
 
-/* Public parameters every party agrees on. */
+/* Public parameters every party agrees on: only what the server needs to
+ * train (shape, fixed-point scales, class count), never the owners'
+ * statistics (offsets and scales stay in the owners' data spec).
+ *
+ * An encrypted input is an integer X standing for the value X / x_den with
+ * |X| <= x_max; a label entry is an integer Y standing for Y / y_den with
+ * |Y| <= y_max: one-hot entries 0 or y_den (classification), or a target
+ * on its fixed-point grid (regression, one entry per record). A version 1
+ * or 2 params.bin (MNIST) leaves the generic fields 0; the cn_enc_* helpers
+ * below then give MNIST's values (pixels 0..255 standing for v/255, labels
+ * y·2^label_scale_bits). Version 3 carries them. */
 typedef struct {
-    uint32_t rows, cols;        /* 28 × 28 */
-    uint32_t slots;             /* rows·cols = width of the samples mpk */
+    uint32_t rows, cols;        /* H × W (28 × 28) */
+    uint32_t slots;             /* channels·rows·cols = width of the samples mpk */
     uint32_t batch;             /* B: samples per batch ciphertext */
-    uint32_t classes;           /* 10 */
-    uint32_t pixel_bits;        /* pixels are encrypted as integers 0..2^pixel_bits-1 (8) */
-    uint32_t label_scale_bits;  /* labels encrypted as y·2^label_scale_bits, y ∈ {0,1} */
+    uint32_t classes;           /* label entries per record: classes (10), 1 for regression */
+    uint32_t pixel_bits;        /* every |X| < 2^pixel_bits (8) */
+    uint32_t label_scale_bits;  /* classification: y_den = 2^label_scale_bits */
     uint32_t mode;              /* CN_MODE_PAPER or CN_MODE_STRICT (DESIGN §5) */
+    uint32_t channels;          /* C (0: 1) */
+    uint32_t task;              /* CN_TASK_CLASSIFY or CN_TASK_REGRESS */
+    uint64_t x_den, x_max;      /* 0: 2^pixel_bits − 1 each (and X >= 0) */
+    uint64_t y_den, y_max;      /* 0: 2^label_scale_bits each */
 } cn_enc_params;
+
+enum { CN_TASK_CLASSIFY = 0, CN_TASK_REGRESS = 1 };
+
+uint32_t cn_enc_channels(const cn_enc_params *p);
+uint64_t cn_enc_x_den(const cn_enc_params *p);
+uint64_t cn_enc_x_max(const cn_enc_params *p);
+uint64_t cn_enc_y_den(const cn_enc_params *p);
+uint64_t cn_enc_y_max(const cn_enc_params *p);
+/* The largest |Y − P| the output error can decrypt: the server's P is
+ * clamped to [0, y_den] (classification) or [−y_max, y_max] (regression). */
+uint64_t cn_enc_err_max(const cn_enc_params *p);
 
 /* Paper mode: the server chooses the first layer and trains it (batch mpk
  * for the gradient). Strict mode: the authority's committed first layer
@@ -52,6 +82,17 @@ enum { CN_MODE_PAPER = 0, CN_MODE_STRICT = 1 };
 /* Fills the defaults: MNIST 28×28, B = 64, 10 classes, 8-bit pixels, labels
  * scaled by 2^16. */
 void cn_enc_params_default(cn_enc_params *p);
+
+/* Parameters for records under a data spec (cryptonn/data.h): its shape,
+ * its inputs' fixed-point scale and bound, its classes or its target's
+ * scale and bound; batch B, paper mode. CRYPTONN_ERR_RANGE (msg says why)
+ * when the spec's integers are too large to encrypt (|X| < 2^30, |Y| < 2^40)
+ * or the shape too wide for a batch ciphertext. */
+int cn_enc_params_from_spec(cn_enc_params *p, const cryptonn_data_spec *spec, uint32_t batch,
+                            char *msg, size_t msg_len);
+/* 1 when a and b describe the same records and labels (shape, fixed point,
+ * task, classes), whatever their batch size and mode. */
+int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b);
 
 /* The public keys of a dataset (owned by whoever created/loaded them). */
 typedef struct {

@@ -56,12 +56,15 @@ int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size
     cryptonn_model_first_layer(m, &fl);
     size_t in = (size_t)fl.in_c * fl.in_h * fl.in_w;
     if (in != s->p.slots || (fl.is_conv && (fl.in_h != s->p.rows || fl.in_w != s->p.cols)) ||
-        cryptonn_model_get_config(m)->classes != s->p.classes) {
+        cryptonn_model_get_config(m)->classes != s->p.classes ||
+        (cryptonn_model_get_config(m)->output == CRYPTONN_OUTPUT_LINEAR) !=
+            (s->p.task == CN_TASK_REGRESS)) {
         if (msg)
             snprintf(msg, msg_len,
-                     "the model's input (%zu) or classes do not match the "
-                     "encrypted dataset (%u slots, %u classes)",
-                     in, s->p.slots, s->p.classes);
+                     "the model's input (%zu) or outputs do not match the "
+                     "encrypted dataset (%u slots, %u %s)",
+                     in, s->p.slots, s->p.classes,
+                     s->p.task == CN_TASK_REGRESS ? "regression target" : "classes");
         return CRYPTONN_ERR_MISMATCH;
     }
     if (cryptonn_model_max_batch(m) < s->p.batch) {
@@ -109,10 +112,11 @@ static int req_reserve(cn_server *s, size_t nkeys, size_t nnz)
     return CRYPTONN_OK;
 }
 
-/* The largest key bound 255·||y||_1 of the request must fit the solver. */
+/* The largest key bound x_max·||y||_1 of the request (x_max: the largest
+ * |X| of the dataset's inputs, 255 for MNIST) must fit the solver. */
 static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *what)
 {
-    uint64_t maxx = ((uint64_t)1 << s->p.pixel_bits) - 1, worst = 0;
+    uint64_t maxx = cn_enc_x_max(&s->p), worst = 0;
     for (uint32_t k = 0; k < s->req.nkeys; k++) {
         uint64_t a = s->req.rowptr[k], e = s->req.rowptr[k + 1], b;
         if (cryptonn_fixed_key_bound(maxx, s->req.val + a, (size_t)(e - a), &b) != CRYPTONN_OK)

@@ -11,10 +11,6 @@
 #include "secure/server_internal.h"
 #include "util/util.h"
 
-/* Above this many keys a prepared batch ciphertext (tables for all its slots)
- * pays for itself; below, each key gathers its support. */
-#define PREPARE_KEYS 2048
-
 int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
 {
     const size_t nk = s->nfwd_keys, nz = s->z1_size;
@@ -23,12 +19,10 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
 #pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
         for (uint32_t i = 0; i < b->n; i++) {
             int t = omp_get_thread_num();
-            cryptonn_feip_prepared *prep = NULL;
-            int r = cryptonn_feip_prepare_var(&prep, b->x[i]);
+            int r = cryptonn_feip_prepared_set_var(s->prep[t], b->x[i]);
             if (r == CRYPTONN_OK)
-                r = cryptonn_feip_decrypt_keys_var(s->dec[t], prep, s->fwd_keys, 0, nk,
+                r = cryptonn_feip_decrypt_keys_var(s->dec[t], s->prep[t], s->fwd_keys, 0, nk,
                                                    s->kout + (size_t)i * nk, NULL);
-            cryptonn_feip_prepared_destroy(prep);
             if (r != CRYPTONN_OK) {
 #pragma omp critical(server_rc)
                 rc = r;
@@ -36,7 +30,7 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
         }
     }
     if (rc != CRYPTONN_OK) return rc;
-    const double unscale = ldexp(1.0, -s->w_exp) / (double)((1u << s->p.pixel_bits) - 1);
+    const double unscale = ldexp(1.0, -s->w_exp) / (double)cn_enc_x_den(&s->p);
     for (uint32_t i = 0; i < b->n; i++)
         for (size_t k = 0; k < nz; k++) {
             uint32_t key = s->fwd_key[k];
@@ -47,14 +41,40 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
     return CRYPTONN_OK;
 }
 
+/* Regression: one target entry per record, y − p decrypted as Y − P on the
+ * target's grid; the loss is ½(p − t)², no accuracy. P is clamped to the
+ * targets' range so that |Y − P| stays within cn_enc_err_max. */
+static void regress_error(cn_server *s, uint32_t n, cn_secure_stats *st)
+{
+    const double S = (double)cn_enc_y_den(&s->p);
+    for (uint32_t i = 0; i < n; i++) {
+        double d = (double)s->lab_dec[i] / S;
+        s->err[i] = (float)-d;
+        st->loss_sum += 0.5 * d * d;
+    }
+}
+
 int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *prob,
                            cn_secure_stats *st, char *msg, size_t msg_len)
 {
     const uint32_t C = s->p.classes;
     const size_t nl = (size_t)b->n * C;
-    const int64_t S = (int64_t)1 << s->p.label_scale_bits;
+    const int64_t S = (int64_t)cn_enc_y_den(&s->p);
+    const int regress = s->p.task == CN_TASK_REGRESS;
+    /* checked before any key is asked for, so an overflow stops training
+     * before a step, never with a wrapped value */
+    if (cn_enc_err_max(&s->p) > cryptonn_dlog_bound(s->dlog)) {
+        if (msg)
+            snprintf(msg, msg_len, "output error: label entries up to %llu exceed the "
+                     "discrete-log bound %llu; lower the target's bound or digits",
+                     (unsigned long long)cn_enc_err_max(&s->p),
+                     (unsigned long long)cryptonn_dlog_bound(s->dlog));
+        return CRYPTONN_ERR_RANGE;
+    }
+    const double lo = regress ? -(double)cn_enc_y_max(&s->p) : 0.0;
+    const double hi = regress ? (double)cn_enc_y_max(&s->p) : (double)S;
     for (size_t i = 0; i < nl; i++)
-        s->lab_int[i] = (int64_t)llround((double)prob[i] * (double)S);
+        s->lab_int[i] = (int64_t)llround(fmin(fmax((double)prob[i] * (double)S, lo), hi));
     int rc = cn_keysource_febo(s->ks, CRYPTONN_FEBO_SUB, (const cryptonn_febo_ct *const *)b->y,
                                s->lab_int, (uint32_t)nl, s->febo_keys, msg, msg_len);
     if (rc != CRYPTONN_OK) return rc;
@@ -67,6 +87,10 @@ int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *pro
         return rc;
     }
     st->dec_err += nl;
+    if (regress) {
+        regress_error(s, b->n, st);
+        return CRYPTONN_OK;
+    }
     for (uint32_t i = 0; i < b->n; i++) {
         /* y·S = (y·S − p_int) + p_int must be 0 or S with exactly one S. */
         int y = -1, ones = 0, best = 0;
@@ -104,30 +128,21 @@ int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_bat
     if (rc != CRYPTONN_OK) return rc;
     const size_t nk = s->req.nkeys;
     st->keys_grad += nk;
-    if (nk >= PREPARE_KEYS) {
-        cryptonn_feip_prepared *prep = NULL;
-        rc = cryptonn_feip_prepare_var(&prep, b->xb);
-        if (rc == CRYPTONN_OK)
-            rc =
-                cryptonn_feip_decrypt_keys_var(s->dec[0], prep, s->grad_keys, 0, nk, s->kout, NULL);
-        cryptonn_feip_prepared_destroy(prep);
-    } else if (nk) {
-#pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
-        for (size_t k = 0; k < nk; k++) {
-            int r = cryptonn_feip_decrypt_var(s->dec[omp_get_thread_num()], b->xb, s->grad_keys, k,
-                                              &s->kout[k]);
-            if (r != CRYPTONN_OK) {
-#pragma omp critical(server_rc)
-                rc = r;
-            }
-        }
-    }
+    /* the batch ciphertext's slots as table entries: its long keys then run
+     * as bucket MSMs, faster than gathering each key's support even for few keys */
+    if (nk && !s->prep_b)
+        rc = cryptonn_feip_prepared_create_var(&s->prep_b, (size_t)s->p.batch * s->p.slots,
+                                               s->o.w_bits);
+    if (nk && rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_set_var(s->prep_b, b->xb);
+    if (nk && rc == CRYPTONN_OK)
+        rc = cryptonn_feip_decrypt_keys_var(s->dec[0], s->prep_b, s->grad_keys, 0, nk, s->kout,
+                                            NULL);
     if (rc != CRYPTONN_OK) {
         if (msg) snprintf(msg, msg_len, "first-layer gradient: %s", cryptonn_status_str(rc));
         return rc;
     }
     st->dec_grad += nk;
-    const double unscale = ldexp(1.0, -e) / (double)((1u << s->p.pixel_bits) - 1);
+    const double unscale = ldexp(1.0, -e) / (double)cn_enc_x_den(&s->p);
     for (size_t w = 0; w < s->nw; w++) {
         uint32_t key = s->grad_key[w];
         s->dw[w] = key == NO_KEY ? 0.0f : (float)((double)s->kout[key] * unscale);
@@ -138,6 +153,13 @@ int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_bat
 
 int cn_server_predict(cn_server *s, cryptonn_model *m, const cn_encdata *test, uint8_t *out,
                       cn_secure_stats *st, char *msg, size_t msg_len)
+{
+    return cn_server_predict_outputs(s, m, test, out, NULL, st, msg, msg_len);
+}
+
+int cn_server_predict_outputs(cn_server *s, cryptonn_model *m, const cn_encdata *test,
+                              uint8_t *out, float *outputs, cn_secure_stats *st, char *msg,
+                              size_t msg_len)
 {
     int rc = cn_server_check_model(s, m, msg, msg_len);
     if (rc == CRYPTONN_OK) rc = cn_server_install_layer(s, m, msg, msg_len);
@@ -186,7 +208,8 @@ int cn_server_predict(cn_server *s, cryptonn_model *m, const cn_encdata *test, u
         }
         uint64_t d = cn_now_ns();
         const float *prob = cryptonn_model_forward_from_z1(m, s->z1, b.n);
-        for (uint32_t k = 0; k < b.n; k++) {
+        if (outputs) memcpy(outputs + done * C, prob, sizeof(float) * b.n * C);
+        for (uint32_t k = 0; out && k < b.n; k++) {
             uint32_t best = 0;
             for (uint32_t c2 = 1; c2 < C; c2++)
                 if (prob[(size_t)k * C + c2] > prob[(size_t)k * C + best]) best = c2;
@@ -230,7 +253,7 @@ int cn_z1_cache_get(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g,
 {
     if (!s->fwd_valid || c->ds != ds || !c->z || g >= c->nbatches || !c->z[g]) return 0;
     const size_t nz = s->z1_size;
-    const double unscale = ldexp(1.0, -s->w_exp) / (double)((1u << s->p.pixel_bits) - 1);
+    const double unscale = ldexp(1.0, -s->w_exp) / (double)cn_enc_x_den(&s->p);
     for (size_t k = 0; k < (size_t)n * nz; k++) {
         s->z_int[k] = c->z[g][k];
         s->z1[k] = (float)((double)c->z[g][k] * unscale);

@@ -13,12 +13,15 @@
  * No function here takes plaintext pixels or labels: the only inputs are the
  * encrypted dataset, the key source and the model.
  *
- * Fixed point: pixels are the integers 0..255 (x = v/255). W1 and dZ1 get a
- * power-of-two scale per update (per batch for dZ1) chosen so the largest
- * magnitude uses `w_bits` / `dz_bits` bits; the prediction p uses the
- * dataset's label scale. Before any decryption the bound of every key
- * (255·||y||_1) is checked against the discrete-log bound: an overflow stops
- * training with CRYPTONN_ERR_RANGE, never a wrapped value. */
+ * Fixed point: inputs are the integers X of the dataset's params (encdata.h),
+ * x = X / x_den with |X| <= x_max: MNIST's pixels 0..255 (x = v/255), or a
+ * data spec's records on its grid. W1 and dZ1 get a power-of-two scale per
+ * update (per batch for dZ1) chosen so the largest magnitude uses `w_bits` /
+ * `dz_bits` bits; the prediction p uses the dataset's label scale y_den
+ * (clamped to the labels' range). Before any decryption the bound of every
+ * key (x_max·||y||_1) and of the output error (cn_enc_err_max) is checked
+ * against the discrete-log bound: an overflow stops training with
+ * CRYPTONN_ERR_RANGE, never a wrapped value. */
 #ifndef CRYPTONN_SECURE_TRAIN_H
 #define CRYPTONN_SECURE_TRAIN_H
 
@@ -86,6 +89,12 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
  * sample ciphertexts (out: cn_encdata_samples entries). */
 int cn_server_predict(cn_server *s, cryptonn_model *m, const cn_encdata *test, uint8_t *out,
                       cn_secure_stats *st, char *msg, size_t msg_len);
+/* The same with the model's outputs too: outputs (may be NULL) gets
+ * samples × classes values (probabilities, or a regression model's
+ * predictions on the spec's scaled grid); out may then be NULL. */
+int cn_server_predict_outputs(cn_server *s, cryptonn_model *m, const cn_encdata *test,
+                              uint8_t *out, float *outputs, cn_secure_stats *st, char *msg,
+                              size_t msg_len);
 
 /* Checkpoints: the model's parameters and optimizer state, where training
  * stands (epoch, batches done in it) and the epoch's statistics so far, in one
