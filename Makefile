@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN  ?= build-asan
 JOBS  ?= 2
 
-.PHONY: all deps deps-peers mnist build asan demo check test test-asan bench clean
+.PHONY: all deps deps-peers mnist build asan demo check test test-asan bench python clean
 
 all: build
 
@@ -38,6 +38,15 @@ demo: mnist build
 
 bench: build
 	$(BUILD)/cryptonn bench group
+
+# The Python package (python/README.md) on $(PYTHON)'s path: a .pth file in its
+# user site directory names this checkout's python/, whose package loads
+# $(BUILD)/libcryptonn.so. (`pip install ./python` is the other route.)
+PYTHON ?= /usr/bin/python3
+python: build
+	@d=$$($(PYTHON) -m site --user-site) && mkdir -p "$$d" && \
+	  echo "$(CURDIR)/python" > "$$d/cryptonn-checkout.pth" && \
+	  echo "python: import cryptonn now loads $(CURDIR)/python ($$d/cryptonn-checkout.pth)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,32 @@
+"""cryptonn: neural networks trained on functionally encrypted data (CryptoNN).
+
+Python bindings over libcryptonn.so (cffi, ABI mode: no compiler needed).
+
+    feip      inner-product FE: setup, keygen, encrypt, decrypt
+    febo      FE for one basic operation x Δ y
+    smc       secure matrix computation
+    Fixed     fixed-point scaling of reals
+    DLog      the bounded discrete-log solver decryption ends in
+    Model     the plaintext model: model files, train, predict
+    torch     to_torch / from_torch (PyTorch imported only when used)
+
+Failed library calls raise CryptonnError (status, text). The library is
+found through $CRYPTONN_LIB, the checkout's build tree, or the system."""
+from __future__ import annotations
+
+from . import data, febo, feip, smc
+from ._lib import ffi as _ffi, lib as _lib
+from .dlog import DLog
+from .errors import CryptonnError, Status
+from .fixedpoint import Fixed
+from .nn import Model, load_idx, load_mnist, shuffle_order
+
+
+def library_version() -> str:
+    """The version of the libcryptonn loaded."""
+    return _ffi.string(_lib.cryptonn_version()).decode()
+
+
+__version__ = "0.1.0"
+__all__ = ["CryptonnError", "DLog", "Fixed", "Model", "Status", "data", "febo", "feip", "load_idx",
+           "load_mnist", "library_version", "shuffle_order", "smc"]

@@ -1,0 +1,301 @@
+"""The C declarations the bindings use, copied from include/cryptonn/*.h
+without the export and warn-unused-result macros (cffi's ABI mode reads them
+as they are). python/tests/test_cdef.py checks every one of them against the
+headers, so a change of a public type or prototype fails a test rather than
+corrupting memory at run time."""
+
+CDEF = r"""
+/* status.h */
+const char *cryptonn_status_str(int s);
+int cryptonn_init(void);
+const char *cryptonn_version(void);
+
+/* dlog.h */
+typedef struct cryptonn_dlog cryptonn_dlog;
+int cryptonn_dlog_create(cryptonn_dlog **out, uint64_t bound, uint64_t table_half,
+                         const char *cache_path);
+void cryptonn_dlog_destroy(cryptonn_dlog *d);
+uint64_t cryptonn_dlog_bound(const cryptonn_dlog *d);
+uint64_t cryptonn_dlog_table_half(const cryptonn_dlog *d);
+int cryptonn_dlog_from_cache(const cryptonn_dlog *d);
+int cryptonn_dlog_solve_var(const cryptonn_dlog *d, const uint8_t enc[32], int64_t *m);
+
+/* feip.h */
+typedef struct cryptonn_feip_mpk cryptonn_feip_mpk;
+typedef struct cryptonn_feip_msk cryptonn_feip_msk;
+typedef struct cryptonn_feip_keys cryptonn_feip_keys;
+typedef struct cryptonn_feip_ct cryptonn_feip_ct;
+typedef struct cryptonn_feip_encryptor cryptonn_feip_encryptor;
+typedef struct cryptonn_feip_decryptor cryptonn_feip_decryptor;
+int cryptonn_feip_setup(cryptonn_feip_mpk **mpk, cryptonn_feip_msk **msk, size_t n);
+int cryptonn_feip_mpk_from_msk(cryptonn_feip_mpk **mpk, const cryptonn_feip_msk *msk);
+void cryptonn_feip_mpk_destroy(cryptonn_feip_mpk *mpk);
+void cryptonn_feip_msk_destroy(cryptonn_feip_msk *msk);
+size_t cryptonn_feip_mpk_slots(const cryptonn_feip_mpk *mpk);
+size_t cryptonn_feip_msk_slots(const cryptonn_feip_msk *msk);
+void cryptonn_feip_mpk_id(const cryptonn_feip_mpk *mpk, uint8_t id[16]);
+int cryptonn_feip_keys_create(cryptonn_feip_keys **out);
+void cryptonn_feip_keys_destroy(cryptonn_feip_keys *keys);
+int cryptonn_feip_keys_reserve(cryptonn_feip_keys *keys, size_t nkeys, size_t nnz);
+size_t cryptonn_feip_keys_count(const cryptonn_feip_keys *keys);
+size_t cryptonn_feip_keys_slots(const cryptonn_feip_keys *keys);
+size_t cryptonn_feip_keys_get(const cryptonn_feip_keys *keys, size_t i, const uint32_t **idx,
+                              const int64_t **val);
+int cryptonn_feip_keygen(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys,
+                         const int64_t *y, size_t n);
+int cryptonn_feip_ct_create(cryptonn_feip_ct **out, size_t n);
+void cryptonn_feip_ct_destroy(cryptonn_feip_ct *ct);
+size_t cryptonn_feip_ct_slots(const cryptonn_feip_ct *ct);
+int cryptonn_feip_encryptor_create(cryptonn_feip_encryptor **out, const cryptonn_feip_mpk *mpk);
+void cryptonn_feip_encryptor_destroy(cryptonn_feip_encryptor *enc);
+int cryptonn_feip_encrypt_many(const cryptonn_feip_encryptor *enc, cryptonn_feip_ct *const *cts,
+                               const int64_t *const *xs, size_t count, size_t n, unsigned bits);
+int cryptonn_feip_decryptor_create(cryptonn_feip_decryptor **out, const cryptonn_dlog *d,
+                                   size_t batch);
+void cryptonn_feip_decryptor_destroy(cryptonn_feip_decryptor *dec);
+int cryptonn_feip_decrypt_pairs_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts,
+                                    const cryptonn_feip_keys *keys, const uint32_t *key_index,
+                                    size_t n, int64_t *out, int *status);
+int cryptonn_feip_mpk_export(const cryptonn_feip_mpk *mpk, uint8_t **buf, size_t *len);
+int cryptonn_feip_mpk_import(cryptonn_feip_mpk **mpk, const uint8_t *buf, size_t len);
+int cryptonn_feip_mpk_save(const cryptonn_feip_mpk *mpk, const char *path);
+int cryptonn_feip_mpk_load(cryptonn_feip_mpk **mpk, const char *path);
+int cryptonn_feip_msk_save(const cryptonn_feip_msk *msk, const char *path);
+int cryptonn_feip_msk_load(cryptonn_feip_msk **msk, const char *path);
+int cryptonn_feip_keys_export(const cryptonn_feip_keys *keys, uint8_t **buf, size_t *len);
+int cryptonn_feip_keys_import(cryptonn_feip_keys **keys, const uint8_t *buf, size_t len);
+int cryptonn_feip_keys_save(const cryptonn_feip_keys *keys, const char *path);
+int cryptonn_feip_keys_load(cryptonn_feip_keys **keys, const char *path);
+int cryptonn_feip_ct_batch_export(const cryptonn_feip_ct *const *cts, size_t count, uint8_t **buf,
+                                  size_t *len);
+int cryptonn_feip_ct_batch_import(cryptonn_feip_ct ***cts, size_t *count, const uint8_t *buf,
+                                  size_t len);
+int cryptonn_feip_ct_batch_save(const cryptonn_feip_ct *const *cts, size_t count, const char *path);
+int cryptonn_feip_ct_batch_load(cryptonn_feip_ct ***cts, size_t *count, const char *path);
+void cryptonn_feip_ct_batch_free(cryptonn_feip_ct **cts, size_t count);
+
+/* febo.h */
+typedef enum {
+    CRYPTONN_FEBO_ADD = 0, CRYPTONN_FEBO_SUB = 1, CRYPTONN_FEBO_MUL = 2, CRYPTONN_FEBO_DIV = 3
+} cryptonn_febo_op;
+typedef struct cryptonn_febo_mpk cryptonn_febo_mpk;
+typedef struct cryptonn_febo_msk cryptonn_febo_msk;
+typedef struct cryptonn_febo_ct cryptonn_febo_ct;
+typedef struct cryptonn_febo_key cryptonn_febo_key;
+int cryptonn_febo_setup(cryptonn_febo_mpk **mpk, cryptonn_febo_msk **msk);
+void cryptonn_febo_mpk_destroy(cryptonn_febo_mpk *mpk);
+void cryptonn_febo_msk_destroy(cryptonn_febo_msk *msk);
+int cryptonn_febo_ct_create(cryptonn_febo_ct **ct);
+void cryptonn_febo_ct_destroy(cryptonn_febo_ct *ct);
+int cryptonn_febo_key_create(cryptonn_febo_key **key);
+void cryptonn_febo_key_destroy(cryptonn_febo_key *key);
+int cryptonn_febo_encrypt(const cryptonn_febo_mpk *mpk, cryptonn_febo_ct *ct, int64_t x,
+                          unsigned bits);
+int cryptonn_febo_keygen(const cryptonn_febo_msk *msk, cryptonn_febo_key *key,
+                         const cryptonn_febo_ct *ct, cryptonn_febo_op op, int64_t y);
+int cryptonn_febo_decrypt_batch_var(const cryptonn_dlog *d, const cryptonn_febo_ct *const *cts,
+                                    const cryptonn_febo_key *const *keys, size_t n, int64_t *out,
+                                    int *status);
+int cryptonn_febo_mpk_export(const cryptonn_febo_mpk *mpk, uint8_t **buf, size_t *len);
+int cryptonn_febo_mpk_import(cryptonn_febo_mpk **mpk, const uint8_t *buf, size_t len);
+int cryptonn_febo_msk_save(const cryptonn_febo_msk *msk, const char *path);
+int cryptonn_febo_msk_load(cryptonn_febo_msk **msk, const char *path);
+int cryptonn_febo_ct_export(const cryptonn_febo_ct *ct, uint8_t **buf, size_t *len);
+int cryptonn_febo_ct_import(cryptonn_febo_ct **ct, const uint8_t *buf, size_t len);
+int cryptonn_febo_key_export(const cryptonn_febo_key *key, uint8_t **buf, size_t *len);
+int cryptonn_febo_key_import(cryptonn_febo_key **key, const uint8_t *buf, size_t len);
+
+/* fixedpoint.h */
+typedef struct {
+    unsigned base;
+    unsigned digits;
+    int64_t scale;
+} cryptonn_fixed;
+int cryptonn_fixed_init(cryptonn_fixed *f, unsigned base, unsigned digits);
+int cryptonn_fixed_encode(const cryptonn_fixed *f, int64_t *out, const double *in, size_t n,
+                          int64_t max_abs, size_t *bad);
+void cryptonn_fixed_decode(const cryptonn_fixed *f, double *out, const int64_t *in, size_t n);
+
+/* smc.h */
+int cryptonn_smc_encrypt_rows(const cryptonn_feip_encryptor *enc, const int64_t *X, size_t l,
+                              size_t n, unsigned bits, cryptonn_feip_ct *const *cts);
+int cryptonn_smc_keygen_cols(const cryptonn_feip_msk *msk, cryptonn_feip_keys *keys,
+                             const int64_t *Y, size_t n, size_t m);
+int cryptonn_smc_decrypt(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts,
+                         size_t l, const cryptonn_feip_keys *keys, size_t m, int64_t *XY);
+int cryptonn_smc_bound(const int64_t *X, size_t l, size_t n, const int64_t *Y, size_t m,
+                       uint64_t *bound);
+int cryptonn_smc_multiply(const cryptonn_dlog *d, const int64_t *X, size_t l, size_t n,
+                          const int64_t *Y, size_t m, int64_t *XY);
+
+/* nn.h */
+typedef enum { CRYPTONN_ARCH_MLP = 1, CRYPTONN_ARCH_LENET5 = 2, CRYPTONN_ARCH_LAYERS = 3 }
+    cryptonn_arch;
+typedef enum { CRYPTONN_ACT_SIGMOID = 1, CRYPTONN_ACT_RELU = 2, CRYPTONN_ACT_TANH = 3 }
+    cryptonn_activation;
+typedef enum { CRYPTONN_LOSS_CE = 1, CRYPTONN_LOSS_MSE = 2 } cryptonn_loss;
+typedef enum { CRYPTONN_REDUCE_MEAN = 1, CRYPTONN_REDUCE_SUM = 2 } cryptonn_reduction;
+typedef enum { CRYPTONN_POOL_MAX = 1, CRYPTONN_POOL_AVG = 2 } cryptonn_pool;
+typedef enum { CRYPTONN_INIT_TORCH = 1, CRYPTONN_INIT_XAVIER = 2 } cryptonn_init_scheme;
+typedef enum { CRYPTONN_OUTPUT_SOFTMAX = 0, CRYPTONN_OUTPUT_LINEAR = 1 } cryptonn_output;
+typedef enum {
+    CRYPTONN_LAYER_DENSE = 1, CRYPTONN_LAYER_CONV2D = 2, CRYPTONN_LAYER_MAXPOOL = 3,
+    CRYPTONN_LAYER_AVGPOOL = 4, CRYPTONN_LAYER_RELU = 5, CRYPTONN_LAYER_TANH = 6,
+    CRYPTONN_LAYER_SIGMOID = 7, CRYPTONN_LAYER_FLATTEN = 8, CRYPTONN_LAYER_DROPOUT = 9
+} cryptonn_layer_kind;
+typedef struct {
+    cryptonn_layer_kind kind;
+    uint32_t units;
+    uint32_t kernel, stride, pad;
+    float rate;
+} cryptonn_layer_spec;
+#define CRYPTONN_MAX_LAYERS 32
+const char *cryptonn_layer_kind_name(int kind);
+typedef struct {
+    cryptonn_arch arch;
+    cryptonn_activation act;
+    cryptonn_loss loss;
+    cryptonn_reduction reduction;
+    cryptonn_pool pool;
+    uint32_t in_dim;
+    uint32_t hidden;
+    uint32_t classes;
+    uint32_t frozen_first_layer;
+    uint32_t conv1_filters;
+    cryptonn_init_scheme init;
+    uint64_t seed;
+    cryptonn_output output;
+    uint32_t in_c, in_h, in_w;
+    uint32_t nlayers;
+    cryptonn_layer_spec layers[32];
+} cryptonn_model_config;
+void cryptonn_model_config_default(cryptonn_model_config *cfg);
+typedef struct cryptonn_model cryptonn_model;
+int cryptonn_model_create(const cryptonn_model_config *cfg, uint32_t max_batch, uint32_t threads,
+                          cryptonn_model **out);
+void cryptonn_model_destroy(cryptonn_model *m);
+int cryptonn_model_config_check(const cryptonn_model_config *cfg, char *msg, size_t msg_len);
+typedef struct {
+    cryptonn_layer_kind kind;
+    uint32_t in_c, in_h, in_w;
+    uint32_t out_c, out_h, out_w;
+    size_t params;
+} cryptonn_layer_info;
+int cryptonn_model_config_layers(const cryptonn_model_config *cfg, cryptonn_layer_info *info,
+                                 char *msg, size_t msg_len);
+int cryptonn_model_config_read(const char *path, cryptonn_model_config *cfg, char *msg,
+                               size_t msg_len);
+const cryptonn_model_config *cryptonn_model_get_config(const cryptonn_model *m);
+uint32_t cryptonn_model_max_batch(const cryptonn_model *m);
+size_t cryptonn_model_input_size(const cryptonn_model *m);
+size_t cryptonn_model_param_count(const cryptonn_model *m);
+float *cryptonn_model_params(cryptonn_model *m);
+const float *cryptonn_model_forward(cryptonn_model *m, const float *x, uint32_t n);
+void cryptonn_model_set_training(cryptonn_model *m, int on);
+typedef struct {
+    float lr;
+    float momentum;
+    float weight_decay;
+} cryptonn_sgd;
+typedef struct {
+    int is_conv;
+    uint32_t in_c, in_h, in_w;
+    uint32_t out_c, out_h, out_w;
+    uint32_t k;
+    uint32_t stride, pad;
+    size_t z1_size;
+    size_t nw, nb;
+    const float *w;
+    const float *b;
+} cryptonn_first_layer;
+void cryptonn_model_first_layer(const cryptonn_model *m, cryptonn_first_layer *out);
+int cryptonn_model_save(const cryptonn_model *m, const char *path);
+int cryptonn_model_load(const char *path, uint32_t max_batch, uint32_t threads,
+                        cryptonn_model **out);
+typedef struct {
+    uint32_t n, rows, cols;
+    float *x;
+    uint8_t *y;
+} cryptonn_dataset;
+int cryptonn_idx_load(const char *images_path, const char *labels_path, uint32_t limit,
+                      cryptonn_dataset *out, char *msg, size_t msg_len);
+void cryptonn_dataset_free(cryptonn_dataset *d);
+typedef struct {
+    double loss_sum;
+    uint64_t correct;
+    uint64_t seen;
+} cryptonn_epoch_stats;
+typedef void (*cryptonn_batch_cb)(void *ctx, uint64_t batch_index, uint64_t batches,
+                                  const cryptonn_epoch_stats *so_far);
+void cryptonn_shuffle_order(uint64_t seed, uint32_t n, uint32_t *order);
+typedef struct {
+    uint32_t n;
+    size_t size;
+    uint32_t outputs;
+    const float *x;
+    const uint8_t *y;
+    const float *t;
+} cryptonn_samples;
+int cryptonn_model_train_samples(cryptonn_model *m, const cryptonn_samples *s, uint32_t batch,
+                                 const cryptonn_sgd *opt, const uint32_t *order,
+                                 cryptonn_batch_cb cb, void *cb_ctx, cryptonn_epoch_stats *stats);
+int cryptonn_model_evaluate_samples(cryptonn_model *m, const cryptonn_samples *s, double *metric,
+                                    uint64_t *confusion);
+
+/* data.h */
+typedef struct {
+    char *path;
+    uint32_t n;
+    uint32_t cols;
+    uint32_t shape[3];
+    int named;
+    char **names;
+    double *x;
+    char *label_name;
+    char **labels;
+    uint32_t *line;
+} cryptonn_table;
+int cryptonn_table_read(const char *path, const char *label, const char *labels_path,
+                        cryptonn_table *out, char *msg, size_t msg_len);
+void cryptonn_table_free(cryptonn_table *t);
+typedef enum { CRYPTONN_TASK_CLASSIFY = 1, CRYPTONN_TASK_REGRESS = 2 } cryptonn_task;
+typedef enum { CRYPTONN_NORM_STANDARD = 1, CRYPTONN_NORM_RANGE = 2, CRYPTONN_NORM_NONE = 3 }
+    cryptonn_norm;
+typedef struct {
+    uint32_t features;
+    uint32_t shape[3];
+    char **names;
+    double *offset, *scale;
+    double bound;
+    unsigned base, digits;
+    char *label;
+    cryptonn_task task;
+    uint32_t classes;
+    char **class_names;
+    double t_offset, t_scale, t_bound;
+    unsigned t_base, t_digits;
+    uint32_t records;
+} cryptonn_data_spec;
+typedef struct {
+    cryptonn_task task;
+    cryptonn_norm norm;
+    uint32_t shape[3];
+    unsigned base, digits;
+} cryptonn_describe_opts;
+int cryptonn_spec_describe(const cryptonn_table *t, const cryptonn_describe_opts *o,
+                           cryptonn_data_spec *out, char *msg, size_t msg_len);
+char *cryptonn_spec_to_json(const cryptonn_data_spec *s);
+int cryptonn_spec_read(const char *path, cryptonn_data_spec *out, char *msg, size_t msg_len);
+void cryptonn_spec_free(cryptonn_data_spec *s);
+typedef struct {
+    uint32_t n;
+    size_t size;
+    uint32_t outputs;
+    float *x;
+    uint8_t *y;
+    float *t;
+} cryptonn_records;
+int cryptonn_spec_load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
+                       cryptonn_records *out, char *msg, size_t msg_len);
+void cryptonn_records_free(cryptonn_records *r);
+"""
