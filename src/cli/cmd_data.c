@@ -34,6 +34,9 @@ static void usage(FILE *f)
             "                      one min..max range for all, or raw (default: range for\n"
             "                      images, else standard)\n"
             "  --fixed-point B^D   scale of encrypted values, 2^D or 10^D (default 2^8)\n"
+            "  --bound X           every |scaled value| of every owner's records must be at\n"
+            "                      most X (default: 1.5 x this file's largest): owners whose\n"
+            "                      records reach further agree on a larger one\n"
             "  --out SPEC          write the spec there (atomically) instead of stdout\n\n"
             "check: applies SPEC to every record of FILE; names the first that does\n"
             "not fit.\n\n"
@@ -72,8 +75,9 @@ static int describe(int argc, char **argv)
         {"task", required_argument, 0, 't'},      {"shape", required_argument, 0, 's'},
         {"normalize", required_argument, 0, 'n'}, {"fixed-point", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"bound", required_argument, 0, 'b'},     {0, 0, 0, 0}};
     const char *label = NULL, *labels = NULL, *out = NULL;
+    double bound = 0;
     cryptonn_describe_opts d = {0};
     int o;
     optind = 1;
@@ -97,6 +101,9 @@ static int describe(int argc, char **argv)
             break;
         case 's': if (!parse_shape(optarg, d.shape)) goto bad; break;
         case 'f': if (!parse_fixed(optarg, &d)) goto bad; break;
+        case 'b':
+            if (cli_parse_double("data describe", "bound", optarg, 1, 1e6, &bound) != 0) return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -112,6 +119,12 @@ static int describe(int argc, char **argv)
     if (rc == CRYPTONN_OK) {
         rc = cryptonn_spec_describe(&t, &d, &s, msg, sizeof msg);
         cryptonn_table_free(&t);
+    }
+    if (rc == CRYPTONN_OK && bound > 0) {
+        if (bound < s.bound)
+            fprintf(stderr, "cryptonn data describe: warning: --bound %g is below this file's "
+                            "own %g: some of its records will not fit\n", bound, s.bound);
+        s.bound = bound;
     }
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn data describe: %s\n", msg);

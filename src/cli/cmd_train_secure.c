@@ -22,7 +22,11 @@ static void usage(FILE *f)
             "                           owners' side can score the predictions\n"
             "  --data DIR               the owners' true test labels (data/mnist)\n"
             "  --test-limit N           score the first N test samples (all)\n"
-            "  --model lenet5|mlp       (lenet5)\n"
+            "  --model lenet5|mlp|FILE  a built-in model or a model file (docs/DATA.md) whose\n"
+            "                           first layer is dense or conv2d (lenet5)\n"
+            "  --spec FILE              the owners' data spec: --data is then their test\n"
+            "                           records' file (CSV or .npy), to score predictions\n"
+            "  --labels Y.npy           with --spec and .npy test records: their labels\n"
             "  --hidden H               MLP hidden width (128)\n"
             "  --conv1-filters N        LeNet-5's first convolution, 1..64 (6); with\n"
             "                           --freeze-first-layer, N < 2 keeps the revealed\n"
@@ -60,8 +64,16 @@ enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
     O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1,
-    O_AUDIT
+    O_AUDIT, O_SPEC, O_LABELS
 };
+
+static int parse_f(const char *s, double lo, double hi, float *v)
+{
+    double d;
+    if (cli_parse_double("train", "value", s, lo, hi, &d) != 0) return 0;
+    *v = (float)d;
+    return 1;
+}
 
 static int parse_u(const char *s, unsigned long long max, unsigned long long *v)
 {
@@ -85,7 +97,9 @@ int cli_train_secure(int argc, char **argv)
         {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
         {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"audit", 1, 0, O_AUDIT},  {"cache", 1, 0, O_CACHE},
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
-        {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1}, {0, 0, 0, 0}};
+        {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1}, {"spec", 1, 0, O_SPEC},
+        {"labels", 1, 0, O_LABELS},   {0, 0, 0, 0}};
+    const char *model_file = NULL;
     cli_secure_job j;
     memset(&j, 0, sizeof j);
     j.out = "model.bin";
@@ -117,8 +131,10 @@ int cli_train_secure(int argc, char **argv)
         case O_MODEL:
             if (!strcmp(optarg, "lenet5")) j.cfg.arch = CRYPTONN_ARCH_LENET5;
             else if (!strcmp(optarg, "mlp")) j.cfg.arch = CRYPTONN_ARCH_MLP;
-            else ok = 0;
+            else model_file = optarg;
             break;
+        case O_SPEC: j.spec = optarg; break;
+        case O_LABELS: j.labels = optarg; break;
         case O_HIDDEN: ok = parse_u(optarg, 4096, &v) && v > 0 && (j.cfg.hidden = (uint32_t)v, 1); break;
         case O_ACT:
             if (!strcmp(optarg, "sigmoid")) j.cfg.act = CRYPTONN_ACT_SIGMOID;
@@ -132,9 +148,9 @@ int cli_train_secure(int argc, char **argv)
             else ok = 0;
             break;
         case O_EPOCHS: ok = parse_u(optarg, 64, &v) && v > 0 && (j.epochs = (uint32_t)v, 1); break;
-        case O_LR: j.so.sgd.lr = strtof(optarg, NULL); ok = j.so.sgd.lr > 0; break;
-        case O_MOM: j.so.sgd.momentum = strtof(optarg, NULL); break;
-        case O_WD: j.so.sgd.weight_decay = strtof(optarg, NULL); break;
+        case O_LR: ok = parse_f(optarg, 1e-9, 100, &j.so.sgd.lr); break;
+        case O_MOM: ok = parse_f(optarg, 0, 0.999, &j.so.sgd.momentum); break;
+        case O_WD: ok = parse_f(optarg, 0, 1, &j.so.sgd.weight_decay); break;
         case O_SEED: ok = parse_u(optarg, ~0ull, &v) && (j.cfg.seed = v, j.so.seed = v, 1); break;
         case O_FREEZE: j.cfg.frozen_first_layer = 1; break;
         case O_CONV1:
@@ -161,8 +177,10 @@ int cli_train_secure(int argc, char **argv)
         default: usage(stderr); return 2;
         }
         if (!ok) {
-            fprintf(stderr, "cryptonn train: invalid value '%s' for --%s\n", optarg,
-                    lo[c - O_ENC].name);
+            const char *name = "?";
+            for (size_t i = 0; lo[i].name; i++)
+                if (lo[i].val == c) name = lo[i].name;
+            fprintf(stderr, "cryptonn train: invalid value '%s' for --%s\n", optarg, name);
             return 2;
         }
     }
@@ -171,6 +189,18 @@ int cli_train_secure(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (model_file) {
+        /* the shape comes from the encrypted records when the file gives none */
+        uint32_t frozen = j.cfg.frozen_first_layer;
+        uint64_t seed = j.cfg.seed;
+        char why[512] = "";
+        if (cryptonn_model_config_read(model_file, &j.cfg, why, sizeof why) != CRYPTONN_OK) {
+            fprintf(stderr, "cryptonn train: %s\n", why);
+            return 2;
+        }
+        j.cfg.frozen_first_layer |= frozen;
+        j.cfg.seed = seed;
+    }
     if (j.first_epoch && !j.resume) {
         fprintf(stderr, "cryptonn train --secure: --start-epoch needs --resume\n");
         return 2;
@@ -178,9 +208,10 @@ int cli_train_secure(int argc, char **argv)
     char settings[1024];
     snprintf(settings, sizeof settings,
              "model: %s, activation %s, loss %s%s\nsgd: lr %g, momentum %g, weight decay %g\n"
-             "precision: first-layer weights %u bits, gradient %u bits, pixels 8 bits\n"
+             "precision: first-layer weights %u bits, gradient %u bits, inputs as params.bin "
+             "gives them\n"
              "policy: min support %u, max rank %llu\nseed: %llu",
-             j.cfg.arch == CRYPTONN_ARCH_LENET5 ? "LeNet-5" : "MLP",
+             model_file ? model_file : j.cfg.arch == CRYPTONN_ARCH_LENET5 ? "LeNet-5" : "MLP",
              j.cfg.act == CRYPTONN_ACT_TANH ? "tanh" : j.cfg.act == CRYPTONN_ACT_RELU ? "relu" : "sigmoid",
              j.cfg.loss == CRYPTONN_LOSS_MSE ? "mse" : "cross-entropy",
              j.cfg.frozen_first_layer ? ", first layer frozen" : "", (double)j.so.sgd.lr,

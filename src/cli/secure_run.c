@@ -2,11 +2,13 @@
 #include "cli/secure_run.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
+#include "cli/datamodel.h"
 #include "secure/client.h"
 #include "secure/encdata.h"
 #include "secure/owner.h"
@@ -38,27 +40,82 @@ static void log_row(const char *path, uint32_t epoch, const cn_secure_stats *s, 
     fclose(f);
 }
 
-/* Secure prediction on the test set, scored on the owners' side. */
+/* The owners' side of secure prediction: their true labels or targets. */
+typedef struct {
+    const cn_owner_secret *own; /* π (classification) */
+    cryptonn_samples truth;     /* n = 0: nothing to score against */
+    double t_scale;             /* regression: the spec's target scale */
+} owners_truth;
+
+/* Secure prediction on the test set, scored on the owners' side: accuracy,
+ * or for a regression target the RMSE in the target's own units. */
 static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
-                       const cn_owner_secret *own,
-                       const cryptonn_dataset *truth, cn_secure_stats *pst, double *acc)
+                       const owners_truth *ot, cn_secure_stats *pst, double *metric)
 {
     uint64_t n = cn_encdata_samples(ts);
+    const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;
     uint8_t *pred = malloc(n ? n : 1);
-    if (!pred) return CRYPTONN_ERR_NOMEM;
+    float *out = regress ? malloc(sizeof(float) * (n ? n : 1)) : NULL;
+    if (!pred || (regress && !out)) {
+        free(pred);
+        return CRYPTONN_ERR_NOMEM;
+    }
     char msg[512] = "";
-    int rc = cn_server_predict(srv, m, ts, pred, pst, msg, sizeof msg);
+    int rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, out, pst, msg,
+                                       sizeof msg);
     if (rc != CRYPTONN_OK) {
         fail("secure prediction", rc, msg);
         free(pred);
+        free(out);
         return rc;
     }
-    *acc = -1;
-    if (own && truth) {
-        if (truth->n < n) n = truth->n;
-        *acc = cn_owner_score(own, pred, truth->y, n, NULL);
+    *metric = -1;
+    if (ot->truth.n < n) n = ot->truth.n;
+    if (n && regress) {
+        double se = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            double d = ((double)out[i] - (double)ot->truth.t[i]) * ot->t_scale;
+            se += d * d;
+        }
+        *metric = sqrt(se / (double)n);
+    } else if (n && ot->own) {
+        *metric = cn_owner_score(ot->own, pred, ot->truth.y, n, NULL);
     }
     free(pred);
+    free(out);
+    return CRYPTONN_OK;
+}
+
+int cli_fit_params(const cn_enc_params *p, cryptonn_model_config *cfg)
+{
+    const int regress = p->task == CN_TASK_REGRESS;
+    if (cfg->arch == CRYPTONN_ARCH_LAYERS) {
+        if (!cfg->in_c) cfg->in_c = cn_enc_channels(p), cfg->in_h = p->rows, cfg->in_w = p->cols;
+    } else {
+        cfg->classes = p->classes;
+        cfg->output = regress ? CRYPTONN_OUTPUT_LINEAR : CRYPTONN_OUTPUT_SOFTMAX;
+        if (regress) cfg->loss = CRYPTONN_LOSS_MSE;
+        if (cfg->arch == CRYPTONN_ARCH_MLP) cfg->in_dim = p->slots;
+    }
+    char msg[256] = "";
+    int rc = cryptonn_model_config_check(cfg, msg, sizeof msg);
+    if (rc == CRYPTONN_OK && cfg->arch == CRYPTONN_ARCH_LAYERS &&
+        (uint64_t)cfg->in_c * cfg->in_h * cfg->in_w != p->slots) {
+        snprintf(msg, sizeof msg, "the model takes %ux%ux%u inputs, the records have %u values",
+                 cfg->in_c, cfg->in_h, cfg->in_w, p->slots);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc == CRYPTONN_OK && (cfg->classes != p->classes ||
+                              (cfg->output == CRYPTONN_OUTPUT_LINEAR) != regress)) {
+        snprintf(msg, sizeof msg, "the model has a %s output of %u, the records %s %u",
+                 cfg->output == CRYPTONN_OUTPUT_LINEAR ? "linear" : "softmax", cfg->classes,
+                 regress ? "a regression target:" : "classes:", p->classes);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn: the model does not fit the encrypted records: %s\n", msg);
+        return CRYPTONN_ERR_MISMATCH;
+    }
     return CRYPTONN_OK;
 }
 
@@ -120,6 +177,20 @@ int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg)
         cfg->hidden = c->out;
     } else if (cfg->arch == CRYPTONN_ARCH_LENET5 && lenet) {
         cfg->conv1_filters = c->out;
+    } else if (cfg->arch == CRYPTONN_ARCH_LAYERS && cfg->nlayers) {
+        /* a model file: its first layer must be the committed one */
+        const cryptonn_layer_spec *l = &cfg->layers[0];
+        int same = cfg->in_c == c->in_c && cfg->in_h == c->in_h && cfg->in_w == c->in_w &&
+                   l->units == c->out &&
+                   (c->conv ? l->kind == CRYPTONN_LAYER_CONV2D && l->kernel == c->k &&
+                                  l->stride == c->stride && l->pad == c->pad
+                            : l->kind == CRYPTONN_LAYER_DENSE);
+        if (!same) {
+            fprintf(stderr, "cryptonn: strict mode: the model file's first layer is not the "
+                            "authority's committed %s: make it that layer (the rest is yours)\n",
+                    spec);
+            return CRYPTONN_ERR_MISMATCH;
+        }
     } else {
         /* the committed layer, then a head of one hidden layer trained by the
          * server: the shape docs/PRIVACY.md measures for every first layer */
@@ -158,8 +229,11 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     cn_server *srv = NULL;
     cryptonn_model *m = NULL;
     cryptonn_dataset truth = {0};
+    cryptonn_records truth_rec = {0};
+    cryptonn_data_spec spec_v = {0};
     cn_owner_secret own;
     int have_owner = 0;
+    owners_truth ot = {0};
     cn_train_report *rep = calloc(1, sizeof *rep);
     if (test_accuracy) *test_accuracy = -1;
     if (!rep) return fail("report", CRYPTONN_ERR_NOMEM, NULL);
@@ -190,16 +264,29 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
             goto out;
         }
         have_owner = 1;
+        ot.own = &own;
         char why[256] = "";
-        if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &truth, why, sizeof why)) !=
-            CRYPTONN_OK) {
+        if (j->spec) {
+            rc = cli_spec_read("train", j->spec, &spec_v);
+            if (rc == CRYPTONN_OK)
+                rc = cli_records_load("train", &spec_v, j->data_dir, j->labels, &truth_rec);
+            if (rc != CRYPTONN_OK) goto out;
+            cryptonn_records_view(&truth_rec, &ot.truth);
+            ot.t_scale = spec_v.t_scale;
+        } else if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &truth, why,
+                                             sizeof why)) != CRYPTONN_OK) {
             fail(j->data_dir, rc, why);
             goto out;
+        } else {
+            cryptonn_samples_of(&truth, &ot.truth);
         }
+        if (j->test_limit && ot.truth.n > j->test_limit) ot.truth.n = j->test_limit;
     }
     const cn_enc_params *pp = cn_encdata_params(ds);
+    const int regress = pp->task == CN_TASK_REGRESS;
     cryptonn_model_config cfg = j->cfg;
     const cn_fl_layer *layer = cn_encdata_mpks(ds)->layer;
+    if ((rc = cli_fit_params(pp, &cfg)) != CRYPTONN_OK) goto out;
     if (layer && (rc = cli_strict_model(layer, &cfg)) != CRYPTONN_OK) goto out;
     if ((rc = cryptonn_model_create(&cfg, pp->batch, j->so.threads, &m)) != CRYPTONN_OK) {
         fail("model", rc, NULL);
@@ -262,16 +349,18 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         }
         double acc = -1;
         cn_secure_stats pst = {0};
-        if (ts && (rc = secure_test(srv, m, ts, have_owner ? &own : NULL,
-                                    have_owner ? &truth : NULL, &pst, &acc)) != CRYPTONN_OK) {
+        if (ts && (rc = secure_test(srv, m, ts, &ot, &pst, &acc)) != CRYPTONN_OK) {
             failed = 1;
             break;
         }
         rep->test_accuracy[e] = acc;
-        printf("[server] epoch %u: train loss %.4f, train accuracy %.2f%% (permuted labels)", e + 1,
-               st.samples ? st.loss_sum / (double)st.samples : 0,
-               st.samples ? 100.0 * (double)st.correct / (double)st.samples : 0);
-        if (acc >= 0) printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
+        printf("[server] epoch %u: train loss %.4f", e + 1,
+               st.samples ? st.loss_sum / (double)st.samples : 0);
+        if (!regress)
+            printf(", train accuracy %.2f%% (permuted labels)",
+                   st.samples ? 100.0 * (double)st.correct / (double)st.samples : 0);
+        if (acc >= 0 && regress) printf(", secure test RMSE %.4g (scored by the owners)", acc);
+        else if (acc >= 0) printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
         printf("\n");
         cn_report_phase_line(stdout, "         time", &st);
         if (ts)
@@ -304,7 +393,7 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
                                  .mpks = lk,
                                  .nmpks = 3};
     char *amd = NULL, *atext = NULL;
-    if (j->audit && have_owner && !failed) owners_audit(auth, j, &amd, &atext);
+    if (j->audit && have_owner && !failed && !j->spec) owners_audit(auth, j, &amd, &atext);
     rep->leak.audit_md = amd;
     rep->leak.audit_text = atext;
     printf("\n");
@@ -323,6 +412,8 @@ out:
     cn_encdata_close(ts);
     cn_authority_close(auth);
     cryptonn_dataset_free(&truth);
+    cryptonn_records_free(&truth_rec);
+    cryptonn_spec_free(&spec_v);
     cn_wipe(&own, sizeof own);
     free(rep);
     return code;

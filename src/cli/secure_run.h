@@ -13,7 +13,10 @@ typedef struct {
     const char *test_dir;  /* encrypted test set (may be NULL) */
     const char *auth_dir;  /* authority state */
     const char *owner_key; /* owners' π, to score test predictions (may be NULL) */
-    const char *data_dir;  /* owners' true test labels (with owner_key) */
+    const char *data_dir;  /* owners' true test labels (with owner_key): MNIST's
+                              directory, or with spec the test records' file */
+    const char *spec;      /* the owners' data spec (may be NULL: MNIST) */
+    const char *labels;    /* with spec: the test records' .npy labels (may be NULL) */
     uint32_t test_limit;   /* test labels to read (0: all) */
     const char *out;       /* model file, rewritten after each epoch (the checkpoint) */
     const char *resume;    /* model file to continue from (may be NULL) */
@@ -34,7 +37,15 @@ typedef struct {
  * frozen (printed); CRYPTONN_ERR_MISMATCH (printed) when no model fits it. */
 int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg);
 
-/* Runs the job; prints progress and the leakage report; returns an exit code. */
+/* A model for the encrypted dataset's records: a model file's layers get
+ * the records' shape when the file gives none (and must otherwise take it);
+ * a built-in model gets the dataset's classes (a linear output for a
+ * regression target). Printed and CRYPTONN_ERR_MISMATCH when it does not fit. */
+int cli_fit_params(const cn_enc_params *p, cryptonn_model_config *cfg);
+
+/* Runs the job; prints progress and the leakage report; returns an exit
+ * code. *test_accuracy: the last secure test accuracy, or for a regression
+ * target the RMSE in the target's units (< 0: not measured). */
 int cli_secure_run(const cli_secure_job *j, double *test_accuracy);
 
 #endif
