@@ -9,4 +9,10 @@
 #include "cryptonn/fixedpoint.h"
 #include "cryptonn/smc.h"
 #include "cryptonn/nn.h"
+#include "cryptonn/data.h"
+#include "cryptonn/authority.h"
+#include "cryptonn/encdata.h"
+#include "cryptonn/transport.h"
+#include "cryptonn/owner.h"
+#include "cryptonn/server.h"
 #endif

@@ -1,0 +1,52 @@
+/* cryptonn encrypted dataset: the directory data owners write and the
+ * training server reads (DESIGN.md §2, §3). params.bin holds the public
+ * parameters and keys; every owner adds a part (part-NAME/) of fixed batches,
+ * each batch file a checksummed container of sample ciphertexts, label
+ * ciphertexts and, in paper mode, the batch ciphertext. A part without its
+ * index (an interrupted encryption or upload) is skipped by readers. Nothing
+ * in the directory is plaintext data. */
+#ifndef CRYPTONN_ENCDATA_H
+#define CRYPTONN_ENCDATA_H
+
+#include <stdint.h>
+
+#include "cryptonn/authority.h"
+#include "cryptonn/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cryptonn_encdata cryptonn_encdata;
+
+/* Opens every complete part of the dataset in dir; *skipped (may be NULL)
+ * counts incomplete parts. Corrupted or foreign files fail with the
+ * container's status (CRYPTONN_ERR_FORMAT, _CHECKSUM, _TRUNCATED, ...). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_open(cryptonn_encdata **out,
+                                                            const char *dir, uint32_t *skipped);
+CRYPTONN_API void cryptonn_encdata_close(cryptonn_encdata *d);
+
+typedef struct {
+    cryptonn_mode mode;
+    uint32_t channels, height, width; /* the records' shape (width·height·channels slots) */
+    uint32_t slots;                   /* slots of the samples key */
+    uint32_t batch;                   /* samples per batch */
+    uint32_t classes;
+    uint32_t value_bits;              /* record values are integers 0..2^value_bits-1 */
+    uint32_t label_bits;              /* labels encrypted as one-hot × 2^label_bits */
+    uint64_t samples, batches;
+    int labels;                       /* 1: every part has labels (training data) */
+} cryptonn_encdata_info;
+
+CRYPTONN_API void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info *out);
+
+/* Reads batch i (parts in name order, batches in index order), checking it
+ * against the parameters and keys, without keeping it: a dataset's integrity
+ * check. *n gets its sample count. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_check_batch(const cryptonn_encdata *d,
+                                                                   uint64_t i, uint32_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

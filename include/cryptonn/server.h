@@ -1,0 +1,114 @@
+/* cryptonn server: the training server's side of CryptoNN (DESIGN.md §3).
+ *
+ * A trainer holds an encrypted dataset, a key service to the authority and a
+ * discrete-log solver; it trains a plaintext model whose first layer runs
+ * under encryption: per batch it asks for function keys for the first layer
+ * (Z1 = W1·x), for the output error (FEBO "−" on the encrypted labels) and,
+ * in paper mode, for the first-layer gradient; everything it learns about the
+ * data comes through those keys. In strict mode the first layer is the
+ * authority's committed one, installed frozen (cryptonn_trainer_fit_model),
+ * and only the layers above it train.
+ *
+ * Results are bit-for-bit reproducible for a given seed, batch order and
+ * thread count, and the same whether keys come in process or over HTTP. */
+#ifndef CRYPTONN_SERVER_H
+#define CRYPTONN_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cryptonn/encdata.h"
+#include "cryptonn/nn.h"
+#include "cryptonn/status.h"
+#include "cryptonn/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    cryptonn_sgd sgd;         /* learning rate, momentum, weight decay */
+    unsigned w_bits;          /* first-layer weights quantized to this many bits (8) */
+    unsigned dz_bits;         /* paper mode: dZ1 quantized to this many bits (12) */
+    uint64_t seed;            /* batch order */
+    uint32_t threads;         /* decryption threads (2) */
+    uint64_t max_batches;     /* per epoch, 0: all */
+    int progress;             /* a progress line on stderr (0) */
+    unsigned dlog_table_bits; /* discrete-log baby steps ±2^bits (21) */
+    uint64_t z1_cache_mb;     /* strict mode: memory for the frozen layer's decrypted
+                                 outputs, reused across epochs (2048; 0: off) */
+    const char *cache_dir;    /* where the discrete-log table is cached (NULL: none) */
+} cryptonn_trainer_opts;
+
+CRYPTONN_API void cryptonn_trainer_opts_default(cryptonn_trainer_opts *o);
+
+typedef struct {
+    double seconds_load, seconds_keys, seconds_first_layer, seconds_output_error,
+        seconds_gradient, seconds_plain;
+    uint64_t batches, samples;
+    uint64_t keys_first_layer, keys_output_error, keys_gradient; /* keys received */
+    double loss_sum;  /* cross-entropy of the predictions against the decrypted errors */
+    uint64_t correct; /* argmax hits in the permuted classes */
+} cryptonn_train_stats;
+
+typedef struct cryptonn_trainer cryptonn_trainer;
+
+/* train must outlive the trainer, and so must ks. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_create(cryptonn_trainer **out,
+                                                              const cryptonn_encdata *train,
+                                                              cryptonn_keyservice *ks,
+                                                              const cryptonn_trainer_opts *o);
+CRYPTONN_API void cryptonn_trainer_destroy(cryptonn_trainer *t);
+
+/* Fits a model configuration to the dataset: in strict mode the first layer
+ * becomes the committed one, frozen (a LeNet-5 or MLP config keeps its shape
+ * when the committed layer fits it; anything else becomes the committed layer,
+ * ReLU, dense `hidden` (128 if 0), ReLU, dense `classes`). In paper mode cfg
+ * is checked against the records' shape. msg names a misfit
+ * (CRYPTONN_ERR_MISMATCH). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_fit_config(const cryptonn_trainer *t,
+                                                                  cryptonn_model_config *cfg,
+                                                                  char *msg, size_t msg_len);
+
+/* Creates a model for this trainer from a fitted config (strict mode: with
+ * the committed weights installed). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_model_create(cryptonn_trainer *t,
+                                                                    const cryptonn_model_config *cfg,
+                                                                    cryptonn_model **m, char *msg,
+                                                                    size_t msg_len);
+
+/* Training resumes from this batch of the next epoch's order (0 after it). */
+CRYPTONN_API void cryptonn_trainer_set_start_batch(cryptonn_trainer *t, uint64_t batch);
+
+/* One epoch (epoch seeds the batch order). st (may be NULL) gets this
+ * epoch's figures. On a failure (a policy refusal, a bound overflow) the model
+ * holds the weights of the last completed step and msg names the reason. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_epoch(cryptonn_trainer *t,
+                                                             cryptonn_model *m, uint32_t epoch,
+                                                             cryptonn_train_stats *st, char *msg,
+                                                             size_t msg_len);
+
+/* Secure prediction: the permuted class of every sample of test (pred has
+ * room for its sample count; cryptonn_owner_unpermute turns them into true
+ * classes on the owners' side). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_predict(cryptonn_trainer *t,
+                                                               cryptonn_model *m,
+                                                               const cryptonn_encdata *test,
+                                                               uint8_t *pred, char *msg,
+                                                               size_t msg_len);
+
+/* Checkpoints: parameters, optimizer state and position (epoch, batches done
+ * in it), in one file written atomically. Loading checks that it fits the
+ * model and leaves the model unchanged otherwise. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_checkpoint_save(const char *path,
+                                                               cryptonn_model *m, uint32_t epoch,
+                                                               uint64_t batches_done);
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_checkpoint_load(const char *path,
+                                                               cryptonn_model *m,
+                                                               uint32_t *epoch,
+                                                               uint64_t *batches_done);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

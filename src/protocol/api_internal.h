@@ -1,0 +1,45 @@
+/* The public API's opaque handles (include/cryptonn/{authority,owner,
+ * encdata,transport,server}.h): each wraps the protocol or secure layer's
+ * object it stands for, so the public functions stay thin and the internal
+ * types never reach a public header. */
+#ifndef CRYPTONN_PROTOCOL_API_INTERNAL_H
+#define CRYPTONN_PROTOCOL_API_INTERNAL_H
+
+#include "cryptonn/authority.h"
+#include "cryptonn/encdata.h"
+#include "cryptonn/owner.h"
+#include "cryptonn/server.h"
+#include "cryptonn/transport.h"
+#include "protocol/authority.h"
+#include "protocol/http.h"
+#include "secure/client.h"
+#include "secure/train.h"
+
+struct cryptonn_authority {
+    cn_authority *a;
+    cn_policy pol;
+};
+
+struct cryptonn_encdata {
+    cn_encdata *d;
+};
+
+struct cryptonn_keyservice {
+    cn_keysource ks;
+    cn_http_client *http; /* NULL in process */
+};
+
+struct cryptonn_owner {
+    cn_enc_params p;
+    cn_enc_mpks k;
+    cn_owner_secret s; /* secret: wiped on close */
+    int have_secret;
+};
+
+struct cryptonn_trainer {
+    cn_server *srv;
+    const cryptonn_encdata *train;
+    cn_secure_opts o;
+};
+
+#endif

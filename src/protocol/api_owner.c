@@ -1,0 +1,129 @@
+/* The public owner API (cryptonn/owner.h): a data owner's parameters and
+ * secret, encryption of its records as one part, the label registration, and
+ * the mapping of permuted predictions back to classes. */
+#include "cryptonn/owner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol/api_internal.h"
+#include "secure/labelreg.h"
+#include "util/util.h"
+
+int cryptonn_owner_open(cryptonn_owner **out, const char *params, const char *owner_key)
+{
+    CN_ARG_CHECK(out && (params || owner_key));
+    *out = NULL;
+    cryptonn_owner *o = calloc(1, sizeof *o);
+    if (!o) return CRYPTONN_ERR_NOMEM;
+    int rc = params ? cn_encdata_read_params_file(params, &o->p, &o->k) : CRYPTONN_OK;
+    if (rc == CRYPTONN_OK && owner_key) {
+        rc = cn_owner_secret_load(&o->s, owner_key);
+        o->have_secret = rc == CRYPTONN_OK;
+        if (!params) o->p.classes = o->s.classes;
+        if (rc == CRYPTONN_OK && o->s.classes != o->p.classes) rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc != CRYPTONN_OK) {
+        cryptonn_owner_close(o);
+        return rc;
+    }
+    *out = o;
+    return CRYPTONN_OK;
+}
+
+void cryptonn_owner_close(cryptonn_owner *o)
+{
+    if (!o) return;
+    cn_enc_mpks_free(&o->k);
+    cn_wipe(&o->s, sizeof o->s);
+    free(o);
+}
+
+cryptonn_mode cryptonn_owner_mode(const cryptonn_owner *o)
+{
+    return o->p.mode == CN_MODE_STRICT ? CRYPTONN_MODE_STRICT : CRYPTONN_MODE_PAPER;
+}
+
+uint32_t cryptonn_owner_classes(const cryptonn_owner *o)
+{
+    return o->p.classes;
+}
+
+uint32_t cryptonn_owner_width(const cryptonn_owner *o)
+{
+    return o->p.slots;
+}
+
+void cryptonn_encrypt_opts_default(cryptonn_encrypt_opts *o)
+{
+    *o = (cryptonn_encrypt_opts){.part = "owner", .labels = 1};
+}
+
+int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_dataset *d,
+                           const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st,
+                           char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(o && dir && d);
+    cryptonn_encrypt_opts def;
+    if (!opt) {
+        cryptonn_encrypt_opts_default(&def);
+        opt = &def;
+    }
+    if (msg_len) msg[0] = 0;
+    if (!cn_part_name_ok(opt->part)) {
+        snprintf(msg, msg_len, "the part name must match [A-Za-z0-9_-]{1,64}");
+        return CRYPTONN_ERR_ARG;
+    }
+    if ((uint64_t)d->rows * d->cols != o->p.slots) {
+        snprintf(msg, msg_len, "records of %u x %u values do not fit the keys' %u slots", d->rows,
+                 d->cols, o->p.slots);
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    if (!o->k.samples) {
+        snprintf(msg, msg_len, "encryption needs the parameters (params.bin)");
+        return CRYPTONN_ERR_ARG;
+    }
+    if (opt->labels && !o->have_secret) {
+        snprintf(msg, msg_len, "training data needs the owners' key (owner.key) for its labels");
+        return CRYPTONN_ERR_ARG;
+    }
+    const int strict = o->p.mode == CN_MODE_STRICT;
+    cn_labelreg reg = {0};
+    cn_encrypt_opts eo = {.part = opt->part, .threads = opt->threads, .labels = opt->labels,
+                          .batch_ct = opt->labels && !strict, .progress = opt->progress,
+                          .reg = strict && opt->labels ? &reg : NULL,
+                          .table_bytes_max = (opt->table_mb ? opt->table_mb : 4096) << 20};
+    cn_encrypt_stats es;
+    int rc = cn_client_encrypt(dir, &o->p, &o->k, &o->s, d, &eo, &es);
+    if (rc == CRYPTONN_ERR_ARG)
+        snprintf(msg, msg_len, "a label is beyond the %u classes, or the set is empty",
+                 o->p.classes);
+    if (rc == CRYPTONN_ERR_MISMATCH)
+        snprintf(msg, msg_len, "%s holds a dataset under other keys or parameters (every owner "
+                 "must use the same params.bin)", dir);
+    if (rc == CRYPTONN_OK && eo.reg) {
+        char path[4096];
+        if (opt->registration) snprintf(path, sizeof path, "%s", opt->registration);
+        else snprintf(path, sizeof path, "%s/%s.lreg", dir, opt->part);
+        if ((rc = cn_labelreg_write(path, &reg)) != CRYPTONN_OK)
+            snprintf(msg, msg_len, "cannot write the label registration %s", path);
+    }
+    cn_labelreg_free(&reg);
+    if (rc == CRYPTONN_OK && st)
+        *st = (cryptonn_encrypt_stats){es.samples, es.batches, es.bytes_written, es.seconds_total};
+    return rc;
+}
+
+int cryptonn_owner_unpermute(const cryptonn_owner *o, uint8_t *pred, uint64_t n)
+{
+    CN_ARG_CHECK(o && (pred || !n));
+    if (!o->have_secret) return CRYPTONN_ERR_ARG;
+    uint8_t inv[256];
+    cn_owner_secret_inverse(&o->s, inv);
+    for (uint64_t i = 0; i < n; i++)
+        if (pred[i] >= o->s.classes) return CRYPTONN_ERR_ARG;
+    for (uint64_t i = 0; i < n; i++) pred[i] = inv[pred[i]];
+    cn_wipe(inv, sizeof inv);
+    return CRYPTONN_OK;
+}
