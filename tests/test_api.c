@@ -110,9 +110,10 @@ int main(void)
     CHECK_EQ_INT(cryptonn_authority_open(&a, auth, &pol), CRYPTONN_OK);
     if (!a) return t_done();
     CHECK_EQ_INT(cryptonn_authority_mode(a), CRYPTONN_MODE_STRICT);
-    char spec[64], commit[17];
-    CHECK_EQ_INT(cryptonn_authority_layer(a, spec, commit), CRYPTONN_OK);
-    CHECK(!strcmp(spec, "dense:16") && strlen(commit) == 16);
+    cryptonn_layer_desc ld, od;
+    CHECK_EQ_INT(cryptonn_authority_layer(a, &ld), CRYPTONN_OK);
+    CHECK(!strcmp(ld.spec, "dense:16") && strlen(ld.commit) == 16);
+    CHECK(ld.keys == 16 && ld.bits == 8);
 
     /* the owner encrypts training and test records */
     cryptonn_owner *ow = NULL;
@@ -124,6 +125,8 @@ int main(void)
     CHECK_EQ_INT(cryptonn_owner_mode(ow), CRYPTONN_MODE_STRICT);
     CHECK_EQ_INT(cryptonn_owner_classes(ow), 10);
     CHECK_EQ_INT(cryptonn_owner_width(ow), 784);
+    CHECK_EQ_INT(cryptonn_owner_layer(ow, &od), CRYPTONN_OK);
+    CHECK(!strcmp(od.commit, ld.commit) && !strcmp(od.spec, ld.spec));
     cryptonn_dataset tr = {0}, te = {0};
     make_data(&tr, N_TRAIN);
     make_data(&te, N_TEST);
@@ -253,11 +256,13 @@ int main(void)
     CHECK_EQ_INT(kc[2].keys_issued, (uint64_t)N_TRAIN * 10 * 2);
     CHECK(kc[0].keys_issued >= 16);
     snprintf(path, sizeof path, "%s/keys.kexp", t_tmpdir());
-    CHECK_EQ_INT(cryptonn_authority_export_keys(a, path), CRYPTONN_OK);
+    uint64_t nk = 0;
+    CHECK_EQ_INT(cryptonn_authority_export_keys(a, path, &nk), CRYPTONN_OK);
+    CHECK_EQ_INT(nk, 16); /* strict: exactly the committed layer */
     CHECK(file_size(path) > 16 * 784);
     char *rep = NULL;
     CHECK_EQ_INT(cryptonn_authority_report(a, &rep), CRYPTONN_OK);
-    CHECK(rep && strstr(rep, "dense:16") && strstr(rep, commit));
+    CHECK(rep && strstr(rep, "dense:16") && strstr(rep, ld.commit));
     cryptonn_free(rep);
 
     cryptonn_keyservice_destroy(local);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cryptonn/data.h"
 #include "cryptonn/status.h"
 
 #ifdef __cplusplus
@@ -41,6 +42,9 @@ typedef struct {
     uint64_t layer_seed;
     uint32_t batch;          /* samples per batch (64) */
     uint32_t label_bits;     /* labels encrypted as one-hot × 2^label_bits (16) */
+    const cryptonn_data_spec *spec; /* the owners' data spec: keys for its records (shape,
+                                       fixed point, classes or a regression target); only
+                                       those public figures are kept. NULL: MNIST */
 } cryptonn_setup_opts;
 
 CRYPTONN_API void cryptonn_setup_opts_default(cryptonn_setup_opts *o);
@@ -75,11 +79,17 @@ CRYPTONN_API void cryptonn_authority_close(cryptonn_authority *a);
 
 CRYPTONN_API cryptonn_mode cryptonn_authority_mode(const cryptonn_authority *a);
 
-/* Strict mode: the committed first layer's spec ("conv:2x5s2") and its
- * commitment's first 16 hex digits (as keygen prints it), NUL-terminated; CRYPTONN_ERR_NOT_FOUND in
- * paper mode. */
+/* A committed first layer as the parties see it. */
+typedef struct {
+    char spec[64];     /* "conv:2x5s2" */
+    char commit[17];   /* the commitment's first 16 hex digits (as keygen prints it) */
+    uint64_t keys;     /* key vectors: outputs of the layer */
+    unsigned bits;     /* integer weights of this many bits */
+} cryptonn_layer_desc;
+
+/* Strict mode: the committed first layer; CRYPTONN_ERR_NOT_FOUND in paper mode. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_layer(const cryptonn_authority *a,
-                                                               char spec[64], char commit[17]);
+                                                               cryptonn_layer_desc *out);
 
 /* Handles one key-request message (what cryptonn_keyservice sends) and
  * returns the response message in *resp (free with cryptonn_free). A refusal
@@ -103,9 +113,11 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_register_file(
 
 /* Writes the key vectors the server holds under the samples key (the
  * committed layer in strict mode; a basis of every key issued in paper mode)
- * to path ("KEXP" file): what the owners' audit replays. */
+ * to path ("KEXP" file): what the owners' audit replays. *nkeys (may be
+ * NULL) gets their count. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_export_keys(const cryptonn_authority *a,
-                                                                     const char *path);
+                                                                     const char *path,
+                                                                     uint64_t *nkeys);
 
 /* What the authority has issued, per master key. */
 typedef struct {

@@ -15,4 +15,5 @@
 #include "cryptonn/transport.h"
 #include "cryptonn/owner.h"
 #include "cryptonn/server.h"
+#include "cryptonn/util.h"
 #endif

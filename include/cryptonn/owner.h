@@ -37,6 +37,11 @@ CRYPTONN_API cryptonn_mode cryptonn_owner_mode(const cryptonn_owner *o);
 CRYPTONN_API uint32_t cryptonn_owner_classes(const cryptonn_owner *o);
 CRYPTONN_API uint32_t cryptonn_owner_width(const cryptonn_owner *o);
 
+/* Strict mode: the first layer the authority committed to in params.bin
+ * (what the server's keys compute); CRYPTONN_ERR_NOT_FOUND in paper mode. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_layer(const cryptonn_owner *o,
+                                                           cryptonn_layer_desc *out);
+
 typedef struct {
     const char *part;          /* part name, [A-Za-z0-9_-]{1,64} ("owner") */
     int labels;                /* 1: training data (labels and, in paper mode, batch

@@ -11,8 +11,7 @@
 #include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
-#include "protocol/services.h"
-#include "util/util.h"
+#include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
 {
@@ -53,18 +52,19 @@ static int serve(int argc, char **argv)
         {"cert", 1, 0, O_CERT},        {"key", 1, 0, O_KEY},        {"min-support", 1, 0, O_MINS},
         {"max-rank", 1, 0, O_MAXR},    {"port-file", 1, 0, O_PORTF}, {"timeout", 1, 0, O_TIMEOUT},
         {"label-uses", 1, 0, O_USES},  {"help", 0, 0, O_HELP},      {0, 0, 0, 0}};
-    const char *state = NULL, *listen = "127.0.0.1:8470", *token_file = NULL, *port_file = NULL;
-    cn_http_service_opts so = {0};
-    cn_policy pol;
-    cn_policy_default(&pol);
+    const char *state = NULL, *port_file = NULL;
+    cryptonn_service_opts so;
+    cryptonn_service_opts_default(&so);
+    so.listen = "127.0.0.1:8470";
+    cryptonn_policy pol;
+    cryptonn_policy_default(&pol);
     int c, bad = 0;
-    uint32_t timeout = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case O_STATE: state = optarg; break;
-        case O_LISTEN: listen = optarg; break;
-        case O_TOKEN: token_file = optarg; break;
+        case O_LISTEN: so.listen = optarg; break;
+        case O_TOKEN: so.token_file = optarg; break;
         case O_CERT: so.cert_file = optarg; break;
         case O_KEY: so.key_file = optarg; break;
         case O_MINS:
@@ -77,60 +77,38 @@ static int serve(int argc, char **argv)
             bad |= cli_parse_u32("authority", "label-uses", optarg, 1, 1u << 20, &pol.label_uses);
             break;
         case O_PORTF: port_file = optarg; break;
-        case O_TIMEOUT: bad |= cli_parse_u32("authority", "timeout", optarg, 1, 3600, &timeout); break;
+        case O_TIMEOUT: bad |= cli_parse_u32("authority", "timeout", optarg, 1, 3600, &so.timeout_s); break;
         case O_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (timeout) so.timeout_s = timeout;
     if (bad) return 2;
     if (optind != argc || !state) {
         usage(stderr);
         return 2;
     }
-    char tpath[4096], token[65], params[4096];
-    if (!token_file) {
-        snprintf(tpath, sizeof tpath, "%s/tokens/server.token", state);
-        token_file = tpath;
-    }
-    if (cli_load_token(token_file, token) != CRYPTONN_OK) return 1;
-    snprintf(params, sizeof params, "%s/params.bin", state);
-    cn_authority *a = NULL;
-    int rc = cn_authority_open(&a, state, &pol);
+    cryptonn_authority *a = NULL;
+    int rc = cryptonn_authority_open(&a, state, &pol);
     if (rc != CRYPTONN_OK) {
-        cn_wipe(token, sizeof token);
         fprintf(stderr, "cryptonn authority: cannot open %s: %s\n", state, cryptonn_status_str(rc));
         return 1;
     }
-    cn_authority_http *h = NULL;
-    if ((rc = cn_authority_http_create(&h, a, params)) != CRYPTONN_OK) {
-        cn_authority_close(a);
-        cn_wipe(token, sizeof token);
-        return cli_fail(params, rc);
-    }
     cli_block_signals();
-    so.listen = listen;
-    so.token[CN_ROLE_SERVER] = token;
-    so.owners = cli_owner_db(state); /* the owners' tokens (cmd_owners.c) */
-    cn_authority_http_bind(h, &so);
-    cn_http_service *svc = NULL;
-    char msg[256] = "";
-    rc = cn_http_service_start(&svc, &so, msg, sizeof msg);
-    cn_wipe(token, sizeof token); /* the service keeps its own copy */
+    cryptonn_authority_service *svc = NULL;
+    char msg[512] = "";
+    rc = cryptonn_authority_service_start(&svc, a, state, &so, msg, sizeof msg);
     int code = 1;
-    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn authority: %s\n", msg);
-    else if (cli_announce("authority", listen, cn_http_service_port(svc), so.cert_file != NULL,
-                          port_file) == 0) {
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn authority: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+    else if (cli_announce("authority", so.listen, cryptonn_authority_service_port(svc),
+                          so.cert_file != NULL, port_file) == 0) {
         int sig = cli_wait_for_signal();
         fprintf(stderr, "cryptonn authority: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         code = 0;
     }
-    cn_http_service_stop(svc);
-    cn_owner_db_close(so.owners);
-    uint64_t ok, refused, failed;
-    cn_authority_http_counts(h, &ok, &refused, &failed);
-    cn_authority_http_destroy(h);
-    cn_authority_close(a);
+    uint64_t ok = 0, refused = 0, failed = 0;
+    if (svc) cryptonn_authority_service_counts(svc, &ok, &refused, &failed);
+    cryptonn_authority_service_stop(svc);
+    cryptonn_authority_close(a);
     if (code == 0)
         printf("authority stopped: %llu key requests answered, %llu refused by policy, %llu "
                "malformed or failed\n",
@@ -166,9 +144,9 @@ static int state_args(int argc, char **argv, const char **state, const char **ou
     return -1;
 }
 
-static int open_authority(const char *state, cn_authority **a)
+static int open_authority(const char *state, cryptonn_authority **a)
 {
-    int rc = cn_authority_open(a, state, NULL);
+    int rc = cryptonn_authority_open(a, state, NULL);
     if (rc != CRYPTONN_OK)
         fprintf(stderr, "cryptonn authority: cannot open %s: %s\n", state, cryptonn_status_str(rc));
     return rc == CRYPTONN_OK ? 0 : 1;
@@ -183,17 +161,13 @@ static int cmd_register(int argc, char **argv)
         fprintf(stderr, "cryptonn authority register: no registration file given\n");
         return 2;
     }
-    cn_authority *a;
+    cryptonn_authority *a;
     if (open_authority(state, &a)) return 1;
     int code = 0;
     for (int i = optind; i < argc && code == 0; i++) {
-        uint8_t *b = NULL;
-        size_t len = 0;
         uint64_t added = 0;
-        char why[256] = "";
-        int rc = cn_file_read_all(argv[i], (size_t)1 << 31, &b, &len);
-        if (rc == CRYPTONN_OK) rc = cn_authority_register_labels(a, b, len, &added, why, sizeof why);
-        free(b);
+        char why[512] = "";
+        int rc = cryptonn_authority_register_file(a, argv[i], &added, why, sizeof why);
         if (rc != CRYPTONN_OK) {
             fprintf(stderr, "cryptonn authority register: %s: %s (nothing registered from it)\n",
                     argv[i], why[0] ? why : cryptonn_status_str(rc));
@@ -203,7 +177,7 @@ static int cmd_register(int argc, char **argv)
                    (unsigned long long)added);
         }
     }
-    cn_authority_close(a);
+    cryptonn_authority_close(a);
     return code;
 }
 
@@ -216,16 +190,15 @@ static int cmd_export(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    cn_authority *a;
+    cryptonn_authority *a;
     if (open_authority(state, &a)) return 1;
-    cn_keyexport e;
-    int rc = cn_authority_export(a, &e);
-    cn_authority_close(a);
-    if (rc == CRYPTONN_OK) rc = cn_keyexport_write(out, &e);
+    uint64_t n = 0;
+    int rc = cryptonn_authority_export_keys(a, out, &n);
+    const int strict = cryptonn_authority_mode(a) == CRYPTONN_MODE_STRICT;
+    cryptonn_authority_close(a);
     if (rc == CRYPTONN_OK)
-        printf("%s: %u key vectors (%s mode) of the samples mpk\n", out, e.keys.nkeys,
-               e.mode == CN_MODE_STRICT ? "strict" : "paper");
-    cn_keyexport_free(&e);
+        printf("%s: %llu key vectors (%s mode) of the samples mpk\n", out, (unsigned long long)n,
+               strict ? "strict" : "paper");
     return rc == CRYPTONN_OK ? 0 : cli_fail(out, rc);
 }
 

@@ -9,11 +9,9 @@
 #include <errno.h>
 
 #include "cli/args.h"
-#include "cli/cmd_server_common.h"
 #include "cli/commands.h"
 #include "cli/datamodel.h"
-#include "protocol/authority.h"
-#include "util/util.h"
+#include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
 {
@@ -50,31 +48,41 @@ static void usage(FILE *f)
             "                      instead of MNIST; nothing else of the spec is kept\n");
 }
 
-/* The committed layer of a strict setup. */
-static int draw_layer(const char *spec, const cn_enc_params *p, uint64_t bits,
-                      const uint64_t *seed, cn_fl_layer *l)
-{
-    char msg[256];
-    cn_fl_spec sp;
-    memset(l, 0, sizeof *l);
-    if (cn_fl_spec_parse(spec, cn_enc_channels(p), p->rows, p->cols, &sp, msg, sizeof msg) !=
-        CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn keygen: %s\n", msg);
-        return 2;
-    }
-    int rc = cn_fl_layer_draw(l, &sp, (unsigned)bits, seed);
-    return rc == CRYPTONN_OK ? 0 : cli_fail("keygen", rc);
-}
-
 static int copy_file(const char *from, const char *to, unsigned mode)
 {
     uint8_t *b;
     size_t len;
-    CN_TRY(cn_file_read_all(from, (size_t)1 << 30, &b, &len));
-    cn_part part = {b, len};
-    int rc = cn_file_write_atomic(to, &part, 1, mode);
-    cn_free_secret(b, len);
+    int rc = cryptonn_file_read(from, (size_t)1 << 30, &b, &len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_file_write_atomic(to, b, len, mode);
+    cryptonn_free_secret(b, len);
     return rc;
+}
+
+/* What the new state holds, read back from its params.bin as an owner would. */
+static int describe(const char *state, double seconds, const cryptonn_setup_opts *o)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/params.bin", state);
+    cryptonn_owner *ow = NULL;
+    int rc = cryptonn_owner_open(&ow, path, NULL);
+    if (rc != CRYPTONN_OK) return cli_fail(path, rc);
+    uint32_t slots = cryptonn_owner_width(ow);
+    cryptonn_layer_desc l;
+    if (cryptonn_owner_layer(ow, &l) == CRYPTONN_OK)
+        printf("authority state in %s (%.1f s), strict mode: samples.msk (%u slots), labels.msk, "
+               "params.bin, owner.key\n"
+               "committed first layer %s (%llu keys, %u-bit weights), commitment %s\n",
+               state, seconds, slots, l.spec, (unsigned long long)l.keys, l.bits, l.commit);
+    else
+        printf("authority state in %s (%.1f s), PAPER mode (the server chooses the first layer "
+               "and can recover every training record): samples.msk (%u slots), batch.msk (%u x "
+               "%u = %u slots), labels.msk, params.bin, owner.key\n",
+               state, seconds, slots, o->batch, slots, o->batch * slots);
+    cryptonn_owner_close(ow);
+    printf("bearer token %s/tokens/server.token (mode 0600): give it to the training server; "
+           "each data owner gets its own (cryptonn authority add-owner NAME)\n", state);
+    return 0;
 }
 
 int cli_keygen(int argc, char **argv)
@@ -126,48 +134,29 @@ int cli_keygen(int argc, char **argv)
                         "(in paper mode the server chooses the first layer)\n");
         return 2;
     }
-    cn_enc_params p;
-    cn_enc_params_default(&p);
-    p.batch = (uint32_t)batch;
-    p.label_scale_bits = (uint32_t)lbits;
-    if (data_spec && (c = cli_spec_params("keygen", data_spec, (uint32_t)batch, &p)) != 0)
-        return c;
-    p.mode = strict ? CN_MODE_STRICT : CN_MODE_PAPER;
-    cn_fl_layer layer = {0};
-    if (strict && (c = draw_layer(spec, &p, wbits, seeded ? &seed : NULL, &layer)) != 0) return c;
-    uint64_t t0 = cn_now_ns();
-    int rc = cn_authority_setup(state, &p, strict ? &layer : NULL);
-    cn_fl_layer_free(&layer);
-    if (rc == CRYPTONN_ERR_IO) {
-        fprintf(stderr, "cryptonn keygen: cannot set up %s: it already holds keys, or is not "
-                        "writable (keys are never overwritten)\n", state);
-        return 1;
+    cryptonn_setup_opts so;
+    cryptonn_setup_opts_default(&so);
+    so.mode = strict ? CRYPTONN_MODE_STRICT : CRYPTONN_MODE_PAPER;
+    so.first_layer = spec;
+    so.layer_bits = (unsigned)wbits;
+    so.layer_seeded = seeded;
+    so.layer_seed = seed;
+    so.batch = (uint32_t)batch;
+    so.label_bits = (uint32_t)lbits;
+    cryptonn_data_spec ds;
+    if (data_spec) {
+        if (cli_spec_read("keygen", data_spec, &ds) != CRYPTONN_OK) return 2;
+        so.spec = &ds;
     }
-    if (rc != CRYPTONN_OK) return cli_fail("keygen", rc);
-    if (strict) {
-        cn_enc_params q;
-        cn_enc_mpks k = {0};
-        char path[4096], hex[17], text[64];
-        snprintf(path, sizeof path, "%s/params.bin", state);
-        rc = cn_encdata_read_params_file(path, &q, &k);
-        if (rc != CRYPTONN_OK) return cli_fail(path, rc);
-        cn_fl_layer_commit_hex(k.layer, hex);
-        cn_fl_spec_format(&k.layer->spec, text, sizeof text);
-        printf("authority state in %s (%.1f s), strict mode: samples.msk (%u slots), labels.msk, "
-               "params.bin, owner.key\n"
-               "committed first layer %s (%llu keys, %u-bit weights), commitment %s\n",
-               state, (double)(cn_now_ns() - t0) / 1e9, p.slots, text,
-               (unsigned long long)cn_fl_outputs(&k.layer->spec), k.layer->bits, hex);
-        cn_enc_mpks_free(&k);
-    } else {
-        printf("authority state in %s (%.1f s), PAPER mode (the server chooses the first layer "
-               "and can recover every training record): samples.msk (%u slots), batch.msk (%u x "
-               "%u = %u slots), labels.msk, params.bin, owner.key\n",
-               state, (double)(cn_now_ns() - t0) / 1e9, p.slots, p.batch, p.slots,
-               p.batch * p.slots);
+    char msg[512] = "";
+    uint64_t t0 = cryptonn_now_ns();
+    int rc = cryptonn_authority_setup(state, &so, msg, sizeof msg);
+    if (data_spec) cryptonn_spec_free(&ds);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn keygen: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+        return rc == CRYPTONN_ERR_ARG || rc == CRYPTONN_ERR_FORMAT ? 2 : 1;
     }
-    /* networked roles (cmd_authority.c): per-role bearer tokens */
-    if (cli_create_tokens(state) != CRYPTONN_OK) return 1;
+    if ((c = describe(state, (double)(cryptonn_now_ns() - t0) / 1e9, &so)) != 0) return c;
     if (owners) {
         if (mkdir(owners, 0700) != 0 && errno != EEXIST) {
             fprintf(stderr, "cryptonn keygen: cannot create %s\n", owners);

@@ -63,26 +63,6 @@ int cli_load_token(const char *path, char out[65])
     return rc;
 }
 
-int cli_create_tokens(const char *state)
-{
-    char dir[4096], path[4200];
-    snprintf(dir, sizeof dir, "%s/tokens", state);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "cryptonn: cannot create %s\n", dir);
-        return CRYPTONN_ERR_IO;
-    }
-    snprintf(path, sizeof path, "%s/server.token", dir);
-    int rc = cn_token_create(path);
-    if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn: cannot create %s (it exists, or the directory is not "
-                        "writable)\n", path);
-        return rc;
-    }
-    printf("bearer token %s (mode 0600): give it to the training server; each data owner gets "
-           "its own (cryptonn authority add-owner NAME)\n", path);
-    return CRYPTONN_OK;
-}
-
 int cli_http_client(const char *server, const char *token_file, const char *cacert,
                     unsigned timeout_s, unsigned retry_s, cn_http_client **c)
 {

@@ -19,10 +19,6 @@ int cli_announce(const char *role, const char *listen, uint16_t port, int tls,
                  const char *port_file);
 /* A token file's contents, with a message naming the file on failure. */
 int cli_load_token(const char *path, char out[65]);
-/* `cryptonn keygen`: DIR/tokens/server.token (0600, in a 0700 directory),
- * the training server's bearer token towards the authority. Data owners get
- * tokens of their own (cli_authority_owner). */
-int cli_create_tokens(const char *state);
 /* A client of server with the token in token_file (timeouts in seconds:
  * per attempt, and retrying while unreachable); 0, or 1 with a message. */
 int cli_http_client(const char *server, const char *token_file, const char *cacert,

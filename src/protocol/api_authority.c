@@ -53,6 +53,7 @@ int cryptonn_authority_setup(const char *dir, const cryptonn_setup_opts *o, char
     cn_enc_params_default(&p);
     p.batch = o->batch;
     p.label_scale_bits = o->label_bits;
+    if (o->spec) CN_TRY(cn_enc_params_from_spec(&p, o->spec, o->batch, msg, msg_len));
     p.mode = o->mode == CRYPTONN_MODE_STRICT ? CN_MODE_STRICT : CN_MODE_PAPER;
     cn_fl_layer layer = {0};
     if (p.mode == CN_MODE_STRICT) {
@@ -61,8 +62,8 @@ int cryptonn_authority_setup(const char *dir, const cryptonn_setup_opts *o, char
             snprintf(msg, msg_len, "layer bits must be 2..16");
             return CRYPTONN_ERR_ARG;
         }
-        int rc = cn_fl_spec_parse(o->first_layer ? o->first_layer : "conv:6x5", 1, p.rows, p.cols,
-                                  &sp, msg, msg_len);
+        int rc = cn_fl_spec_parse(o->first_layer ? o->first_layer : "conv:6x5",
+                                  cn_enc_channels(&p), p.rows, p.cols, &sp, msg, msg_len);
         if (rc != CRYPTONN_OK) return rc;
         CN_TRY(cn_fl_layer_draw(&layer, &sp, o->layer_bits, o->layer_seeded ? &o->layer_seed : NULL));
     }
@@ -114,13 +115,21 @@ cryptonn_mode cryptonn_authority_mode(const cryptonn_authority *a)
     return cn_authority_mode(a->a) == CN_MODE_STRICT ? CRYPTONN_MODE_STRICT : CRYPTONN_MODE_PAPER;
 }
 
-int cryptonn_authority_layer(const cryptonn_authority *a, char spec[64], char commit[17])
+int cn_api_layer_desc(const cn_fl_layer *l, cryptonn_layer_desc *out)
 {
-    const cn_fl_layer *l = cn_authority_layer(a->a);
+    memset(out, 0, sizeof *out);
     if (!l) return CRYPTONN_ERR_NOT_FOUND;
-    cn_fl_spec_format(&l->spec, spec, 64);
-    cn_fl_layer_commit_hex(l, commit);
+    cn_fl_spec_format(&l->spec, out->spec, sizeof out->spec);
+    cn_fl_layer_commit_hex(l, out->commit);
+    out->keys = cn_fl_outputs(&l->spec);
+    out->bits = l->bits;
     return CRYPTONN_OK;
+}
+
+int cryptonn_authority_layer(const cryptonn_authority *a, cryptonn_layer_desc *out)
+{
+    CN_ARG_CHECK(a && out);
+    return cn_api_layer_desc(cn_authority_layer(a->a), out);
 }
 
 int cryptonn_authority_handle(cryptonn_authority *a, const uint8_t *req, size_t len,
@@ -157,12 +166,14 @@ int cryptonn_authority_register_file(cryptonn_authority *a, const char *path, ui
     return rc;
 }
 
-int cryptonn_authority_export_keys(const cryptonn_authority *a, const char *path)
+int cryptonn_authority_export_keys(const cryptonn_authority *a, const char *path,
+                                   uint64_t *nkeys)
 {
     CN_ARG_CHECK(a && path);
     cn_keyexport e;
     CN_TRY(cn_authority_export(a->a, &e));
     int rc = cn_keyexport_write(path, &e);
+    if (rc == CRYPTONN_OK && nkeys) *nkeys = e.keys.nkeys;
     cn_keyexport_free(&e);
     return rc;
 }

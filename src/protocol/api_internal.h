@@ -42,4 +42,7 @@ struct cryptonn_trainer {
     cn_secure_opts o;
 };
 
+/* The public description of a committed layer (NULL: CRYPTONN_ERR_NOT_FOUND). */
+int cn_api_layer_desc(const cn_fl_layer *l, cryptonn_layer_desc *out);
+
 #endif

@@ -55,6 +55,12 @@ uint32_t cryptonn_owner_width(const cryptonn_owner *o)
     return o->p.slots;
 }
 
+int cryptonn_owner_layer(const cryptonn_owner *o, cryptonn_layer_desc *out)
+{
+    CN_ARG_CHECK(o && out);
+    return cn_api_layer_desc(o->k.layer, out);
+}
+
 void cryptonn_encrypt_opts_default(cryptonn_encrypt_opts *o)
 {
     *o = (cryptonn_encrypt_opts){.part = "owner", .labels = 1};

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cryptonn/status.h"
+#include "cryptonn/util.h"
 
 /* Misuse (a caller bug, never bad external data): print and abort. */
 #define CN_ARG_CHECK(cond)                                                     \
@@ -119,13 +120,9 @@ CRYPTONN_WARN_UNUSED int cn_read_bytes(cn_reader *r, void *out, size_t n);
 CRYPTONN_WARN_UNUSED int cn_read_view(cn_reader *r, const uint8_t **out, size_t n);
 
 /* ---- progress on stderr ---- */
-typedef struct {
-    const char *label;
-    uint64_t total;
-    uint64_t start_ns;
-    uint64_t last_ns;
-    int enabled; /* only when stderr is a terminal, or forced */
-} cn_progress;
+/* The public struct (cryptonn/util.h): programs built on the library draw
+ * the same line. */
+typedef cryptonn_progress cn_progress;
 void cn_progress_start(cn_progress *p, const char *label, uint64_t total);
 /* done items so far; extra is a short string appended to the line (may be NULL). */
 void cn_progress_update(cn_progress *p, uint64_t done, const char *extra);
