@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/args.h"
 #include "cli/secure_run.h"
+#include "cli/train_dist.h"
 
 static void usage(FILE *f)
 {
@@ -50,6 +51,13 @@ static void usage(FILE *f)
             "  --resume MODEL --start-epoch E   continue from a model file's weights\n"
             "  --out PATH               model file after every epoch (model.bin), and\n"
             "                           PATH.ckpt, the checkpoint to resume from\n"
+            "  --checkpoint-every N     also write PATH.ckpt every N batches (at epoch ends;\n"
+            "                           under mpirun every 16)\n"
+            "  --mpi                    run as one rank of an MPI job (implied when launched\n"
+            "                           by mpirun: mpirun -np N cryptonn train --secure ...);\n"
+            "                           each rank decrypts its share of every batch, rank 0\n"
+            "                           alone asks the authority and writes the files, and\n"
+            "                           the model is the same as one process's\n"
             "  --log PATH               CSV, one row per epoch\n"
             "  --report PATH            Markdown report with the leakage report (report.md)\n"
             "  --audit N                with --owner-key: the owners' audit of what the server\n"
@@ -64,7 +72,7 @@ enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
     O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1,
-    O_AUDIT, O_SPEC, O_LABELS
+    O_AUDIT, O_CKPT, O_MPI, O_SPEC, O_LABELS
 };
 
 static int parse_f(const char *s, double lo, double hi, float *v)
@@ -97,7 +105,8 @@ int cli_train_secure(int argc, char **argv)
         {"resume", 1, 0, O_RESUME},   {"start-epoch", 1, 0, O_START}, {"out", 1, 0, O_OUT},
         {"log", 1, 0, O_LOG},         {"report", 1, 0, O_REPORT},  {"audit", 1, 0, O_AUDIT},  {"cache", 1, 0, O_CACHE},
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
-        {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1}, {"spec", 1, 0, O_SPEC},
+        {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1},
+        {"checkpoint-every", 1, 0, O_CKPT}, {"mpi", 0, 0, O_MPI}, {"spec", 1, 0, O_SPEC},
         {"labels", 1, 0, O_LABELS},   {0, 0, 0, 0}};
     const char *model_file = NULL;
     cli_secure_job j;
@@ -117,7 +126,7 @@ int cli_train_secure(int argc, char **argv)
     j.so.progress = 1;
     cn_policy_default(&j.pol);
     unsigned long long v;
-    int c;
+    int c, want_mpi = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         int ok = 1;
@@ -170,6 +179,11 @@ int cli_train_secure(int argc, char **argv)
         case O_CACHE: j.cache = optarg; break;
         case O_THREADS: ok = parse_u(optarg, 256, &v) && v > 0 && (j.so.threads = (uint32_t)v, 1); break;
         case O_SECURE: break;
+        case O_MPI: want_mpi = 1; break;
+        case O_CKPT:
+            ok = cli_parse_u64("train", "checkpoint-every", optarg, 1, UINT32_MAX,
+                               &j.checkpoint_every) == 0;
+            break;
         case O_DLOG:
             ok = parse_u(optarg, 25, &v) && v >= 8 && (j.so.dlog_table_bits = (unsigned)v, 1);
             break;
@@ -218,5 +232,5 @@ int cli_train_secure(int argc, char **argv)
              (double)j.so.sgd.momentum, (double)j.so.sgd.weight_decay, j.so.w_bits, j.so.dz_bits,
              j.pol.min_support, (unsigned long long)j.pol.max_rank, (unsigned long long)j.so.seed);
     j.settings = settings;
-    return cli_secure_run(&j, NULL);
+    return cli_train_dist_run(&j, want_mpi);
 }

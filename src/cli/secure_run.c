@@ -1,5 +1,6 @@
 /* The secure training job (secure_run.h). */
 #include "cli/secure_run.h"
+#include "cli/train_dist.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include "audit/audit.h"
 #include "cli/datamodel.h"
 #include "secure/client.h"
+#include "secure/dist.h"
 #include "secure/encdata.h"
 #include "secure/owner.h"
 #include "secure/report.h"
@@ -313,14 +315,27 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     }
     char ckpt[4096];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", j->out);
-    cn_keysource ks = cn_authority_keysource(auth);
-    if ((rc = cn_server_create(&srv, ds, &ks, &j->so, j->cache)) != CRYPTONN_OK) {
+    cn_keysource ks0 = cn_authority_keysource(auth);
+    cn_dist_keysource_ctx kd; /* under mpirun: the other ranks get every response */
+    cn_keysource ks = cn_dist_keysource(&kd, &ks0);
+    cn_secure_opts so = j->so;
+    cli_ckpt_every ce = {m, ckpt, j->checkpoint_every};
+    if (ce.every) {
+        so.on_batch = cli_checkpoint_on_batch;
+        so.on_batch_ctx = &ce;
+    }
+    if ((rc = cn_server_create(&srv, ds, &ks, &so, j->cache)) != CRYPTONN_OK) {
         fail("server", rc, NULL);
         goto out;
     }
     printf("[server] %llu encrypted samples in %llu fixed batches of %u; %u epoch(s)\n",
            (unsigned long long)cn_encdata_samples(ds), (unsigned long long)cn_encdata_batches(ds),
            pp->batch, j->epochs);
+    rc = cli_dist_sync(CRYPTONN_OK, &cfg, &m, pp->batch, j->so.threads, &first_epoch, &start_batch);
+    if (rc != CRYPTONN_OK) {
+        fail("mpirun", rc, "a rank could not start");
+        goto out;
+    }
     rep->title = "CryptoNN secure training report";
     rep->settings = j->settings;
     rep->seconds_encrypt = j->seconds_encrypt;

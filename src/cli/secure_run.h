@@ -29,6 +29,7 @@ typedef struct {
     cn_secure_opts so;
     cn_policy pol;
     uint32_t epochs;
+    uint64_t checkpoint_every; /* also the checkpoint every this many batches (0: epoch ends) */
     uint32_t audit;         /* records the owners' audit attacks after training (0: none) */
     double seconds_encrypt; /* < 0: not measured here */
 } cli_secure_job;

@@ -7,6 +7,7 @@
 
 #include <omp.h>
 
+#include "secure/dist.h"
 #include "secure/server_internal.h"
 #include "util/util.h"
 
@@ -51,6 +52,7 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
     s->ks = ks;
     s->o = *o;
     if (s->o.threads == 0) s->o.threads = 2;
+    if (cn_dist_rank() != 0) s->o.progress = 0; /* one progress line per job */
     const cn_enc_params *p = cn_encdata_params(ds);
     s->p = *p;
     unsigned tb = s->o.dlog_table_bits ? s->o.dlog_table_bits : SERVER_DLOG_TABLE_BITS;
@@ -71,12 +73,15 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
     }
     s->ndec = (int)s->o.threads;
     s->dec = calloc((size_t)s->ndec, sizeof *s->dec);
-    if (!s->dec) {
+    s->prep = calloc((size_t)s->ndec, sizeof *s->prep);
+    if (!s->dec || !s->prep) {
         cn_server_destroy(s);
         return CRYPTONN_ERR_NOMEM;
     }
     for (int t = 0; t < s->ndec; t++) {
         rc = cryptonn_feip_decryptor_create(&s->dec[t], s->dlog, 256);
+        if (rc == CRYPTONN_OK)
+            rc = cryptonn_feip_prepared_create_var(&s->prep[t], p->slots, s->o.w_bits);
         if (rc != CRYPTONN_OK) {
             cn_server_destroy(s);
             return rc;
@@ -114,7 +119,11 @@ void cn_server_destroy(cn_server *s)
     if (!s) return;
     for (int t = 0; s->dec && t < s->ndec; t++)
         cryptonn_feip_decryptor_destroy(s->dec[t]);
+    for (int t = 0; s->prep && t < s->ndec; t++)
+        cryptonn_feip_prepared_destroy(s->prep[t]);
     free(s->dec);
+    free(s->prep);
+    cryptonn_feip_prepared_destroy(s->prep_b);
     if (s->febo_keys)
         for (size_t i = 0; i < (size_t)s->p.batch * s->p.classes; i++)
             cryptonn_febo_key_destroy(s->febo_keys[i]);
@@ -130,6 +139,19 @@ void cn_server_destroy(cn_server *s)
     cn_z1_cache_free(&s->cache_test);
     cryptonn_dlog_destroy(s->dlog);
     free(s);
+}
+
+int cn_server_decrypt_labels(cn_server *s, const cn_enc_batch *b, size_t nl)
+{
+    uint64_t lo, hi;
+    cn_dist_share(nl, &lo, &hi);
+    int rc = cryptonn_febo_decrypt_batch_var(
+        s->dlog, (const cryptonn_febo_ct *const *)b->y + lo,
+        (const cryptonn_febo_key *const *)s->febo_keys + lo, hi - lo, s->lab_dec + lo,
+        s->lab_status + lo);
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK) rc = cn_dist_gather_rows(s->lab_dec, sizeof *s->lab_dec, nl);
+    return rc;
 }
 
 static void seterr(char *msg, size_t len, const char *fmt, const char *a, int rc)
@@ -224,6 +246,7 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
                            s->cache_train.ds == ds && s->cache_train.z && s->cache_train.z[g];
         rc = cached ? cn_encdata_read_batch_labels(ds, g, &b) : cn_encdata_read_batch(ds, g, &b);
         st->t_load += (double)(cn_now_ns() - t0) / 1e9;
+        rc = cn_dist_agree(rc); /* a batch one rank cannot read stops every rank */
         if (rc != CRYPTONN_OK) {
             if (msg)
                 snprintf(msg, msg_len, "batch %llu: %s", (unsigned long long)order[i],
@@ -237,7 +260,8 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
         snprintf(extra, sizeof extra, "loss %.4f acc %.2f%%", ep.loss_sum / (double)ep.samples,
                  100.0 * (double)ep.correct / (double)ep.samples);
         cn_progress_update(&pr, i + 1, extra);
-        if (s->o.on_batch && (rc = s->o.on_batch(s->o.on_batch_ctx, epoch, i + 1, &ep)) != 0) {
+        if (s->o.on_batch) rc = s->o.on_batch(s->o.on_batch_ctx, epoch, i + 1, &ep);
+        if ((rc = cn_dist_agree(rc)) != 0) {
             if (msg) snprintf(msg, msg_len, "stopped after batch %llu", (unsigned long long)(i + 1));
             break;
         }

@@ -21,6 +21,11 @@ struct cn_server {
     cryptonn_dlog *dlog;
     int ndec;
     cryptonn_feip_decryptor **dec; /* one per thread */
+    /* tables of the ciphertext being decrypted, rebuilt in place: one per
+     * thread for the samples, one for the batch ciphertext (created at its
+     * first use: strict mode has none) */
+    cryptonn_feip_prepared **prep;
+    cryptonn_feip_prepared *prep_b;
 
     /* first layer forward */
     cryptonn_feip_keys *fwd_keys;
@@ -79,6 +84,9 @@ int cn_z1_cache_get(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g,
 void cn_z1_cache_put(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g, uint32_t n);
 void cn_z1_cache_free(z1_cache *c);
 int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b);
+/* The output error's FEBO results lab_dec[0..nl) of batch b with the keys
+ * in febo_keys, each rank decrypting its share (dist.h). */
+int cn_server_decrypt_labels(cn_server *s, const cn_enc_batch *b, size_t nl);
 int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *prob,
                            cn_secure_stats *st, char *msg, size_t msg_len);
 int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_batch *b,

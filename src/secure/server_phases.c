@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "secure/dist.h"
 #include "secure/server_internal.h"
 #include "util/util.h"
 
@@ -15,9 +16,11 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
 {
     const size_t nk = s->nfwd_keys, nz = s->z1_size;
     int rc = CRYPTONN_OK;
+    uint64_t lo, hi; /* this rank's samples (dist.h) */
+    cn_dist_share(b->n, &lo, &hi);
     if (nk) {
 #pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
-        for (uint32_t i = 0; i < b->n; i++) {
+        for (uint32_t i = (uint32_t)lo; i < (uint32_t)hi; i++) {
             int t = omp_get_thread_num();
             int r = cryptonn_feip_prepared_set_var(s->prep[t], b->x[i]);
             if (r == CRYPTONN_OK)
@@ -29,6 +32,8 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
             }
         }
     }
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK && nk) rc = cn_dist_gather_rows(s->kout, nk * sizeof *s->kout, b->n);
     if (rc != CRYPTONN_OK) return rc;
     const double unscale = ldexp(1.0, -s->w_exp) / (double)cn_enc_x_den(&s->p);
     for (uint32_t i = 0; i < b->n; i++)
@@ -79,9 +84,7 @@ int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *pro
                                s->lab_int, (uint32_t)nl, s->febo_keys, msg, msg_len);
     if (rc != CRYPTONN_OK) return rc;
     st->keys_err += nl;
-    rc = cryptonn_febo_decrypt_batch_var(s->dlog, (const cryptonn_febo_ct *const *)b->y,
-                                         (const cryptonn_febo_key *const *)s->febo_keys, nl,
-                                         s->lab_dec, s->lab_status);
+    rc = cn_server_decrypt_labels(s, b, nl);
     if (rc != CRYPTONN_OK) {
         if (msg) snprintf(msg, msg_len, "output error: %s", cryptonn_status_str(rc));
         return rc;
@@ -134,9 +137,13 @@ int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_bat
         rc = cryptonn_feip_prepared_create_var(&s->prep_b, (size_t)s->p.batch * s->p.slots,
                                                s->o.w_bits);
     if (nk && rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_set_var(s->prep_b, b->xb);
-    if (nk && rc == CRYPTONN_OK)
-        rc = cryptonn_feip_decrypt_keys_var(s->dec[0], s->prep_b, s->grad_keys, 0, nk, s->kout,
-                                            NULL);
+    uint64_t lo, hi; /* this rank's keys (dist.h) */
+    cn_dist_share(nk, &lo, &hi);
+    if (hi > lo && rc == CRYPTONN_OK)
+        rc = cryptonn_feip_decrypt_keys_var(s->dec[0], s->prep_b, s->grad_keys, lo, hi - lo,
+                                            s->kout + lo, NULL);
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK) rc = cn_dist_gather_rows(s->kout, sizeof *s->kout, nk);
     if (rc != CRYPTONN_OK) {
         if (msg) snprintf(msg, msg_len, "first-layer gradient: %s", cryptonn_status_str(rc));
         return rc;
@@ -193,6 +200,7 @@ int cn_server_predict_outputs(cn_server *s, cryptonn_model *m, const cn_encdata 
         uint64_t c = cn_now_ns();
         st->t_load += (double)(c - a) / 1e9;
         if (rc == CRYPTONN_OK && b.n > s->p.batch) rc = CRYPTONN_ERR_FORMAT;
+        rc = cn_dist_agree(rc);
         if (rc == CRYPTONN_OK && cached) cn_z1_cache_get(s, &s->cache_test, test, i, b.n);
         else if (rc == CRYPTONN_OK) {
             rc = cn_server_decrypt_z1(s, &b);

@@ -1,0 +1,242 @@
+/* The ranks of an mpirun job (dist.h): Open MPI when the build has it, one
+ * rank otherwise. Only the main thread calls MPI (MPI_THREAD_FUNNELED):
+ * the OpenMP threads of a rank decrypt, the main thread moves the results. */
+#include "secure/dist.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/util.h"
+
+#ifdef CRYPTONN_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int g_rank = 0, g_size = 1, g_started = 0;
+static uint64_t g_received = 0;
+#ifdef CRYPTONN_HAVE_MPI
+static int *g_counts, *g_displs; /* per rank, for the gathers: sized once */
+#endif
+
+int cn_dist_available(void)
+{
+#ifdef CRYPTONN_HAVE_MPI
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int cn_dist_launched(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") != NULL;
+}
+
+int cn_dist_rank(void) { return g_rank; }
+int cn_dist_size(void) { return g_size; }
+uint64_t cn_dist_bytes_received(void) { return g_received; }
+
+void cn_dist_share(uint64_t n, uint64_t *lo, uint64_t *hi)
+{
+    *lo = n * (uint64_t)g_rank / (uint64_t)g_size;
+    *hi = n * (uint64_t)(g_rank + 1) / (uint64_t)g_size;
+}
+
+#ifdef CRYPTONN_HAVE_MPI
+
+int cn_dist_start(char *msg, size_t msg_len)
+{
+    if (g_started) return CRYPTONN_OK;
+    int provided = 0, size = 1, rank = 0;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        if (msg_len) snprintf(msg, msg_len, "MPI did not start");
+        return CRYPTONN_ERR_NET;
+    }
+    /* failures come back as codes, reported with the rank that saw them */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    g_counts = calloc((size_t)size, sizeof *g_counts);
+    g_displs = calloc((size_t)size, sizeof *g_displs);
+    if (!g_counts || !g_displs) {
+        if (msg_len) snprintf(msg, msg_len, "out of memory");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    g_size = size;
+    g_rank = rank;
+    g_started = 1;
+    return CRYPTONN_OK;
+}
+
+void cn_dist_stop(void)
+{
+    if (!g_started) return;
+    MPI_Finalize();
+    free(g_counts);
+    free(g_displs);
+    g_counts = g_displs = NULL;
+    g_started = 0;
+    g_rank = 0;
+    g_size = 1;
+}
+
+void cn_dist_abort(int code)
+{
+    if (g_started) MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+static int mpi_failed(const char *what, int err)
+{
+    char s[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(err, s, &len);
+    fprintf(stderr, "cryptonn (rank %d of %d): %s failed: %s\n", g_rank, g_size, what, s);
+    return CRYPTONN_ERR_NET;
+}
+
+int cn_dist_bcast(void *buf, size_t len)
+{
+    if (g_size == 1) return CRYPTONN_OK;
+    /* MPI counts are ints: large buffers go in pieces */
+    for (size_t off = 0; off < len;) {
+        size_t part = len - off < (size_t)INT_MAX ? len - off : (size_t)INT_MAX;
+        int err = MPI_Bcast((uint8_t *)buf + off, (int)part, MPI_BYTE, 0, MPI_COMM_WORLD);
+        if (err != MPI_SUCCESS) return mpi_failed("broadcast", err);
+        off += part;
+    }
+    if (g_rank != 0) g_received += len;
+    return CRYPTONN_OK;
+}
+
+int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n)
+{
+    if (g_size == 1) return CRYPTONN_OK;
+    if (row_bytes && n > (uint64_t)INT_MAX / row_bytes) return CRYPTONN_ERR_TOO_LARGE;
+    for (int r = 0; r < g_size; r++) {
+        uint64_t lo = n * (uint64_t)r / (uint64_t)g_size, hi = n * (uint64_t)(r + 1) / (uint64_t)g_size;
+        g_displs[r] = (int)(lo * row_bytes);
+        g_counts[r] = (int)((hi - lo) * row_bytes);
+    }
+    int err = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, g_counts, g_displs, MPI_BYTE,
+                             MPI_COMM_WORLD);
+    if (err != MPI_SUCCESS) return mpi_failed("gather", err);
+    g_received += n * row_bytes - (uint64_t)g_counts[g_rank];
+    return CRYPTONN_OK;
+}
+
+int cn_dist_agree(int rc)
+{
+    if (g_size == 1) return rc;
+    int all = rc;
+    int err = MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (err != MPI_SUCCESS) return mpi_failed("status exchange", err);
+    return all;
+}
+
+uint64_t cn_dist_sum_u64(uint64_t v)
+{
+    if (g_size == 1) return v;
+    unsigned long long in = v, out = v;
+    if (MPI_Allreduce(&in, &out, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return v;
+    return (uint64_t)out;
+}
+
+#else /* one rank: nothing to move */
+
+int cn_dist_start(char *msg, size_t msg_len)
+{
+    if (msg_len)
+        snprintf(msg, msg_len, "built without MPI (install libopenmpi-dev and rebuild for mpirun)");
+    return CRYPTONN_ERR_ARG;
+}
+
+void cn_dist_stop(void) {}
+void cn_dist_abort(int code) { exit(code); }
+int cn_dist_bcast(void *buf, size_t len) { (void)buf; (void)len; return CRYPTONN_OK; }
+int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n)
+{
+    (void)buf;
+    (void)row_bytes;
+    (void)n;
+    return CRYPTONN_OK;
+}
+int cn_dist_agree(int rc) { return rc; }
+uint64_t cn_dist_sum_u64(uint64_t v) { return v; }
+
+#endif
+
+/* ---- the key source of every rank ---- */
+
+/* What rank 0 sends ahead of a response: its status, the response's length
+ * and the digest of the request it answered. */
+typedef struct {
+    int64_t status;
+    uint64_t len;
+    uint8_t digest[32];
+} ks_head;
+
+static int dist_round_trip(void *vctx, const uint8_t *req, size_t req_len, uint8_t **resp,
+                           size_t *resp_len)
+{
+    cn_dist_keysource_ctx *ctx = vctx;
+    ks_head h;
+    memset(&h, 0, sizeof h);
+    uint8_t mine[32];
+    crypto_generichash(mine, sizeof mine, req, req_len, NULL, 0);
+    *resp = NULL;
+    *resp_len = 0;
+    if (g_rank == 0) {
+        int rc = ctx->inner->round_trip(ctx->inner->ctx, req, req_len, resp, resp_len);
+        h.status = rc;
+        h.len = rc == CRYPTONN_OK ? *resp_len : 0;
+        memcpy(h.digest, mine, sizeof mine);
+        if (g_size == 1) return rc;
+        int brc = cn_dist_bcast(&h, sizeof h);
+        if (brc == CRYPTONN_OK && h.len) brc = cn_dist_bcast(*resp, h.len);
+        if (brc != CRYPTONN_OK && rc == CRYPTONN_OK) {
+            free(*resp);
+            *resp = NULL;
+            *resp_len = 0;
+            return brc;
+        }
+        return rc;
+    }
+    int rc = cn_dist_bcast(&h, sizeof h);
+    if (rc != CRYPTONN_OK) return rc;
+    uint8_t *buf = NULL;
+    if (h.len && !(buf = malloc(h.len))) {
+        /* rank 0 is already sending: the job cannot continue without this rank */
+        fprintf(stderr, "cryptonn (rank %d of %d): out of memory for a key response\n", g_rank,
+                g_size);
+        cn_dist_abort(1);
+    }
+    if (h.len) rc = cn_dist_bcast(buf, h.len);
+    if (rc == CRYPTONN_OK && h.status == CRYPTONN_OK && memcmp(h.digest, mine, sizeof mine) != 0) {
+        fprintf(stderr,
+                "cryptonn (rank %d of %d): this rank's key request differs from rank 0's: the "
+                "ranks' models diverged\n",
+                g_rank, g_size);
+        rc = CRYPTONN_ERR_INTERNAL;
+    }
+    if (rc == CRYPTONN_OK) rc = (int)h.status;
+    if (rc != CRYPTONN_OK) {
+        free(buf);
+        return rc;
+    }
+    *resp = buf;
+    *resp_len = (size_t)h.len;
+    return CRYPTONN_OK;
+}
+
+cn_keysource cn_dist_keysource(cn_dist_keysource_ctx *ctx, cn_keysource *inner)
+{
+    ctx->inner = inner;
+    return (cn_keysource){ctx, dist_round_trip};
+}
