@@ -8,6 +8,8 @@ Python bindings over libcryptonn.so (cffi, ABI mode: no compiler needed).
     Fixed     fixed-point scaling of reals
     DLog      the bounded discrete-log solver decryption ends in
     Model     the plaintext model: model files, train, predict
+    Authority, Owner, Remote, EncryptedDataset, KeyService, Trainer
+              the three roles of CryptoNN, in process or over HTTP
     torch     to_torch / from_torch (PyTorch imported only when used)
 
 Failed library calls raise CryptonnError (status, text). The library is
@@ -15,11 +17,15 @@ found through $CRYPTONN_LIB, the checkout's build tree, or the system."""
 from __future__ import annotations
 
 from . import data, febo, feip, smc
+from .authority import Authority, AuthorityService, load_token
 from ._lib import ffi as _ffi, lib as _lib
 from .dlog import DLog
 from .errors import CryptonnError, Status
 from .fixedpoint import Fixed
-from .nn import Model, load_idx, load_mnist, shuffle_order
+from .nn import Config, Model, load_idx, load_mnist, shuffle_order
+from .owner import Owner, Remote
+from .server import EncryptedDataset, Trainer, load_checkpoint, save_checkpoint
+from .transport import KeyService
 
 
 def library_version() -> str:
@@ -28,5 +34,7 @@ def library_version() -> str:
 
 
 __version__ = "0.1.0"
-__all__ = ["CryptonnError", "DLog", "Fixed", "Model", "Status", "data", "febo", "feip", "load_idx",
-           "load_mnist", "library_version", "shuffle_order", "smc"]
+__all__ = ["Authority", "AuthorityService", "Config", "CryptonnError", "DLog", "EncryptedDataset",
+           "Fixed", "KeyService", "Model", "Owner", "Remote", "Status", "Trainer", "data", "febo",
+           "feip", "library_version", "load_checkpoint", "load_idx", "load_mnist", "load_token",
+           "save_checkpoint", "shuffle_order", "smc"]

@@ -298,4 +298,175 @@ typedef struct {
 int cryptonn_spec_load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
                        cryptonn_records *out, char *msg, size_t msg_len);
 void cryptonn_records_free(cryptonn_records *r);
+
+/* authority.h */
+typedef enum { CRYPTONN_MODE_PAPER = 0, CRYPTONN_MODE_STRICT = 1 } cryptonn_mode;
+typedef struct {
+    cryptonn_mode mode;
+    const char *first_layer;
+    unsigned layer_bits;
+    int layer_seeded;
+    uint64_t layer_seed;
+    uint32_t batch;
+    uint32_t label_bits;
+    const cryptonn_data_spec *spec;
+} cryptonn_setup_opts;
+void cryptonn_setup_opts_default(cryptonn_setup_opts *o);
+int cryptonn_authority_setup(const char *dir, const cryptonn_setup_opts *o, char *msg,
+    size_t msg_len);
+typedef struct {
+    uint32_t min_support;
+    uint64_t max_rank;
+    uint32_t label_uses;
+} cryptonn_policy;
+void cryptonn_policy_default(cryptonn_policy *p);
+typedef struct cryptonn_authority cryptonn_authority;
+int cryptonn_authority_open(cryptonn_authority **out, const char *dir, const cryptonn_policy *pol);
+void cryptonn_authority_close(cryptonn_authority *a);
+cryptonn_mode cryptonn_authority_mode(const cryptonn_authority *a);
+typedef struct {
+    char spec[64];
+    char commit[17];
+    uint64_t keys;
+    unsigned bits;
+} cryptonn_layer_desc;
+int cryptonn_authority_layer(const cryptonn_authority *a, cryptonn_layer_desc *out);
+int cryptonn_authority_handle(cryptonn_authority *a, const uint8_t *req, size_t len,
+    uint8_t **resp,
+    size_t *resp_len);
+int cryptonn_authority_register_labels(cryptonn_authority *a, const uint8_t *msg, size_t len,
+    uint64_t *added, char *why, size_t why_len);
+int cryptonn_authority_register_file(cryptonn_authority *a, const char *path, uint64_t *added,
+    char *why, size_t why_len);
+int cryptonn_authority_export_keys(const cryptonn_authority *a, const char *path,
+    uint64_t *nkeys);
+typedef struct {
+    uint64_t width;
+    uint64_t rank;
+    int rank_is_bound;
+    uint64_t keys_issued;
+    uint64_t keys_refused;
+} cryptonn_keycount;
+void cryptonn_authority_counts(const cryptonn_authority *a, cryptonn_keycount out[3]);
+int cryptonn_authority_report(const cryptonn_authority *a, char **text);
+void cryptonn_free(void *p);
+
+/* transport.h */
+typedef struct cryptonn_keyservice cryptonn_keyservice;
+int cryptonn_keyservice_local(cryptonn_keyservice **ks, cryptonn_authority *a);
+int cryptonn_keyservice_http(cryptonn_keyservice **ks, const char *url, const char *token,
+    const char *cacert, unsigned retry_s);
+void cryptonn_keyservice_destroy(cryptonn_keyservice *ks);
+int cryptonn_keyservice_call(cryptonn_keyservice *ks, const uint8_t *req, size_t len,
+    uint8_t **resp, size_t *resp_len);
+int cryptonn_token_load(const char *path, char out[65]);
+typedef struct {
+    const char *listen;
+    const char *token_file;
+    const char *cert_file;
+    const char *key_file;
+    unsigned timeout_s;
+} cryptonn_service_opts;
+void cryptonn_service_opts_default(cryptonn_service_opts *o);
+typedef struct cryptonn_authority_service cryptonn_authority_service;
+int cryptonn_authority_service_start(cryptonn_authority_service **out, cryptonn_authority *a,
+    const char *state_dir, const cryptonn_service_opts *o, char *msg, size_t msg_len);
+uint16_t cryptonn_authority_service_port(const cryptonn_authority_service *s);
+void cryptonn_authority_service_counts(const cryptonn_authority_service *s, uint64_t *ok,
+    uint64_t *refused, uint64_t *failed);
+void cryptonn_authority_service_stop(cryptonn_authority_service *s);
+
+/* encdata.h */
+typedef struct cryptonn_encdata cryptonn_encdata;
+int cryptonn_encdata_open(cryptonn_encdata **out, const char *dir, uint32_t *skipped);
+void cryptonn_encdata_close(cryptonn_encdata *d);
+typedef struct {
+    cryptonn_mode mode;
+    uint32_t channels, height, width;
+    uint32_t slots;
+    uint32_t batch;
+    uint32_t classes;
+    uint32_t value_bits;
+    uint32_t label_bits;
+    uint64_t samples, batches;
+    int labels;
+} cryptonn_encdata_info;
+void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info *out);
+int cryptonn_encdata_check_batch(const cryptonn_encdata *d, uint64_t i, uint32_t *n);
+
+/* owner.h */
+typedef struct cryptonn_owner cryptonn_owner;
+int cryptonn_owner_open(cryptonn_owner **out, const char *params, const char *owner_key);
+void cryptonn_owner_close(cryptonn_owner *o);
+cryptonn_mode cryptonn_owner_mode(const cryptonn_owner *o);
+uint32_t cryptonn_owner_classes(const cryptonn_owner *o);
+uint32_t cryptonn_owner_width(const cryptonn_owner *o);
+int cryptonn_owner_layer(const cryptonn_owner *o, cryptonn_layer_desc *out);
+typedef struct {
+    const char *part;
+    int labels;
+    uint32_t threads;
+    int progress;
+    const char *registration;
+    uint64_t table_mb;
+} cryptonn_encrypt_opts;
+void cryptonn_encrypt_opts_default(cryptonn_encrypt_opts *o);
+typedef struct {
+    uint64_t samples, batches, bytes_written;
+    double seconds;
+} cryptonn_encrypt_stats;
+int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_dataset *d,
+    const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st, char *msg, size_t msg_len);
+int cryptonn_owner_unpermute(const cryptonn_owner *o, uint8_t *pred, uint64_t n);
+int cryptonn_owner_upload(const char *url, const char *token, const char *cacert, const char *dir,
+    const char *part, int test, uint64_t *sent, uint64_t *present, char *msg, size_t msg_len);
+int cryptonn_owner_predict(const char *url, const char *token, const char *cacert,
+    const char *part,
+    uint8_t **pred, uint64_t *n, char *msg, size_t msg_len);
+int cryptonn_owner_delete(const char *url, const char *token, const char *cacert, const char *part,
+    int test, char *msg, size_t msg_len);
+int cryptonn_owner_parts(const char *url, const char *token, const char *cacert, char **json,
+    char *msg, size_t msg_len);
+int cryptonn_owner_register(const char *url, const char *token, const char *cacert,
+    const char *registration, uint64_t *added, char *msg, size_t msg_len);
+
+/* server.h */
+typedef struct {
+    cryptonn_sgd sgd;
+    unsigned w_bits;
+    unsigned dz_bits;
+    uint64_t seed;
+    uint32_t threads;
+    uint64_t max_batches;
+    int progress;
+    unsigned dlog_table_bits;
+    uint64_t z1_cache_mb;
+    const char *cache_dir;
+} cryptonn_trainer_opts;
+void cryptonn_trainer_opts_default(cryptonn_trainer_opts *o);
+typedef struct {
+    double seconds_load, seconds_keys, seconds_first_layer, seconds_output_error,
+        seconds_gradient, seconds_plain;
+    uint64_t batches, samples;
+    uint64_t keys_first_layer, keys_output_error, keys_gradient;
+    double loss_sum;
+    uint64_t correct;
+} cryptonn_train_stats;
+typedef struct cryptonn_trainer cryptonn_trainer;
+int cryptonn_trainer_create(cryptonn_trainer **out, const cryptonn_encdata *train,
+    cryptonn_keyservice *ks, const cryptonn_trainer_opts *o);
+void cryptonn_trainer_destroy(cryptonn_trainer *t);
+int cryptonn_trainer_fit_config(const cryptonn_trainer *t, cryptonn_model_config *cfg, char *msg,
+    size_t msg_len);
+int cryptonn_trainer_model_create(cryptonn_trainer *t, const cryptonn_model_config *cfg,
+    cryptonn_model **m, char *msg, size_t msg_len);
+void cryptonn_trainer_set_start_batch(cryptonn_trainer *t, uint64_t batch);
+int cryptonn_trainer_epoch(cryptonn_trainer *t, cryptonn_model *m, uint32_t epoch,
+    cryptonn_train_stats *st, char *msg, size_t msg_len);
+int cryptonn_trainer_predict(cryptonn_trainer *t, cryptonn_model *m, const cryptonn_encdata *test,
+    uint8_t *pred, char *msg, size_t msg_len);
+int cryptonn_checkpoint_save(const char *path, cryptonn_model *m, uint32_t epoch,
+    uint64_t batches_done);
+int cryptonn_checkpoint_load(const char *path, cryptonn_model *m, uint32_t *epoch,
+    uint64_t *batches_done);
 """

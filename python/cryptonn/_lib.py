@@ -16,7 +16,6 @@ from .errors import CryptonnError, Status
 
 ffi = FFI()
 ffi.cdef(CDEF)
-ffi.cdef("void free(void *p);\nvoid cryptonn_free(void *p);")
 
 
 def _candidates() -> list:
@@ -45,16 +44,11 @@ def _open() -> Any:
 
 
 lib = _open()
-_libc = ffi.dlopen(None)
 
 
 def free(p: Any) -> None:
-    """Frees what the library allocated for the caller (cryptonn_free where
-    the library has it; the C allocator's free is what it wraps)."""
-    try:
-        lib.cryptonn_free(p)
-    except AttributeError:
-        _libc.free(p)
+    """Frees what the library allocated for the caller."""
+    lib.cryptonn_free(p)
 
 
 def check(status: int, what: str, detail: Optional[str] = None) -> None:

@@ -29,8 +29,6 @@ _KIND_NAMES = {lib.CRYPTONN_LAYER_DENSE: "dense", lib.CRYPTONN_LAYER_CONV2D: "co
                lib.CRYPTONN_LAYER_RELU: "relu", lib.CRYPTONN_LAYER_TANH: "tanh",
                lib.CRYPTONN_LAYER_SIGMOID: "sigmoid", lib.CRYPTONN_LAYER_FLATTEN: "flatten",
                lib.CRYPTONN_LAYER_DROPOUT: "dropout"}
-_ACT_NAMES = {lib.CRYPTONN_ACT_SIGMOID: "sigmoid", lib.CRYPTONN_ACT_RELU: "relu",
-              lib.CRYPTONN_ACT_TANH: "tanh"}
 
 
 def _layer_dict(spec: Any) -> Dict[str, Any]:
@@ -51,7 +49,7 @@ def _layer_dict(spec: Any) -> Dict[str, Any]:
 
 def _builtin_layers(cfg: Any) -> Tuple[List[Dict[str, Any]], Tuple[int, ...]]:
     """The layer list a built-in architecture (LeNet-5, MLP) stands for."""
-    act = {"type": _ACT_NAMES[cfg.act]}
+    act = {"type": {v: k for k, v in _ACTS.items()}[cfg.act]}
     if cfg.arch == lib.CRYPTONN_ARCH_MLP:
         return ([{"type": "dense", "units": int(cfg.hidden)}, act,
                  {"type": "dense", "units": int(cfg.classes)}], (int(cfg.in_dim),))
@@ -64,35 +62,54 @@ def _builtin_layers(cfg: Any) -> Tuple[List[Dict[str, Any]], Tuple[int, ...]]:
              {"type": "dense", "units": int(cfg.classes)}], (1, 28, 28))
 
 
-class Model:
-    """A cryptonn model: its layers, parameters and SGD state.
+def _pick(name: str, value: Any, table: Dict[str, int]) -> int:
+    if value not in table:
+        raise ValueError(f"{name}: one of {', '.join(table)}, got {value!r}")
+    return table[value]
 
-    Create with from_file, from_layers or load. max_batch bounds the
-    samples of one pass (larger inputs are cut into passes); threads is
-    the model's worker threads (results are reproducible for a given seed,
-    batch and thread count)."""
 
-    def __init__(self, handle: Any):
-        self._ptr = ffi.gc(handle, lib.cryptonn_model_destroy)
+_ARCHS = {"mlp": lib.CRYPTONN_ARCH_MLP, "lenet5": lib.CRYPTONN_ARCH_LENET5}
+_ACTS = {"sigmoid": lib.CRYPTONN_ACT_SIGMOID, "relu": lib.CRYPTONN_ACT_RELU,
+         "tanh": lib.CRYPTONN_ACT_TANH}
+_LOSSES = {"ce": lib.CRYPTONN_LOSS_CE, "mse": lib.CRYPTONN_LOSS_MSE}
+_REDUCTIONS = {"mean": lib.CRYPTONN_REDUCE_MEAN, "sum": lib.CRYPTONN_REDUCE_SUM}
+_POOLS = {"max": lib.CRYPTONN_POOL_MAX, "avg": lib.CRYPTONN_POOL_AVG}
+_INITS = {"torch": lib.CRYPTONN_INIT_TORCH, "xavier": lib.CRYPTONN_INIT_XAVIER}
 
-    # ---- creation ----
+
+class Config:
+    """A model configuration (cryptonn_model_config): the architecture, the
+    loss and the initialisation seed. Model.create builds the model; the
+    secure Trainer fits a config to its dataset first."""
+
+    def __init__(self, cdata: Any):
+        self._cfg = cdata
 
     @classmethod
-    def _create(cls, cfg: Any, max_batch: int, threads: int) -> "Model":
-        msg = ffi.new("char[]", _MSG)
-        check(lib.cryptonn_model_config_check(cfg, msg, _MSG), "model configuration",
-              message(msg))
-        out = ffi.new("cryptonn_model **")
-        check(lib.cryptonn_model_create(cfg, max_batch, threads, out), "creating the model")
-        return cls(out[0])
+    def builtin(cls, arch: str = "lenet5", activation: str = "relu", hidden: int = 128,
+                conv1_filters: int = 0, pool: str = "max", loss: str = "ce",
+                reduction: str = "mean", init: str = "torch", classes: int = 10,
+                in_dim: int = 784, seed: int = 1, frozen_first_layer: bool = False) -> "Config":
+        """LeNet-5 on 28×28 images or the MLP in_dim → hidden → classes, as
+        `cryptonn train --model lenet5|mlp` builds them."""
+        cfg = ffi.new("cryptonn_model_config *")
+        lib.cryptonn_model_config_default(cfg)
+        cfg.arch = _pick("arch", arch, _ARCHS)
+        cfg.act = _pick("activation", activation, _ACTS)
+        cfg.pool = _pick("pool", pool, _POOLS)
+        cfg.loss = _pick("loss", loss, _LOSSES)
+        cfg.reduction = _pick("reduction", reduction, _REDUCTIONS)
+        cfg.init = _pick("init", init, _INITS)
+        cfg.hidden, cfg.conv1_filters, cfg.classes, cfg.in_dim = hidden, conv1_filters, classes, in_dim
+        cfg.seed, cfg.frozen_first_layer = seed, int(frozen_first_layer)
+        return cls(cfg)
 
     @classmethod
     def from_file(cls, path: PathLike, input_shape: Optional[Sequence[int]] = None,
-                  seed: int = 1, init: Optional[str] = None, frozen_first_layer: bool = False,
-                  max_batch: int = 64, threads: int = 2) -> "Model":
-        """A fresh model from a model file (models/*.json, docs/DATA.md),
-        initialised from seed as `cryptonn train --model FILE --seed S` is.
-        input_shape ([F] or [C, H, W]) is needed when the file has none."""
+                  seed: int = 1, init: Optional[str] = None,
+                  frozen_first_layer: bool = False) -> "Config":
+        """A model file (models/*.json, docs/DATA.md). input_shape ([F] or
+        [C, H, W]) is needed when the file has none."""
         cfg = ffi.new("cryptonn_model_config *")
         msg = ffi.new("char[]", _MSG)
         check(lib.cryptonn_model_config_read(path_arg(path), cfg, msg, _MSG),
@@ -103,22 +120,20 @@ class Model:
                 raise ValueError(f"input_shape: [F] or [C, H, W], got {shape}")
             cfg.in_c, cfg.in_h, cfg.in_w = (shape + [1, 1])[:3] if len(shape) == 1 else shape
         if init is not None:
-            inits = {"torch": lib.CRYPTONN_INIT_TORCH, "xavier": lib.CRYPTONN_INIT_XAVIER}
-            if init not in inits:
-                raise ValueError(f"init: torch or xavier, got {init!r}")
-            cfg.init = inits[init]
+            cfg.init = _pick("init", init, _INITS)
         cfg.seed = seed
         cfg.frozen_first_layer = int(frozen_first_layer)
-        return cls._create(cfg, max_batch, threads)
+        return cls(cfg)
 
     @classmethod
     def from_layers(cls, layers: List[Dict[str, Any]], input_shape: Sequence[int],
                     output: str = "softmax", loss: Optional[str] = None,
-                    reduction: str = "mean", init: str = "torch", **kw: Any) -> "Model":
-        """A fresh model from a layer list in the model file's form, e.g.
+                    reduction: str = "mean", init: str = "torch", **kw: Any) -> "Config":
+        """A layer list in the model file's form, e.g.
         [{"type": "dense", "units": 16}, {"type": "relu"},
          {"type": "dense", "units": 2}]. The library's model-file reader
-        checks it, so errors name the layer as for a file."""
+        checks it, so errors name the layer as for a file. Other keywords:
+        seed, frozen_first_layer."""
         doc = {"input": [int(v) for v in input_shape], "output": output,
                "loss": loss or ("mse" if output == "linear" else "ce"),
                "reduction": reduction, "init": init, "layers": layers}
@@ -132,6 +147,61 @@ class Model:
             raise CryptonnError(e.status, "model layers", detail or None) from None
         finally:
             os.unlink(path)
+
+    def copy(self) -> "Config":
+        cfg = ffi.new("cryptonn_model_config *")
+        ffi.memmove(cfg, self._cfg, ffi.sizeof("cryptonn_model_config"))
+        return Config(cfg)
+
+    def check(self) -> None:
+        """Raises CryptonnError(ARG) naming the layer at fault, as create would."""
+        msg = ffi.new("char[]", _MSG)
+        check(lib.cryptonn_model_config_check(self._cfg, msg, _MSG), "model configuration",
+              message(msg))
+
+    def create(self, max_batch: int = 64, threads: int = 2) -> "Model":
+        """A fresh model, initialised from the config's seed."""
+        self.check()
+        out = ffi.new("cryptonn_model **")
+        check(lib.cryptonn_model_create(self._cfg, max_batch, threads, out), "creating the model")
+        return Model(out[0])
+
+
+class Model:
+    """A cryptonn model: its layers, parameters and SGD state.
+
+    Create with from_file, from_layers, Config.create or load. max_batch
+    bounds the samples of one pass (larger inputs are cut into passes);
+    threads is the model's worker threads (results are reproducible for a
+    given seed, batch and thread count)."""
+
+    def __init__(self, handle: Any):
+        self._ptr = ffi.gc(handle, lib.cryptonn_model_destroy)
+
+    # ---- creation ----
+
+    @classmethod
+    def from_file(cls, path: PathLike, input_shape: Optional[Sequence[int]] = None,
+                  seed: int = 1, init: Optional[str] = None, frozen_first_layer: bool = False,
+                  max_batch: int = 64, threads: int = 2) -> "Model":
+        """A fresh model from a model file, initialised from seed as
+        `cryptonn train --model FILE --seed S` is (see Config.from_file)."""
+        return Config.from_file(path, input_shape, seed, init,
+                                frozen_first_layer).create(max_batch, threads)
+
+    @classmethod
+    def from_layers(cls, layers: List[Dict[str, Any]], input_shape: Sequence[int],
+                    output: str = "softmax", loss: Optional[str] = None,
+                    reduction: str = "mean", init: str = "torch", max_batch: int = 64,
+                    threads: int = 2, **kw: Any) -> "Model":
+        """A fresh model from a layer list (see Config.from_layers)."""
+        return Config.from_layers(layers, input_shape, output, loss, reduction, init,
+                                  **kw).create(max_batch, threads)
+
+    @property
+    def config(self) -> Config:
+        """A copy of the model's configuration."""
+        return Config(self._cfg).copy()
 
     @classmethod
     def load(cls, path: PathLike, max_batch: int = 64, threads: int = 2) -> "Model":

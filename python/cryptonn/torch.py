@@ -147,7 +147,9 @@ def from_torch(module: Any, input_shape: Sequence[int], output: str = "softmax",
     layers, weights = [], []
     for i, m in enumerate(mods):
         spec = _layer_of(m, i)
-        if spec is None:
+        # Records reach the first layer flat or as images alike: a Flatten
+        # before it is the dense layer's own flattening.
+        if spec is None or (spec["type"] == "flatten" and not layers):
             continue
         layers.append(spec)
         weights += [p.detach().cpu().reshape(-1).numpy() for p in m.parameters(recurse=False)]

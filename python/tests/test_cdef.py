@@ -65,25 +65,31 @@ def theirs():
 def test_functions_match_headers(theirs):
     names = sorted(set(re.findall(r"\b(cryptonn_\w+)\s*\(", _cdef.CDEF)))
     assert len(names) > 100
-    # Function types from the declarations alone, without loading anything.
+    wrong = []
     for name in names:
         want = theirs._parser._declarations.get("function " + name)
         got = ours._parser._declarations.get("function " + name)
-        assert want is not None, f"{name} is not in the public headers"
-        assert got[0].get_c_name() == want[0].get_c_name(), name
-        assert getattr(lib, name) is not None
+        if want is None:
+            wrong.append(f"{name}: not in the public headers")
+        elif got[0].get_c_name() != want[0].get_c_name():
+            wrong.append(f"{name}: {got[0].get_c_name()} here, {want[0].get_c_name()} in the headers")
+        elif getattr(lib, name) is None:
+            wrong.append(f"{name}: not exported by the library")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_structs_match_headers(theirs):
     names = sorted(set(re.findall(r"}\s*(cryptonn_\w+)\s*;", _cdef.CDEF)))
     assert "cryptonn_model_config" in names and "cryptonn_data_spec" in names
+    wrong = []
     for name in names:
         a, b = ours.typeof(name), theirs.typeof(name)
-        assert a.kind == b.kind, name
-        if a.kind == "enum":
-            assert a.elements == b.elements, name
+        if a.kind == "enum" or b.kind == "enum":
+            if a.kind != b.kind or a.elements != b.elements:
+                wrong.append(f"{name}: enum values differ")
             continue
-        assert ours.sizeof(a) == theirs.sizeof(b), name
         fa = [(n, f.offset, f.type.cname) for n, f in a.fields]
         fb = [(n, f.offset, f.type.cname) for n, f in b.fields]
-        assert fa == fb, name
+        if ours.sizeof(a) != theirs.sizeof(b) or fa != fb:
+            wrong.append(f"{name}: fields {fa} here, {fb} in the headers")
+    assert not wrong, "\n".join(wrong)
