@@ -1,0 +1,108 @@
+#!/bin/sh
+# mpirun -np N cryptonn train --secure on a small MNIST subset: the model of
+# 2 and 3 ranks is byte for byte the model of one process, in paper and
+# strict mode, with the authority's key account unchanged (rank 0 alone asks
+# for keys); a rank killed mid-epoch ends the job with a note on the
+# surviving rank and a checkpoint from which --resume reaches the same model.
+NAME=cli_mpi
+BIN=$1
+. "$(dirname "$0")/clilib.sh"
+D=${CRYPTONN_SOURCE_DIR:-$(dirname "$0")/..}/data/mnist
+[ -f "$D/train-images-idx3-ubyte" ] || { echo "SKIPPED: no MNIST in $D"; exit 0; }
+command -v mpirun >/dev/null 2>&1 || { echo "SKIPPED: mpirun not found (tools/install-deps)"; exit 0; }
+# CI runs as root, which Open MPI refuses unless told
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# one thread per rank, and never a wait for a free core
+MPI="mpirun --oversubscribe --bind-to none"
+
+expect 0 "paper keygen" -- "$BIN" keygen --mode paper --state "$T/pa" --batch 16 --owners "$T/po"
+expect 0 "paper encrypt" -- "$BIN" encrypt --data "$D" --params "$T/po/params.bin" \
+    --owner-key "$T/po/owner.key" --out "$T/penc" --limit 48
+if "$BIN" train --secure --mpi --enc "$T/penc" --authority "$T/pa" --out "$T/x.bin" \
+    >"$T/out" 2>"$T/err"; then :; fi
+if grep -q "built without MPI" "$T/err"; then
+    echo "SKIPPED: this cryptonn was built without MPI (--mpi says so, as it should)"
+    exit 0
+fi
+
+# run MODE N OUT EPOCHS: training on a fresh copy of the authority's state
+# (each run asks for the same keys), N = 1 without mpirun
+run() {
+    mode=$1 n=$2 out=$3 epochs=$4
+    rm -rf "$T/a-$out"
+    cp -r "$T/${mode}a0" "$T/a-$out"
+    launch=""
+    [ "$n" = 1 ] || launch="$MPI -np $n"
+    expect 0 "$mode mode, $n rank(s)" -- $launch "$BIN" train --secure --enc "$T/${mode}enc" \
+        --authority "$T/a-$out" --threads 1 --dlog-bits 16 --cache "$T" --epochs "$epochs" \
+        --out "$T/$out.bin" --report "$T/$out.md"
+}
+# the key account of a report: keys and revealed rank per mpk
+account() { grep '^| \(samples\|batch\|labels\) |' "$1"; }
+same_model() { # same_model A B WHAT
+    if cmp -s "$T/$1.bin" "$T/$2.bin"; then ok; else bad "$3: models differ"; fi
+    if [ "$(account "$T/$1.md")" = "$(account "$T/$2.md")" ] && [ -n "$(account "$T/$1.md")" ]; then
+        ok
+    else
+        bad "$3: the authority's key account differs"
+        account "$T/$1.md" >&2
+        account "$T/$2.md" >&2
+    fi
+}
+
+# Paper mode: the server trains conv1 (forward, output error and gradient
+# keys every batch).
+cp -r "$T/pa" "$T/pa0"
+run p 1 p1 1
+run p 2 p2 1
+contains "$T/out" "2 ranks" "the job says how many ranks"
+same_model p1 p2 "paper mode, 2 ranks"
+run p 3 p3 1
+same_model p1 p3 "paper mode, 3 ranks"
+
+# Strict mode: the authority's committed layer, frozen; two epochs so the
+# second one takes its first layer from the gathered Z1 cache.
+expect 0 "strict keygen" -- "$BIN" keygen --state "$T/sa0" --batch 16 --owners "$T/so" \
+    --first-layer conv:1x5s2 --layer-seed 3
+expect 0 "strict encrypt" -- "$BIN" encrypt --data "$D" --params "$T/so/params.bin" \
+    --owner-key "$T/so/owner.key" --out "$T/senc" --limit 48 --registration "$T/reg.lreg"
+expect 0 "strict register" -- "$BIN" authority register --state "$T/sa0" "$T/reg.lreg"
+run s 1 s1 2
+run s 2 s2 2
+same_model s1 s2 "strict mode, 2 ranks"
+run s 3 s3 2
+same_model s1 s3 "strict mode, 3 ranks"
+
+# A dead rank: rank 1 is killed once the first checkpoint is written; the
+# job ends, the surviving rank says where the checkpoint is, and resuming
+# from it gives the uninterrupted model.
+rm -rf "$T/a-dead"
+cp -r "$T/pa0" "$T/a-dead"
+$MPI -np 2 "$BIN" train --secure --enc "$T/penc" --authority "$T/a-dead" --threads 1 \
+    --dlog-bits 16 --cache "$T" --out "$T/dead.bin" --report "$T/dead.md" --epochs 1 \
+    --checkpoint-every 1 >"$T/dead.out" 2>"$T/dead.err" &
+job=$!
+i=0
+while [ ! -s "$T/dead.bin.ckpt" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+killed=""
+for p in $(pgrep -P $job); do
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$'; then
+        kill -9 "$p" && killed=$p
+    fi
+done
+wait $job
+code=$?
+[ -n "$killed" ] && ok || bad "no rank 1 process found to kill"
+[ "$code" != 0 ] && ok || bad "the job with a dead rank exited 0"
+contains "$T/dead.err" "rank 0 of 2): the job was ended" "the surviving rank says the job ended"
+contains "$T/dead.err" "resume $T/dead.bin.ckpt" "the note names the checkpoint"
+[ ! -s "$T/dead.bin" ] && ok || bad "the killed job wrote a final model"
+expect 0 "resume after the dead rank" -- $MPI -np 2 "$BIN" train --secure --enc "$T/penc" \
+    --authority "$T/a-dead" --threads 1 --dlog-bits 16 --cache "$T" --out "$T/dead.bin" \
+    --report "$T/dead.md" --epochs 1 --resume "$T/dead.bin.ckpt"
+contains "$T/out" "resuming at epoch 1, batch [12]" "the resumed job starts after the checkpoint"
+cmp -s "$T/dead.bin" "$T/p1.bin" && ok || bad "the resumed model differs from the uninterrupted one"
+
+expect 2 "a non-numeric --checkpoint-every" -- "$BIN" train --secure --enc "$T/penc" \
+    --authority "$T/pa0" --checkpoint-every x
+finish
