@@ -19,12 +19,20 @@ extern "C" {
  * when it is longer than max_len; CRYPTONN_ERR_IO when it cannot be read. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_file_read(const char *path, size_t max_len,
                                                          uint8_t **out, size_t *len);
-/* Writes buf to path through a temporary file, fsync and rename, with the
- * given mode (0600 for secrets): readers see the old file or the new one,
- * never half of it. */
+/* A piece of a file to write. */
+typedef struct {
+    const void *data;
+    size_t len;
+} cryptonn_part;
+/* Writes the parts, in order, to path through a temporary file, fsync and
+ * rename, with the given mode (0600 for secrets): readers see the old file
+ * or the new one, never half of it. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_file_write_atomic(const char *path,
-                                                                 const void *buf, size_t len,
-                                                                 unsigned mode);
+                                                                 const cryptonn_part *parts,
+                                                                 size_t nparts, unsigned mode);
+/* calloc for n elements of size bytes that aborts when n·size overflows
+ * (a caller bug) and returns NULL when memory runs out. */
+CRYPTONN_API void *cryptonn_alloc_array(size_t n, size_t size);
 /* Zeroes len bytes in a way the compiler keeps. */
 CRYPTONN_API void cryptonn_wipe(void *p, size_t len);
 /* Wipes then frees (NULL is allowed). */

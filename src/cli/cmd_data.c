@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "cli/datamodel.h"
 #include "cryptonn/data.h"
-#include "util/util.h"
+#include "cryptonn/util.h"
 
 static void usage(FILE *f)
 {
@@ -64,8 +64,8 @@ static int parse_fixed(const char *s, cryptonn_describe_opts *o)
 static int emit(const char *path, const char *text)
 {
     if (!path) return fputs(text, stdout) >= 0 && fputc('\n', stdout) != EOF ? CRYPTONN_OK : CRYPTONN_ERR_IO;
-    cn_part parts[2] = {{text, strlen(text)}, {"\n", 1}};
-    return cn_file_write_atomic(path, parts, 2, 0644);
+    cryptonn_part parts[2] = {{text, strlen(text)}, {"\n", 1}};
+    return cryptonn_file_write_atomic(path, parts, 2, 0644);
 }
 
 static int describe(int argc, char **argv)
@@ -187,7 +187,7 @@ typedef struct {
 static int raw_index(const cryptonn_table *t, const uint8_t *buf, size_t len, raw_csv *r)
 {
     r->buf = (const char *)buf, r->len = len;
-    if (!(r->start = cn_malloc_array((size_t)t->n + 1, sizeof(size_t)))) return CRYPTONN_ERR_NOMEM;
+    if (!(r->start = cryptonn_alloc_array((size_t)t->n + 1, sizeof(size_t)))) return CRYPTONN_ERR_NOMEM;
     uint32_t line = 1, i = 0;
     for (size_t p = 0; p <= len && i < t->n; p++) {
         if (line == t->line[i]) r->start[i++] = p;
@@ -203,21 +203,21 @@ static int raw_index(const cryptonn_table *t, const uint8_t *buf, size_t len, ra
 static int write_part(const raw_csv *r, const uint32_t *pick, uint32_t n, uint32_t which,
                       const char *prefix, const char *suffix, uint32_t *count)
 {
-    cn_part *parts = cn_malloc_array((size_t)n + 2, sizeof(cn_part));
+    cryptonn_part *parts = cryptonn_alloc_array((size_t)n + 2, sizeof(cryptonn_part));
     if (!parts) return CRYPTONN_ERR_NOMEM;
     size_t k = 0;
-    parts[k++] = (cn_part){r->buf, r->header};
-    if (r->header && r->buf[r->header - 1] != '\n') parts[k++] = (cn_part){"\n", 1};
+    parts[k++] = (cryptonn_part){r->buf, r->header};
+    if (r->header && r->buf[r->header - 1] != '\n') parts[k++] = (cryptonn_part){"\n", 1};
     *count = 0;
     for (uint32_t i = 0; i < n; i++)
         if (pick[i] == which) {
             size_t a = r->start[i], b = r->start[i + 1];
-            parts[k++] = (cn_part){r->buf + a, b - a};
+            parts[k++] = (cryptonn_part){r->buf + a, b - a};
             ++*count;
         }
     char path[4096];
     snprintf(path, sizeof path, "%s-%s.csv", prefix, suffix);
-    int rc = cn_file_write_atomic(path, parts, k, 0644);
+    int rc = cryptonn_file_write_atomic(path, parts, k, 0644);
     if (rc != CRYPTONN_OK) cli_fail(path, rc);
     else printf("%s: %u records\n", path, *count);
     free(parts);
@@ -265,8 +265,8 @@ static int split(int argc, char **argv)
     uint8_t *buf = NULL;
     size_t len = 0;
     raw_csv r = {0};
-    uint32_t *order = cn_malloc_array(t.n, sizeof(uint32_t)), *pick = cn_malloc_array(t.n, sizeof(uint32_t));
-    rc = order && pick ? cn_file_read_all(path, (size_t)1 << 30, &buf, &len) : CRYPTONN_ERR_NOMEM;
+    uint32_t *order = cryptonn_alloc_array(t.n, sizeof(uint32_t)), *pick = cryptonn_alloc_array(t.n, sizeof(uint32_t));
+    rc = order && pick ? cryptonn_file_read(path, (size_t)1 << 30, &buf, &len) : CRYPTONN_ERR_NOMEM;
     if (rc == CRYPTONN_OK) rc = raw_index(&t, buf, len, &r);
     if (rc != CRYPTONN_OK) cli_fail(path, rc);
     const uint32_t ntest = (uint32_t)(frac * t.n + 0.5), rest = t.n - ntest;

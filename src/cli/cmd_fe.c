@@ -16,7 +16,7 @@
 #include "cli/fe_csv.h"
 #include "cryptonn/feip.h"
 #include "cryptonn/fixedpoint.h"
-#include "util/util.h"
+#include "cryptonn/util.h"
 
 static void usage(FILE *f)
 {
@@ -35,8 +35,8 @@ static void usage(FILE *f)
 static int read_int_matrix(const char *path, int64_t **out, size_t *rows, size_t *cols)
 {
     double *d;
-    CN_TRY(cli_read_matrix(path, &d, rows, cols));
-    int64_t *v = cn_malloc_array(*rows * *cols, sizeof *v);
+    CLI_TRY(cli_read_matrix(path, &d, rows, cols));
+    int64_t *v = cryptonn_alloc_array(*rows * *cols, sizeof *v);
     int rc = v ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
     for (size_t i = 0; rc == CRYPTONN_OK && i < *rows * *cols; i++) {
         if (d[i] != floor(d[i]) || fabs(d[i]) >= 9007199254740992.0) {
@@ -45,9 +45,9 @@ static int read_int_matrix(const char *path, int64_t **out, size_t *rows, size_t
         } else
             v[i] = (int64_t)d[i];
     }
-    cn_free_secret(d, *rows * *cols * sizeof *d);
+    cryptonn_free_secret(d, *rows * *cols * sizeof *d);
     if (rc != CRYPTONN_OK) {
-        cn_free_secret(v, v ? *rows * *cols * sizeof *v : 0);
+        cryptonn_free_secret(v, v ? *rows * *cols * sizeof *v : 0);
         return rc;
     }
     *out = v;
@@ -165,7 +165,7 @@ static int fe_encrypt(const fe_args *a, const char *csv)
         rc = cryptonn_feip_ct_create(&cts[i], cols);
         if (rc == CRYPTONN_OK) rc = cryptonn_feip_encrypt(enc, cts[i], X + i * cols, cols, (unsigned)bits);
     }
-    cn_free_secret(X, rows * cols * sizeof *X);
+    cryptonn_free_secret(X, rows * cols * sizeof *X);
     if (rc == CRYPTONN_OK) rc = cryptonn_feip_ct_batch_save((const cryptonn_feip_ct *const *)cts, rows, a->out);
     if (cts)
         for (size_t i = 0; i < rows; i++) cryptonn_feip_ct_destroy(cts[i]);
@@ -202,8 +202,8 @@ static int fe_decrypt(const fe_args *a)
      * result costs about |m|/2^18 fingerprints (use --cache for more). */
     rc = cryptonn_dlog_create(&d, bound, 0, a->cache);
     if (rc == CRYPTONN_OK) rc = cryptonn_feip_decryptor_create(&dec, d, 0);
-    out = cn_malloc_array(m ? m : 1, sizeof *out);
-    st = cn_malloc_array(m ? m : 1, sizeof *st);
+    out = cryptonn_alloc_array(m ? m : 1, sizeof *out);
+    st = cryptonn_alloc_array(m ? m : 1, sizeof *st);
     if (rc == CRYPTONN_OK && (!out || !st)) rc = CRYPTONN_ERR_NOMEM;
     int status = 0;
     for (size_t i = 0; i < count && rc == CRYPTONN_OK; i++) {

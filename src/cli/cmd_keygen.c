@@ -54,7 +54,8 @@ static int copy_file(const char *from, const char *to, unsigned mode)
     size_t len;
     int rc = cryptonn_file_read(from, (size_t)1 << 30, &b, &len);
     if (rc != CRYPTONN_OK) return rc;
-    rc = cryptonn_file_write_atomic(to, b, len, mode);
+    cryptonn_part part = {b, len};
+    rc = cryptonn_file_write_atomic(to, &part, 1, mode);
     cryptonn_free_secret(b, len);
     return rc;
 }

@@ -13,7 +13,7 @@
 #include "cli/fe_csv.h"
 #include "cryptonn/fixedpoint.h"
 #include "cryptonn/smc.h"
-#include "util/util.h"
+#include "cryptonn/util.h"
 
 static void usage(FILE *f)
 {
@@ -76,9 +76,9 @@ int cli_smc(int argc, char **argv)
         goto out;
     }
     if (cryptonn_fixed_init(&f, 10, (unsigned)digits) != CRYPTONN_OK) goto out;
-    X = cn_malloc_array(l * n, sizeof *X);
-    Y = cn_malloc_array(n * m, sizeof *Y);
-    XY = cn_malloc_array(l * m, sizeof *XY);
+    X = cryptonn_alloc_array(l * n, sizeof *X);
+    Y = cryptonn_alloc_array(n * m, sizeof *Y);
+    XY = cryptonn_alloc_array(l * m, sizeof *XY);
     if (!X || !Y || !XY) {
         cli_fail("smc", CRYPTONN_ERR_NOMEM);
         goto out;
@@ -112,12 +112,12 @@ int cli_smc(int argc, char **argv)
         cli_fail("discrete-log table", rc);
         goto out;
     }
-    uint64_t t0 = cn_now_ns();
+    uint64_t t0 = cryptonn_now_ns();
     if ((rc = cryptonn_smc_multiply(d, X, l, n, Y, m, XY)) != CRYPTONN_OK) {
         cli_fail("secure matrix computation", rc);
         goto out;
     }
-    double secs = (double)(cn_now_ns() - t0) / 1e9;
+    double secs = (double)(cryptonn_now_ns() - t0) / 1e9;
     for (size_t i = 0; i < l; i++) {
         for (size_t j = 0; j < m; j++) {
             if (digits == 0) printf("%s%lld", j ? "," : "", (long long)XY[i * m + j]);
@@ -137,7 +137,7 @@ out:
     cryptonn_dlog_destroy(d);
     free(Xr);
     free(Yr);
-    cn_free_secret(X, X ? l * n * sizeof *X : 0);
+    cryptonn_free_secret(X, X ? l * n * sizeof *X : 0);
     free(Y);
     free(XY);
     return status;

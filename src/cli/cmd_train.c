@@ -15,7 +15,7 @@
 #include "cli/commands.h"
 #include "cli/datamodel.h"
 #include "cryptonn/data.h"
-#include "util/util.h"
+#include "cryptonn/util.h"
 
 static void usage(FILE *f)
 {
@@ -230,9 +230,9 @@ static int own_data(const train_opts *o, train_data *d)
         fprintf(stderr, "cryptonn train: %s needs --spec (cryptonn data describe)\n", o->data);
         return CRYPTONN_ERR_ARG;
     }
-    CN_TRY(cli_spec_read("train", o->spec, &d->spec));
-    CN_TRY(cli_records_load("train", &d->spec, o->data, o->labels, &d->rec[0]));
-    if (o->test) CN_TRY(cli_records_load("train", &d->spec, o->test, o->test_labels, &d->rec[1]));
+    CLI_TRY(cli_spec_read("train", o->spec, &d->spec));
+    CLI_TRY(cli_records_load("train", &d->spec, o->data, o->labels, &d->rec[0]));
+    if (o->test) CLI_TRY(cli_records_load("train", &d->spec, o->test, o->test_labels, &d->rec[1]));
     cryptonn_records_view(&d->rec[0], &d->train);
     if (o->limit && o->limit < d->train.n) d->train.n = o->limit;
     d->test = d->train;
@@ -280,7 +280,7 @@ static int make_config(const train_opts *o, const train_data *d, cryptonn_model_
         fprintf(stderr, "cryptonn train: %s\n", msg);
         return CRYPTONN_ERR_ARG;
     }
-    CN_TRY(cli_model_file("train", o->model_file, own ? &d->spec : NULL, cfg));
+    CLI_TRY(cli_model_file("train", o->model_file, own ? &d->spec : NULL, cfg));
     if (o->set[O_LOSS]) cfg->loss = o->cfg.loss;
     if (o->set[O_RED]) cfg->reduction = o->cfg.reduction;
     if (o->set[O_INIT]) cfg->init = o->cfg.init;
@@ -296,7 +296,7 @@ static int make_config(const train_opts *o, const train_data *d, cryptonn_model_
 }
 
 typedef struct {
-    cn_progress bar;
+    cryptonn_progress bar;
     int regression;
     char extra[128];
 } progress_ctx;
@@ -309,7 +309,7 @@ static void on_batch(void *ctx, uint64_t b, uint64_t batches, const cryptonn_epo
     if (!p->regression && n > 0 && (size_t)n < sizeof p->extra)
         snprintf(p->extra + n, sizeof p->extra - (size_t)n, " acc %.2f%%",
                  100.0 * (double)st->correct / (double)st->seen);
-    cn_progress_update(&p->bar, st->seen, p->extra);
+    cryptonn_progress_update(&p->bar, st->seen, p->extra);
 }
 
 static void describe_run(const train_opts *o, const cryptonn_model_config *cfg,
@@ -331,7 +331,7 @@ static void describe_run(const train_opts *o, const cryptonn_model_config *cfg,
 static int run_epochs(const train_opts *o, const cryptonn_model_config *cfg, train_data *d,
                       cryptonn_model *m, FILE *lf)
 {
-    uint32_t *order = cn_malloc_array(d->train.n, sizeof(uint32_t));
+    uint32_t *order = cryptonn_alloc_array(d->train.n, sizeof(uint32_t));
     if (!order) return cli_fail("training", CRYPTONN_ERR_NOMEM) ? CRYPTONN_ERR_NOMEM : 0;
     if (lf && d->regression)
         fprintf(lf, "epoch,train_loss,%s_rmse,seconds,samples_per_second\n", d->test_name);
@@ -343,13 +343,13 @@ static int run_epochs(const train_opts *o, const cryptonn_model_config *cfg, tra
         progress_ctx pc = {.regression = d->regression};
         char label[32];
         snprintf(label, sizeof label, "epoch %u/%u", ep, o->epochs);
-        cn_progress_start(&pc.bar, label, d->train.n);
+        cryptonn_progress_start(&pc.bar, label, d->train.n);
         cryptonn_epoch_stats st;
-        uint64_t t0 = cn_now_ns();
+        uint64_t t0 = cryptonn_now_ns();
         cryptonn_shuffle_order(cfg->seed * 1000003u + ep, d->train.n, order);
         rc = cryptonn_model_train_samples(m, &d->train, o->batch, &o->opt, order, on_batch, &pc, &st);
-        double secs = (double)(cn_now_ns() - t0) / 1e9, score = 0;
-        cn_progress_finish(&pc.bar, pc.extra);
+        double secs = (double)(cryptonn_now_ns() - t0) / 1e9, score = 0;
+        cryptonn_progress_finish(&pc.bar, pc.extra);
         if (rc == CRYPTONN_OK) rc = cryptonn_model_evaluate_samples(m, &d->test, &score, NULL);
         if (rc != CRYPTONN_OK) {
             cli_fail("training", rc);

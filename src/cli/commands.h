@@ -24,5 +24,11 @@ int cli_client(int argc, char **argv);
 
 /* Prints "cryptonn: <what>: <status text>" to stderr and returns 1. */
 int cli_fail(const char *what, int status);
+/* Returns a failing status from the enclosing function. */
+#define CLI_TRY(expr)                                                          \
+    do {                                                                       \
+        int cli_try_rc_ = (expr);                                              \
+        if (cli_try_rc_ != CRYPTONN_OK) return cli_try_rc_;                    \
+    } while (0)
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/fe_csv.h"
-#include "util/util.h"
+#include "cryptonn/util.h"
 
 #define MAX_CELLS ((size_t)1 << 24)
 
@@ -15,7 +15,7 @@ int cli_read_matrix(const char *path, double **out, size_t *rows, size_t *cols)
 {
     uint8_t *buf;
     size_t len;
-    int rc = cn_file_read_all(path, (size_t)1 << 30, &buf, &len);
+    int rc = cryptonn_file_read(path, (size_t)1 << 30, &buf, &len);
     if (rc != CRYPTONN_OK) return rc;
     char *text = malloc(len + 1);
     if (!text) {

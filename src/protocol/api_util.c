@@ -10,11 +10,16 @@ int cryptonn_file_read(const char *path, size_t max_len, uint8_t **out, size_t *
     return cn_file_read_all(path, max_len, out, len);
 }
 
-int cryptonn_file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+int cryptonn_file_write_atomic(const char *path, const cryptonn_part *parts, size_t nparts,
+                               unsigned mode)
 {
-    CN_ARG_CHECK(path && (buf || !len));
-    cn_part part = {buf, len};
-    return cn_file_write_atomic(path, &part, 1, mode);
+    CN_ARG_CHECK(path && (parts || !nparts));
+    return cn_file_write_atomic(path, parts, nparts, mode);
+}
+
+void *cryptonn_alloc_array(size_t n, size_t size)
+{
+    return cn_malloc_array(n, size);
 }
 
 void cryptonn_wipe(void *p, size_t len)

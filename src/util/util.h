@@ -65,10 +65,7 @@ static inline uint64_t cn_load_u64(const uint8_t *p)
  * the same directory, fsync, rename, fsync of the directory. A crash leaves
  * either the old file or the new one, never a torn one. mode is the file's
  * permission bits (0600 for secrets); the temporary file has it from creation. */
-typedef struct {
-    const void *data;
-    size_t len;
-} cn_part;
+typedef cryptonn_part cn_part; /* the public struct (cryptonn/util.h) */
 CRYPTONN_WARN_UNUSED int cn_file_write_atomic(const char *path, const cn_part *parts, size_t nparts,
                                               unsigned mode);
 
