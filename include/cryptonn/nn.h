@@ -184,6 +184,12 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_layers(
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_read(const char *path,
                                                                  cryptonn_model_config *cfg,
                                                                  char *msg, size_t msg_len);
+/* The same from a model file's text (len bytes); name stands for the file
+ * in messages. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_model_config_parse(const char *name,
+                                                                  const char *text, size_t len,
+                                                                  cryptonn_model_config *cfg,
+                                                                  char *msg, size_t msg_len);
 
 CRYPTONN_API const cryptonn_model_config *cryptonn_model_get_config(const cryptonn_model *m);
 CRYPTONN_API uint32_t cryptonn_model_max_batch(const cryptonn_model *m);

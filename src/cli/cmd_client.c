@@ -48,7 +48,9 @@ static void usage(FILE *f)
             "  --server URL       the training server (http://127.0.0.1:PORT)\n"
             "  --token-file F     this owner's token (owners/NAME.token from the authority)\n"
             "  --params P         params.bin; --owner-key K: owner.key (from keygen)\n"
-            "  --data DIR         MNIST (data/mnist)\n"
+            "  --data DIR         MNIST (data/mnist); with --spec the owner's records file\n"
+            "  --spec FILE        predict: score against the true labels of --data's records\n"
+            "                     under the owners' data spec (docs/DATA.md)\n"
             "  --part NAME        (main)\n"
             "  --offset N --limit N   which samples (owners splitting the data)\n"
             "  --work DIR         local encrypted copy (client-work)\n"
@@ -56,10 +58,10 @@ static void usage(FILE *f)
 }
 
 enum { O_SERVER = 256, O_TOKEN, O_PARAMS, O_OKEY, O_DATA, O_PART, O_OFFSET, O_LIMIT, O_TEST,
-       O_WORK, O_CACERT, O_THREADS, O_TABLE, O_HELP };
+       O_WORK, O_CACERT, O_THREADS, O_TABLE, O_HELP, O_SPEC };
 
 typedef struct {
-    const char *server, *token_file, *params, *okey, *data, *part, *work, *cacert;
+    const char *server, *token_file, *params, *okey, *data, *part, *work, *cacert, *spec;
     uint32_t offset, limit, threads, table_mb;
     int test;
 } client_args;
@@ -71,7 +73,8 @@ static int parse(int argc, char **argv, client_args *a, int need_key)
         {"owner-key", 1, 0, O_OKEY}, {"data", 1, 0, O_DATA},       {"part", 1, 0, O_PART},
         {"offset", 1, 0, O_OFFSET},  {"limit", 1, 0, O_LIMIT},      {"test", 0, 0, O_TEST},
         {"work", 1, 0, O_WORK},      {"cacert", 1, 0, O_CACERT},   {"threads", 1, 0, O_THREADS},
-        {"table-mb", 1, 0, O_TABLE}, {"help", 0, 0, O_HELP},       {0, 0, 0, 0}};
+        {"table-mb", 1, 0, O_TABLE}, {"help", 0, 0, O_HELP},       {"spec", 1, 0, O_SPEC},
+        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->data = "data/mnist";
     a->part = "main";
@@ -92,6 +95,7 @@ static int parse(int argc, char **argv, client_args *a, int need_key)
         case O_LIMIT: bad |= cli_parse_u32("client", "limit", optarg, 0, 100000000, &a->limit); break;
         case O_TEST: a->test = 1; break;
         case O_WORK: a->work = optarg; break;
+        case O_SPEC: a->spec = optarg; break;
         case O_CACERT: a->cacert = optarg; break;
         case O_THREADS: bad |= cli_parse_u32("client", "threads", optarg, 1, 64, &a->threads); break;
         case O_TABLE: bad |= cli_parse_u32("client", "table-mb", optarg, 0, 1u << 20, &a->table_mb); break;
@@ -226,6 +230,18 @@ static int simple(int del, int argc, char **argv)
     return 0;
 }
 
+/* The owner's true labels: its records under the data spec. */
+static int load_records(const char *spec_path, const char *data, cryptonn_records *r, char *msg,
+                        size_t msg_len)
+{
+    cryptonn_data_spec spec;
+    int rc = cryptonn_spec_read(spec_path, &spec, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_spec_load(&spec, data, NULL, r, msg, msg_len);
+    cryptonn_spec_free(&spec);
+    return rc;
+}
+
 static int predict(int argc, char **argv)
 {
     client_args a;
@@ -251,9 +267,18 @@ static int predict(int argc, char **argv)
         cryptonn_free(pred);
         return 1;
     }
-    cryptonn_dataset d;
-    rc = cryptonn_mnist_load(a.data, 0, (uint32_t)(a.offset + n), &d, msg, sizeof msg);
+    cryptonn_samples d = {0};
+    cryptonn_dataset mn = {0};
+    cryptonn_records rec = {0};
+    rc = a.spec ? load_records(a.spec, a.data, &rec, msg, sizeof msg)
+                : cryptonn_mnist_load(a.data, 0, (uint32_t)(a.offset + n), &mn, msg, sizeof msg);
+    if (rc == CRYPTONN_OK && a.spec) cryptonn_records_view(&rec, &d);
+    else if (rc == CRYPTONN_OK) cryptonn_samples_of(&mn, &d);
     int code = 1;
+    if (rc == CRYPTONN_OK && !d.y) {
+        rc = CRYPTONN_ERR_ARG;
+        snprintf(msg, sizeof msg, "the records have no class labels to score against");
+    }
     if (rc == CRYPTONN_OK && d.n >= a.offset + n) {
         uint64_t hits = 0;
         for (uint64_t i = 0; i < n; i++) hits += pred[i] == d.y[a.offset + i];
@@ -261,7 +286,8 @@ static int predict(int argc, char **argv)
                (unsigned long long)n, n ? 100.0 * (double)hits / (double)n : 0.0);
         code = 0;
     } else fprintf(stderr, "cryptonn client: cannot score: %s\n", rc != CRYPTONN_OK ? msg : "too few labels");
-    if (rc == CRYPTONN_OK) cryptonn_dataset_free(&d);
+    cryptonn_dataset_free(&mn);
+    cryptonn_records_free(&rec);
     cryptonn_free(pred);
     return code;
 }

@@ -53,7 +53,8 @@ static void usage(FILE *f)
             "  --retry-for S           keep retrying an unreachable authority for S s (300)\n"
             "  --port-file F           write the bound port there\n"
             "  --threads T             decryption threads (2)\n\n"
-            "train (operator token): --model lenet5|mlp --activation tanh|relu|sigmoid\n"
+            "train (operator token): --model lenet5|mlp|FILE (a model file, docs/DATA.md)\n"
+            "  --activation tanh|relu|sigmoid\n"
             "  --epochs N --lr X --momentum M --seed S --hidden H --max-batches N\n"
             "  --freeze-first-layer --w-bits B --dz-bits B --on-bad-part skip|stop (stop);\n"
             "  --wait: follow until done; --out F: then save the model\n");
@@ -262,6 +263,27 @@ static int add_option(char *body, size_t cap, size_t *w, const char *key, const 
     return 0;
 }
 
+/* A model file travels in the job as "model_file": the server checks it. */
+static int add_model_file(char *body, size_t cap, size_t *w, const char *path)
+{
+    uint8_t *b;
+    size_t len;
+    int rc = cn_file_read_all(path, 3000, &b, &len);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn server train: %s: %s (a model file of at most 3000 bytes)\n",
+                path, cryptonn_status_str(rc));
+        return 2;
+    }
+    *w += (size_t)snprintf(body + *w, cap - *w, "%s\"model\":\"file\",\"model_file\":%.*s",
+                           *w > 1 ? "," : "", (int)len, (const char *)b);
+    free(b);
+    if (*w >= cap - 2) {
+        fprintf(stderr, "cryptonn server train: options too long\n");
+        return 2;
+    }
+    return 0;
+}
+
 static int follow(cn_http_client *cl, const char *out)
 {
     for (;;) {
@@ -313,7 +335,7 @@ static int train(int argc, char **argv)
                 {O_DZB, "dz_bits", 0},   {O_DLOG, "dlog_bits", 0}, {O_BADPART, "on_bad_part", 1},
                 {O_FREEZE, "freeze_first_layer", 0}};
     const char *server = NULL, *token_file = NULL, *cacert = NULL, *out = NULL;
-    char body[1024];
+    char body[4096];
     size_t w = (size_t)snprintf(body, sizeof body, "{");
     int wait = 0, c;
     optind = 1;
@@ -329,7 +351,11 @@ static int train(int argc, char **argv)
             while (k < sizeof KEYS / sizeof KEYS[0] && KEYS[k].opt != c) k++;
             if (k == sizeof KEYS / sizeof KEYS[0]) return usage(stderr), 2;
             const char *val = c == O_FREEZE ? "true" : optarg;
-            if (add_option(body, sizeof body, &w, KEYS[k].key, val, KEYS[k].str)) return 2;
+            if (c == O_MODEL && strcmp(optarg, "lenet5") && strcmp(optarg, "mlp")) {
+                if (add_model_file(body, sizeof body, &w, optarg)) return 2;
+            } else if (add_option(body, sizeof body, &w, KEYS[k].key, val, KEYS[k].str)) {
+                return 2;
+            }
         }
     }
     snprintf(body + w, sizeof body - w, "}");

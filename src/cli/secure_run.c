@@ -90,35 +90,10 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
 
 int cli_fit_params(const cn_enc_params *p, cryptonn_model_config *cfg)
 {
-    const int regress = p->task == CN_TASK_REGRESS;
-    if (cfg->arch == CRYPTONN_ARCH_LAYERS) {
-        if (!cfg->in_c) cfg->in_c = cn_enc_channels(p), cfg->in_h = p->rows, cfg->in_w = p->cols;
-    } else {
-        cfg->classes = p->classes;
-        cfg->output = regress ? CRYPTONN_OUTPUT_LINEAR : CRYPTONN_OUTPUT_SOFTMAX;
-        if (regress) cfg->loss = CRYPTONN_LOSS_MSE;
-        if (cfg->arch == CRYPTONN_ARCH_MLP) cfg->in_dim = p->slots;
-    }
     char msg[256] = "";
-    int rc = cryptonn_model_config_check(cfg, msg, sizeof msg);
-    if (rc == CRYPTONN_OK && cfg->arch == CRYPTONN_ARCH_LAYERS &&
-        (uint64_t)cfg->in_c * cfg->in_h * cfg->in_w != p->slots) {
-        snprintf(msg, sizeof msg, "the model takes %ux%ux%u inputs, the records have %u values",
-                 cfg->in_c, cfg->in_h, cfg->in_w, p->slots);
-        rc = CRYPTONN_ERR_MISMATCH;
-    }
-    if (rc == CRYPTONN_OK && (cfg->classes != p->classes ||
-                              (cfg->output == CRYPTONN_OUTPUT_LINEAR) != regress)) {
-        snprintf(msg, sizeof msg, "the model has a %s output of %u, the records %s %u",
-                 cfg->output == CRYPTONN_OUTPUT_LINEAR ? "linear" : "softmax", cfg->classes,
-                 regress ? "a regression target:" : "classes:", p->classes);
-        rc = CRYPTONN_ERR_MISMATCH;
-    }
-    if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn: the model does not fit the encrypted records: %s\n", msg);
-        return CRYPTONN_ERR_MISMATCH;
-    }
-    return CRYPTONN_OK;
+    if (cn_enc_fit_model(p, cfg, msg, sizeof msg) == CRYPTONN_OK) return CRYPTONN_OK;
+    fprintf(stderr, "cryptonn: the model does not fit the encrypted records: %s\n", msg);
+    return CRYPTONN_ERR_MISMATCH;
 }
 
 /* The owners' audit (the owners' data is at hand in-process): the issued

@@ -128,25 +128,52 @@ static int parse_model(const nn_json *c, json_t *root, cryptonn_model_config *cf
     return 1;
 }
 
-int cryptonn_model_config_read(const char *path, cryptonn_model_config *cfg, char *msg,
-                               size_t msg_len)
+/* cfg from a parsed model file (root is consumed). */
+static int config_from(const nn_json *c, json_t *root, cryptonn_model_config *cfg)
 {
-    CN_ARG_CHECK(path && cfg);
-    cryptonn_model_config_default(cfg);
-    cfg->arch = CRYPTONN_ARCH_LAYERS;
-    cfg->classes = 0;
-    nn_json c = {path, msg, msg_len};
-    int rc;
-    json_t *root = nn_json_load(&c, MODEL_FILE_MAX, &rc);
-    if (!root) return rc;
-    rc = parse_model(&c, root, cfg) ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
+    int rc = parse_model(c, root, cfg) ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
     json_decref(root);
     if (rc == CRYPTONN_OK && cfg->in_c) {
         char why[256];
         rc = cryptonn_model_config_check(cfg, why, sizeof why);
-        if (rc != CRYPTONN_OK) nn_fail(msg, msg_len, rc, "%s: %s", path, why);
+        if (rc != CRYPTONN_OK) nn_fail(c->msg, c->len, rc, "%s: %s", c->path, why);
     }
     return rc;
+}
+
+static void layers_default(cryptonn_model_config *cfg)
+{
+    cryptonn_model_config_default(cfg);
+    cfg->arch = CRYPTONN_ARCH_LAYERS;
+    cfg->classes = 0;
+}
+
+int cryptonn_model_config_read(const char *path, cryptonn_model_config *cfg, char *msg,
+                               size_t msg_len)
+{
+    CN_ARG_CHECK(path && cfg);
+    layers_default(cfg);
+    nn_json c = {path, msg, msg_len};
+    int rc;
+    json_t *root = nn_json_load(&c, MODEL_FILE_MAX, &rc);
+    return root ? config_from(&c, root, cfg) : rc;
+}
+
+int cryptonn_model_config_parse(const char *name, const char *text, size_t len,
+                                cryptonn_model_config *cfg, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(name && text && cfg);
+    layers_default(cfg);
+    nn_json c = {name, msg, msg_len};
+    if (len > MODEL_FILE_MAX)
+        return nn_fail(msg, msg_len, CRYPTONN_ERR_TOO_LARGE, "%s: over %u bytes", name,
+                       (unsigned)MODEL_FILE_MAX);
+    json_error_t err;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root)
+        return nn_fail(msg, msg_len, CRYPTONN_ERR_FORMAT, "%s:%d:%d: %s", name, err.line,
+                       err.column, err.text);
+    return config_from(&c, root, cfg);
 }
 
 #else
@@ -158,6 +185,13 @@ int cryptonn_model_config_read(const char *path, cryptonn_model_config *cfg, cha
     cryptonn_model_config_default(cfg);
     return nn_fail(msg, msg_len, CRYPTONN_ERR_ARG, "%s: built without jansson: no model files",
                    path);
+}
+
+int cryptonn_model_config_parse(const char *name, const char *text, size_t len,
+                                cryptonn_model_config *cfg, char *msg, size_t msg_len)
+{
+    (void)text, (void)len;
+    return cryptonn_model_config_read(name, cfg, msg, msg_len);
 }
 
 #endif

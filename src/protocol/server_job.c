@@ -46,6 +46,26 @@ void srv_job_opts_default(job_opts *o)
     o->dz_bits = so.dz_bits;
 }
 
+/* A model file sent in the job (its "model_file" object): kept as compact
+ * JSON in o->model_json if it reads as a model file. */
+static int model_file_ok(json_t *mfile, job_opts *o, char *msg, size_t msg_len)
+{
+    char *text = json_dumps(mfile, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    size_t len = text ? strlen(text) : 0;
+    cryptonn_model_config cfg;
+    int ok = 0;
+    if (!text || len >= sizeof o->model_json)
+        snprintf(msg, msg_len, "model_file: not an object of under %zu bytes",
+                 sizeof o->model_json);
+    else if (cryptonn_model_config_parse("model_file", text, len, &cfg, msg, msg_len) ==
+             CRYPTONN_OK) {
+        memcpy(o->model_json, text, len + 1);
+        ok = 1;
+    }
+    free(text);
+    return ok;
+}
+
 unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len)
 {
     srv_job_opts_default(o);
@@ -60,20 +80,25 @@ unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, 
     json_int_t epochs = o->epochs, hidden = o->hidden, seed = (json_int_t)o->seed, maxb = 0,
                dlog = o->dlog_bits, wb = o->w_bits, dzb = o->dz_bits, threads = 0;
     int freeze = 0;
+    json_t *mfile = NULL;
     /* "!": an unknown key is an error, not silently ignored */
     int bad = json_unpack_ex(root, &err, JSON_STRICT,
-                             "{s?s, s?s, s?I, s?I, s?F, s?F, s?I, s?I, s?I, s?I, s?I, s?I, s?b, s?s}",
+                             "{s?s, s?s, s?I, s?I, s?F, s?F, s?I, s?I, s?I, s?I, s?I, s?I, s?b, s?s, "
+                             "s?o}",
                              "model", &model, "activation", &act, "epochs", &epochs, "hidden",
                              &hidden, "lr", &o->lr, "momentum", &o->momentum, "seed", &seed,
                              "max_batches", &maxb, "dlog_bits", &dlog, "w_bits", &wb, "dz_bits",
                              &dzb, "threads", &threads, "freeze_first_layer", &freeze,
-                             "on_bad_part", &bad_part);
+                             "on_bad_part", &bad_part, "model_file", &mfile);
     unsigned code = 0;
-    if (bad) snprintf(msg, msg_len, "bad training options: %s", err.text);
+    if (!bad && mfile && !model_file_ok(mfile, o, msg, msg_len)) bad = -1;
+    if (bad < 0) ; /* model_file_ok said why */
+    else if (bad) snprintf(msg, msg_len, "bad training options: %s", err.text);
     else if (strcmp(bad_part, "skip") && strcmp(bad_part, "stop"))
         snprintf(msg, msg_len, "on_bad_part must be skip or stop");
-    else if (strcmp(model, "lenet5") && strcmp(model, "mlp"))
-        snprintf(msg, msg_len, "model must be lenet5 or mlp");
+    else if (strcmp(model, "lenet5") && strcmp(model, "mlp") &&
+             (strcmp(model, "file") || !mfile))
+        snprintf(msg, msg_len, "model must be lenet5, mlp, or file with a model_file");
     else if (strcmp(act, "tanh") && strcmp(act, "relu") && strcmp(act, "sigmoid"))
         snprintf(msg, msg_len, "activation must be tanh, relu or sigmoid");
     else if (epochs < 1 || epochs > 64 || hidden < 1 || hidden > 4096 || seed < 0 || maxb < 0 ||
@@ -84,7 +109,7 @@ unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, 
                                "0 <= momentum < 1)");
     else code = 202;
     if (code) {
-        snprintf(o->model, sizeof o->model, "%s", model);
+        snprintf(o->model, sizeof o->model, "%s", mfile ? "file" : model);
         snprintf(o->act, sizeof o->act, "%s", act);
         o->epochs = (uint32_t)epochs;
         o->hidden = (uint32_t)hidden;
@@ -111,20 +136,36 @@ static char *opts_json(const job_opts *o)
                           "dz_bits", (json_int_t)o->dz_bits, "threads", (json_int_t)o->threads,
                           "freeze_first_layer", o->freeze, "on_bad_part",
                           o->skip_bad ? "skip" : "stop");
+    if (j && o->model_json[0]) {
+        json_t *m = json_loads(o->model_json, JSON_REJECT_DUPLICATES, NULL);
+        if (!m || json_object_set_new(j, "model_file", m) != 0) {
+            json_decref(j);
+            j = NULL;
+        }
+    }
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     return s;
 }
 
-static void job_config(const cn_server_http *s, const job_opts *o, cryptonn_model_config *cfg,
-                       cn_secure_opts *so)
+/* The job's model and training options; the model fitted to the records of
+ * p (their shape and classes). CRYPTONN_ERR_MISMATCH (msg says why) when
+ * the model does not fit them. */
+static int job_config(const cn_server_http *s, const job_opts *o, const cn_enc_params *p,
+                      cryptonn_model_config *cfg, cn_secure_opts *so, char *msg, size_t msg_len)
 {
     cryptonn_model_config_default(cfg);
-    cfg->arch = !strcmp(o->model, "mlp") ? CRYPTONN_ARCH_MLP : CRYPTONN_ARCH_LENET5;
-    cfg->act = !strcmp(o->act, "relu")      ? CRYPTONN_ACT_RELU
-               : !strcmp(o->act, "sigmoid") ? CRYPTONN_ACT_SIGMOID
-                                            : CRYPTONN_ACT_TANH;
-    cfg->hidden = o->hidden;
+    if (o->model_json[0]) { /* checked when the job was accepted */
+        if (cryptonn_model_config_parse("model_file", o->model_json, strlen(o->model_json), cfg,
+                                        msg, msg_len) != CRYPTONN_OK)
+            return CRYPTONN_ERR_FORMAT;
+    } else {
+        cfg->arch = !strcmp(o->model, "mlp") ? CRYPTONN_ARCH_MLP : CRYPTONN_ARCH_LENET5;
+        cfg->act = !strcmp(o->act, "relu")      ? CRYPTONN_ACT_RELU
+                   : !strcmp(o->act, "sigmoid") ? CRYPTONN_ACT_SIGMOID
+                                                : CRYPTONN_ACT_TANH;
+        cfg->hidden = o->hidden;
+    }
     cfg->frozen_first_layer = (uint32_t)o->freeze;
     cfg->seed = o->seed;
     cn_secure_opts_default(so);
@@ -136,6 +177,7 @@ static void job_config(const cn_server_http *s, const job_opts *o, cryptonn_mode
     so->dlog_table_bits = o->dlog_bits;
     so->max_batches = o->max_batches;
     so->threads = o->threads ? o->threads : s->threads;
+    return cn_enc_fit_model(p, cfg, msg, msg_len);
 }
 
 static void set_msg(cn_server_http *s, int state, const char *fmt, const char *a, const char *b)
@@ -238,7 +280,6 @@ static void *job_main(void *arg)
     snprintf(r.ckpt, sizeof r.ckpt, "%s/ckpt.bin", s->train);
     cryptonn_model_config cfg;
     cn_secure_opts so;
-    job_config(s, &s->jo, &cfg, &so);
     uint32_t e0 = 0;
     uint64_t d0 = 0;
     cn_secure_stats so_far = {0};
@@ -253,6 +294,12 @@ static void *job_main(void *arg)
         }
     }
     if (open_dataset(s, &ds) != CRYPTONN_OK) goto out;
+    if (job_config(s, &s->jo, cn_encdata_params(ds), &cfg, &so, msg, sizeof msg) != CRYPTONN_OK) {
+        char why[600];
+        snprintf(why, sizeof why, "the model does not fit the uploaded records: %s", msg);
+        fail_job(s, why);
+        goto out;
+    }
     int rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m);
     if (rc != CRYPTONN_OK) {
         set_msg(s, JOB_FAILED, "cannot create the model: %s%s", cryptonn_status_str(rc), NULL);
@@ -513,6 +560,7 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
     cn_http_client *auth = NULL;
     cn_server *srv = NULL;
     uint8_t *pred = NULL;
+    float *out = NULL;
     unsigned code = 500;
     uint32_t skipped;
     if (!done) {
@@ -529,21 +577,24 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
     }
     cryptonn_model_config cfg;
     cn_secure_opts so;
-    job_config(s, &jo, &cfg, &so);
-    if ((rc = cryptonn_model_create(&cfg, cn_encdata_params(ts)->batch, so.threads, &m)) ||
+    char why[512] = "";
+    if ((rc = job_config(s, &jo, cn_encdata_params(ts), &cfg, &so, why, sizeof why)) ||
+        (rc = cryptonn_model_create(&cfg, cn_encdata_params(ts)->batch, so.threads, &m)) ||
         (rc = cryptonn_model_load_into(m, model)) ||
         (rc = cn_http_client_create(&auth, &s->auth))) {
-        snprintf(msg, msg_len, "cannot load the model: %s", cryptonn_status_str(rc));
+        snprintf(msg, msg_len, "cannot load the model: %s %s", cryptonn_status_str(rc), why);
         goto out;
     }
     cn_keysource ks = cn_http_keysource(auth);
     uint64_t n = cn_encdata_samples(ts);
+    const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;
     pred = malloc(n);
     cn_secure_stats st = {0};
-    char why[512] = "";
     if (!pred) rc = CRYPTONN_ERR_NOMEM;
+    else if (regress && !(out = malloc(sizeof(float) * (n ? n : 1)))) rc = CRYPTONN_ERR_NOMEM;
     else if ((rc = cn_server_create(&srv, ts, &ks, &so, s->cache)) == CRYPTONN_OK)
-        rc = cn_server_predict(srv, m, ts, pred, &st, why, sizeof why);
+        rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, out, &st, why,
+                                       sizeof why);
     if (rc != CRYPTONN_OK && data_error(rc)) {
         /* the stored part, not the request: its owner must upload it again */
         char reason[700];
@@ -562,16 +613,21 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
         goto out;
     }
     json_t *arr = json_array();
-    for (uint64_t i = 0; i < n; i++) json_array_append_new(arr, json_integer(pred[i]));
+    for (uint64_t i = 0; i < n; i++)
+        json_array_append_new(arr, regress ? json_real(out[i]) : json_integer(pred[i]));
     json_t *j = json_pack("{s:s, s:I, s:o, s:s}", "part", part, "samples", (json_int_t)n,
-                          "predictions", arr, "classes",
-                          "permuted: the owners map them back with their secret permutation");
+                          "predictions", arr, regress ? "targets" : "classes",
+                          regress ? "on the owners' scaled grid: they map them back with "
+                                    "their spec's target offset and scale"
+                                  : "permuted: the owners map them back with their secret "
+                                    "permutation");
     *json = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     code = *json ? 200 : 503;
 out:
     json_decref(root);
     free(pred);
+    free(out);
     cn_server_destroy(srv);
     cn_http_client_destroy(auth);
     cryptonn_model_destroy(m);

@@ -30,7 +30,8 @@ enum { JOB_IDLE, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STOPPED };
 #define SRV_KEY_MAX (CN_OWNER_NAME_MAX + 1 + SRV_NAME_MAX)
 
 typedef struct {
-    char model[16], act[16];
+    char model[16], act[16];     /* model "lenet5", "mlp" or "file": model_json */
+    char model_json[3072];       /* a model file (docs/DATA.md), compact JSON */
     uint32_t epochs, hidden, threads;
     double lr, momentum;
     uint64_t seed, max_batches;

@@ -127,6 +127,37 @@ int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b)
            cn_enc_y_den(a) == cn_enc_y_den(b) && cn_enc_y_max(a) == cn_enc_y_max(b);
 }
 
+int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *msg,
+                     size_t msg_len)
+{
+    const int regress = p->task == CN_TASK_REGRESS;
+    if (cfg->arch == CRYPTONN_ARCH_LAYERS) {
+        if (!cfg->in_c) cfg->in_c = cn_enc_channels(p), cfg->in_h = p->rows, cfg->in_w = p->cols;
+    } else {
+        cfg->classes = p->classes;
+        cfg->output = regress ? CRYPTONN_OUTPUT_LINEAR : CRYPTONN_OUTPUT_SOFTMAX;
+        if (regress) cfg->loss = CRYPTONN_LOSS_MSE;
+        if (cfg->arch == CRYPTONN_ARCH_MLP) cfg->in_dim = p->slots;
+    }
+    char why[256] = "";
+    int rc = cryptonn_model_config_check(cfg, why, sizeof why);
+    if (rc == CRYPTONN_OK && cfg->arch == CRYPTONN_ARCH_LAYERS &&
+        (uint64_t)cfg->in_c * cfg->in_h * cfg->in_w != p->slots) {
+        snprintf(why, sizeof why, "the model takes %ux%ux%u inputs, the records have %u values",
+                 cfg->in_c, cfg->in_h, cfg->in_w, p->slots);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc == CRYPTONN_OK &&
+        (cfg->classes != p->classes || (cfg->output == CRYPTONN_OUTPUT_LINEAR) != regress)) {
+        snprintf(why, sizeof why, "the model has a %s output of %u, the records %s %u",
+                 cfg->output == CRYPTONN_OUTPUT_LINEAR ? "linear" : "softmax", cfg->classes,
+                 regress ? "a regression target:" : "classes:", p->classes);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
+    if (rc != CRYPTONN_OK && msg && msg_len) snprintf(msg, msg_len, "%s", why);
+    return rc == CRYPTONN_OK ? CRYPTONN_OK : CRYPTONN_ERR_MISMATCH;
+}
+
 void cn_enc_mpks_free(cn_enc_mpks *k)
 {
     if (!k) return;

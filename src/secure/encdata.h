@@ -94,6 +94,13 @@ int cn_enc_params_from_spec(cn_enc_params *p, const cryptonn_data_spec *spec, ui
  * task, classes), whatever their batch size and mode. */
 int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b);
 
+/* A model for the records of p: a layer-list model gets their shape when it
+ * states none (and must otherwise take p->slots values); a built-in model
+ * gets p's classes (a linear output and MSE for a regression target).
+ * CRYPTONN_ERR_MISMATCH with the reason in msg when it does not fit. */
+int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *msg,
+                     size_t msg_len);
+
 /* The public keys of a dataset (owned by whoever created/loaded them). */
 typedef struct {
     cryptonn_feip_mpk *samples; /* slots */
