@@ -97,6 +97,11 @@ class Spec:
         return (c,) if (h, w) == (1, 1) else (c, h, w)
 
     @property
+    def bound(self) -> float:
+        """Every scaled value |x'| lies within it."""
+        return float(self._spec.bound)
+
+    @property
     def classes(self) -> int:
         """Classes of a classification task; 0 for regression."""
         return int(self._spec.classes) if self._spec.task == lib.CRYPTONN_TASK_CLASSIFY else 0

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import numpy as np
 
 from ._arrays import float32_matrix, ptr
 from ._lib import check, ffi, free, lib, message, path_arg
 from .authority import MODE_NAMES, layer_desc
+
+if TYPE_CHECKING:
+    from .data import Spec
 
 PathLike = "os.PathLike[str] | str"
 _MSG = 512
@@ -55,17 +58,22 @@ class Owner:
         return layer_desc(d)
 
     def encrypt(self, directory: PathLike, x: Any, y: Any = None, part: str = "owner",
-                threads: int = 0, registration: Optional[PathLike] = None,
-                table_mb: int = 0, progress: bool = False) -> Dict[str, float]:
-        """Encrypts records x (N × H × W or N × width, values in [0, 1]) and,
-        for training data, their class labels y as part `part` of the
-        encrypted dataset in directory (created with its params.bin if
-        needed). y None: test records only. In strict mode the label
+                spec: "Optional[Spec]" = None, threads: int = 0,
+                registration: Optional[PathLike] = None, table_mb: int = 0,
+                progress: bool = False) -> Dict[str, float]:
+        """Encrypts records x and, for training data, their class labels y
+        as part `part` of the encrypted dataset in directory (created with
+        its params.bin if needed). Records are N × H × W or N × width: images
+        with values in [0, 1] (MNIST's parameters), or, for parameters made
+        from a data spec, that spec's records (Spec.load: |x| within its
+        bound). y None: test records only. In strict mode the label
         registration goes to registration (default DIR/PART.lreg) for the
         authority. Returns samples, batches, bytes_written, seconds."""
         X = float32_matrix(x, "x", self.width)
-        if X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError("x: record values must lie in [0, 1]")
+        lo, hi = (-spec.bound, spec.bound) if spec is not None else (0.0, 1.0)
+        if X.size and (X.min() < lo or X.max() > hi):
+            raise ValueError(f"x: record values must lie in [{lo:g}, {hi:g}]"
+                             + ("" if spec is not None else " (or pass the data spec)"))
         labels = y is not None
         if labels:
             Y = np.asarray(y)
