@@ -12,6 +12,7 @@ typedef struct {
     int json;       /* --json: machine-readable output on stdout */
     int quick;      /* --quick: fewer repetitions (smoke runs) */
     int threads;    /* --threads N */
+    const char *ranks; /* --ranks LIST (bench train): MPI ranks to compare, e.g. "1,2" */
 } bench_opts;
 
 typedef struct {

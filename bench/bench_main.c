@@ -24,17 +24,21 @@ static const suite SUITES[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cryptonn bench SUITE [--json] [--quick] [--threads N]\n\nsuites:\n");
+    fprintf(f, "usage: cryptonn bench SUITE [--json] [--quick] [--threads N] [--ranks 1,2]\n\n"
+               "  --ranks LIST  (train) secure training with each number of MPI ranks of one\n"
+               "                thread (mpirun): time per batch, scaling, bytes between ranks\n\n"
+               "suites:\n");
     for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
         fprintf(f, "  %-8s %s\n", SUITES[i].name, SUITES[i].summary);
 }
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {0, 0, 2};
+    bench_opts o = {0, 0, 2, NULL};
     static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
                                              {"quick", no_argument, 0, 'q'},
                                              {"threads", required_argument, 0, 't'},
+                                             {"ranks", required_argument, 0, 'r'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     int c;
@@ -44,6 +48,7 @@ int cli_bench(int argc, char **argv)
         case 'j': o.json = 1; break;
         case 'q': o.quick = 1; break;
         case 't': o.threads = atoi(optarg); break;
+        case 'r': o.ranks = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -1,17 +1,27 @@
 /* `cryptonn bench train`: seconds per batch of secure LeNet-5 training, split
  * by phase, and of plaintext training of the same model on the same batches,
  * in one run; extrapolated to 2 epochs of full MNIST (938 batches of 64 per
- * epoch) and compared with the CryptoNN paper's 57 hours. */
+ * epoch) and compared with the CryptoNN paper's 57 hours.
+ *
+ * --ranks 1,2: the same secure training under mpirun with each number of
+ * ranks of one thread (this program again, as the ranks: BENCH_RANKS_ENV
+ * names the directory with the authority and the encrypted batches), side by
+ * side: time per batch and its phases as rank 0 sees them, CPU time of all
+ * ranks, bytes moved between ranks, speed-up and scaling efficiency. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "protocol/authority.h"
 #include "secure/client.h"
+#include "secure/dist.h"
 #include "secure/train.h"
 #include "util/util.h"
+
+#define BENCH_RANKS_ENV "CRYPTONN_BENCH_TRAIN_RANKS_DIR"
 
 #define FULL_SAMPLES 60000.0
 #define FULL_BATCHES 938.0 /* ceil(60000 / 64) */
@@ -32,6 +42,194 @@ static bench_stat one(double seconds)
     return s;
 }
 
+static void lenet5_config(cryptonn_model_config *cfg)
+{
+    cryptonn_model_config_default(cfg);
+    cfg->arch = CRYPTONN_ARCH_LENET5;
+    cfg->act = CRYPTONN_ACT_TANH;
+}
+
+/* What one --ranks run measured: rank 0's phase seconds per batch, and
+ * totals over all ranks. */
+enum { PH_LOAD, PH_KEYS, PH_FWD, PH_ERR, PH_GRAD, PH_PLAIN, NPH };
+typedef struct {
+    double phase[NPH];
+    double batch;     /* their sum: seconds per batch */
+    double cpu;       /* CPU seconds per batch, all ranks */
+    double bytes;     /* bytes received per batch, all ranks */
+} ranks_result;
+
+/* One rank of a --ranks run (under mpirun): a warm-up batch (the discrete-log
+ * table, the authority's first rank computation), then nb batches measured. */
+static int ranks_child(const char *dir, uint32_t nb)
+{
+    char msg[256] = "", auth[512], enc[512], out[512];
+    if (cn_dist_start(msg, sizeof msg) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn bench train (rank): %s\n", msg);
+        return 1;
+    }
+    const int rank = cn_dist_rank(), size = cn_dist_size();
+    snprintf(auth, sizeof auth, "%s/authority-%d", dir, size);
+    snprintf(enc, sizeof enc, "%s/enc", dir);
+    snprintf(out, sizeof out, "%s/ranks-%d.txt", dir, size);
+    cn_policy pol;
+    cn_policy_default(&pol);
+    cn_authority *a = NULL;
+    cn_encdata *ds = NULL;
+    uint32_t skipped;
+    int rc = rank == 0 ? cn_authority_open(&a, auth, &pol) : CRYPTONN_OK;
+    if (rc == CRYPTONN_OK) rc = cn_encdata_open(&ds, enc, &skipped);
+    cn_keysource ks0 = {0};
+    if (a) ks0 = cn_authority_keysource(a);
+    cn_dist_keysource_ctx kd;
+    cn_keysource ks = cn_dist_keysource(&kd, &ks0);
+    cn_secure_opts so;
+    cn_secure_opts_default(&so);
+    so.threads = 1;
+    so.max_batches = 1;
+    cryptonn_model_config cfg;
+    lenet5_config(&cfg);
+    cryptonn_model *m = NULL;
+    cn_server *srv = NULL;
+    cn_secure_stats warm = {0}, st = {0};
+    /* every rank draws the same initial model from the same seed */
+    if (rc == CRYPTONN_OK) rc = cryptonn_model_create(&cfg, 64, 1, &m);
+    if (rc == CRYPTONN_OK) rc = cn_server_create(&srv, ds, &ks, &so, "cache");
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, m, 0, &warm, msg, sizeof msg);
+    cn_server_destroy(srv);
+    srv = NULL;
+    so.max_batches = nb;
+    if (rc == CRYPTONN_OK) rc = cn_server_create(&srv, ds, &ks, &so, "cache");
+    rc = cn_dist_agree(rc);
+    uint64_t b0 = cn_dist_bytes_received();
+    double c0 = cpu_seconds();
+    if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, m, 1, &st, msg, sizeof msg);
+    double cpu = cpu_seconds() - c0;
+    uint64_t bytes = cn_dist_sum_u64(cn_dist_bytes_received() - b0);
+    uint64_t cpu_us = cn_dist_sum_u64((uint64_t)(cpu * 1e6));
+    if (rc != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn bench train (rank %d of %d): %s %s\n", rank, size,
+                cryptonn_status_str(rc), msg);
+    if (rc == CRYPTONN_OK && rank == 0) {
+        FILE *f = fopen(out, "w");
+        if (!f) rc = CRYPTONN_ERR_IO;
+        else {
+            fprintf(f, "%llu %.9f %.9f %.9f %.9f %.9f %.9f %llu %llu\n",
+                    (unsigned long long)st.batches, st.t_load, st.t_keys, st.t_fwd, st.t_err,
+                    st.t_grad, st.t_plain, (unsigned long long)bytes, (unsigned long long)cpu_us);
+            if (fclose(f) != 0) rc = CRYPTONN_ERR_IO;
+        }
+    }
+    cn_server_destroy(srv);
+    cryptonn_model_destroy(m);
+    cn_encdata_close(ds);
+    cn_authority_close(a);
+    cn_dist_stop();
+    return rc == CRYPTONN_OK ? 0 : 1;
+}
+
+/* Runs ranks_child on n ranks of one thread each (pinned to a core each while
+ * they fit) and reads what rank 0 wrote. */
+static int ranks_run(const char *dir, int n, int quick, ranks_result *res)
+{
+    char self[1024], cmd[4096], out[512];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) return 1;
+    self[len] = 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* a fresh copy of the authority's state for every run: each asks for
+     * the same keys */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/authority-%d' && cp -r '%s/authority' '%s/authority-%d'",
+             dir, n, dir, dir, n);
+    if (system(cmd) != 0) return 1;
+    snprintf(cmd, sizeof cmd,
+             "mpirun %s--oversubscribe --bind-to %s -np %d -x %s='%s' '%s' bench train "
+             "--threads 1%s",
+             geteuid() == 0 ? "--allow-run-as-root " : "", n <= cores ? "core" : "none", n,
+             BENCH_RANKS_ENV, dir, self, quick ? " --quick" : "");
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cryptonn bench train: the run on %d rank(s) failed: %s\n", n, cmd);
+        return 1;
+    }
+    snprintf(out, sizeof out, "%s/ranks-%d.txt", dir, n);
+    FILE *f = fopen(out, "r");
+    unsigned long long nb = 0, bytes = 0, cpu_us = 0;
+    double t[NPH];
+    int got = f ? fscanf(f, "%llu %lf %lf %lf %lf %lf %lf %llu %llu", &nb, &t[0], &t[1], &t[2],
+                         &t[3], &t[4], &t[5], &bytes, &cpu_us)
+                : 0;
+    if (f) fclose(f);
+    if (got != 9 || nb == 0) return 1;
+    memset(res, 0, sizeof *res);
+    for (int i = 0; i < NPH; i++) {
+        res->phase[i] = t[i] / (double)nb;
+        res->batch += res->phase[i];
+    }
+    res->cpu = (double)cpu_us / 1e6 / (double)nb;
+    res->bytes = (double)bytes / (double)nb;
+    return 0;
+}
+
+/* --ranks LIST: each count of ranks in turn, then the comparison. */
+static int ranks_report(bench_report *r, const char *dir, const char *list, int quick)
+{
+    if (!cn_dist_available()) {
+        fprintf(stderr, "cryptonn bench train --ranks: built without MPI\n");
+        return 1;
+    }
+    enum { MAXR = 16 };
+    int counts[MAXR], n = 0, ok = 0;
+    for (const char *p = list; n < MAXR;) {
+        char *e;
+        unsigned long v = *p >= '1' && *p <= '9' ? strtoul(p, &e, 10) : 0;
+        if (v < 1 || v > 64 || (*e && *e != ',')) break;
+        counts[n++] = (int)v;
+        if (!*e) {
+            ok = 1;
+            break;
+        }
+        p = e + 1;
+    }
+    if (!ok) {
+        fprintf(stderr, "cryptonn bench train: --ranks wants counts 1..64 such as 1,2\n");
+        return 2;
+    }
+    static const char *names[NPH] = {"load + decode", "key requests", "first layer",
+                                     "output error", "first-layer gradient", "plaintext layers"};
+    ranks_result res[MAXR];
+    for (int i = 0; i < n; i++) {
+        if (ranks_run(dir, counts[i], quick, &res[i]) != 0) return 1;
+        char op[160];
+        for (int k = 0; k < NPH; k++) {
+            snprintf(op, sizeof op, "%d rank(s) x 1 thread: %s", counts[i], names[k]);
+            bench_row(r, op, "ours", one(res[i].phase[k]), NULL);
+        }
+        snprintf(op, sizeof op, "%d rank(s) x 1 thread: batch total", counts[i]);
+        bench_row(r, op, "ours", one(res[i].batch), NULL);
+        snprintf(op, sizeof op, "%d rank(s): CPU seconds per batch, all ranks", counts[i]);
+        bench_value(r, op, res[i].cpu, "s");
+        snprintf(op, sizeof op, "%d rank(s): bytes between ranks per batch", counts[i]);
+        bench_value(r, op, res[i].bytes, "B");
+    }
+    for (int i = 1; i < n; i++) {
+        char op[160];
+        double sp = res[0].batch / res[i].batch;
+        snprintf(op, sizeof op, "speed-up %d->%d ranks", counts[0], counts[i]);
+        bench_value(r, op, sp, "x");
+        snprintf(op, sizeof op, "scaling efficiency %d->%d ranks", counts[0], counts[i]);
+        bench_value(r, op, sp * counts[0] / counts[i], "");
+    }
+    /* one node: this machine's cores, one rank on each */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int best = 0;
+    for (int i = 0; i < n; i++)
+        if (counts[i] <= cores && counts[i] >= counts[best]) best = i;
+    bench_value(r, "2 epochs, full MNIST, one node", 2 * FULL_BATCHES * res[best].batch / 60, "min");
+    bench_value(r, "speed-up target 1->2 ranks", 1.8, "x");
+    return 0;
+}
+
 int bench_train(int argc, char **argv, const bench_opts *o)
 {
     (void)argc;
@@ -39,6 +237,8 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     /* 16 batches: enough for the client to build the batch mpk's tables, as a
      * full run does (fewer batches would make encryption look 4x slower). */
     const uint32_t nb = o->quick ? 4 : 16, B = 64, n = nb * B;
+    const char *child = getenv(BENCH_RANKS_ENV);
+    if (child) return ranks_child(child, nb);
     char dir[] = "/tmp/cryptonn-bench-train-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     char auth[256], enc[256];
@@ -89,6 +289,17 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     bench_value(r, "client: target for full MNIST encryption", 8, "min");
     bench_value(r, "client: this run's encryption, wall", t_enc, "s");
     bench_value(r, "client: this run's encryption, CPU (both threads)", cpu_enc, "s");
+    if (o->ranks) {
+        cn_enc_mpks_free(&mpks);
+        cryptonn_dataset_free(&d);
+        mkdir("cache", 0755);
+        rc = ranks_report(r, dir, o->ranks, o->quick);
+        bench_report_close(r);
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
+        return rc;
+    }
 
     /* Server: secure training of LeNet-5 (tanh, batch 64). The first batch
      * carries one-time costs (discrete-log table, the authority's first rank
@@ -111,9 +322,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     if (rc == CRYPTONN_OK) rc = cn_server_create(&srv, ds, &ks, &so, "cache");
     double t_dlog = (double)(cn_now_ns() - t0) / 1e9;
     cryptonn_model_config cfg;
-    cryptonn_model_config_default(&cfg);
-    cfg.arch = CRYPTONN_ARCH_LENET5;
-    cfg.act = CRYPTONN_ACT_TANH;
+    lenet5_config(&cfg);
     cryptonn_model *ms = NULL, *mp = NULL;
     if (rc == CRYPTONN_OK) rc = cryptonn_model_create(&cfg, B, (uint32_t)o->threads, &ms);
     if (rc == CRYPTONN_OK) rc = cryptonn_model_create(&cfg, B, (uint32_t)o->threads, &mp);
