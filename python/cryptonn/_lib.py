@@ -59,7 +59,7 @@ def check(status: int, what: str, detail: Optional[str] = None) -> None:
 
 def message(buf: Any) -> Optional[str]:
     """The NUL-terminated reason a C function wrote into a char buffer."""
-    text = ffi.string(buf).decode("utf-8", "replace")
+    text = ffi.string(buf).decode("utf-8", "replace").strip()
     return text or None
 
 
