@@ -63,8 +63,10 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
         return CRYPTONN_ERR_NOMEM;
     }
     char msg[512] = "";
+    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
     int rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, out, pst, msg,
                                        sizeof msg);
+    cryptonn_model_set_training(m, 1);
     if (rc != CRYPTONN_OK) {
         fail("secure prediction", rc, msg);
         free(pred);

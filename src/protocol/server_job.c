@@ -586,6 +586,7 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
         goto out;
     }
     cn_keysource ks = cn_http_keysource(auth);
+    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
     uint64_t n = cn_encdata_samples(ts);
     const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;
     pred = malloc(n);
