@@ -137,9 +137,6 @@ CRYPTONN_API void cryptonn_authority_counts(const cryptonn_authority *a, crypton
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_report(const cryptonn_authority *a,
                                                                 char **text);
 
-/* Frees what a cryptonn_ function returned in a buffer it allocated. */
-CRYPTONN_API void cryptonn_free(void *p);
-
 #ifdef __cplusplus
 }
 #endif

@@ -16,4 +16,5 @@
 #include "cryptonn/owner.h"
 #include "cryptonn/server.h"
 #include "cryptonn/util.h"
+#include "cryptonn/audit.h"
 #endif

@@ -48,6 +48,10 @@ CRYPTONN_API const char *cryptonn_status_str(int s);
  * Returns CRYPTONN_OK or CRYPTONN_ERR_RANDOM. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_init(void);
 
+/* Frees a buffer a cryptonn_ function allocated and handed to the caller
+ * (NULL is allowed). */
+CRYPTONN_API void cryptonn_free(void *p);
+
 /* The library version, "MAJOR.MINOR.PATCH". */
 CRYPTONN_API const char *cryptonn_version(void);
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cryptonn/audit.h"
 
 static void usage(FILE *f)
 {
@@ -49,7 +49,7 @@ typedef struct {
     const char *picture, *markdown;
     uint64_t layer_seed;
     int json, quiet;
-    cn_audit_opts o;
+    cryptonn_audit_opts o;
 } audit_args;
 
 static int parse_attacks(const char *s, uint32_t *mask)
@@ -58,9 +58,9 @@ static int parse_attacks(const char *s, uint32_t *mask)
     char buf[64];
     snprintf(buf, sizeof buf, "%s", s);
     for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
-        if (!strcmp(t, "linear")) *mask |= CN_AUDIT_LINEAR;
-        else if (!strcmp(t, "lp")) *mask |= CN_AUDIT_LP;
-        else if (!strcmp(t, "decoder")) *mask |= CN_AUDIT_DECODER;
+        if (!strcmp(t, "linear")) *mask |= CRYPTONN_AUDIT_LINEAR;
+        else if (!strcmp(t, "lp")) *mask |= CRYPTONN_AUDIT_LP;
+        else if (!strcmp(t, "decoder")) *mask |= CRYPTONN_AUDIT_DECODER;
         else return -1;
     }
     return *mask ? 0 : -1;
@@ -80,7 +80,7 @@ static int parse(int argc, char **argv, audit_args *a)
         {0, 0, 0, 0}};
     const char *C = "cryptonn audit";
     memset(a, 0, sizeof *a);
-    cn_audit_opts_default(&a->o);
+    cryptonn_audit_opts_default(&a->o);
     a->data = "data/mnist";
     a->layer_seed = 1;
     int c, bad = 0;
@@ -141,36 +141,20 @@ static int load_set(const audit_args *a, int aux, uint32_t limit, cryptonn_datas
     return rc;
 }
 
-/* The keys: the export after its checks, or the what-if layer's. */
-static int load_keys(const audit_args *a, const cryptonn_dataset *rec, cn_keyexport *e)
+static int print_result(const cryptonn_audit *au, cryptonn_audit_format fmt, const char *pic,
+                        FILE *f)
 {
-    char msg[512];
-    int rc;
-    if (a->keys) {
-        rc = cn_keyexport_read(a->keys, e);
-        if (rc != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn audit: %s: not a usable key export: %s\n", a->keys,
-                    cryptonn_status_str(rc));
-            return rc;
-        }
-        rc = cn_audit_check_export(e, a->params, msg, sizeof msg);
-    } else {
-        memset(e, 0, sizeof *e);
-        e->in_c = 1, e->in_h = rec->rows, e->in_w = rec->cols, e->mode = 1;
-        rc = cn_audit_layer_keys(a->layer, 1, rec->rows, rec->cols, 8, a->layer_seed, &e->keys,
-                                 msg, sizeof msg);
-    }
-    if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn audit: %s\n", msg);
-        cn_keyexport_free(e);
-    }
+    char *text = NULL;
+    int rc = cryptonn_audit_format_result(au, fmt, pic, &text);
+    if (rc == CRYPTONN_OK) fputs(text, f);
+    cryptonn_free(text);
     return rc;
 }
 
-static int report(const audit_args *a, const cn_audit_result *res)
+static int report(const audit_args *a, const cryptonn_audit *au)
 {
     if (a->picture) {
-        int rc = cn_audit_picture(a->picture, res, 10);
+        int rc = cryptonn_audit_picture(au, a->picture, 10);
         if (rc == CRYPTONN_ERR_ARG) {
             fprintf(stderr, "cryptonn audit: %s: the records are not images; the per-feature "
                             "error table replaces the picture\n", a->picture);
@@ -180,14 +164,17 @@ static int report(const audit_args *a, const cn_audit_result *res)
     }
     if (a->markdown) {
         FILE *f = fopen(a->markdown, "w");
-        if (!f || cn_audit_write_markdown(f, res, a->picture) || fclose(f)) {
+        int bad = !f || print_result(au, CRYPTONN_AUDIT_MARKDOWN, a->picture, f) != CRYPTONN_OK;
+        if ((f && fclose(f)) || bad) {
             fprintf(stderr, "cryptonn audit: cannot write %s\n", a->markdown);
             return 1;
         }
     }
-    if (a->json) cn_audit_write_json(stdout, res);
-    else cn_audit_write_text(stdout, res);
-    if (!a->json && res->originals.h < 2) cn_audit_write_feature_errors(stdout, res);
+    if (print_result(au, a->json ? CRYPTONN_AUDIT_JSON : CRYPTONN_AUDIT_TEXT, NULL, stdout) !=
+        CRYPTONN_OK)
+        return 1;
+    if (!a->json && !cryptonn_audit_is_image(au))
+        print_result(au, CRYPTONN_AUDIT_FEATURES, NULL, stdout);
     if (a->picture && !a->json) printf("picture: %s (top row: originals)\n", a->picture);
     return 0;
 }
@@ -203,16 +190,16 @@ int cli_audit(int argc, char **argv)
         cryptonn_dataset_free(&rec);
         return 1;
     }
-    cn_keyexport e;
+    cryptonn_audit *au = NULL;
+    char msg[512] = "";
+    int rc = a.keys ? cryptonn_audit_run_export(&au, &a.o, a.keys, a.params, &rec, &aux, msg,
+                                                sizeof msg)
+                    : cryptonn_audit_run_layer(&au, &a.o, a.layer, a.layer_seed, &rec, &aux, msg,
+                                               sizeof msg);
     int status = 1;
-    if (load_keys(&a, &rec, &e) == CRYPTONN_OK) {
-        cn_audit_result res;
-        int rc = cn_audit_run(&a.o, &e, &rec, &aux, &res);
-        if (rc == CRYPTONN_OK) status = report(&a, &res);
-        else fprintf(stderr, "cryptonn audit: %s\n", res.msg);
-        cn_audit_result_free(&res);
-        cn_keyexport_free(&e);
-    }
+    if (rc == CRYPTONN_OK) status = report(&a, au);
+    else fprintf(stderr, "cryptonn audit: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+    cryptonn_audit_destroy(au);
     cryptonn_dataset_free(&rec);
     cryptonn_dataset_free(&aux);
     return status;

@@ -213,8 +213,3 @@ int cryptonn_authority_report(const cryptonn_authority *a, char **text)
     cn_leak_write_markdown(f, &r);
     return fclose(f) == 0 ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
 }
-
-void cryptonn_free(void *p)
-{
-    free(p);
-}

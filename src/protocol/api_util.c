@@ -2,7 +2,14 @@
  * the public cryptonn_progress. */
 #include "cryptonn/util.h"
 
+#include <stdlib.h>
+
 #include "util/util.h"
+
+void cryptonn_free(void *p)
+{
+    free(p);
+}
 
 int cryptonn_file_read(const char *path, size_t max_len, uint8_t **out, size_t *len)
 {
