@@ -10,13 +10,14 @@ Python bindings over libcryptonn.so (cffi, ABI mode: no compiler needed).
     Model     the plaintext model: model files, train, predict
     Authority, Owner, Remote, EncryptedDataset, KeyService, Trainer
               the three roles of CryptoNN, in process or over HTTP
+    audit     what the server could reconstruct, measured on the owners' side
     torch     to_torch / from_torch (PyTorch imported only when used)
 
 Failed library calls raise CryptonnError (status, text). The library is
 found through $CRYPTONN_LIB, the checkout's build tree, or the system."""
 from __future__ import annotations
 
-from . import data, febo, feip, smc
+from . import audit, data, febo, feip, smc
 from .authority import Authority, AuthorityService, load_token
 from ._lib import ffi as _ffi, lib as _lib
 from .dlog import DLog
@@ -34,7 +35,7 @@ def library_version() -> str:
 
 
 __version__ = "0.1.0"
-__all__ = ["Authority", "AuthorityService", "Config", "CryptonnError", "DLog", "EncryptedDataset",
-           "Fixed", "KeyService", "Model", "Owner", "Remote", "Status", "Trainer", "data", "febo",
-           "feip", "library_version", "load_checkpoint", "load_idx", "load_mnist", "load_token",
-           "save_checkpoint", "shuffle_order", "smc"]
+__all__ = ["audit", "Authority", "AuthorityService", "Config", "CryptonnError", "data", "DLog",
+           "EncryptedDataset", "febo", "feip", "Fixed", "KeyService", "library_version",
+           "load_checkpoint", "load_idx", "load_mnist", "load_token", "Model", "Owner", "Remote",
+           "save_checkpoint", "shuffle_order", "smc", "Status", "Trainer"]

@@ -1,7 +1,7 @@
 """numpy arrays to and from C buffers, with the checks the C side cannot do."""
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -46,3 +46,30 @@ def float32_matrix(a: Any, name: str, width: int) -> np.ndarray:
 def ptr(arr: np.ndarray, ctype: str) -> Any:
     """A C pointer into a contiguous array (valid while arr lives)."""
     return ffi.cast(ctype, ffi.from_buffer(arr))
+
+
+def dataset(x: Any, y: Any, width: int, classes: int, lo: float = 0.0, hi: float = 1.0,
+            hint: str = "") -> Tuple[Any, List[np.ndarray]]:
+    """A cryptonn_dataset over records x (N × H × W images or N × width
+    rows, every value in [lo, hi]) and class labels y (None: zeros, for
+    records without labels). Returns it with the arrays it points into
+    (keep them alive while it is used); the first is the float32 copy of x
+    (or x itself when it already was one)."""
+    X = float32_matrix(x, "x", width)
+    if X.size and (X.min() < lo or X.max() > hi):
+        raise ValueError(f"x: record values must lie in [{lo:g}, {hi:g}]{hint}")
+    if y is None:
+        Y = np.zeros(X.shape[0], dtype=np.uint8)
+    else:
+        Y = np.asarray(y)
+        if Y.shape != (X.shape[0],) or not np.issubdtype(Y.dtype, np.integer):
+            raise ValueError(f"y: {X.shape[0]} integer class labels needed, got "
+                             f"{Y.dtype} {Y.shape}")
+        if Y.size and (Y.min() < 0 or Y.max() >= classes):
+            raise ValueError(f"y: labels must be 0..{classes - 1}")
+        Y = np.ascontiguousarray(Y, dtype=np.uint8)
+    shape = np.asarray(x).shape
+    rows, cols = (shape[-2], shape[-1]) if len(shape) >= 3 else (1, width)
+    d = ffi.new("cryptonn_dataset *", {"n": X.shape[0], "rows": rows, "cols": cols,
+                                       "x": ptr(X, "float *"), "y": ptr(Y, "uint8_t *")})
+    return d, [X, Y]

@@ -469,4 +469,51 @@ int cryptonn_checkpoint_save(const char *path, cryptonn_model *m, uint32_t epoch
     uint64_t batches_done);
 int cryptonn_checkpoint_load(const char *path, cryptonn_model *m, uint32_t *epoch,
     uint64_t *batches_done);
+
+/* audit.h */
+enum { CRYPTONN_AUDIT_LINEAR = 1, CRYPTONN_AUDIT_LP = 2, CRYPTONN_AUDIT_DECODER = 4,
+       CRYPTONN_AUDIT_ALL = 7 };
+typedef struct {
+    uint32_t samples;
+    uint32_t attacks;
+    uint32_t aux_limit;
+    uint32_t decoder_hidden;
+    uint32_t decoder_epochs;
+    uint32_t threads;
+    uint64_t seed;
+    int progress;
+} cryptonn_audit_opts;
+void cryptonn_audit_opts_default(cryptonn_audit_opts *o);
+typedef struct cryptonn_audit cryptonn_audit;
+int cryptonn_audit_run_export(cryptonn_audit **out, const cryptonn_audit_opts *o,
+    const char *keys_path, const char *params_path, const cryptonn_dataset *records,
+    const cryptonn_dataset *aux, char *msg, size_t msg_len);
+int cryptonn_audit_run_layer(cryptonn_audit **out, const cryptonn_audit_opts *o,
+    const char *layer_spec, uint64_t seed, const cryptonn_dataset *records,
+    const cryptonn_dataset *aux, char *msg, size_t msg_len);
+void cryptonn_audit_destroy(cryptonn_audit *a);
+typedef struct {
+    const char *name;
+    int ran;
+    double exact_fraction;
+    double close_fraction;
+    double mean_abs_error;
+    double psnr_db;
+    double recognizability;
+    double seconds;
+} cryptonn_audit_attack;
+typedef struct {
+    uint32_t records, dim, nkeys;
+    uint32_t rank;
+    uint32_t determined;
+    double reference_accuracy;
+    cryptonn_audit_attack attack[3];
+} cryptonn_audit_summary;
+void cryptonn_audit_summarize(const cryptonn_audit *a, cryptonn_audit_summary *out);
+typedef enum { CRYPTONN_AUDIT_TEXT = 0, CRYPTONN_AUDIT_JSON = 1, CRYPTONN_AUDIT_MARKDOWN = 2,
+               CRYPTONN_AUDIT_FEATURES = 3 } cryptonn_audit_format;
+int cryptonn_audit_format_result(const cryptonn_audit *a, cryptonn_audit_format fmt,
+    const char *picture, char **out);
+int cryptonn_audit_picture(const cryptonn_audit *a, const char *png_path, uint32_t max_cols);
+int cryptonn_audit_is_image(const cryptonn_audit *a);
 """

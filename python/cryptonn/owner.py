@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ._arrays import float32_matrix, ptr
+from ._arrays import dataset, ptr
 from ._lib import check, ffi, free, lib, message, path_arg
 from .authority import MODE_NAMES, layer_desc
 
@@ -69,26 +69,10 @@ class Owner:
         bound). y None: test records only. In strict mode the label
         registration goes to registration (default DIR/PART.lreg) for the
         authority. Returns samples, batches, bytes_written, seconds."""
-        X = float32_matrix(x, "x", self.width)
         lo, hi = (-spec.bound, spec.bound) if spec is not None else (0.0, 1.0)
-        if X.size and (X.min() < lo or X.max() > hi):
-            raise ValueError(f"x: record values must lie in [{lo:g}, {hi:g}]"
-                             + ("" if spec is not None else " (or pass the data spec)"))
+        d, (X, _) = dataset(x, y, self.width, self.classes, lo, hi,
+                            "" if spec is not None else " (or pass the data spec)")
         labels = y is not None
-        if labels:
-            Y = np.asarray(y)
-            if Y.shape != (X.shape[0],) or not np.issubdtype(Y.dtype, np.integer):
-                raise ValueError(f"y: {X.shape[0]} integer class labels needed, got "
-                                 f"{Y.dtype} {Y.shape}")
-            if Y.size and (Y.min() < 0 or Y.max() >= self.classes):
-                raise ValueError(f"y: labels must be 0..{self.classes - 1}")
-            Y = np.ascontiguousarray(Y, dtype=np.uint8)
-        else:
-            Y = np.zeros(X.shape[0], dtype=np.uint8)
-        shape = np.asarray(x).shape
-        rows, cols = (shape[-2], shape[-1]) if len(shape) >= 3 else (1, self.width)
-        d = ffi.new("cryptonn_dataset *", {"n": X.shape[0], "rows": rows, "cols": cols,
-                                           "x": ptr(X, "float *"), "y": ptr(Y, "uint8_t *")})
         o = ffi.new("cryptonn_encrypt_opts *")
         lib.cryptonn_encrypt_opts_default(o)
         keep = [ffi.new("char[]", part.encode())]
