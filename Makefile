@@ -40,8 +40,9 @@ bench: build
 	$(BUILD)/cryptonn bench group
 
 # The Python package (python/README.md) on $(PYTHON)'s path: a .pth file in its
-# user site directory names this checkout's python/, whose package loads
-# $(BUILD)/libcryptonn.so. (`pip install ./python` is the other route.)
+# user site directory names this checkout's python/, whose package loads the
+# build tree's libcryptonn.so (build/ first; CRYPTONN_LIB names another).
+# (`pip install ./python` is the other route.)
 PYTHON ?= /usr/bin/python3
 python: build
 	@d=$$($(PYTHON) -m site --user-site) && mkdir -p "$$d" && \
