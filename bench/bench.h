@@ -13,6 +13,7 @@ typedef struct {
     int quick;      /* --quick: fewer repetitions (smoke runs) */
     int threads;    /* --threads N */
     const char *ranks; /* --ranks LIST (bench train): MPI ranks to compare, e.g. "1,2" */
+    const char *model, *data, *spec; /* (train) a model file; records and their data spec */
 } bench_opts;
 
 typedef struct {
@@ -42,6 +43,8 @@ int bench_group(int argc, char **argv, const bench_opts *o);
 int bench_fe(int argc, char **argv, const bench_opts *o);
 int bench_nn(int argc, char **argv, const bench_opts *o);
 int bench_train(int argc, char **argv, const bench_opts *o);
+/* bench train --model FILE [--data FILE --spec FILE]: any model (bench_train_model.c) */
+int bench_train_model(const bench_opts *o);
 int bench_service(int argc, char **argv, const bench_opts *o);
 int bench_audit(int argc, char **argv, const bench_opts *o);
 

@@ -26,7 +26,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: cryptonn bench SUITE [--json] [--quick] [--threads N] [--ranks 1,2]\n\n"
                "  --ranks LIST  (train) secure training with each number of MPI ranks of one\n"
-               "                thread (mpirun): time per batch, scaling, bytes between ranks\n\n"
+               "                thread (mpirun): time per batch, scaling, bytes between ranks\n"
+               "  --model FILE  (train) any model file, secure vs plaintext per batch, on\n"
+               "                MNIST or on --data FILE (CSV/.npy) under --spec FILE\n\n"
                "suites:\n");
     for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
         fprintf(f, "  %-8s %s\n", SUITES[i].name, SUITES[i].summary);
@@ -34,11 +36,14 @@ static void usage(FILE *f)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {0, 0, 2, NULL};
+    bench_opts o = {0, 0, 2, NULL, NULL, NULL, NULL};
     static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
                                              {"quick", no_argument, 0, 'q'},
                                              {"threads", required_argument, 0, 't'},
                                              {"ranks", required_argument, 0, 'r'},
+                                             {"model", required_argument, 0, 'm'},
+                                             {"data", required_argument, 0, 'd'},
+                                             {"spec", required_argument, 0, 's'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     int c;
@@ -49,6 +54,9 @@ int cli_bench(int argc, char **argv)
         case 'q': o.quick = 1; break;
         case 't': o.threads = atoi(optarg); break;
         case 'r': o.ranks = optarg; break;
+        case 'm': o.model = optarg; break;
+        case 'd': o.data = optarg; break;
+        case 's': o.spec = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -144,7 +144,8 @@ static int ranks_run(const char *dir, int n, int quick, ranks_result *res)
              dir, n, dir, dir, n);
     if (system(cmd) != 0) return 1;
     snprintf(cmd, sizeof cmd,
-             "mpirun %s--oversubscribe --bind-to %s -np %d -x %s='%s' '%s' bench train "
+             "mpirun %s--oversubscribe --bind-to %s --mca mpi_yield_when_idle 1 -np %d -x %s='%s' "
+             "'%s' bench train "
              "--threads 1%s",
              geteuid() == 0 ? "--allow-run-as-root " : "", n <= cores ? "core" : "none", n,
              BENCH_RANKS_ENV, dir, self, quick ? " --quick" : "");
@@ -234,6 +235,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
 {
     (void)argc;
     (void)argv;
+    if (o->model) return bench_train_model(o);
     /* 16 batches: enough for the client to build the batch mpk's tables, as a
      * full run does (fewer batches would make encryption look 4x slower). */
     const uint32_t nb = o->quick ? 4 : 16, B = 64, n = nb * B;
