@@ -83,7 +83,8 @@ for e in range(args.epochs):
 hospital_a = cn.Owner(os.path.join(auth, "params.bin"), os.path.join(auth, "owner.key"))
 xt, yt = spec.load(os.path.join(W, "test.csv"))
 hospital_a.encrypt(os.path.join(W, "test-enc"), xt, part="test", spec=spec)
-pred = hospital_a.unpermute(trainer.predict(model, cn.EncryptedDataset(os.path.join(W, "test-enc"))))
+test_set = cn.EncryptedDataset(os.path.join(W, "test-enc"))
+pred = hospital_a.unpermute(trainer.predict(model, test_set))
 secure = float((pred == yt).mean())
 
 # What the server learned, by the authority's account.

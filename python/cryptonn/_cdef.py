@@ -53,7 +53,8 @@ int cryptonn_feip_encrypt_many(const cryptonn_feip_encryptor *enc, cryptonn_feip
 int cryptonn_feip_decryptor_create(cryptonn_feip_decryptor **out, const cryptonn_dlog *d,
                                    size_t batch);
 void cryptonn_feip_decryptor_destroy(cryptonn_feip_decryptor *dec);
-int cryptonn_feip_decrypt_pairs_var(cryptonn_feip_decryptor *dec, const cryptonn_feip_ct *const *cts,
+int cryptonn_feip_decrypt_pairs_var(cryptonn_feip_decryptor *dec,
+                                    const cryptonn_feip_ct *const *cts,
                                     const cryptonn_feip_keys *keys, const uint32_t *key_index,
                                     size_t n, int64_t *out, int *status);
 int cryptonn_feip_mpk_export(const cryptonn_feip_mpk *mpk, uint8_t **buf, size_t *len);

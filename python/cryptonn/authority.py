@@ -210,6 +210,7 @@ class AuthorityService:
 
     def __init__(self, authority: Authority, listen: str, token_file: Optional[PathLike],
                  cert_file: Optional[PathLike], key_file: Optional[PathLike], timeout_s: int):
+        self._ptr = None
         self.authority = authority
         o = ffi.new("cryptonn_service_opts *")
         lib.cryptonn_service_opts_default(o)

@@ -9,7 +9,7 @@
 y does not divide x, never a wrong number."""
 from __future__ import annotations
 
-from typing import Any, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 

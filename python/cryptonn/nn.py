@@ -100,7 +100,8 @@ class Config:
         cfg.loss = _pick("loss", loss, _LOSSES)
         cfg.reduction = _pick("reduction", reduction, _REDUCTIONS)
         cfg.init = _pick("init", init, _INITS)
-        cfg.hidden, cfg.conv1_filters, cfg.classes, cfg.in_dim = hidden, conv1_filters, classes, in_dim
+        cfg.hidden, cfg.conv1_filters = hidden, conv1_filters
+        cfg.classes, cfg.in_dim = classes, in_dim
         cfg.seed, cfg.frozen_first_layer = seed, int(frozen_first_layer)
         return cls(cfg)
 

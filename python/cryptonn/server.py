@@ -93,14 +93,16 @@ class Trainer:
         fields = {n for n, _ in ffi.typeof("cryptonn_trainer_opts").fields} - {"sgd", "cache_dir"}
         for name, value in opts.items():
             if name not in fields:
-                raise TypeError(f"unknown trainer option {name!r} (one of {', '.join(sorted(fields))})")
+                raise TypeError(f"unknown trainer option {name!r} "
+                                f"(one of {', '.join(sorted(fields))})")
             setattr(o, name, int(value))
         self._keep = [train, keys]
         if cache_dir is not None:
             self._keep.append(ffi.new("char[]", path_arg(cache_dir)))
             o.cache_dir = self._keep[-1]
         out = ffi.new("cryptonn_trainer **")
-        check(lib.cryptonn_trainer_create(out, train._ptr, keys.handle(), o), "creating the trainer")
+        check(lib.cryptonn_trainer_create(out, train._ptr, keys.handle(), o),
+              "creating the trainer")
         self._ptr = ffi.gc(out[0], lib.cryptonn_trainer_destroy)
         self.train, self.keys = train, keys
 

@@ -38,7 +38,8 @@ def header_declarations() -> str:
     for line in text.splitlines():
         s = line.strip()
         if s.startswith("#if"):
-            skip += s.startswith("#ifdef __cplusplus") or s.startswith("#if defined(__GNUC__)") or skip > 0
+            skip += (s.startswith("#ifdef __cplusplus") or s.startswith("#if defined(__GNUC__)")
+                     or skip > 0)
             continue
         if s.startswith("#endif"):
             skip = max(0, skip - 1)
@@ -72,7 +73,8 @@ def test_functions_match_headers(theirs):
         if want is None:
             wrong.append(f"{name}: not in the public headers")
         elif got[0].get_c_name() != want[0].get_c_name():
-            wrong.append(f"{name}: {got[0].get_c_name()} here, {want[0].get_c_name()} in the headers")
+            wrong.append(f"{name}: {got[0].get_c_name()} here, "
+                         f"{want[0].get_c_name()} in the headers")
         elif getattr(lib, name) is None:
             wrong.append(f"{name}: not exported by the library")
     assert not wrong, "\n".join(wrong)

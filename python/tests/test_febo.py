@@ -44,7 +44,8 @@ def test_msk_file(tmp_path, keys, dlog):
     mpk, msk = keys
     msk.save(tmp_path / "sk")
     ct = mpk.encrypt(5)
-    assert cn.febo.decrypt(dlog, ct, cn.febo.MasterKey.load(tmp_path / "sk").keygen(ct, "+", 1)) == 6
+    key = cn.febo.MasterKey.load(tmp_path / "sk").keygen(ct, "+", 1)
+    assert cn.febo.decrypt(dlog, ct, key) == 6
 
 
 def test_not_an_integer_quotient(keys, dlog):
