@@ -129,7 +129,7 @@ class Trainer:
               "creating the model", message(msg))
         model = Model(out[0])
         if init is not None:
-            _take_weights(model, init)
+            _take_weights(model, init, committed=self.train.info()["mode"] == "strict")
         return model
 
     def epoch(self, model: Model, epoch: int) -> Dict[str, float]:
@@ -162,15 +162,17 @@ class Trainer:
         return pred
 
 
-def _take_weights(model: Model, init: Model) -> None:
+def _take_weights(model: Model, init: Model, committed: bool) -> None:
+    """init's weights into model, but for a committed first layer (the
+    authority's, in strict mode), which stays as the trainer installed it."""
     if model.param_count != init.param_count:
         raise ValueError(f"the initial model has {init.param_count} parameters, the fitted "
                          f"one {model.param_count}: in strict mode the layers must fit the "
                          "committed first layer")
     ours, theirs = model.params, init.params
     fl = model.first_layer()
-    frozen = fl["w"].size + fl["b"].size if bool(model._cfg.frozen_first_layer) else 0
-    ours[frozen:] = theirs[frozen:]
+    keep = fl["w"].size + fl["b"].size if committed else 0
+    ours[keep:] = theirs[keep:]
     model.params = ours
 
 

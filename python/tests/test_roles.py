@@ -154,6 +154,8 @@ def test_paper_mode_from_torch_weights(tmp_path):
     init = from_torch(net, [1, 28, 28], seed=99)
     with cn.Authority.open(tmp_path / "auth") as a:
         t = trainer(cn.EncryptedDataset(tmp_path / "enc"), cn.KeyService.local(a))
+        frozen = t.model(init=from_torch(net, [1, 28, 28], frozen_first_layer=True))
+        np.testing.assert_array_equal(frozen.params, init.params)  # paper mode: W1 is PyTorch's
         m = t.model(init=init)
         np.testing.assert_array_equal(m.params, init.params)
         st = t.epoch(m, 0)
