@@ -345,15 +345,7 @@ int bench_train(int argc, char **argv, const bench_opts *o)
         fprintf(stderr, "cryptonn bench train: %s %s\n", cryptonn_status_str(rc), msg);
         return 1;
     }
-    double k = (double)rest.batches;
-    double secure = (rest.t_load + rest.t_keys + rest.t_fwd + rest.t_err + rest.t_grad + rest.t_plain) / k;
-    bench_row(r, "secure batch: load + decode ciphertexts", "ours", one(rest.t_load / k), NULL);
-    bench_row(r, "secure batch: key requests (authority)", "ours", one(rest.t_keys / k), NULL);
-    bench_row(r, "secure batch: first layer (3456 keys x 64)", "ours", one(rest.t_fwd / k), NULL);
-    bench_row(r, "secure batch: output error (FEBO)", "ours", one(rest.t_err / k), NULL);
-    bench_row(r, "secure batch: first-layer gradient", "ours", one(rest.t_grad / k), NULL);
-    bench_row(r, "secure batch: plaintext layers", "ours", one(rest.t_plain / k), NULL);
-    bench_row(r, "secure batch: total", "ours", one(secure), NULL);
+    double secure = bench_secure_phases(r, &rest, "first layer (3456 keys x 64)");
     bench_value(r, "server: discrete-log table (built or loaded from cache)", t_dlog, "s");
     bench_value(r, "first batch incl. the authority's first rank computation", t_first, "s");
 
