@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from . import audit, data, febo, feip, smc
 from .authority import Authority, AuthorityService, load_token
-from ._lib import ffi as _ffi, lib as _lib
+from ._lib import ffi as _ffi, lib as _clib
 from .dlog import DLog
 from .errors import CryptonnError, Status
 from .fixedpoint import Fixed
@@ -31,7 +31,7 @@ from .transport import KeyService
 
 def library_version() -> str:
     """The version of the libcryptonn loaded."""
-    return _ffi.string(_lib.cryptonn_version()).decode()
+    return _ffi.string(_clib.cryptonn_version()).decode()
 
 
 __version__ = "0.1.0"
