@@ -45,6 +45,10 @@ int bench_nn(int argc, char **argv, const bench_opts *o);
 int bench_train(int argc, char **argv, const bench_opts *o);
 /* bench train --model FILE [--data FILE --spec FILE]: any model (bench_train_model.c) */
 int bench_train_model(const bench_opts *o);
+/* Rows "secure batch: <phase>" per batch of a secure epoch's statistics (a
+ * cn_secure_stats; fwd_name names the first-layer row); returns the total
+ * seconds per batch. */
+double bench_secure_phases(bench_report *r, const void *stats, const char *fwd_name);
 int bench_service(int argc, char **argv, const bench_opts *o);
 int bench_audit(int argc, char **argv, const bench_opts *o);
 

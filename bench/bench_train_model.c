@@ -23,6 +23,27 @@ static bench_stat per(double seconds)
     return s;
 }
 
+double bench_secure_phases(bench_report *r, const void *stats, const char *fwd_name)
+{
+    const cn_secure_stats *st = stats;
+    const double k = (double)(st->batches ? st->batches : 1);
+    const struct {
+        const char *name;
+        double s;
+    } rows[] = {{"load + decode ciphertexts", st->t_load}, {"key requests (authority)", st->t_keys},
+                {fwd_name, st->t_fwd},                     {"output error (FEBO)", st->t_err},
+                {"first-layer gradient", st->t_grad},      {"plaintext layers", st->t_plain}};
+    double total = 0;
+    char name[128];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        snprintf(name, sizeof name, "secure batch: %s", rows[i].name);
+        bench_row(r, name, "ours", per(rows[i].s / k), NULL);
+        total += rows[i].s / k;
+    }
+    bench_row(r, "secure batch: total", "ours", per(total), NULL);
+    return total;
+}
+
 typedef struct {
     cryptonn_dataset mnist;
     cryptonn_records rec;
@@ -154,16 +175,7 @@ int bench_train_model(const bench_opts *o)
     }
     if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, ms, 1, &rest, why, sizeof why);
     if (rc == CRYPTONN_OK) {
-        double k = (double)(rest.batches ? rest.batches : 1);
-        double secure =
-            (rest.t_load + rest.t_keys + rest.t_fwd + rest.t_err + rest.t_grad + rest.t_plain) / k;
-        bench_row(r, "secure batch: load + decode ciphertexts", "ours", per(rest.t_load / k), NULL);
-        bench_row(r, "secure batch: key requests (authority)", "ours", per(rest.t_keys / k), NULL);
-        bench_row(r, "secure batch: first layer", "ours", per(rest.t_fwd / k), NULL);
-        bench_row(r, "secure batch: output error (FEBO)", "ours", per(rest.t_err / k), NULL);
-        bench_row(r, "secure batch: first-layer gradient", "ours", per(rest.t_grad / k), NULL);
-        bench_row(r, "secure batch: plaintext layers", "ours", per(rest.t_plain / k), NULL);
-        bench_row(r, "secure batch: total", "ours", per(secure), NULL);
+        double secure = bench_secure_phases(r, &rest, "first layer");
         bench_value(r, "first batch incl. one-time costs", t_first, "s");
 
         /* Plaintext training of the same model on the same records. */
