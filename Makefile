@@ -2,6 +2,9 @@
 BUILD ?= build
 ASAN  ?= build-asan
 JOBS  ?= 2
+# Local builds tune for this machine (faster constant-time paths, see
+# docs/LIBRARY.md); installable builds keep CMake's portable default.
+NATIVE ?= -DCRYPTONN_NATIVE=ON
 
 .PHONY: all deps deps-peers mnist build asan demo check test test-asan bench python clean
 
@@ -17,11 +20,11 @@ mnist: deps
 	tools/fetch-mnist
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(NATIVE) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 asan: deps
-	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCRYPTONN_SANITIZE=ON >/dev/null
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCRYPTONN_SANITIZE=ON $(NATIVE) >/dev/null
 	cmake --build $(ASAN) -j $(JOBS)
 
 test: build
