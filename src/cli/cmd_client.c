@@ -49,8 +49,9 @@ static void usage(FILE *f)
             "  --token-file F     this owner's token (owners/NAME.token from the authority)\n"
             "  --params P         params.bin; --owner-key K: owner.key (from keygen)\n"
             "  --data DIR         MNIST (data/mnist); with --spec the owner's records file\n"
-            "  --spec FILE        predict: score against the true labels of --data's records\n"
-            "                     under the owners' data spec (docs/DATA.md)\n"
+            "  --spec FILE        the owners' data spec (docs/DATA.md): upload encrypts the\n"
+            "                     class-labelled records of --data (CSV or .npy) under it;\n"
+            "                     predict scores against their true labels\n"
             "  --part NAME        (main)\n"
             "  --offset N --limit N   which samples (owners splitting the data)\n"
             "  --work DIR         local encrypted copy (client-work)\n"
@@ -124,6 +125,38 @@ static int load_token(const client_args *a, char token[65])
     return rc == CRYPTONN_OK ? 0 : 1;
 }
 
+/* The owner's true labels: its records under the data spec. */
+static int load_records(const char *spec_path, const char *data, cryptonn_records *r, char *msg,
+                        size_t msg_len)
+{
+    cryptonn_data_spec spec;
+    int rc = cryptonn_spec_read(spec_path, &spec, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_spec_load(&spec, data, NULL, r, msg, msg_len);
+    cryptonn_spec_free(&spec);
+    return rc;
+}
+
+/* The owner's class-labelled records under the spec, viewed as one row of
+ * values each (what the owner API encrypts; the values become the spec's
+ * integers under params.bin's fixed point). Regression targets do not fit
+ * that view. */
+static int spec_records(const char *spec_path, const char *data, cryptonn_records *r,
+                        cryptonn_dataset *d, char *msg, size_t msg_len)
+{
+    int rc = load_records(spec_path, data, r, msg, msg_len);
+    if (rc == CRYPTONN_OK && !r->y) {
+        snprintf(msg, msg_len, "%s: a regression target: encrypt with `cryptonn encrypt --spec "
+                 "--out WORK/train` and upload that part with --work WORK", spec_path);
+        cryptonn_records_free(r);
+        rc = CRYPTONN_ERR_ARG;
+    }
+    if (rc == CRYPTONN_OK)
+        *d = (cryptonn_dataset){.n = r->n, .rows = 1, .cols = (uint32_t)r->size, .x = r->x,
+                                .y = r->y};
+    return rc;
+}
+
 /* Local encryption into work/, unless a complete local part is there. */
 static int encrypt_local(const client_args *a, const char *dir)
 {
@@ -137,17 +170,21 @@ static int encrypt_local(const client_args *a, const char *dir)
     int rc = cryptonn_owner_open(&o, a->params, a->okey);
     if (rc != CRYPTONN_OK) return cli_fail(a->params, rc);
     char msg[512];
-    cryptonn_dataset d;
+    cryptonn_dataset d = {0};
+    cryptonn_records rec = {0};
     uint32_t want = a->limit ? a->offset + a->limit : 0;
-    rc = cryptonn_mnist_load(a->data, !a->test, want, &d, msg, sizeof msg);
+    if (a->spec) rc = spec_records(a->spec, a->data, &rec, &d, msg, sizeof msg);
+    else rc = cryptonn_mnist_load(a->data, !a->test, want, &d, msg, sizeof msg);
     if (rc != CRYPTONN_OK || a->offset >= d.n) {
         fprintf(stderr, "cryptonn client: %s\n", rc != CRYPTONN_OK ? msg : "--offset leaves no samples");
-        if (rc == CRYPTONN_OK) cryptonn_dataset_free(&d);
+        if (!a->spec) cryptonn_dataset_free(&d);
+        cryptonn_records_free(&rec);
         cryptonn_owner_close(o);
         return 1;
     }
     cryptonn_dataset v = d;
     v.n = d.n - a->offset;
+    if (a->limit && a->limit < v.n) v.n = a->limit;
     v.x = d.x + (size_t)a->offset * d.rows * d.cols;
     v.y = d.y + a->offset;
     omp_set_num_threads((int)a->threads);
@@ -164,7 +201,8 @@ static int encrypt_local(const client_args *a, const char *dir)
     eo.table_mb = a->table_mb ? a->table_mb : 1;
     cryptonn_encrypt_stats st;
     rc = cryptonn_owner_encrypt(o, dir, &v, &eo, &st, msg, sizeof msg);
-    cryptonn_dataset_free(&d);
+    if (a->spec) cryptonn_records_free(&rec); /* d only viewed them */
+    else cryptonn_dataset_free(&d);
     cryptonn_owner_close(o);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn client: encrypt: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
@@ -228,18 +266,6 @@ static int simple(int del, int argc, char **argv)
     else printf("%s", js);
     cryptonn_free(js);
     return 0;
-}
-
-/* The owner's true labels: its records under the data spec. */
-static int load_records(const char *spec_path, const char *data, cryptonn_records *r, char *msg,
-                        size_t msg_len)
-{
-    cryptonn_data_spec spec;
-    int rc = cryptonn_spec_read(spec_path, &spec, msg, msg_len);
-    if (rc != CRYPTONN_OK) return rc;
-    rc = cryptonn_spec_load(&spec, data, NULL, r, msg, msg_len);
-    cryptonn_spec_free(&spec);
-    return rc;
 }
 
 static int predict(int argc, char **argv)
