@@ -236,11 +236,11 @@ int cryptonn_febo_decrypt_batch_var(const cryptonn_dlog *d, const cryptonn_febo_
 
 /* ---- formats ---- */
 
-static int finish_point(fe_buf *b, const ge25519 *p)
+static int finish_point(cn_buf *b, const ge25519 *p)
 {
     uint8_t e[32];
     ge25519_encode(e, p);
-    fe_buf_put(b, e, 32);
+    cn_buf_put(b, e, 32);
     return CRYPTONN_OK;
 }
 
@@ -268,11 +268,11 @@ static int read_point(cn_reader *r, ge25519 *p)
 
 int cryptonn_febo_mpk_export(const cryptonn_febo_mpk *mpk, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 36, 0);
-    fe_buf_u32(&b, GROUP);
+    cn_buf b;
+    cn_buf_init(&b, 36, 0);
+    cn_buf_u32(&b, GROUP);
     finish_point(&b, &mpk->h);
-    return fe_buf_finish(&b, "BOMK", V1, buf, len);
+    return cn_buf_finish(&b, "BOMK", V1, buf, len);
 }
 
 int cryptonn_febo_mpk_import(cryptonn_febo_mpk **out, const uint8_t *buf, size_t len)
@@ -292,14 +292,14 @@ int cryptonn_febo_mpk_import(cryptonn_febo_mpk **out, const uint8_t *buf, size_t
 
 int cryptonn_febo_msk_save(const cryptonn_febo_msk *msk, const char *path)
 {
-    fe_buf b;
-    fe_buf_init(&b, 52, 1);
-    fe_buf_u32(&b, GROUP);
-    fe_buf_put(&b, msk->id, TAG);
-    fe_buf_put(&b, msk->s.v, 32);
+    cn_buf b;
+    cn_buf_init(&b, 52, 1);
+    cn_buf_u32(&b, GROUP);
+    cn_buf_put(&b, msk->id, TAG);
+    cn_buf_put(&b, msk->s.v, 32);
     uint8_t *bytes;
     size_t len;
-    CN_TRY(fe_buf_finish(&b, "BOSK", V1, &bytes, &len));
+    CN_TRY(cn_buf_finish(&b, "BOSK", V1, &bytes, &len));
     int rc = fe_write_bytes(path, bytes, len, 0600);
     cn_free_secret(bytes, len);
     return rc;
@@ -332,13 +332,13 @@ int cryptonn_febo_msk_load(cryptonn_febo_msk **out, const char *path)
 
 int cryptonn_febo_ct_export(const cryptonn_febo_ct *ct, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 84, 0);
-    fe_buf_u32(&b, GROUP);
-    fe_buf_put(&b, ct->id, TAG);
+    cn_buf b;
+    cn_buf_init(&b, 84, 0);
+    cn_buf_u32(&b, GROUP);
+    cn_buf_put(&b, ct->id, TAG);
     finish_point(&b, &ct->cmt);
     finish_point(&b, &ct->c);
-    return fe_buf_finish(&b, "BOCT", V1, buf, len);
+    return cn_buf_finish(&b, "BOCT", V1, buf, len);
 }
 
 int cryptonn_febo_ct_import(cryptonn_febo_ct **out, const uint8_t *buf, size_t len)
@@ -360,15 +360,15 @@ int cryptonn_febo_ct_import(cryptonn_febo_ct **out, const uint8_t *buf, size_t l
 
 int cryptonn_febo_key_export(const cryptonn_febo_key *key, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 80, 0);
-    fe_buf_u32(&b, GROUP);
-    fe_buf_put(&b, key->id, TAG);
-    fe_buf_put(&b, key->tag, TAG);
-    fe_buf_u32(&b, key->op);
-    fe_buf_u64(&b, (uint64_t)key->y);
+    cn_buf b;
+    cn_buf_init(&b, 80, 0);
+    cn_buf_u32(&b, GROUP);
+    cn_buf_put(&b, key->id, TAG);
+    cn_buf_put(&b, key->tag, TAG);
+    cn_buf_u32(&b, key->op);
+    cn_buf_u64(&b, (uint64_t)key->y);
     finish_point(&b, &key->sk);
-    return fe_buf_finish(&b, "BOFK", V1, buf, len);
+    return cn_buf_finish(&b, "BOFK", V1, buf, len);
 }
 
 int cryptonn_febo_key_import(cryptonn_febo_key **out, const uint8_t *buf, size_t len)

@@ -31,9 +31,9 @@ static int check_head(cn_reader *r, uint32_t *n, int allow_zero)
 
 /* Appends the encodings of n points; batched (sixteen inverse square roots at
  * a time where the CPU has IFMA) and parallel for big inputs. */
-static void put_points(fe_buf *b, const ge25519 *p, size_t n)
+static void put_points(cn_buf *b, const ge25519 *p, size_t n)
 {
-    uint8_t *dst = fe_buf_extend(b, 32 * n);
+    uint8_t *dst = cn_buf_extend(b, 32 * n);
     if (!dst) return;
     const size_t chunk = 256;
 #pragma omp parallel for if (n >= 4096) schedule(static)
@@ -69,12 +69,12 @@ static int save(const char *path, int (*exp)(const void *, uint8_t **, size_t *)
 
 int cryptonn_feip_mpk_export(const cryptonn_feip_mpk *mpk, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 8 + 32 * mpk->n, 0);
-    fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
-    fe_buf_u32(&b, (uint32_t)mpk->n);
+    cn_buf b;
+    cn_buf_init(&b, 8 + 32 * mpk->n, 0);
+    cn_buf_u32(&b, FE_GROUP_RISTRETTO255);
+    cn_buf_u32(&b, (uint32_t)mpk->n);
     put_points(&b, mpk->h, mpk->n);
-    return fe_buf_finish(&b, "IPMK", V1, buf, len);
+    return cn_buf_finish(&b, "IPMK", V1, buf, len);
 }
 
 int cryptonn_feip_mpk_import(cryptonn_feip_mpk **out, const uint8_t *buf, size_t len)
@@ -122,13 +122,13 @@ int cryptonn_feip_mpk_load(cryptonn_feip_mpk **mpk, const char *path)
 
 static int msk_export(const cryptonn_feip_msk *msk, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 24 + 32 * msk->n, 1);
-    fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
-    fe_buf_u32(&b, (uint32_t)msk->n);
-    fe_buf_put(&b, msk->id, FEIP_ID_BYTES);
-    for (size_t i = 0; i < msk->n; i++) fe_buf_put(&b, msk->s[i].v, 32);
-    return fe_buf_finish(&b, "IPSK", V1, buf, len);
+    cn_buf b;
+    cn_buf_init(&b, 24 + 32 * msk->n, 1);
+    cn_buf_u32(&b, FE_GROUP_RISTRETTO255);
+    cn_buf_u32(&b, (uint32_t)msk->n);
+    cn_buf_put(&b, msk->id, FEIP_ID_BYTES);
+    for (size_t i = 0; i < msk->n; i++) cn_buf_put(&b, msk->s[i].v, 32);
+    return cn_buf_finish(&b, "IPSK", V1, buf, len);
 }
 
 static int msk_exp(const void *o, uint8_t **b, size_t *l) { return msk_export(o, b, l); }
@@ -181,21 +181,21 @@ int cryptonn_feip_msk_load(cryptonn_feip_msk **msk, const char *path)
 
 int cryptonn_feip_keys_export(const cryptonn_feip_keys *k, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 48 + k->count * 36 + k->nnz * 12, 0);
-    fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
-    fe_buf_u32(&b, (uint32_t)k->n);
-    fe_buf_put(&b, k->id, FEIP_ID_BYTES);
-    fe_buf_u64(&b, k->count);
-    fe_buf_u64(&b, k->nnz);
+    cn_buf b;
+    cn_buf_init(&b, 48 + k->count * 36 + k->nnz * 12, 0);
+    cn_buf_u32(&b, FE_GROUP_RISTRETTO255);
+    cn_buf_u32(&b, (uint32_t)k->n);
+    cn_buf_put(&b, k->id, FEIP_ID_BYTES);
+    cn_buf_u64(&b, k->count);
+    cn_buf_u64(&b, k->nnz);
     for (size_t i = 0; i < k->count; i++) {
         size_t a = k->off[i], m = k->off[i + 1] - a;
-        fe_buf_u32(&b, (uint32_t)m);
-        fe_buf_put(&b, k->sk[i].v, 32);
-        for (size_t j = 0; j < m; j++) fe_buf_u32(&b, k->idx[a + j]);
-        for (size_t j = 0; j < m; j++) fe_buf_u64(&b, (uint64_t)k->val[a + j]);
+        cn_buf_u32(&b, (uint32_t)m);
+        cn_buf_put(&b, k->sk[i].v, 32);
+        for (size_t j = 0; j < m; j++) cn_buf_u32(&b, k->idx[a + j]);
+        for (size_t j = 0; j < m; j++) cn_buf_u64(&b, (uint64_t)k->val[a + j]);
     }
-    return fe_buf_finish(&b, "IPFK", V1, buf, len);
+    return cn_buf_finish(&b, "IPFK", V1, buf, len);
 }
 
 int cryptonn_feip_keys_import(cryptonn_feip_keys **out, const uint8_t *buf, size_t len)
@@ -280,7 +280,7 @@ int cryptonn_feip_keys_load(cryptonn_feip_keys **keys, const char *path)
 
 /* ---- ciphertexts ---- */
 
-static void put_ct(fe_buf *b, const cryptonn_feip_ct *ct)
+static void put_ct(cn_buf *b, const cryptonn_feip_ct *ct)
 {
     put_points(b, &ct->c0, 1);
     put_points(b, ct->c, ct->n);
@@ -288,13 +288,13 @@ static void put_ct(fe_buf *b, const cryptonn_feip_ct *ct)
 
 int cryptonn_feip_ct_export(const cryptonn_feip_ct *ct, uint8_t **buf, size_t *len)
 {
-    fe_buf b;
-    fe_buf_init(&b, 24 + 32 * (ct->n + 1), 0);
-    fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
-    fe_buf_u32(&b, (uint32_t)ct->n);
-    fe_buf_put(&b, ct->id, FEIP_ID_BYTES);
+    cn_buf b;
+    cn_buf_init(&b, 24 + 32 * (ct->n + 1), 0);
+    cn_buf_u32(&b, FE_GROUP_RISTRETTO255);
+    cn_buf_u32(&b, (uint32_t)ct->n);
+    cn_buf_put(&b, ct->id, FEIP_ID_BYTES);
     put_ct(&b, ct);
-    return fe_buf_finish(&b, "IPCT", V1, buf, len);
+    return cn_buf_finish(&b, "IPCT", V1, buf, len);
 }
 
 static int read_ct(cn_reader *r, uint32_t n, const uint8_t id[FEIP_ID_BYTES], cryptonn_feip_ct **out)
@@ -355,14 +355,14 @@ int cryptonn_feip_ct_batch_export(const cryptonn_feip_ct *const *cts, size_t cou
     for (size_t j = 1; j < count; j++)
         if (cts[j]->n != n || memcmp(cts[j]->id, cts[0]->id, FEIP_ID_BYTES) != 0)
             return CRYPTONN_ERR_MISMATCH;
-    fe_buf b;
-    fe_buf_init(&b, 32 + count * 32 * (n + 1), 0);
-    fe_buf_u32(&b, FE_GROUP_RISTRETTO255);
-    fe_buf_u32(&b, (uint32_t)n);
-    fe_buf_put(&b, cts[0]->id, FEIP_ID_BYTES);
-    fe_buf_u64(&b, count);
+    cn_buf b;
+    cn_buf_init(&b, 32 + count * 32 * (n + 1), 0);
+    cn_buf_u32(&b, FE_GROUP_RISTRETTO255);
+    cn_buf_u32(&b, (uint32_t)n);
+    cn_buf_put(&b, cts[0]->id, FEIP_ID_BYTES);
+    cn_buf_u64(&b, count);
     for (size_t j = 0; j < count; j++) put_ct(&b, cts[j]);
-    return fe_buf_finish(&b, "IPCB", V1, buf, len);
+    return cn_buf_finish(&b, "IPCB", V1, buf, len);
 }
 
 void cryptonn_feip_ct_batch_free(cryptonn_feip_ct **cts, size_t count)

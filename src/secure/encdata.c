@@ -237,28 +237,6 @@ static int mpks_fit(const cn_enc_params *p, const cn_enc_mpks *k)
            cryptonn_feip_mpk_slots(k->batch) == (size_t)p->slots * p->batch;
 }
 
-static int put_buf(uint8_t **dst, size_t *len, size_t *cap, const void *src, size_t n)
-{
-    if (*len + n > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < *len + n) c *= 2;
-        uint8_t *q = realloc(*dst, c);
-        if (!q) return CRYPTONN_ERR_NOMEM;
-        *dst = q;
-        *cap = c;
-    }
-    memcpy(*dst + *len, src, n);
-    *len += n;
-    return CRYPTONN_OK;
-}
-
-static int put_u64(uint8_t **dst, size_t *len, size_t *cap, uint64_t v)
-{
-    uint8_t b[8];
-    cn_store_u64(b, v);
-    return put_buf(dst, len, cap, b, 8);
-}
-
 /* The params.bin payload: seven u32 (v2: and the mode), then three
  * length-prefixed mpk exports (v2: the batch one empty), then (v2) the
  * length-prefixed committed layer. v3: the eight u32, the generic fields,
@@ -272,35 +250,27 @@ static int params_payload(const cn_enc_params *p, const cn_enc_mpks *k, uint8_t 
     if (rc == CRYPTONN_OK && !strict) rc = cryptonn_feip_mpk_export(k->batch, &bufs[1], &lens[1]);
     if (rc == CRYPTONN_OK) rc = cryptonn_febo_mpk_export(k->labels, &bufs[2], &lens[2]);
     if (rc == CRYPTONN_OK && strict) rc = cn_fl_layer_encode(k->layer, &bufs[3], &lens[3]);
-    uint8_t *b = NULL;
-    size_t len = 0, cap = 0;
+    cn_buf b;
+    cn_buf_init(&b, 256, 0);
     const uint32_t f[8] = {p->rows, p->cols, p->slots, p->batch, p->classes, p->pixel_bits,
                            p->label_scale_bits, p->mode};
-    for (int i = 0; i < (strict || v3 ? 8 : 7) && rc == CRYPTONN_OK; i++) {
-        uint8_t w[4];
-        cn_store_u32(w, f[i]);
-        rc = put_buf(&b, &len, &cap, w, 4);
-    }
+    for (int i = 0; i < (strict || v3 ? 8 : 7); i++) cn_buf_u32(&b, f[i]);
     if (v3) {
-        uint8_t w[8];
-        cn_store_u32(w, p->channels);
-        cn_store_u32(w + 4, p->task);
+        cn_buf_u32(&b, p->channels);
+        cn_buf_u32(&b, p->task);
         const uint64_t g[4] = {p->x_den, p->x_max, p->y_den, p->y_max};
-        if (rc == CRYPTONN_OK) rc = put_buf(&b, &len, &cap, w, 8);
-        for (int i = 0; i < 4 && rc == CRYPTONN_OK; i++) rc = put_u64(&b, &len, &cap, g[i]);
+        for (int i = 0; i < 4; i++) cn_buf_u64(&b, g[i]);
     }
-    for (int i = 0; i < (strict || v3 ? 4 : 3) && rc == CRYPTONN_OK; i++) {
-        rc = put_u64(&b, &len, &cap, lens[i]);
-        if (rc == CRYPTONN_OK && lens[i]) rc = put_buf(&b, &len, &cap, bufs[i], lens[i]);
+    for (int i = 0; i < (strict || v3 ? 4 : 3); i++) {
+        cn_buf_u64(&b, lens[i]);
+        if (lens[i]) cn_buf_put(&b, bufs[i], lens[i]);
     }
     for (int i = 0; i < 4; i++) free(bufs[i]);
     if (rc != CRYPTONN_OK) {
-        free(b);
+        cn_buf_free(&b);
         return rc;
     }
-    *out = b;
-    *out_len = len;
-    return CRYPTONN_OK;
+    return cn_buf_take(&b, out, out_len);
 }
 
 static int join(char *out, size_t cap, const char *a, const char *b, const char *c)
@@ -459,33 +429,6 @@ static size_t batch_payload_max(const cn_enc_params *p)
            ipct_bytes((size_t)p->batch * p->slots);
 }
 
-/* A container of any number of parts: header and checksum computed here,
- * then one atomic write (cn_container_write takes at most 62 parts). */
-static int write_parts(const char *path, const char kind[4], const cn_part *parts, size_t n)
-{
-    uint64_t plen = 0;
-    for (size_t i = 0; i < n; i++) plen += parts[i].len;
-    uint8_t head[CN_CONTAINER_HEADER], digest[CN_CONTAINER_TRAILER];
-    memcpy(head, "CRYPTONN", 8);
-    memcpy(head + 8, kind, 4);
-    cn_store_u32(head + 12, V1);
-    cn_store_u64(head + 16, plen);
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof digest);
-    crypto_generichash_update(&st, head, sizeof head);
-    for (size_t i = 0; i < n; i++)
-        if (parts[i].len) crypto_generichash_update(&st, parts[i].data, parts[i].len);
-    crypto_generichash_final(&st, digest, sizeof digest);
-    cn_part *all = malloc((n + 2) * sizeof *all);
-    if (!all) return CRYPTONN_ERR_NOMEM;
-    all[0] = (cn_part){head, sizeof head};
-    memcpy(all + 1, parts, n * sizeof *parts);
-    all[n + 1] = (cn_part){digest, sizeof digest};
-    int rc = cn_file_write_atomic(path, all, n + 2, 0644);
-    free(all);
-    return rc;
-}
-
 static int batch_path(char *out, size_t cap, const char *dir, const char *part, uint64_t index)
 {
     int n = snprintf(out, cap, "%s/part-%s/batch-%06llu.bin", dir, part, (unsigned long long)index);
@@ -510,8 +453,8 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
     const int items = (int)b->n + 2;
     uint8_t **bytes = calloc((size_t)items, sizeof *bytes);
     size_t *lens = calloc((size_t)items, sizeof *lens);
-    uint8_t *ys = NULL;
-    size_t ys_len = 0, ys_cap = 0;
+    cn_buf ys;
+    cn_buf_init(&ys, 0, 0);
     int rc = bytes && lens ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
     if (rc == CRYPTONN_OK) {
 #pragma omp parallel for schedule(dynamic, 1)
@@ -525,8 +468,8 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
                     size_t el;
                     r = cryptonn_febo_ct_export(b->y[i], &e, &el);
                     if (r != CRYPTONN_OK) break;
-                    r = put_u64(&ys, &ys_len, &ys_cap, el);
-                    if (r == CRYPTONN_OK) r = put_buf(&ys, &ys_len, &ys_cap, e, el);
+                    cn_buf_u64(&ys, el);
+                    cn_buf_put(&ys, e, el);
                     free(e);
                 }
             } else {
@@ -538,6 +481,7 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
             }
         }
     }
+    if (rc == CRYPTONN_OK && ys.oom) rc = CRYPTONN_ERR_NOMEM;
     /* parts: head, n × (len, IPCT), labels, (len, IPCT of the batch) */
     cn_part *parts = rc == CRYPTONN_OK ? calloc(2 * (size_t)b->n + 4, sizeof *parts) : NULL;
     uint8_t *lenbuf = rc == CRYPTONN_OK ? calloc((size_t)b->n + 1, 8) : NULL;
@@ -553,20 +497,20 @@ int cn_encdata_write_batch(const char *dir, const char *part, uint64_t index,
             parts[np++] = (cn_part){lenbuf + 8 * i, 8};
             parts[np++] = (cn_part){bytes[i + 2], lens[i + 2]};
         }
-        parts[np++] = (cn_part){ys, ys_len};
+        parts[np++] = (cn_part){ys.p + CN_CONTAINER_HEADER, ys.len - CN_CONTAINER_HEADER};
         if (b->xb) {
             cn_store_u64(lenbuf + 8 * (size_t)b->n, lens[0]);
             parts[np++] = (cn_part){lenbuf + 8 * (size_t)b->n, 8};
             parts[np++] = (cn_part){bytes[0], lens[0]};
         }
-        rc = write_parts(path, "EBAT", parts, np);
+        rc = cn_container_write(path, "EBAT", V1, parts, np, 0644);
     }
     for (int it = 0; bytes && it < items; it++) free(bytes[it]);
     free(bytes);
     free(lens);
     free(parts);
     free(lenbuf);
-    free(ys);
+    cn_buf_free(&ys);
     return rc;
 }
 

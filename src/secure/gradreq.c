@@ -117,7 +117,7 @@ int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len)
     if (!body) return CRYPTONN_ERR_NOMEM;
     for (size_t i = 0; i < count; i++) cn_store_u64(body + 8 * i, (uint64_t)g->dz[i]);
     cn_part parts[2] = {{head, HEAD_BYTES}, {body, 8 * count}};
-    int rc = cn_keyreq_wrap("KRQG", parts, 2, buf, len);
+    int rc = cn_container_wrap("KRQG", V1, parts, 2, buf, len);
     free(body);
     return rc;
 }

@@ -10,6 +10,8 @@
 #include "cryptonn/feip.h"
 #include "util/util.h"
 
+#define V1 1u /* the version of the key-request messages (keyreq.c) */
+
 #define KEXP_V1 1u
 #define HEAD 32     /* mpk id 16 + four u32 */
 #define KRQI_MPK 4  /* the field of a KRQI payload this format leaves out */
@@ -52,7 +54,7 @@ int cn_keyexport_encode(const cn_keyexport *e, uint8_t **buf, size_t *len)
     cn_store_u32(head + 28, e->mode);
     size_t body = req_len - CN_CONTAINER_HEADER - CN_CONTAINER_TRAILER - KRQI_MPK;
     cn_part parts[2] = {{head, HEAD}, {req + CN_CONTAINER_HEADER + KRQI_MPK, body}};
-    int rc = cn_keyreq_wrap("KEXP", parts, 2, buf, len);
+    int rc = cn_container_wrap("KEXP", V1, parts, 2, buf, len);
     free(req);
     return rc;
 }
@@ -89,7 +91,7 @@ int cn_keyexport_decode(cn_keyexport *e, const uint8_t *buf, size_t len)
     cn_part parts[2] = {{mpk, KRQI_MPK}, {pl + HEAD, plen - HEAD}};
     uint8_t *req;
     size_t req_len;
-    CN_TRY(cn_keyreq_wrap("KRQI", parts, 2, &req, &req_len));
+    CN_TRY(cn_container_wrap("KRQI", V1, parts, 2, &req, &req_len));
     int rc = cn_keyreq_feip_decode(&e->keys, req, req_len);
     free(req);
     if (rc == CRYPTONN_OK && !indexes_ok(e)) rc = CRYPTONN_ERR_FORMAT;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sys/mman.h>
 
 #include "util/util.h"
 
@@ -19,52 +18,6 @@
 /* A FEBO ciphertext / key export is a fixed-size container; anything larger
  * in a message is refused before it is parsed. */
 #define MAX_FEBO_ITEM 4096u
-
-/* Gradient key requests run to ~70 MB per batch; on this VM first-touch
- * page faults of fresh 4 KB pages cost more than writing the bytes. Large
- * buffers are therefore 2 MB aligned and advised as huge pages (one fault per
- * 2 MB where the kernel allows it). Plain free() releases them. */
-static void *big_alloc(size_t n)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (n < 4 * huge) return malloc(n ? n : 1);
-    size_t rounded = (n + huge - 1) / huge * huge;
-    void *p = aligned_alloc(huge, rounded);
-    if (p) (void)madvise(p, rounded, MADV_HUGEPAGE);
-    return p;
-}
-
-static int put(uint8_t *dst, size_t *at, const void *src, size_t n)
-{
-    memcpy(dst + *at, src, n);
-    *at += n;
-    return CRYPTONN_OK;
-}
-
-/* Wraps payload bytes in a container in memory (the layout of util.h). */
-int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
-                   size_t *len)
-{
-    size_t plen = 0;
-    for (size_t i = 0; i < nparts; i++) plen += parts[i].len;
-    size_t total = CN_CONTAINER_HEADER + plen + CN_CONTAINER_TRAILER;
-    uint8_t *b = big_alloc(total);
-    if (!b) return CRYPTONN_ERR_NOMEM;
-    size_t at = 0;
-    put(b, &at, "CRYPTONN", 8);
-    put(b, &at, kind, 4);
-    cn_store_u32(b + at, V1);
-    at += 4;
-    cn_store_u64(b + at, plen);
-    at += 8;
-    for (size_t i = 0; i < nparts; i++)
-        if (parts[i].len) put(b, &at, parts[i].data, parts[i].len);
-    /* the same BLAKE2b-256 the container reader checks */
-    crypto_generichash(b + at, CN_CONTAINER_TRAILER, b, at, NULL, 0);
-    *buf = b;
-    *len = total;
-    return CRYPTONN_OK;
-}
 
 /* 1 if buf is a container of this kind (header only; the parser checks the rest). */
 static int is_kind(const uint8_t *buf, size_t len, const char kind[4])
@@ -91,9 +44,9 @@ void cn_keyreq_feip_free(cn_feip_keyreq *r)
 int cn_keyreq_feip_alloc(cn_feip_keyreq *r, uint64_t nkeys, uint64_t nnz)
 {
     memset(r, 0, sizeof *r);
-    r->rowptr = big_alloc(8 * ((size_t)nkeys + 1));
-    r->idx = big_alloc(4 * (size_t)nnz);
-    r->val = big_alloc(8 * (size_t)nnz);
+    r->rowptr = cn_alloc_large(8 * ((size_t)nkeys + 1));
+    r->idx = cn_alloc_large(4 * (size_t)nnz);
+    r->val = cn_alloc_large(8 * (size_t)nnz);
     if (!r->rowptr || !r->idx || !r->val) {
         cn_keyreq_feip_free(r);
         return CRYPTONN_ERR_NOMEM;
@@ -133,7 +86,7 @@ int cn_keyreq_feip_encode(const cn_feip_keyreq *r, uint8_t **buf, size_t *len)
     if (!feip_structure_ok(r)) return CRYPTONN_ERR_ARG;
     size_t plen = 16 + 8 * ((size_t)r->nkeys + 1) + 12 * (size_t)r->nnz;
     size_t total = CN_CONTAINER_HEADER + plen + CN_CONTAINER_TRAILER;
-    uint8_t *b = big_alloc(total);
+    uint8_t *b = cn_alloc_large(total);
     if (!b) return CRYPTONN_ERR_NOMEM;
     uint8_t *w = b + CN_CONTAINER_HEADER;
     cn_store_u32(w, r->mpk);
@@ -229,7 +182,7 @@ int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *ct
     }
     if (rc == CRYPTONN_OK) {
         cn_part part = {p, at};
-        rc = cn_keyreq_wrap("KRQB", &part, 1, buf, len);
+        rc = cn_container_wrap("KRQB", V1, &part, 1, buf, len);
     }
     free(p);
     return rc;
@@ -307,7 +260,7 @@ int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uin
     }
     if (rc == CRYPTONN_OK) {
         cn_part part = {p, at};
-        rc = cn_keyreq_wrap("BOKS", &part, 1, buf, len);
+        rc = cn_container_wrap("BOKS", V1, &part, 1, buf, len);
     }
     free(p);
     return rc;
@@ -356,7 +309,7 @@ int cn_keyresp_sk_encode(uint32_t mpk, const uint8_t *sks, uint32_t nkeys, uint8
     cn_store_u32(head, mpk);
     cn_store_u32(head + 4, nkeys);
     cn_part parts[2] = {{head, 8}, {sks, 32 * (size_t)nkeys}};
-    return cn_keyreq_wrap("KRSK", parts, 2, buf, len);
+    return cn_container_wrap("KRSK", V1, parts, 2, buf, len);
 }
 
 int cn_keyresp_sk_decode(const uint8_t *buf, size_t len, uint32_t mpk, uint32_t nkeys,
@@ -387,7 +340,7 @@ int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_
     cn_store_u32(head, (uint32_t)(int32_t)status);
     cn_store_u32(head + 4, (uint32_t)rl);
     cn_part parts[2] = {{head, 8}, {reason, rl}};
-    return cn_keyreq_wrap("KERR", parts, 2, buf, len);
+    return cn_container_wrap("KERR", V1, parts, 2, buf, len);
 }
 
 int cn_keyresp_error_decode(const uint8_t *buf, size_t len, char *reason, size_t reason_len)

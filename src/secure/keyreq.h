@@ -119,11 +119,9 @@ int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len);
 int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len);
 void cn_gradreq_free(cn_grad_req *g);
 
-/* Internal to keyreq.c / gradreq.c / the server: a container in memory
- * around parts; and the end of a key being appended to r (an empty one is
- * dropped and map[w] = UINT32_MAX, else map[w] = its index; map may be NULL). */
-int cn_keyreq_wrap(const char kind[4], const cn_part *parts, size_t nparts, uint8_t **buf,
-                   size_t *len);
+/* Internal to keyreq.c / gradreq.c / the server: the end of a key being
+ * appended to r (an empty one is dropped and map[w] = UINT32_MAX, else
+ * map[w] = its index; map may be NULL). */
 void cn_keyreq_close_key(cn_feip_keyreq *r, uint32_t *map, size_t w, uint32_t *key,
                          uint64_t start, uint64_t nnz);
 

@@ -61,7 +61,7 @@ int cn_labelreg_encode(const cn_labelreg *r, uint8_t **buf, size_t *len)
     size_t dl;
     payload(r, &d, &dl, head);
     cn_part parts[2] = {{head, sizeof head}, {d, dl}};
-    return cn_keyreq_wrap("LREG", parts, 2, buf, len);
+    return cn_container_wrap("LREG", V1, parts, 2, buf, len);
 }
 
 int cn_labelreg_decode(cn_labelreg *r, const uint8_t *buf, size_t len)

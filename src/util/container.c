@@ -8,31 +8,71 @@
 
 static const uint8_t MAGIC[8] = {'C', 'R', 'Y', 'P', 'T', 'O', 'N', 'N'};
 
+void cn_container_header(uint8_t out[CN_CONTAINER_HEADER], const char kind[4], uint32_t version,
+                         uint64_t payload_len)
+{
+    memcpy(out, MAGIC, 8);
+    memcpy(out + 8, kind, 4);
+    cn_store_u32(out + 12, version);
+    cn_store_u64(out + 16, payload_len);
+}
+
+/* Header and trailer of a container of the parts. */
+static void frame(const char kind[4], uint32_t version, const cn_part *parts, size_t nparts,
+                  uint8_t header[CN_CONTAINER_HEADER], uint8_t digest[CN_CONTAINER_TRAILER],
+                  uint64_t *payload_len)
+{
+    uint64_t len = 0;
+    for (size_t i = 0; i < nparts; i++) len += parts[i].len;
+    cn_container_header(header, kind, version, len);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, CN_CONTAINER_TRAILER);
+    crypto_generichash_update(&st, header, CN_CONTAINER_HEADER);
+    for (size_t i = 0; i < nparts; i++)
+        if (parts[i].len) crypto_generichash_update(&st, parts[i].data, parts[i].len);
+    crypto_generichash_final(&st, digest, CN_CONTAINER_TRAILER);
+    *payload_len = len;
+}
+
 int cn_container_write(const char *path, const char kind[4], uint32_t version,
                        const cn_part *parts, size_t nparts, unsigned mode)
 {
-    CN_ARG_CHECK(nparts <= 62);
-    uint8_t header[CN_CONTAINER_HEADER];
-    uint64_t len = 0;
-    for (size_t i = 0; i < nparts; i++) len += parts[i].len;
-    memcpy(header, MAGIC, 8);
-    memcpy(header + 8, kind, 4);
-    cn_store_u32(header + 12, version);
-    cn_store_u64(header + 16, len);
-
-    uint8_t digest[CN_CONTAINER_TRAILER];
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof digest);
-    crypto_generichash_update(&st, header, sizeof header);
-    for (size_t i = 0; i < nparts; i++)
-        if (parts[i].len) crypto_generichash_update(&st, parts[i].data, parts[i].len);
-    crypto_generichash_final(&st, digest, sizeof digest);
-
-    cn_part all[64];
+    CN_ARG_CHECK(path && (parts || !nparts));
+    uint8_t header[CN_CONTAINER_HEADER], digest[CN_CONTAINER_TRAILER];
+    uint64_t len;
+    frame(kind, version, parts, nparts, header, digest, &len);
+    cn_part *all = cn_malloc_array(nparts + 2, sizeof *all);
+    if (!all) return CRYPTONN_ERR_NOMEM;
     all[0] = (cn_part){header, sizeof header};
     for (size_t i = 0; i < nparts; i++) all[1 + i] = parts[i];
     all[1 + nparts] = (cn_part){digest, sizeof digest};
-    return cn_file_write_atomic(path, all, nparts + 2, mode);
+    int rc = cn_file_write_atomic(path, all, nparts + 2, mode);
+    free(all);
+    return rc;
+}
+
+int cn_container_wrap(const char kind[4], uint32_t version, const cn_part *parts, size_t nparts,
+                      uint8_t **buf, size_t *len)
+{
+    CN_ARG_CHECK(buf && len && (parts || !nparts));
+    uint8_t header[CN_CONTAINER_HEADER], digest[CN_CONTAINER_TRAILER];
+    uint64_t plen;
+    frame(kind, version, parts, nparts, header, digest, &plen);
+    if (plen > SIZE_MAX - CN_CONTAINER_HEADER - CN_CONTAINER_TRAILER) return CRYPTONN_ERR_TOO_LARGE;
+    size_t total = CN_CONTAINER_HEADER + (size_t)plen + CN_CONTAINER_TRAILER, at = 0;
+    uint8_t *b = cn_alloc_large(total);
+    if (!b) return CRYPTONN_ERR_NOMEM;
+    memcpy(b, header, sizeof header);
+    at = sizeof header;
+    for (size_t i = 0; i < nparts; i++)
+        if (parts[i].len) {
+            memcpy(b + at, parts[i].data, parts[i].len);
+            at += parts[i].len;
+        }
+    memcpy(b + at, digest, sizeof digest);
+    *buf = b;
+    *len = total;
+    return CRYPTONN_OK;
 }
 
 int cn_container_parse(const uint8_t *buf, size_t len, const char kind[4], uint32_t version,

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -37,6 +38,16 @@ void *cn_malloc_array(size_t n, size_t size)
     if (size && n > SIZE_MAX / size) cn_illegal_argument("n*size overflows", __FILE__, __LINE__);
     size_t total = n * size;
     return malloc(total ? total : 1);
+}
+
+void *cn_alloc_large(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < 4 * huge) return malloc(n ? n : 1);
+    size_t rounded = (n + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, rounded);
+    if (p) (void)madvise(p, rounded, MADV_HUGEPAGE);
+    return p;
 }
 
 uint64_t cn_now_ns(void)

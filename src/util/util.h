@@ -91,8 +91,43 @@ CRYPTONN_WARN_UNUSED int cn_file_read_all(const char *path, size_t max_len, uint
 #define CN_CONTAINER_HEADER 24
 #define CN_CONTAINER_TRAILER 32
 
+/* The 24 header bytes of a container with this payload length. */
+void cn_container_header(uint8_t out[CN_CONTAINER_HEADER], const char kind[4], uint32_t version,
+                         uint64_t payload_len);
+/* A container of the parts (any number), written atomically. */
 CRYPTONN_WARN_UNUSED int cn_container_write(const char *path, const char kind[4], uint32_t version,
                                             const cn_part *parts, size_t nparts, unsigned mode);
+/* The same container in memory (*buf malloc'd; large ones on huge pages). */
+CRYPTONN_WARN_UNUSED int cn_container_wrap(const char kind[4], uint32_t version,
+                                           const cn_part *parts, size_t nparts, uint8_t **buf,
+                                           size_t *len);
+
+/* A growable output buffer, with room for a container's header in front and
+ * its trailer behind; on running out of memory it remembers the failure and
+ * ignores further writes, so encoders check once at the end. */
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+    int oom;
+    int secret; /* wipe on growth and free */
+} cn_buf;
+void cn_buf_init(cn_buf *b, size_t reserve, int secret);
+void cn_buf_put(cn_buf *b, const void *data, size_t n);
+/* n more bytes for the caller to fill, or NULL (out of memory, remembered). */
+uint8_t *cn_buf_extend(cn_buf *b, size_t n);
+void cn_buf_u32(cn_buf *b, uint32_t v);
+void cn_buf_u64(cn_buf *b, uint64_t v);
+void cn_buf_free(cn_buf *b);
+/* Wraps the payload so far into a container of kind/version; on success the
+ * malloc'd bytes move to *out (the buffer is emptied). */
+CRYPTONN_WARN_UNUSED int cn_buf_finish(cn_buf *b, const char kind[4], uint32_t version,
+                                       uint8_t **out, size_t *len);
+/* The payload so far, without a container: *out gets the bytes after the
+ * header room (the buffer is emptied; free *out with free). */
+CRYPTONN_WARN_UNUSED int cn_buf_take(cn_buf *b, uint8_t **out, size_t *len);
+/* malloc for large blocks: 2 MiB-aligned and advised onto huge pages from
+ * 8 MiB on (the key requests and their expansions). */
+void *cn_alloc_large(size_t n);
 
 /* Parses a container held in memory; on success *payload points into buf. */
 CRYPTONN_WARN_UNUSED int cn_container_parse(const uint8_t *buf, size_t len, const char kind[4],
