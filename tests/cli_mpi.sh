@@ -4,6 +4,7 @@
 # strict mode, with the authority's key account unchanged (rank 0 alone asks
 # for keys); a rank killed mid-epoch ends the job with a note on the
 # surviving rank and a checkpoint from which --resume reaches the same model.
+# mpirun encrypt writes the same layout and index as one process.
 NAME=cli_mpi
 BIN=$1
 . "$(dirname "$0")/clilib.sh"
@@ -102,6 +103,24 @@ expect 0 "resume after the dead rank" -- $MPI -np 2 "$BIN" train --secure --enc 
     --report "$T/dead.md" --epochs 1 --resume "$T/dead.bin.ckpt"
 contains "$T/out" "resuming at epoch 1, batch [12]" "the resumed job starts after the checkpoint"
 cmp -s "$T/dead.bin" "$T/p1.bin" && ok || bad "the resumed model differs from the uninterrupted one"
+
+# mpirun encrypt: the ranks split the batches; the same files and index as
+# one process (the ciphertexts differ by their randomness), and they train.
+expect 0 "encrypt on 3 ranks" -- $MPI -np 3 "$BIN" encrypt --data "$D" \
+    --params "$T/po/params.bin" --owner-key "$T/po/owner.key" --out "$T/penc3" --limit 48
+cmp -s "$T/penc/part-main/index.bin" "$T/penc3/part-main/index.bin" && ok || bad "another index"
+[ "$(ls "$T/penc/part-main")" = "$(ls "$T/penc3/part-main")" ] && ok || bad "other batch files"
+rm -rf "$T/a-enc3"
+cp -r "$T/pa0" "$T/a-enc3"
+expect 0 "training on the 3-rank encryption" -- "$BIN" train --secure --enc "$T/penc3" \
+    --authority "$T/a-enc3" --threads 1 --dlog-bits 16 --cache "$T" --epochs 1 \
+    --out "$T/e3.bin" --report "$T/e3.md"
+# strict mode: rank 0 writes the registration of every rank's label ciphertexts
+expect 0 "strict encrypt on 2 ranks" -- $MPI -np 2 "$BIN" encrypt --data "$D" \
+    --params "$T/so/params.bin" --owner-key "$T/so/owner.key" --out "$T/senc2" --limit 40 \
+    --registration "$T/reg2.lreg"
+expect 0 "register the 2-rank labels" -- "$BIN" authority register --state "$T/sa0" "$T/reg2.lreg"
+contains "$T/out" "400 new label ciphertexts registered" "every rank's label ciphertexts registered"
 
 expect 2 "a non-numeric --checkpoint-every" -- "$BIN" train --secure --enc "$T/penc" \
     --authority "$T/pa0" --checkpoint-every x

@@ -14,6 +14,7 @@
 #include "protocol/authority.h"
 #include "cryptonn/nn.h"
 #include "secure/client.h"
+#include "secure/dist.h"
 #include "util/util.h"
 
 static void usage(FILE *f)
@@ -119,7 +120,7 @@ static int cli_register_labels(const cn_labelreg *reg, const char *dir, const ch
     return 0;
 }
 
-int cli_encrypt(int argc, char **argv)
+static int encrypt_main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"params", required_argument, 0, 'p'},
                                              {"owner-key", required_argument, 0, 'k'},
@@ -229,7 +230,8 @@ int cli_encrypt(int argc, char **argv)
     cryptonn_records_free(&rec);
     cn_enc_mpks_free(&k);
     cn_wipe(&s, sizeof s);
-    if (rc == CRYPTONN_OK && o.reg && cli_register_labels(&reg, reg_dir, reg_file, out, part) != 0)
+    if (rc == CRYPTONN_OK && o.reg && cn_dist_rank() == 0 &&
+        cli_register_labels(&reg, reg_dir, reg_file, out, part) != 0)
         rc = CRYPTONN_ERR_IO;
     cn_labelreg_free(&reg);
     if (rc == CRYPTONN_ERR_MISMATCH) {
@@ -268,4 +270,25 @@ int cli_encrypt(int argc, char **argv)
                (unsigned long long)threads, full, full / 60);
     }
     return 0;
+}
+
+/* Under mpirun every rank encrypts its share of the batches, into the same
+ * files and index as one process; rank 0 alone prints and registers. */
+int cli_encrypt(int argc, char **argv)
+{
+    if (!cn_dist_launched()) return encrypt_main(argc, argv);
+    char msg[256] = "";
+    if (cn_dist_start(msg, sizeof msg) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn encrypt: launched by mpirun: %s\n", msg);
+        return 2;
+    }
+    if (cn_dist_rank() != 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    int code = encrypt_main(argc, argv);
+    /* a rank that stops early would leave the others waiting for it */
+    if (code != 0 && cn_dist_size() > 1) {
+        fflush(stdout);
+        cn_dist_abort(code);
+    }
+    cn_dist_stop();
+    return code;
 }

@@ -14,6 +14,7 @@
 
 #include <omp.h>
 
+#include "secure/dist.h"
 #include "util/util.h"
 
 #define V1 1u
@@ -293,6 +294,33 @@ int cn_client_encrypt(const char *dir, const cn_enc_params *p, const cn_enc_mpks
     return cn_client_encrypt_samples(dir, p, k, s, &v, o, st);
 }
 
+/* Under mpirun each rank registered the label ciphertexts of its own batches
+ * (after reg0); every rank ends with those of all batches in batch order,
+ * the registration one process would have made. */
+static int gather_registration(cn_labelreg *reg, uint64_t reg0, const cn_enc_params *p, uint64_t n,
+                               uint64_t nb)
+{
+    if (cn_dist_size() == 1) return CRYPTONN_OK;
+    const size_t row = (size_t)p->batch * p->classes * 16;
+    uint64_t lo, hi;
+    cn_dist_share(nb, &lo, &hi);
+    uint8_t *all = calloc(nb ? nb : 1, row);
+    int rc = cn_dist_agree(all ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM);
+    if (rc == CRYPTONN_OK) {
+        memcpy(all + lo * row, reg->d + reg0 * 16, (reg->n - reg0) * 16);
+        rc = cn_dist_gather_rows(all, row, nb);
+    }
+    reg->n = reg0;
+    for (uint64_t t = 0; rc == CRYPTONN_OK && t < nb; t++) {
+        uint64_t first = t * p->batch;
+        uint64_t cnt = (n - first < p->batch ? n - first : p->batch) * p->classes;
+        for (uint64_t j = 0; rc == CRYPTONN_OK && j < cnt; j++)
+            rc = cn_labelreg_add(reg, all + t * row + j * 16);
+    }
+    free(all);
+    return rc;
+}
+
 int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k,
                               const cn_owner_secret *s, const cryptonn_samples *d,
                               const cn_encrypt_opts *o, cn_encrypt_stats *st)
@@ -321,18 +349,22 @@ int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_
 
     int threads = o->threads ? (int)o->threads : 2;
     uint64_t nb = (d->n + p->batch - 1) / p->batch;
+    const uint64_t reg0 = o->reg ? o->reg->n : 0;
+    uint64_t lo, hi; /* under mpirun this rank's batches (dist.h), else all */
+    cn_dist_share(nb, &lo, &hi);
+    const int progress = o->progress && cn_dist_rank() == 0;
     work w;
-    int rc = work_alloc(&w, p, k, o, nb, st);
+    int rc = work_alloc(&w, p, k, o, hi - lo, st);
     cn_progress prog;
-    if (o->progress) cn_progress_start(&prog, "encrypt", d->n);
-    for (uint64_t t = 0; t < nb && rc == CRYPTONN_OK; t++) {
+    if (progress) cn_progress_start(&prog, "encrypt", d->n);
+    for (uint64_t t = lo; t < hi && rc == CRYPTONN_OK; t++) {
         uint64_t first = t * p->batch;
         uint32_t n = (uint32_t)(d->n - first < p->batch ? d->n - first : p->batch);
-        uint32_t g = (uint32_t)(t % GROUP);
+        uint32_t g = (uint32_t)((t - lo) % GROUP);
         if (g == 0 && o->batch_ct) {
             uint64_t tb = cn_now_ns();
             double cb = cpu_now();
-            uint32_t m = (uint32_t)(nb - t < GROUP ? nb - t : GROUP);
+            uint32_t m = (uint32_t)(hi - t < GROUP ? hi - t : GROUP);
             rc = encrypt_batch_cts(&w, p, k, d, t, m);
             st->seconds_batches += (double)(cn_now_ns() - tb) / 1e9;
             st->cpu_batches += cpu_now() - cb;
@@ -368,7 +400,7 @@ int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_
         st->seconds_write += (double)(t3 - t2) / 1e9;
         st->samples += n;
         st->batches++;
-        if (o->progress) {
+        if (progress) {
             char extra[64];
             double el = (double)(cn_now_ns() - t_start) / 1e9;
             snprintf(extra, sizeof extra, "%.1f samples/s", (double)(first + n) / (el > 0 ? el : 1));
@@ -376,15 +408,20 @@ int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_
         }
     }
     uint32_t flags = (o->labels ? CN_ENC_LABELS : 0) | (o->batch_ct ? CN_ENC_BATCHCT : 0);
-    if (rc == CRYPTONN_OK) rc = cn_encdata_write_index(dir, o->part, d->n, nb, flags);
-    if (o->progress) cn_progress_finish(&prog, rc == CRYPTONN_OK ? "done" : "failed");
+    /* the index only once every rank's batches are written */
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK && o->reg) rc = gather_registration(o->reg, reg0, p, d->n, nb);
+    if (rc == CRYPTONN_OK && cn_dist_rank() == 0)
+        rc = cn_encdata_write_index(dir, o->part, d->n, nb, flags);
+    rc = cn_dist_agree(rc);
+    if (progress) cn_progress_finish(&prog, rc == CRYPTONN_OK ? "done" : "failed");
     work_free(&w, p);
     st->seconds_total = (double)(cn_now_ns() - t_start) / 1e9;
     st->cpu_total = cpu_now() - c_start;
     /* bytes on disk: what the writer produced, summed from the files' sizes */
     st->bytes_written = 0;
     if (rc == CRYPTONN_OK) {
-        for (uint64_t t = 0; t < nb; t++) {
+        for (uint64_t t = lo; t < hi; t++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/part-%s/batch-%06llu.bin", dir, o->part,
                      (unsigned long long)t);
@@ -394,5 +431,8 @@ int cn_client_encrypt_samples(const char *dir, const cn_enc_params *p, const cn_
             fclose(f);
         }
     }
+    st->samples = cn_dist_sum_u64(st->samples);
+    st->batches = cn_dist_sum_u64(st->batches);
+    st->bytes_written = cn_dist_sum_u64(st->bytes_written);
     return rc;
 }
