@@ -15,7 +15,7 @@ B=$(cd "$(dirname "$BIN")" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 P=$T/prefix
 
-expect 0 "cmake --install into a fresh prefix" -- cmake --install "$B" --prefix "$P"
+expect 0 "cmake --install into a fresh prefix" -- env -u DESTDIR cmake --install "$B" --prefix "$P"
 PC=$(find "$P" -name cryptonn.pc -path '*/pkgconfig/*' | head -n 1)
 if [ -z "$PC" ]; then
     bad "no cryptonn.pc installed under $P"
