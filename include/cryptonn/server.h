@@ -60,12 +60,13 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_create(cryptonn_trainer *
                                                               const cryptonn_trainer_opts *o);
 CRYPTONN_API void cryptonn_trainer_destroy(cryptonn_trainer *t);
 
-/* Fits a model configuration to the dataset: in strict mode the first layer
- * becomes the committed one, frozen (a LeNet-5 or MLP config keeps its shape
- * when the committed layer fits it; anything else becomes the committed layer,
- * ReLU, dense `hidden` (128 if 0), ReLU, dense `classes`). In paper mode cfg
- * is checked against the records' shape. msg names a misfit
- * (CRYPTONN_ERR_MISMATCH). */
+/* Fits a model configuration to the dataset: the records' shape and classes
+ * (a regression target: a linear output). In strict mode the first layer is
+ * the committed one, frozen: a LeNet-5 or MLP config keeps its shape when the
+ * committed layer fits it, a layer list (a model file, a PyTorch net) must
+ * begin with the committed layer, and anything else becomes the committed
+ * layer, ReLU, dense `hidden` (128 if 0), ReLU, dense `classes`. msg names a
+ * misfit (CRYPTONN_ERR_MISMATCH). */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_fit_config(const cryptonn_trainer *t,
                                                                   cryptonn_model_config *cfg,
                                                                   char *msg, size_t msg_len);

@@ -146,54 +146,12 @@ static void owners_audit(const cn_authority *auth, const cli_secure_job *j, char
 
 int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg)
 {
-    const cn_fl_spec *c = &layer->spec;
-    char spec[64];
-    cn_fl_spec_format(c, spec, sizeof spec);
-    int lenet = c->conv && c->k == 5 && c->stride == 1 && c->pad == 0 && c->in_c == 1 &&
-                c->in_h == 28 && c->in_w == 28;
-    if (cfg->arch == CRYPTONN_ARCH_MLP && !c->conv) {
-        cfg->in_dim = c->in_c * c->in_h * c->in_w;
-        cfg->hidden = c->out;
-    } else if (cfg->arch == CRYPTONN_ARCH_LENET5 && lenet) {
-        cfg->conv1_filters = c->out;
-    } else if (cfg->arch == CRYPTONN_ARCH_LAYERS && cfg->nlayers) {
-        /* a model file: its first layer must be the committed one */
-        const cryptonn_layer_spec *l = &cfg->layers[0];
-        int same = cfg->in_c == c->in_c && cfg->in_h == c->in_h && cfg->in_w == c->in_w &&
-                   l->units == c->out &&
-                   (c->conv ? l->kind == CRYPTONN_LAYER_CONV2D && l->kernel == c->k &&
-                                  l->stride == c->stride && l->pad == c->pad
-                            : l->kind == CRYPTONN_LAYER_DENSE);
-        if (!same) {
-            fprintf(stderr, "cryptonn: strict mode: the model file's first layer is not the "
-                            "authority's committed %s: make it that layer (the rest is yours)\n",
-                    spec);
-            return CRYPTONN_ERR_MISMATCH;
-        }
-    } else {
-        /* the committed layer, then a head of one hidden layer trained by the
-         * server: the shape docs/PRIVACY.md measures for every first layer */
-        uint32_t classes = cfg->classes, hidden = cfg->hidden ? cfg->hidden : 128;
-        cfg->arch = CRYPTONN_ARCH_LAYERS;
-        cfg->in_c = c->in_c;
-        cfg->in_h = c->in_h;
-        cfg->in_w = c->in_w;
-        cfg->nlayers = 5;
-        cfg->layers[0] = c->conv ? (cryptonn_layer_spec){CRYPTONN_LAYER_CONV2D, c->out, c->k,
-                                                          c->stride, c->pad, 0}
-                                 : (cryptonn_layer_spec){CRYPTONN_LAYER_DENSE, c->out, 0, 0, 0, 0};
-        cfg->layers[1] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
-        cfg->layers[2] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = hidden};
-        cfg->layers[3] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
-        cfg->layers[4] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = classes};
-        char msg[256];
-        if (cryptonn_model_config_check(cfg, msg, sizeof msg) != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn: strict mode: no model fits the committed first layer %s: "
-                            "%s\n", spec, msg);
-            return CRYPTONN_ERR_MISMATCH;
-        }
+    char spec[64], msg[512];
+    cn_fl_spec_format(&layer->spec, spec, sizeof spec);
+    if (cn_fl_fit_model(layer, cfg, msg, sizeof msg) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn: strict mode: %s\n", msg);
+        return CRYPTONN_ERR_MISMATCH;
     }
-    cfg->frozen_first_layer = 1;
     printf("[server] strict mode: first layer = the authority's committed %s (frozen); "
            "training the layers above it\n", spec);
     return CRYPTONN_OK;

@@ -59,56 +59,15 @@ void cryptonn_trainer_destroy(cryptonn_trainer *t)
     free(t);
 }
 
-/* Strict mode: the committed layer, then a head of one hidden layer (the
- * shape docs/PRIVACY.md measures for every first layer), unless a LeNet-5 or
- * MLP config already has the committed layer's shape. */
-static int fit_strict(const cn_fl_layer *layer, cryptonn_model_config *cfg, char *msg,
-                      size_t msg_len)
-{
-    const cn_fl_spec *c = &layer->spec;
-    int lenet = c->conv && c->k == 5 && c->stride == 1 && c->pad == 0 && c->in_c == 1 &&
-                c->in_h == 28 && c->in_w == 28;
-    if (cfg->arch == CRYPTONN_ARCH_MLP && !c->conv) {
-        cfg->in_dim = c->in_c * c->in_h * c->in_w;
-        cfg->hidden = c->out;
-    } else if (cfg->arch == CRYPTONN_ARCH_LENET5 && lenet) {
-        cfg->conv1_filters = c->out;
-    } else {
-        uint32_t classes = cfg->classes, hidden = cfg->hidden ? cfg->hidden : 128;
-        cfg->arch = CRYPTONN_ARCH_LAYERS;
-        cfg->in_c = c->in_c;
-        cfg->in_h = c->in_h;
-        cfg->in_w = c->in_w;
-        cfg->nlayers = 5;
-        cfg->layers[0] = c->conv ? (cryptonn_layer_spec){CRYPTONN_LAYER_CONV2D, c->out, c->k,
-                                                          c->stride, c->pad, 0}
-                                 : (cryptonn_layer_spec){CRYPTONN_LAYER_DENSE, c->out, 0, 0, 0, 0};
-        cfg->layers[1] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
-        cfg->layers[2] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = hidden};
-        cfg->layers[3] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
-        cfg->layers[4] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = classes};
-    }
-    cfg->frozen_first_layer = 1;
-    int rc = cryptonn_model_config_check(cfg, msg, msg_len);
-    return rc == CRYPTONN_OK ? rc : CRYPTONN_ERR_MISMATCH;
-}
-
 int cryptonn_trainer_fit_config(const cryptonn_trainer *t, cryptonn_model_config *cfg, char *msg,
                                 size_t msg_len)
 {
     CN_ARG_CHECK(t && cfg);
     if (msg_len) msg[0] = 0;
     const cn_enc_params *p = cn_encdata_params(t->train->d);
-    if (cfg->classes == 0) cfg->classes = p->classes;
-    if (cfg->classes != p->classes) {
-        snprintf(msg, msg_len, "the model has %u classes, the dataset %u", cfg->classes,
-                 p->classes);
-        return CRYPTONN_ERR_MISMATCH;
-    }
+    CN_TRY(cn_enc_fit_model(p, cfg, msg, msg_len));
     const cn_fl_layer *layer = cn_encdata_mpks(t->train->d)->layer;
-    if (layer) return fit_strict(layer, cfg, msg, msg_len);
-    int rc = cryptonn_model_config_check(cfg, msg, msg_len);
-    return rc == CRYPTONN_OK ? rc : CRYPTONN_ERR_MISMATCH;
+    return layer ? cn_fl_fit_model(layer, cfg, msg, msg_len) : CRYPTONN_OK;
 }
 
 int cryptonn_trainer_model_create(cryptonn_trainer *t, const cryptonn_model_config *cfg,

@@ -342,3 +342,51 @@ void cn_fl_layer_commit_hex(const cn_fl_layer *l, char out[17])
 {
     sodium_bin2hex(out, 17, l->commit, 8);
 }
+
+int cn_fl_fit_model(const cn_fl_layer *l, cryptonn_model_config *cfg, char *msg, size_t msg_len)
+{
+    const cn_fl_spec *c = &l->spec;
+    char spec[64];
+    cn_fl_spec_format(c, spec, sizeof spec);
+    int lenet = c->conv && c->k == 5 && c->stride == 1 && c->pad == 0 && c->in_c == 1 &&
+                c->in_h == 28 && c->in_w == 28;
+    if (cfg->arch == CRYPTONN_ARCH_MLP && !c->conv) {
+        cfg->in_dim = c->in_c * c->in_h * c->in_w;
+        cfg->hidden = c->out;
+    } else if (cfg->arch == CRYPTONN_ARCH_LENET5 && lenet) {
+        cfg->conv1_filters = c->out;
+    } else if (cfg->arch == CRYPTONN_ARCH_LAYERS && cfg->nlayers) {
+        const cryptonn_layer_spec *f = &cfg->layers[0];
+        int same = cfg->in_c == c->in_c && cfg->in_h == c->in_h && cfg->in_w == c->in_w &&
+                   f->units == c->out &&
+                   (c->conv ? f->kind == CRYPTONN_LAYER_CONV2D && f->kernel == c->k &&
+                                  f->stride == c->stride && f->pad == c->pad
+                            : f->kind == CRYPTONN_LAYER_DENSE);
+        if (!same) {
+            snprintf(msg, msg_len, "the model's first layer is not the authority's committed %s: "
+                     "make it that layer (the rest is yours)", spec);
+            return CRYPTONN_ERR_MISMATCH;
+        }
+    } else {
+        uint32_t classes = cfg->classes, hidden = cfg->hidden ? cfg->hidden : 128;
+        cfg->arch = CRYPTONN_ARCH_LAYERS;
+        cfg->in_c = c->in_c;
+        cfg->in_h = c->in_h;
+        cfg->in_w = c->in_w;
+        cfg->nlayers = 5;
+        cfg->layers[0] = c->conv ? (cryptonn_layer_spec){CRYPTONN_LAYER_CONV2D, c->out, c->k,
+                                                          c->stride, c->pad, 0}
+                                 : (cryptonn_layer_spec){CRYPTONN_LAYER_DENSE, c->out, 0, 0, 0, 0};
+        cfg->layers[1] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
+        cfg->layers[2] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = hidden};
+        cfg->layers[3] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_RELU};
+        cfg->layers[4] = (cryptonn_layer_spec){.kind = CRYPTONN_LAYER_DENSE, .units = classes};
+    }
+    cfg->frozen_first_layer = 1;
+    char why[200] = "";
+    if (cryptonn_model_config_check(cfg, why, sizeof why) != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "no model fits the committed first layer %s: %s", spec, why);
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    return CRYPTONN_OK;
+}

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cryptonn/nn.h"
 #include "secure/keyreq.h"
 
 typedef struct {
@@ -92,5 +93,13 @@ void cn_fl_layer_commit(cn_fl_layer *l);
 void cn_fl_layer_free(cn_fl_layer *l);
 /* The commitment's first 8 bytes in hex (16 characters + NUL), for reports. */
 void cn_fl_layer_commit_hex(const cn_fl_layer *l, char out[17]);
+
+/* Strict mode: fits a model configuration to the committed layer l, frozen.
+ * A LeNet-5 or MLP config whose first layer has l's shape keeps its shape; a
+ * layer list (a model file) must begin with l (its kind, units, kernel,
+ * stride, padding and input shape); anything else becomes l, ReLU, dense
+ * `hidden` (128 if 0), ReLU, dense `classes` (the head docs/PRIVACY.md
+ * measures). CRYPTONN_ERR_MISMATCH with the reason in msg. */
+int cn_fl_fit_model(const cn_fl_layer *l, cryptonn_model_config *cfg, char *msg, size_t msg_len);
 
 #endif
