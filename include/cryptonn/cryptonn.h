@@ -3,6 +3,7 @@
 #ifndef CRYPTONN_H
 #define CRYPTONN_H
 #include "cryptonn/status.h"
+#include "cryptonn/version.h"
 #include "cryptonn/dlog.h"
 #include "cryptonn/febo.h"
 #include "cryptonn/feip.h"

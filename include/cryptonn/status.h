@@ -52,8 +52,6 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_init(void);
  * (NULL is allowed). */
 CRYPTONN_API void cryptonn_free(void *p);
 
-/* The library version, "MAJOR.MINOR.PATCH". */
-CRYPTONN_API const char *cryptonn_version(void);
 
 #ifdef __cplusplus
 }

@@ -124,6 +124,9 @@ static inline void select_niels(ge25519_niels *out, const ge25519_niels row[8], 
     ge25519_niels_cneg(out, neg);
 }
 
+/* Installed builds are portable (no -march=native): an AVX2 clone keeps the
+ * constant-time row scan at native speed where the CPU has it. */
+__attribute__((target_clones("avx2", "default")))
 void ge25519_table_mul(ge25519 *r, const ge25519_niels (*table)[8], const int8_t *e, size_t rows)
 {
     ge25519_niels n;

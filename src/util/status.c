@@ -1,4 +1,5 @@
 #include "cryptonn/status.h"
+#include "cryptonn/version.h"
 
 #include <sodium.h>
 
@@ -36,4 +37,4 @@ int cryptonn_init(void)
     return sodium_init() < 0 ? CRYPTONN_ERR_RANDOM : CRYPTONN_OK;
 }
 
-const char *cryptonn_version(void) { return CRYPTONN_VERSION; }
+const char *cryptonn_version(void) { return CRYPTONN_VERSION_STRING; }
