@@ -15,7 +15,7 @@
 #include "bench_service.h"
 #include "protocol/owners.h"
 #include "protocol/server_http.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "util/util.h"
 
 enum { R_INDEX, R_BATCH, R_COMPLETE, NROUTES };

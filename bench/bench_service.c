@@ -24,7 +24,7 @@
 #include "bench_service.h"
 #include "protocol/authority.h"
 #include "protocol/services.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/train.h"
 #include "util/util.h"
 

@@ -16,7 +16,7 @@
 
 #include "bench.h"
 #include "protocol/authority.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/dist.h"
 #include "secure/train.h"
 #include "util/util.h"

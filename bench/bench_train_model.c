@@ -14,7 +14,7 @@
 #include "bench.h"
 #include "cryptonn/data.h"
 #include "protocol/authority.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/train.h"
 #include "util/util.h"
 

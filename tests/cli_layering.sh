@@ -6,7 +6,7 @@
 # waits for). A new internal include anywhere else fails this test.
 set -u
 src=$(dirname "$0")/../src
-order="util group dlog scheme nn secure audit protocol cli"
+order="util group dlog scheme nn secure protocol audit cli"
 # Commands not yet on the public API, and why.
 CLI_INTERNAL="cmd_demo.c cmd_encrypt.c cmd_predict.c cmd_server.c
 cmd_server_common.c cmd_server_common.h secure_run.c secure_run.h train_dist.c datamodel.h

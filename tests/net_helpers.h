@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "protocol/http.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "testutil.h"
 #include "util/util.h"
 

@@ -10,7 +10,7 @@
 
 #include "audit/audit.h"
 #include "secure/encdata.h"
-#include "secure/keyexport.h"
+#include "protocol/keyexport.h"
 #include "testutil.h"
 #include "util/util.h"
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "cryptonn/dlog.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "testutil.h"
 #include "util/util.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "testutil.h"
 #include "util/util.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "protocol/authority.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/encdata.h"
 #include "secure/train.h"
 #include "testutil.h"

@@ -16,7 +16,7 @@
 #include "group/group.h"
 #include "protocol/authority.h"
 #include "protocol/services.h"
-#include "secure/labelreg.h"
+#include "protocol/labelreg.h"
 #include "net_helpers.h"
 #include "testutil.h"
 #include "util/util.h"

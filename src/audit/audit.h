@@ -3,7 +3,7 @@
  *
  * The server holds, for every record x (integers on the encryption's grid),
  * the revealed projections z = Y·x, Y the key vectors of the samples mpk
- * (exported by the authority, secure/keyexport.h). The audit replays exactly
+ * (exported by the authority, protocol/keyexport.h). The audit replays exactly
  * that on the owner's own records and runs the strongest attacks we have:
  *   linear   exact modular solve over the revealed span: every feature whose
  *            unit vector lies in span(Y) is recovered exactly; the rest from
@@ -30,7 +30,7 @@
 #include <stdio.h>
 
 #include "cryptonn/nn.h"
-#include "secure/keyexport.h"
+#include "protocol/keyexport.h"
 
 typedef struct {
     uint32_t n, dim;

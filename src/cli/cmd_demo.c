@@ -15,8 +15,8 @@
 #include "audit/audit.h"
 #include "cli/args.h"
 #include "cli/secure_run.h"
-#include "secure/labelreg.h"
-#include "secure/client.h"
+#include "protocol/labelreg.h"
+#include "protocol/client.h"
 #include "util/util.h"
 
 static void usage(FILE *f)

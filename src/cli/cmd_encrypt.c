@@ -13,7 +13,7 @@
 #include "cli/datamodel.h"
 #include "protocol/authority.h"
 #include "cryptonn/nn.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/dist.h"
 #include "util/util.h"
 

@@ -13,7 +13,7 @@
 #include "cli/datamodel.h"
 #include "protocol/authority.h"
 #include "secure/encdata.h"
-#include "secure/owner.h"
+#include "protocol/owner.h"
 #include "secure/train.h"
 #include "util/util.h"
 

@@ -10,10 +10,10 @@
 
 #include "audit/audit.h"
 #include "cli/datamodel.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/dist.h"
 #include "secure/encdata.h"
-#include "secure/owner.h"
+#include "protocol/owner.h"
 #include "secure/report.h"
 #include "util/util.h"
 

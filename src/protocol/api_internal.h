@@ -12,7 +12,7 @@
 #include "cryptonn/transport.h"
 #include "protocol/authority.h"
 #include "protocol/http.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "secure/train.h"
 
 struct cryptonn_authority {

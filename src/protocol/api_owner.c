@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "protocol/api_internal.h"
-#include "secure/labelreg.h"
+#include "protocol/labelreg.h"
 #include "util/util.h"
 
 int cryptonn_owner_open(cryptonn_owner **out, const char *params, const char *owner_key)

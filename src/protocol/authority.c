@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "protocol/authority_internal.h"
-#include "secure/client.h"
+#include "protocol/client.h"
 #include "util/util.h"
 
 const char *const CN_MPK_NAME[3] = {"samples", "batch-gradient", "labels"};

@@ -45,8 +45,8 @@
 
 #include "secure/encdata.h"
 #include "secure/firstlayer.h"
-#include "secure/keyexport.h"
-#include "secure/labelreg.h"
+#include "protocol/keyexport.h"
+#include "protocol/labelreg.h"
 #include "secure/keyreq.h"
 #include "secure/leakage.h"
 

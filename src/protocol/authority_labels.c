@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "protocol/authority_internal.h"
-#include "secure/labelreg.h"
+#include "protocol/labelreg.h"
 #include "util/util.h"
 
 static const char *OP_NAME[4] = {"+", "-", "*", "/"};

@@ -1,11 +1,11 @@
 /* owner: the data owners' side of secure prediction. The server returns
  * classes in the permuted labelling π; only owners hold π and the true labels. */
-#ifndef CRYPTONN_SECURE_OWNER_H
-#define CRYPTONN_SECURE_OWNER_H
+#ifndef CRYPTONN_PROTOCOL_OWNER_H
+#define CRYPTONN_PROTOCOL_OWNER_H
 
 #include <stdint.h>
 
-#include "secure/client.h"
+#include "protocol/client.h"
 
 /* Maps permuted predictions back with π⁻¹ (in place) and returns the accuracy
  * against truth; confusion (may be NULL) gets classes × classes counts, row =

@@ -2,7 +2,7 @@
  * body, so both directions go through keyreq's encoder and decoder, which
  * already bound every count and check the compressed-row structure; this
  * file adds the header and the checks that need the width. */
-#include "secure/keyexport.h"
+#include "protocol/keyexport.h"
 
 #include <stdlib.h>
 #include <string.h>

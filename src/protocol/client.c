@@ -2,7 +2,7 @@
  * Plaintext (pixels, labels, π) is only ever computed on in constant time:
  * pixel rounding is branch-free, the permuted label is selected with masks
  * rather than an index, and every buffer that held plaintext is wiped. */
-#include "secure/client.h"
+#include "protocol/client.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* Label ciphertext registrations (labelreg.h). */
-#include "secure/labelreg.h"
+#include "protocol/labelreg.h"
 
 #include <stdlib.h>
 #include <string.h>

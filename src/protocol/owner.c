@@ -1,4 +1,4 @@
-#include "secure/owner.h"
+#include "protocol/owner.h"
 
 #include <string.h>
 

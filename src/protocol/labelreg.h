@@ -11,8 +11,8 @@
  * a ciphertext does not.
  *
  * Message / file "LREG" v1: 16-byte labels mpk id, u64 n, n × 16-byte digests. */
-#ifndef CRYPTONN_SECURE_LABELREG_H
-#define CRYPTONN_SECURE_LABELREG_H
+#ifndef CRYPTONN_PROTOCOL_LABELREG_H
+#define CRYPTONN_PROTOCOL_LABELREG_H
 
 #include <stddef.h>
 #include <stdint.h>

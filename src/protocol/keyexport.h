@@ -12,8 +12,8 @@
  * The body's rules are keyreq's (rowptr from 0, non-decreasing, ending at
  * nnz; idx strictly increasing within a key), plus: every idx < in_c·in_h·in_w
  * (the mpk's width), 1 ≤ each dimension, width ≤ CRYPTONN_FEIP_MAX_SLOTS. */
-#ifndef CRYPTONN_SECURE_KEYEXPORT_H
-#define CRYPTONN_SECURE_KEYEXPORT_H
+#ifndef CRYPTONN_PROTOCOL_KEYEXPORT_H
+#define CRYPTONN_PROTOCOL_KEYEXPORT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The public audit API (cryptonn/audit.h) over src/audit. */
+/* The public audit API (cryptonn/audit.h) over the audit layer. */
 #include "cryptonn/audit.h"
 
 #include <stdio.h>

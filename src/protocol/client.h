@@ -5,14 +5,14 @@
  * them as a part of an encrypted dataset (encdata.h). Uses every core given;
  * shows progress; an interrupted run leaves a part without index, which
  * readers skip and a rerun rewrites. */
-#ifndef CRYPTONN_SECURE_CLIENT_H
-#define CRYPTONN_SECURE_CLIENT_H
+#ifndef CRYPTONN_PROTOCOL_CLIENT_H
+#define CRYPTONN_PROTOCOL_CLIENT_H
 
 #include <stdint.h>
 
 #include "cryptonn/nn.h"
 #include "secure/encdata.h"
-#include "secure/labelreg.h"
+#include "protocol/labelreg.h"
 
 /* The owners' shared secret: π maps a true class c to the class π[c] the
  * server trains on; owners map predictions back with π⁻¹. The server never
