@@ -159,7 +159,8 @@ int main(void)
     CHECK_EQ_INT(info.batches, 3);
     CHECK_EQ_INT(info.batch, 8);
     CHECK_EQ_INT(info.slots, 784);
-    CHECK(info.labels == 1);
+    CHECK(info.labels == 1 && info.regression == 0);
+    CHECK(info.x_den == 255 && info.x_max == 255 && info.y_den == 65536 && info.y_max == 65536);
     uint32_t n = 0;
     CHECK_EQ_INT(cryptonn_encdata_check_batch(ds, 2, &n), CRYPTONN_OK);
     CHECK_EQ_INT(n, 8);

@@ -32,10 +32,15 @@ typedef struct {
     uint32_t slots;                   /* slots of the samples key */
     uint32_t batch;                   /* samples per batch */
     uint32_t classes;
-    uint32_t value_bits;              /* record values are integers 0..2^value_bits-1 */
+    uint32_t value_bits;              /* bits of the largest record value, x_max */
     uint32_t label_bits;              /* labels encrypted as one-hot × 2^label_bits */
     uint64_t samples, batches;
     int labels;                       /* 1: every part has labels (training data) */
+    int regression;                   /* 1: one target per record (classes = 1) */
+    uint64_t x_den, x_max;            /* a record value is an integer X standing for X / x_den,
+                                         |X| <= x_max (MNIST: 255, 255) */
+    uint64_t y_den, y_max;            /* a label entry likewise (classification: y_den =
+                                         y_max = 2^label_bits) */
 } cryptonn_encdata_info;
 
 CRYPTONN_API void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info *out);

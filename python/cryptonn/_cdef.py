@@ -391,6 +391,9 @@ typedef struct {
     uint32_t label_bits;
     uint64_t samples, batches;
     int labels;
+    int regression;
+    uint64_t x_den, x_max;
+    uint64_t y_den, y_max;
 } cryptonn_encdata_info;
 void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info *out);
 int cryptonn_encdata_check_batch(const cryptonn_encdata *d, uint64_t i, uint32_t *n);

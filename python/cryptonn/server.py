@@ -42,14 +42,18 @@ class EncryptedDataset:
 
     def info(self) -> Dict[str, Any]:
         """Mode, record shape, slots, batch, classes, value and label bits,
-        samples, batches, and whether it has labels (training data)."""
+        samples, batches, whether it has labels (training data), whether the
+        task is regression, and the fixed point of records (x_den, x_max) and
+        labels (y_den, y_max)."""
         i = ffi.new("cryptonn_encdata_info *")
         lib.cryptonn_encdata_describe(self._ptr, i)
         return {"mode": MODE_NAMES[i.mode], "shape": (int(i.channels), int(i.height),
                                                       int(i.width)),
                 "slots": int(i.slots), "batch": int(i.batch), "classes": int(i.classes),
                 "value_bits": int(i.value_bits), "label_bits": int(i.label_bits),
-                "samples": int(i.samples), "batches": int(i.batches), "labels": bool(i.labels)}
+                "samples": int(i.samples), "batches": int(i.batches), "labels": bool(i.labels),
+                "regression": bool(i.regression), "x_den": int(i.x_den), "x_max": int(i.x_max),
+                "y_den": int(i.y_den), "y_max": int(i.y_max)}
 
     def __len__(self) -> int:
         return self.info()["samples"]

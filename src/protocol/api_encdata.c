@@ -36,7 +36,7 @@ void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info 
     const cn_enc_params *p = cn_encdata_params(d->d);
     *out = (cryptonn_encdata_info){
         .mode = p->mode == CN_MODE_STRICT ? CRYPTONN_MODE_STRICT : CRYPTONN_MODE_PAPER,
-        .channels = p->rows && p->cols ? p->slots / (p->rows * p->cols) : 1,
+        .channels = cn_enc_channels(p),
         .height = p->rows,
         .width = p->cols,
         .slots = p->slots,
@@ -46,7 +46,12 @@ void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info 
         .label_bits = p->label_scale_bits,
         .samples = cn_encdata_samples(d->d),
         .batches = cn_encdata_batches(d->d),
-        .labels = (cn_encdata_flags(d->d) & CN_ENC_LABELS) != 0};
+        .labels = (cn_encdata_flags(d->d) & CN_ENC_LABELS) != 0,
+        .regression = p->task == CN_TASK_REGRESS,
+        .x_den = cn_enc_x_den(p),
+        .x_max = cn_enc_x_max(p),
+        .y_den = cn_enc_y_den(p),
+        .y_max = cn_enc_y_max(p)};
 }
 
 int cryptonn_encdata_check_batch(const cryptonn_encdata *d, uint64_t i, uint32_t *n)
