@@ -3,7 +3,8 @@
 # secure training and prediction), short: its last line has the promised
 # form and the secure accuracy is within a few points of the plaintext one.
 # Skipped without the breast-cancer CSV (tools/fetch-data); the leakage
-# account is checked where curl is installed.
+# account and the owners' audit (exact recovery in paper mode) are checked
+# where curl is installed.
 NAME=cli_clinic
 . "$(dirname "$0")/clilib.sh"
 BIN=$1
@@ -31,5 +32,10 @@ else
 fi
 if command -v curl >/dev/null; then
     contains "$T/run.out" "samples: rank 30 of 30" "the leakage account names the samples key's full rank"
+    # the owners' audit is an attack: in paper mode the server's keys span
+    # every feature, so the linear solve recovers all 50 audited records
+    if grep -Eq '^ +linear +100% +100% +0\.00 +exact' "$T/run.out"; then ok
+    else bad "the audit did not recover hospital A's records exactly in paper mode"; fi
+    contains "$T/run.out" "30 keys revealing a span of rank 30" "the audit replays the 30 revealed keys"
 fi
 finish

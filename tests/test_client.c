@@ -59,7 +59,7 @@ static void test_owner_secret(void)
 
 static int64_t pix(const cryptonn_dataset *d, uint32_t s, uint32_t i)
 {
-    return (int64_t)lrintf(d->x[(size_t)s * 784 + i] * 255.0f);
+    return (int64_t)lrint((double)d->x[(size_t)s * 784 + i] * 255.0); /* round(255·x) */
 }
 
 /* Decrypts slots a and b of ct with one key (y_a = 1, y_b = K). */

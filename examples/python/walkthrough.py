@@ -107,14 +107,15 @@ except ImportError:
 
 # %% [markdown]
 # ## 6. The three roles: secure training
-# The authority (strict mode) commits to a random first layer and issues keys
-# for it alone; the owner encrypts its records and registers its label
+# The authority (strict mode) commits to a random first layer (the model's own
+# first layer, dense:16: a model must begin with it) and issues keys for it alone;
+# the owner encrypts its records and registers its label
 # ciphertexts; the server trains on ciphertexts and predicts on encrypted
 # records, in classes permuted by a secret only the owners hold.
 
 # %%
 auth = os.path.join(WORK, "auth")
-cn.Authority.setup(auth, spec=spec, first_layer="dense:8", batch=32)
+cn.Authority.setup(auth, spec=spec, first_layer="dense:16", batch=32)
 with cn.Authority.open(auth, min_support=1, label_uses=3) as authority:
     owner = cn.Owner(os.path.join(auth, "params.bin"), os.path.join(auth, "owner.key"))
     print("committed first layer:", owner.layer())

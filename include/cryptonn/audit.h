@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cryptonn/data.h"
 #include "cryptonn/nn.h"
 #include "cryptonn/status.h"
 
@@ -46,6 +47,13 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_audit_run_export(
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_audit_run_layer(
     cryptonn_audit **out, const cryptonn_audit_opts *o, const char *layer_spec, uint64_t seed,
     const cryptonn_dataset *records, const cryptonn_dataset *aux, char *msg, size_t msg_len);
+/* The same for records of the owners' data spec (cryptonn_spec_load), any
+ * shape and task: the integers the owners encrypt under params.bin. aux (may
+ * be NULL: no decoder, no recognizability) is public data of the same kind. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_audit_run_records(
+    cryptonn_audit **out, const cryptonn_audit_opts *o, const char *keys_path,
+    const char *params_path, const cryptonn_records *records, const cryptonn_records *aux,
+    char *msg, size_t msg_len);
 CRYPTONN_API void cryptonn_audit_destroy(cryptonn_audit *a);
 
 typedef struct {

@@ -20,22 +20,26 @@ void cryptonn_audit_opts_default(cryptonn_audit_opts *o)
                                d.decoder_epochs, d.threads, d.seed, 0};
 }
 
+static void opts_in(const cryptonn_audit_opts *o, cn_audit_opts *co)
+{
+    cn_audit_opts_default(co);
+    if (!o) return;
+    co->samples = o->samples;
+    co->attacks = o->attacks;
+    co->aux_limit = o->aux_limit;
+    co->decoder_hidden = o->decoder_hidden;
+    co->decoder_epochs = o->decoder_epochs;
+    co->threads = o->threads;
+    co->seed = o->seed;
+    co->progress = o->progress;
+}
+
 static int run(cryptonn_audit **out, const cryptonn_audit_opts *o, const cn_keyexport *e,
                const cryptonn_dataset *records, const cryptonn_dataset *aux, char *msg,
                size_t msg_len)
 {
     cn_audit_opts co;
-    cn_audit_opts_default(&co);
-    if (o) {
-        co.samples = o->samples;
-        co.attacks = o->attacks;
-        co.aux_limit = o->aux_limit;
-        co.decoder_hidden = o->decoder_hidden;
-        co.decoder_epochs = o->decoder_epochs;
-        co.threads = o->threads;
-        co.seed = o->seed;
-        co.progress = o->progress;
-    }
+    opts_in(o, &co);
     cryptonn_audit *a = calloc(1, sizeof *a);
     if (!a) return CRYPTONN_ERR_NOMEM;
     int rc = cn_audit_run(&co, e, records, aux, &a->res);
@@ -48,6 +52,22 @@ static int run(cryptonn_audit **out, const cryptonn_audit_opts *o, const cn_keye
     return CRYPTONN_OK;
 }
 
+/* The export at keys_path, checked against the owners' params.bin; freed
+ * on failure (msg says why). */
+static int read_export(const char *keys_path, const char *params_path, cn_keyexport *e,
+                       char *msg, size_t msg_len)
+{
+    int rc = cn_keyexport_read(keys_path, e);
+    if (rc != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "%s: not a usable key export: %s", keys_path,
+                 cryptonn_status_str(rc));
+        return rc;
+    }
+    rc = cn_audit_check_export(e, params_path, msg, msg_len);
+    if (rc != CRYPTONN_OK) cn_keyexport_free(e);
+    return rc;
+}
+
 int cryptonn_audit_run_export(cryptonn_audit **out, const cryptonn_audit_opts *o,
                               const char *keys_path, const char *params_path,
                               const cryptonn_dataset *records, const cryptonn_dataset *aux,
@@ -57,14 +77,9 @@ int cryptonn_audit_run_export(cryptonn_audit **out, const cryptonn_audit_opts *o
     *out = NULL;
     if (msg_len) msg[0] = 0;
     cn_keyexport e;
-    int rc = cn_keyexport_read(keys_path, &e);
-    if (rc != CRYPTONN_OK) {
-        snprintf(msg, msg_len, "%s: not a usable key export: %s", keys_path,
-                 cryptonn_status_str(rc));
-        return rc;
-    }
-    rc = cn_audit_check_export(&e, params_path, msg, msg_len);
-    if (rc == CRYPTONN_OK) rc = run(out, o, &e, records, aux, msg, msg_len);
+    int rc = read_export(keys_path, params_path, &e, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = run(out, o, &e, records, aux, msg, msg_len);
     cn_keyexport_free(&e);
     return rc;
 }
@@ -85,6 +100,38 @@ int cryptonn_audit_run_layer(cryptonn_audit **out, const cryptonn_audit_opts *o,
     if (rc == CRYPTONN_OK) rc = run(out, o, &e, records, aux, msg, msg_len);
     cn_keyexport_free(&e);
     return rc;
+}
+
+int cryptonn_audit_run_records(cryptonn_audit **out, const cryptonn_audit_opts *o,
+                               const char *keys_path, const char *params_path,
+                               const cryptonn_records *records, const cryptonn_records *aux,
+                               char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(out && keys_path && params_path && records);
+    *out = NULL;
+    if (msg_len) msg[0] = 0;
+    cn_keyexport e;
+    int rc = read_export(keys_path, params_path, &e, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    cn_enc_params p;
+    cn_enc_mpks k = {0};
+    rc = cn_encdata_read_params_file(params_path, &p, &k);
+    cn_enc_mpks_free(&k);
+    cryptonn_audit *a = rc == CRYPTONN_OK ? calloc(1, sizeof *a) : NULL;
+    if (rc == CRYPTONN_OK && !a) rc = CRYPTONN_ERR_NOMEM;
+    if (rc == CRYPTONN_OK) {
+        cn_audit_opts co;
+        opts_in(o, &co);
+        rc = cn_audit_run_records(&co, &e, &p, records, aux, &a->res);
+        if (rc != CRYPTONN_OK) snprintf(msg, msg_len, "%s", a->res.msg);
+    }
+    cn_keyexport_free(&e);
+    if (rc != CRYPTONN_OK) {
+        cryptonn_audit_destroy(a);
+        return rc;
+    }
+    *out = a;
+    return CRYPTONN_OK;
 }
 
 void cryptonn_audit_destroy(cryptonn_audit *a)

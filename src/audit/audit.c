@@ -249,3 +249,32 @@ int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_d
     cn_audit_data_free(&ad);
     return rc;
 }
+
+int cn_audit_run_records(const cn_audit_opts *o, const cn_keyexport *e, const cn_enc_params *p,
+                         const cryptonn_records *records, const cryptonn_records *aux,
+                         cn_audit_result *res)
+{
+    CN_ARG_CHECK(o && e && p && records && res);
+    memset(res, 0, sizeof *res);
+    uint64_t width = (uint64_t)e->in_c * e->in_h * e->in_w;
+    const cryptonn_records *sets[2] = {records, aux};
+    for (int i = 0; i < 2; i++)
+        if (sets[i] && (sets[i]->size != width || width != p->slots)) {
+            snprintf(res->msg, sizeof res->msg, "the %s have %zu features but the keys are over "
+                     "%llu slots", i ? "auxiliary records" : "records", sets[i]->size,
+                     (unsigned long long)width);
+            return CRYPTONN_ERR_MISMATCH;
+        }
+    cn_audit_data rd = {0}, ad = {0};
+    int rc = cn_audit_data_from_records(&rd, records, o->samples ? o->samples : 1, p);
+    if (rc == CRYPTONN_OK && aux) rc = cn_audit_data_from_records(&ad, aux, o->aux_limit, p);
+    if (rc == CRYPTONN_OK) {
+        cn_audit_view v = {&e->keys, (uint32_t)width};
+        rc = cn_audit_run_view(o, &v, &rd, aux ? &ad : NULL, res);
+    } else {
+        fail(res, rc, "records");
+    }
+    cn_audit_data_free(&rd);
+    cn_audit_data_free(&ad);
+    return rc;
+}

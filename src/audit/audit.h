@@ -29,8 +29,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cryptonn/data.h"
 #include "cryptonn/nn.h"
 #include "protocol/keyexport.h"
+#include "secure/encdata.h"
 
 typedef struct {
     uint32_t n, dim;
@@ -46,6 +48,12 @@ typedef struct {
  * pixel/255 for 8-bit pixels). CRYPTONN_ERR_NOMEM leaves d empty. */
 int cn_audit_data_from_dataset(cn_audit_data *d, const cryptonn_dataset *ds, uint32_t limit,
                                int32_t vmax, uint32_t classes);
+/* The first `limit` records of r (a data spec's records, x' on its grid) as
+ * the integers the owner encrypts under p: v = round(x'·x_den), each within
+ * ±x_max; image shape from p (h = 0 for tabular records); class labels for a
+ * classification spec. */
+int cn_audit_data_from_records(cn_audit_data *d, const cryptonn_records *r, uint32_t limit,
+                               const cn_enc_params *p);
 void cn_audit_data_free(cn_audit_data *d);
 
 /* The keys as the audit uses them: compressed rows over `width` features. */
@@ -124,6 +132,11 @@ int cn_audit_run_view(const cn_audit_opts *o, const cn_audit_view *v, const cn_a
  * 0..o->grid_max), checking shapes first. */
 int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_dataset *records,
                  const cryptonn_dataset *aux, cn_audit_result *res);
+/* The same for a data spec's records under the parameters p of params.bin
+ * (aux may be NULL: no decoder, no recognizability). */
+int cn_audit_run_records(const cn_audit_opts *o, const cn_keyexport *e, const cn_enc_params *p,
+                         const cryptonn_records *records, const cryptonn_records *aux,
+                         cn_audit_result *res);
 void cn_audit_result_free(cn_audit_result *res);
 
 /* Output (report.c): a short table, the JSON of `cryptonn audit --json`, a

@@ -47,6 +47,40 @@ int cn_audit_data_from_dataset(cn_audit_data *d, const cryptonn_dataset *ds, uin
     return CRYPTONN_OK;
 }
 
+int cn_audit_data_from_records(cn_audit_data *d, const cryptonn_records *r, uint32_t limit,
+                               const cn_enc_params *p)
+{
+    CN_ARG_CHECK(d && r && p);
+    memset(d, 0, sizeof *d);
+    uint32_t n = limit && limit < r->n ? limit : r->n;
+    uint64_t den = cn_enc_x_den(p), xmax = cn_enc_x_max(p);
+    if (r->size != p->slots || xmax > INT32_MAX) return CRYPTONN_ERR_MISMATCH;
+    uint32_t dim = (uint32_t)r->size;
+    d->n = n;
+    d->dim = dim;
+    d->c = cn_enc_channels(p);
+    d->h = p->rows >= 2 ? p->rows : 0;
+    d->w = p->cols;
+    const int labelled = !r->outputs && r->y;
+    d->classes = labelled ? p->classes : 0;
+    d->v = cn_malloc_array((size_t)n * dim, sizeof *d->v);
+    d->lo = cn_malloc_array(dim, sizeof *d->lo);
+    d->hi = cn_malloc_array(dim, sizeof *d->hi);
+    d->label = labelled ? cn_malloc_array(n ? n : 1, 1) : NULL;
+    if (!d->v || !d->lo || !d->hi || (labelled && !d->label)) {
+        cn_audit_data_free(d);
+        return CRYPTONN_ERR_NOMEM;
+    }
+    const int32_t m = (int32_t)xmax;
+    for (uint32_t j = 0; j < dim; j++) d->lo[j] = -m, d->hi[j] = m;
+    for (size_t i = 0; i < (size_t)n * dim; i++) {
+        double f = (double)r->x[i] * (double)den;
+        d->v[i] = f <= -m ? -m : f >= m ? m : (int32_t)lrint(f);
+    }
+    if (labelled) memcpy(d->label, r->y, n);
+    return CRYPTONN_OK;
+}
+
 int cn_audit_check_export(const cn_keyexport *e, const char *params_path, char *msg,
                           size_t msg_len)
 {

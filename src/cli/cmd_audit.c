@@ -31,6 +31,9 @@ static void usage(FILE *f)
             "                     split, auxiliary public data from the test split\n"
             "  --images F --labels F          the audited records (IDX files)\n"
             "  --aux-images F --aux-labels F  the auxiliary data (IDX files)\n"
+            "  --spec FILE --records F [--aux F]  your own records (CSV or .npy, docs/DATA.md)\n"
+            "                     under your data spec, with --keys and --params; --aux:\n"
+            "                     public records of the same kind (decoder, recognizability)\n"
             "  --samples N        records audited (100)\n"
             "  --aux-limit N      auxiliary records used (0: all)\n"
             "  --attacks LIST     comma-separated: linear,lp,decoder (all)\n"
@@ -46,6 +49,7 @@ static void usage(FILE *f)
 
 typedef struct {
     const char *keys, *params, *layer, *data, *images, *labels, *aux_images, *aux_labels;
+    const char *spec, *records, *aux;
     const char *picture, *markdown;
     uint64_t layer_seed;
     int json, quiet;
@@ -76,6 +80,7 @@ static int parse(int argc, char **argv, audit_args *a)
         {"samples", 1, 0, 'n'},    {"aux-limit", 1, 0, 'a'},  {"attacks", 1, 0, 'A'},
         {"epochs", 1, 0, 'e'},     {"hidden", 1, 0, 'H'},     {"seed", 1, 0, 's'},
         {"threads", 1, 0, 't'},    {"picture", 1, 0, 'p'},    {"markdown", 1, 0, 'm'},
+        {"spec", 1, 0, 'D'},       {"records", 1, 0, 'R'},    {"aux", 1, 0, 'X'},
         {"json", 0, 0, 'j'},       {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     const char *C = "cryptonn audit";
@@ -92,6 +97,9 @@ static int parse(int argc, char **argv, audit_args *a)
         case 'L': a->layer = optarg; break;
         case 'S': bad |= cli_parse_u64(C, "--layer-seed", optarg, 0, UINT64_MAX, &a->layer_seed); break;
         case 'd': a->data = optarg; break;
+        case 'D': a->spec = optarg; break;
+        case 'R': a->records = optarg; break;
+        case 'X': a->aux = optarg; break;
         case 'i': a->images = optarg; break;
         case 'l': a->labels = optarg; break;
         case 'I': a->aux_images = optarg; break;
@@ -119,7 +127,8 @@ static int parse(int argc, char **argv, audit_args *a)
     }
     if (bad) return 2;
     if (optind != argc || !!a->keys + !!a->layer != 1 || (a->keys && !a->params) ||
-        !a->images != !a->labels || !a->aux_images != !a->aux_labels) {
+        !a->images != !a->labels || !a->aux_images != !a->aux_labels || !a->spec != !a->records ||
+        (a->aux && !a->spec) || (a->spec && !a->keys)) {
         fprintf(stderr, "%s: give --keys EXPORT with --params FILE, or --layer SPEC; IDX image "
                         "files with their label files\n\n", C);
         usage(stderr);
@@ -179,11 +188,39 @@ static int report(const audit_args *a, const cryptonn_audit *au)
     return 0;
 }
 
+/* Records of the owners' data spec: CSV or .npy (docs/DATA.md). */
+static int audit_records(const audit_args *a, cryptonn_audit **au, char *msg, size_t msg_len)
+{
+    cryptonn_data_spec spec;
+    cryptonn_records rec = {0}, aux = {0};
+    int rc = cryptonn_spec_read(a->spec, &spec, msg, msg_len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_spec_load(&spec, a->records, NULL, &rec, msg, msg_len);
+    if (rc == CRYPTONN_OK && a->aux) rc = cryptonn_spec_load(&spec, a->aux, NULL, &aux, msg, msg_len);
+    if (rc == CRYPTONN_OK)
+        rc = cryptonn_audit_run_records(au, &a->o, a->keys, a->params, &rec, a->aux ? &aux : NULL,
+                                        msg, msg_len);
+    cryptonn_records_free(&rec);
+    cryptonn_records_free(&aux);
+    cryptonn_spec_free(&spec);
+    return rc;
+}
+
 int cli_audit(int argc, char **argv)
 {
     audit_args a;
     int p = parse(argc, argv, &a);
     if (p) return p == 1 ? 0 : 2;
+    if (a.spec) {
+        cryptonn_audit *au = NULL;
+        char msg[512] = "";
+        int rc = audit_records(&a, &au, msg, sizeof msg);
+        int status = rc == CRYPTONN_OK ? report(&a, au) : 1;
+        if (rc != CRYPTONN_OK)
+            fprintf(stderr, "cryptonn audit: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+        cryptonn_audit_destroy(au);
+        return status;
+    }
     cryptonn_dataset rec = {0}, aux = {0};
     if (load_set(&a, 0, a.o.samples, &rec) != CRYPTONN_OK) return 1;
     if (load_set(&a, 1, a.o.aux_limit, &aux) != CRYPTONN_OK) {

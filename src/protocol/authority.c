@@ -280,7 +280,7 @@ int cn_authority_export(const cn_authority *a, cn_keyexport *e)
 {
     memset(e, 0, sizeof *e);
     cryptonn_feip_mpk_id(a->k.samples, e->mpk_id);
-    e->in_c = 1;
+    e->in_c = cn_enc_channels(&a->p);
     e->in_h = a->p.rows;
     e->in_w = a->p.cols;
     e->mode = a->strict ? CN_MODE_STRICT : CN_MODE_PAPER;
