@@ -137,6 +137,30 @@ CRYPTONN_API void cryptonn_authority_counts(const cryptonn_authority *a, crypton
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_report(const cryptonn_authority *a,
                                                                 char **text);
 
+/* ---- the data owners' credentials (the networked roles) ---- */
+
+/* Longest owner name: [A-Za-z0-9_]{1,CRYPTONN_OWNER_NAME_MAX}. */
+#define CRYPTONN_OWNER_NAME_MAX 24
+
+/* 1 if name is a valid owner name (NULL gives 0). */
+CRYPTONN_API int cryptonn_owner_name_ok(const char *name);
+/* A bearer token of its own for owner `name`, in STATE/owners/NAME.token
+ * (0600: for that owner only), and the name in STATE/owners.list (hashes of
+ * the tokens, no secret; install it on the training server after a change).
+ * CRYPTONN_ERR_ARG for a bad name, CRYPTONN_ERR_MISMATCH if it is listed
+ * already; token_path (cap bytes) gets the token file's path. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_add_owner(const char *state,
+                                                                   const char *name,
+                                                                   char *token_path, size_t cap);
+/* Removes the name from the list, then its token. CRYPTONN_ERR_NOT_FOUND if
+ * it is not listed. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_revoke_owner(const char *state,
+                                                                      const char *name);
+/* The listed owners, one name per line in list order (*names malloc'd,
+ * NUL-terminated; free with cryptonn_free). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_list_owners(const char *state,
+                                                                     char **names);
+
 #ifdef __cplusplus
 }
 #endif

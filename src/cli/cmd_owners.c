@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd_server_common.h"
 #include "cli/commands.h"
-#include "cryptonn/status.h"
-#include "protocol/owners.h"
+#include "cryptonn/authority.h"
 
 static void usage(FILE *f)
 {
@@ -48,16 +46,16 @@ int cli_authority_owner(int argc, char **argv)
         return 2;
     }
     const char *name = operands ? argv[optind] : NULL;
-    if (name && !cn_owner_name_ok(name)) {
+    if (name && !cryptonn_owner_name_ok(name)) {
         fprintf(stderr, "cryptonn authority %s: '%s' is not an owner name ([A-Za-z0-9_]{1,%d})\n",
-                sub, name, CN_OWNER_NAME_MAX);
+                sub, name, CRYPTONN_OWNER_NAME_MAX);
         return 2;
     }
     char list[4096], tok[4096];
     snprintf(list, sizeof list, "%s/owners.list", state);
     int rc;
     if (add) {
-        rc = cn_owners_add(state, name, tok, sizeof tok);
+        rc = cryptonn_authority_add_owner(state, name, tok, sizeof tok);
         if (rc == CRYPTONN_ERR_MISMATCH) {
             fprintf(stderr, "cryptonn authority add-owner: '%s' is an owner already\n", name);
             return 1;
@@ -68,7 +66,7 @@ int cli_authority_owner(int argc, char **argv)
         return 0;
     }
     if (revoke) {
-        rc = cn_owners_revoke(state, name);
+        rc = cryptonn_authority_revoke_owner(state, name);
         if (rc == CRYPTONN_ERR_NOT_FOUND) {
             fprintf(stderr, "cryptonn authority revoke-owner: no owner '%s'\n", name);
             return 1;
@@ -78,10 +76,9 @@ int cli_authority_owner(int argc, char **argv)
                list);
         return 0;
     }
-    char (*names)[CN_OWNER_NAME_MAX + 1] = NULL;
-    size_t n = 0;
-    if ((rc = cn_owners_names(list, &names, &n)) != CRYPTONN_OK) return cli_fail(list, rc);
-    for (size_t i = 0; i < n; i++) printf("%s\n", names[i]);
-    free(names);
+    char *names = NULL;
+    if ((rc = cryptonn_authority_list_owners(state, &names)) != CRYPTONN_OK) return cli_fail(list, rc);
+    fputs(names, stdout);
+    cryptonn_free(names);
     return 0;
 }
