@@ -91,12 +91,20 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_epoch(cryptonn_trainer *t
 
 /* Secure prediction: the permuted class of every sample of test (pred has
  * room for its sample count; cryptonn_owner_unpermute turns them into true
- * classes on the owners' side). */
+ * classes on the owners' side). Dropout is off in predictions. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_predict(cryptonn_trainer *t,
                                                                cryptonn_model *m,
                                                                const cryptonn_encdata *test,
                                                                uint8_t *pred, char *msg,
                                                                size_t msg_len);
+
+/* The same with the model's outputs: outputs (may be NULL) gets samples ×
+ * outputs values (probabilities, or a regression model's predictions on the
+ * data spec's scaled grid); pred may then be NULL. st (may be NULL) gets the
+ * prediction's figures. Dropout is off in predictions. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_predict_outputs(
+    cryptonn_trainer *t, cryptonn_model *m, const cryptonn_encdata *test, uint8_t *pred,
+    float *outputs, cryptonn_train_stats *st, char *msg, size_t msg_len);
 
 /* Checkpoints: parameters, optimizer state and position (epoch, batches done
  * in it), in one file written atomically. Loading checks that it fits the

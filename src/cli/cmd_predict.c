@@ -11,11 +11,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/datamodel.h"
-#include "protocol/authority.h"
-#include "secure/encdata.h"
-#include "protocol/owner.h"
-#include "secure/train.h"
-#include "util/util.h"
+#include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
 {
@@ -75,44 +71,44 @@ int cli_predict(int argc, char **argv)
     }
     int code = 1, rc;
     char msg[512] = "";
-    cn_policy pol;
-    cn_policy_default(&pol);
-    cn_authority *auth = NULL;
-    cn_encdata *ts = NULL;
+    cryptonn_authority *auth = NULL;
+    cryptonn_encdata *ts = NULL;
+    cryptonn_keyservice *ks = NULL;
+    cryptonn_trainer *srv = NULL;
     cryptonn_model *m = NULL;
-    cn_server *srv = NULL;
     uint8_t *pred = NULL;
     float *vals = NULL;
     cryptonn_dataset truth = {0};
     cryptonn_records rec = {0};
     cryptonn_data_spec spec = {0};
-    cn_owner_secret own;
-    if ((rc = cn_authority_open(&auth, authd, &pol)) != CRYPTONN_OK) {
+    if ((rc = cryptonn_authority_open(&auth, authd, NULL)) != CRYPTONN_OK) {
         cli_fail(authd, rc);
         goto out;
     }
     uint32_t skipped;
-    if ((rc = cn_encdata_open(&ts, encd, &skipped)) != CRYPTONN_OK) {
+    if ((rc = cryptonn_encdata_open(&ts, encd, &skipped)) != CRYPTONN_OK) {
         cli_fail(encd, rc);
         goto out;
     }
-    const cn_enc_params *pp = cn_encdata_params(ts);
-    if ((rc = cryptonn_model_load(model, pp->batch, (uint32_t)threads, &m)) != CRYPTONN_OK) {
+    cryptonn_encdata_info info;
+    cryptonn_encdata_describe(ts, &info);
+    if ((rc = cryptonn_model_load(model, info.batch, (uint32_t)threads, &m)) != CRYPTONN_OK) {
         cli_fail(model, rc);
         goto out;
     }
-    cn_keysource ks = cn_authority_keysource(auth);
-    cn_secure_opts so;
-    cn_secure_opts_default(&so);
+    cryptonn_trainer_opts so;
+    cryptonn_trainer_opts_default(&so);
     so.threads = (uint32_t)threads;
     so.dlog_table_bits = (unsigned)dlog_bits;
     so.progress = 1;
-    if ((rc = cn_server_create(&srv, ts, &ks, &so, cache)) != CRYPTONN_OK) {
+    so.cache_dir = cache;
+    if ((rc = cryptonn_keyservice_local(&ks, auth)) != CRYPTONN_OK ||
+        (rc = cryptonn_trainer_create(&srv, ts, ks, &so)) != CRYPTONN_OK) {
         cli_fail("server", rc);
         goto out;
     }
-    uint64_t n = cn_encdata_samples(ts);
-    const int regress = pp->task == CN_TASK_REGRESS;
+    uint64_t n = info.samples;
+    const int regress = info.regression;
     if (data && !regress && !okey) {
         fprintf(stderr, "cryptonn predict: scoring classes needs --owner-key (the server's "
                         "classes are permuted)\n");
@@ -121,29 +117,29 @@ int cli_predict(int argc, char **argv)
     }
     pred = malloc(n ? n : 1);
     vals = regress ? malloc(sizeof(float) * (n ? n : 1)) : NULL;
-    cn_secure_stats st = {0};
-    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
+    cryptonn_train_stats st = {0};
     if (!pred || (regress && !vals)) rc = CRYPTONN_ERR_NOMEM;
-    else rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, vals, &st, msg,
-                                        sizeof msg);
+    else rc = cryptonn_trainer_predict_outputs(srv, m, ts, regress ? NULL : pred, vals, &st, msg,
+                                               sizeof msg);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn predict: %s%s%s\n", cryptonn_status_str(rc), *msg ? ": " : "",
                 msg);
         goto out;
     }
-    printf("secure prediction of %llu samples: %.1f s (%llu first-layer results decrypted)\n",
-           (unsigned long long)n, st.t_load + st.t_keys + st.t_fwd + st.t_plain,
-           (unsigned long long)st.dec_fwd);
+    printf("secure prediction of %llu samples: %.1f s (%llu first-layer keys)\n",
+           (unsigned long long)n,
+           st.seconds_load + st.seconds_keys + st.seconds_first_layer + st.seconds_plain,
+           (unsigned long long)st.keys_first_layer);
     if (spec_path && (rc = cli_spec_read("predict", spec_path, &spec)) != CRYPTONN_OK) goto out;
     if (okey && !regress) {
-        if ((rc = cn_owner_secret_load(&own, okey)) != CRYPTONN_OK) {
+        cryptonn_owner *own = NULL;
+        if ((rc = cryptonn_owner_open(&own, NULL, okey)) == CRYPTONN_OK)
+            rc = cryptonn_owner_unpermute(own, pred, n);
+        cryptonn_owner_close(own);
+        if (rc != CRYPTONN_OK) {
             cli_fail(okey, rc);
             goto out;
         }
-        uint8_t inv[256];
-        cn_owner_secret_inverse(&own, inv);
-        for (uint64_t i = 0; i < n; i++) pred[i] = inv[pred[i]];
-        cn_wipe(&own, sizeof own);
     }
     cryptonn_samples tv = {0};
     if (data && spec_path) {
@@ -195,9 +191,10 @@ out:
     cryptonn_dataset_free(&truth);
     cryptonn_records_free(&rec);
     cryptonn_spec_free(&spec);
-    cn_server_destroy(srv);
+    cryptonn_trainer_destroy(srv);
+    cryptonn_keyservice_destroy(ks);
     cryptonn_model_destroy(m);
-    cn_encdata_close(ts);
-    cn_authority_close(auth);
+    cryptonn_encdata_close(ts);
+    cryptonn_authority_close(auth);
     return code;
 }

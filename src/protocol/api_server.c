@@ -107,8 +107,20 @@ int cryptonn_trainer_predict(cryptonn_trainer *t, cryptonn_model *m, const crypt
                              uint8_t *pred, char *msg, size_t msg_len)
 {
     CN_ARG_CHECK(t && m && test && pred);
+    return cryptonn_trainer_predict_outputs(t, m, test, pred, NULL, NULL, msg, msg_len);
+}
+
+int cryptonn_trainer_predict_outputs(cryptonn_trainer *t, cryptonn_model *m,
+                                     const cryptonn_encdata *test, uint8_t *pred, float *outputs,
+                                     cryptonn_train_stats *st, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(t && m && test && (pred || outputs));
     cn_secure_stats s = {0};
-    return cn_server_predict(t->srv, m, test->d, pred, &s, msg, msg_len);
+    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
+    int rc = cn_server_predict_outputs(t->srv, m, test->d, pred, outputs, &s, msg, msg_len);
+    cryptonn_model_set_training(m, 1);
+    if (st) stats_out(&s, st);
+    return rc;
 }
 
 int cryptonn_checkpoint_save(const char *path, cryptonn_model *m, uint32_t epoch,
