@@ -34,6 +34,19 @@ static void opts_in(const cryptonn_audit_opts *o, cn_audit_opts *co)
     co->progress = o->progress;
 }
 
+/* Hands a finished run to the caller, or on failure its reason in msg and
+ * nothing. */
+static int hand_over(cryptonn_audit *a, int rc, cryptonn_audit **out, char *msg, size_t msg_len)
+{
+    if (rc != CRYPTONN_OK) {
+        snprintf(msg, msg_len, "%s", a->res.msg);
+        cryptonn_audit_destroy(a);
+        return rc;
+    }
+    *out = a;
+    return CRYPTONN_OK;
+}
+
 static int run(cryptonn_audit **out, const cryptonn_audit_opts *o, const cn_keyexport *e,
                const cryptonn_dataset *records, const cryptonn_dataset *aux, char *msg,
                size_t msg_len)
@@ -42,14 +55,7 @@ static int run(cryptonn_audit **out, const cryptonn_audit_opts *o, const cn_keye
     opts_in(o, &co);
     cryptonn_audit *a = calloc(1, sizeof *a);
     if (!a) return CRYPTONN_ERR_NOMEM;
-    int rc = cn_audit_run(&co, e, records, aux, &a->res);
-    if (rc != CRYPTONN_OK) {
-        snprintf(msg, msg_len, "%s", a->res.msg);
-        cryptonn_audit_destroy(a);
-        return rc;
-    }
-    *out = a;
-    return CRYPTONN_OK;
+    return hand_over(a, cn_audit_run(&co, e, records, aux, &a->res), out, msg, msg_len);
 }
 
 /* The export at keys_path, checked against the owners' params.bin; freed
@@ -122,16 +128,11 @@ int cryptonn_audit_run_records(cryptonn_audit **out, const cryptonn_audit_opts *
     if (rc == CRYPTONN_OK) {
         cn_audit_opts co;
         opts_in(o, &co);
-        rc = cn_audit_run_records(&co, &e, &p, records, aux, &a->res);
-        if (rc != CRYPTONN_OK) snprintf(msg, msg_len, "%s", a->res.msg);
+        rc = hand_over(a, cn_audit_run_records(&co, &e, &p, records, aux, &a->res), out, msg,
+                       msg_len);
     }
     cn_keyexport_free(&e);
-    if (rc != CRYPTONN_OK) {
-        cryptonn_audit_destroy(a);
-        return rc;
-    }
-    *out = a;
-    return CRYPTONN_OK;
+    return rc;
 }
 
 void cryptonn_audit_destroy(cryptonn_audit *a)

@@ -213,6 +213,22 @@ static uint32_t classes_of(const cryptonn_dataset *d)
     return c;
 }
 
+/* The attacks on records converted to grid integers (rc: how the conversion
+ * went); frees them. */
+static int run_converted(const cn_audit_opts *o, const cn_keyexport *e, uint64_t width, int rc,
+                         cn_audit_data *rd, cn_audit_data *ad, cn_audit_result *res)
+{
+    if (rc == CRYPTONN_OK) {
+        cn_audit_view v = {&e->keys, (uint32_t)width};
+        rc = cn_audit_run_view(o, &v, rd, ad, res);
+    } else {
+        fail(res, rc, "records");
+    }
+    cn_audit_data_free(rd);
+    if (ad) cn_audit_data_free(ad);
+    return rc;
+}
+
 int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_dataset *records,
                  const cryptonn_dataset *aux, cn_audit_result *res)
 {
@@ -239,15 +255,7 @@ int cn_audit_run(const cn_audit_opts *o, const cn_keyexport *e, const cryptonn_d
     int rc = cn_audit_data_from_dataset(&rd, records, limit, o->grid_max, classes);
     if (rc == CRYPTONN_OK && aux)
         rc = cn_audit_data_from_dataset(&ad, aux, o->aux_limit, o->grid_max, classes);
-    if (rc == CRYPTONN_OK) {
-        cn_audit_view v = {&e->keys, (uint32_t)width};
-        rc = cn_audit_run_view(o, &v, &rd, aux ? &ad : NULL, res);
-    } else {
-        fail(res, rc, "records");
-    }
-    cn_audit_data_free(&rd);
-    cn_audit_data_free(&ad);
-    return rc;
+    return run_converted(o, e, width, rc, &rd, aux ? &ad : NULL, res);
 }
 
 int cn_audit_run_records(const cn_audit_opts *o, const cn_keyexport *e, const cn_enc_params *p,
@@ -268,13 +276,5 @@ int cn_audit_run_records(const cn_audit_opts *o, const cn_keyexport *e, const cn
     cn_audit_data rd = {0}, ad = {0};
     int rc = cn_audit_data_from_records(&rd, records, o->samples ? o->samples : 1, p);
     if (rc == CRYPTONN_OK && aux) rc = cn_audit_data_from_records(&ad, aux, o->aux_limit, p);
-    if (rc == CRYPTONN_OK) {
-        cn_audit_view v = {&e->keys, (uint32_t)width};
-        rc = cn_audit_run_view(o, &v, &rd, aux ? &ad : NULL, res);
-    } else {
-        fail(res, rc, "records");
-    }
-    cn_audit_data_free(&rd);
-    cn_audit_data_free(&ad);
-    return rc;
+    return run_converted(o, e, width, rc, &rd, aux ? &ad : NULL, res);
 }
