@@ -6,7 +6,7 @@ JOBS  ?= 2
 # docs/LIBRARY.md); installable builds keep CMake's portable default.
 NATIVE ?= -DCRYPTONN_NATIVE=ON
 
-.PHONY: all deps deps-peers mnist build asan demo check test test-asan bench python clean
+.PHONY: all deps deps-peers mnist data build asan demo check test test-asan bench python clean
 
 all: build
 
@@ -18,6 +18,11 @@ deps-peers:
 
 mnist: deps
 	tools/fetch-mnist
+
+# MNIST and the four small real datasets (tools/fetch-data): the tests of own
+# data, the clinic and the Python package train on them.
+data: mnist
+	tools/fetch-data
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(NATIVE) >/dev/null
@@ -34,7 +39,7 @@ test-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN) --output-on-failure -j $(JOBS)
 
-check: mnist test test-asan
+check: data test test-asan
 
 demo: mnist build
 	$(BUILD)/cryptonn demo
