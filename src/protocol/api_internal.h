@@ -13,6 +13,7 @@
 #include "protocol/authority.h"
 #include "protocol/http.h"
 #include "protocol/client.h"
+#include "secure/dist.h"
 #include "secure/train.h"
 
 struct cryptonn_authority {
@@ -26,7 +27,8 @@ struct cryptonn_encdata {
 
 struct cryptonn_keyservice {
     cn_keysource ks;
-    cn_http_client *http; /* NULL in process */
+    cn_http_client *http;       /* NULL in process */
+    cn_dist_keysource_ctx dist; /* cryptonn_keyservice_dist: the wrapped service */
 };
 
 struct cryptonn_owner {
