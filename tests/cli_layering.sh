@@ -7,12 +7,12 @@
 set -u
 src=$(dirname "$0")/../src
 order="util group dlog scheme nn secure protocol audit cli"
-# Commands not yet on the public API: the training server's HTTP service
-# (cmd_server*), encryption of spec records and under mpirun (cmd_encrypt),
+# Commands not yet on the public API: encryption of spec records and
+# under mpirun (cmd_encrypt),
 # the in-process secure run with its MPI ranks and report (secure_run,
 # train_dist, cmd_demo) and the spec-to-params helper (datamodel.h).
-CLI_INTERNAL="cmd_demo.c cmd_encrypt.c cmd_server.c
-cmd_server_common.c cmd_server_common.h secure_run.c secure_run.h train_dist.c datamodel.h"
+CLI_INTERNAL="cmd_demo.c cmd_encrypt.c
+secure_run.c secure_run.h train_dist.c datamodel.h"
 fail=0
 below=""
 for layer in $order; do

@@ -10,28 +10,11 @@
 #include <sys/stat.h>
 
 #include "cryptonn/cryptonn.h"
+#include "api_records.h"
 #include "testutil.h"
 
 #define N_TRAIN 24
 #define N_TEST 8
-
-/* Sparse records (a few bright pixels), labels from the record itself so a
- * model can learn them: the class is the row band of the first pixel. */
-static void make_data(cryptonn_dataset *d, uint32_t n)
-{
-    d->n = n;
-    d->rows = d->cols = 28;
-    d->x = calloc((size_t)n * 784, sizeof(float));
-    d->y = calloc(n, 1);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t cls = (uint32_t)t_rand_range(0, 9);
-        for (int k = 0; k < 12; k++) {
-            uint32_t r = cls * 2 + (uint32_t)t_rand_range(0, 3), c = (uint32_t)t_rand_range(0, 27);
-            d->x[(size_t)i * 784 + r * 28 + c] = (float)t_rand_range(1, 255) / 255.0f;
-        }
-        d->y[i] = (uint8_t)cls;
-    }
-}
 
 static long file_size(const char *path)
 {
@@ -128,8 +111,8 @@ int main(void)
     CHECK_EQ_INT(cryptonn_owner_layer(ow, &od), CRYPTONN_OK);
     CHECK(!strcmp(od.commit, ld.commit) && !strcmp(od.spec, ld.spec));
     cryptonn_dataset tr = {0}, te = {0};
-    make_data(&tr, N_TRAIN);
-    make_data(&te, N_TEST);
+    api_records(&tr, N_TRAIN);
+    api_records(&te, N_TEST);
     cryptonn_encrypt_opts eo;
     cryptonn_encrypt_opts_default(&eo);
     eo.part = "bad/name";

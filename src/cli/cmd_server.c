@@ -1,6 +1,6 @@
 /* `cryptonn server`: the training server as a service, and its remote
  * control by the operator.
- *   serve   HTTP service (server_http.h): uploads from the data owners, each
+ *   serve   HTTP service (cryptonn_server_service_*): uploads from the data owners, each
  *           with its own token (the owners list), training on request with
  *           a checkpoint after every batch, status, secure prediction. Keys
  *           come from the authority over HTTP, retried with backoff while it
@@ -9,21 +9,17 @@
  *           the status and fetches the model.
  *   stop    stops the running job after its current batch.
  *   status  prints GET /v1/status; parts prints GET /v1/parts. */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/cmd_server_common.h"
 #include "cli/commands.h"
-#include "protocol/server_http.h"
-#include "util/util.h"
+#include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
 {
@@ -66,10 +62,8 @@ enum { O_STATE = 256, O_LISTEN, O_AUTH, O_TOKEN, O_OWNERS, O_OPTOKEN, O_QPARTS, 
        O_HIDDEN, O_MAXB, O_FREEZE, O_WB, O_DZB, O_DLOG, O_BADPART, O_WAIT, O_OUT, O_HELP };
 
 typedef struct {
-    const char *state, *listen, *auth, *token_file, *owners, *op_file, *port_file, *cacert;
-    uint32_t retry, threads;
-    cn_server_quota q;
-    cn_http_service_opts so;
+    const char *state, *port_file;
+    cryptonn_server_service_opts so;
 } serve_args;
 
 /* 0 parsed, else the exit status. */
@@ -89,30 +83,26 @@ static int parse_serve(int argc, char **argv, serve_args *a)
         {"threads", 1, 0, O_THREADS},      {"help", 0, 0, O_HELP},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
-    a->listen = "127.0.0.1:8471";
-    a->auth = "http://127.0.0.1:8470";
-    a->retry = 300;
-    a->threads = 2;
-    cn_server_quota_default(&a->q);
-    a->so.timeout_s = 120;
-    cn_http_service_opts *so = &a->so;
+    cryptonn_server_service_opts *so = &a->so;
+    cryptonn_server_service_opts_default(so);
+    so->listen = "127.0.0.1:8471";
     const char *S = "server serve";
     int c, bad = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case O_STATE: a->state = optarg; break;
-        case O_LISTEN: a->listen = optarg; break;
-        case O_AUTH: a->auth = optarg; break;
-        case O_TOKEN: a->token_file = optarg; break;
-        case O_OWNERS: a->owners = optarg; break;
-        case O_OPTOKEN: a->op_file = optarg; break;
-        case O_QPARTS: bad |= cli_parse_u32(S, "quota-parts", optarg, 1, 1u << 20, &a->q.parts); break;
+        case O_LISTEN: so->listen = optarg; break;
+        case O_AUTH: so->authority = optarg; break;
+        case O_TOKEN: so->token_file = optarg; break;
+        case O_OWNERS: so->owners_file = optarg; break;
+        case O_OPTOKEN: so->operator_token_file = optarg; break;
+        case O_QPARTS: bad |= cli_parse_u32(S, "quota-parts", optarg, 1, 1u << 20, &so->quota_parts); break;
         case O_QBATCHES:
-            bad |= cli_parse_u64(S, "quota-batches", optarg, 1, 1ull << 32, &a->q.batches);
+            bad |= cli_parse_u64(S, "quota-batches", optarg, 1, 1ull << 32, &so->quota_batches);
             break;
-        case O_QBYTES: bad |= cli_parse_u64(S, "quota-bytes", optarg, 1, 1ull << 50, &a->q.bytes); break;
-        case O_QREQ: bad |= cli_parse_u32(S, "quota-requests", optarg, 1, 256, &a->q.requests); break;
+        case O_QBYTES: bad |= cli_parse_u64(S, "quota-bytes", optarg, 1, 1ull << 50, &so->quota_bytes); break;
+        case O_QREQ: bad |= cli_parse_u32(S, "quota-requests", optarg, 1, 256, &so->quota_requests); break;
         case O_HEADT: bad |= cli_parse_u32(S, "header-timeout", optarg, 1, 3600, &so->header_timeout_s); break;
         case O_BODYT: bad |= cli_parse_u32(S, "body-timeout", optarg, 1, 86400, &so->body_timeout_s); break;
         case O_IDLE: bad |= cli_parse_u32(S, "timeout", optarg, 1, 86400, &so->timeout_s); break;
@@ -120,46 +110,25 @@ static int parse_serve(int argc, char **argv, serve_args *a)
         case O_PERADDR: bad |= cli_parse_u32(S, "per-address", optarg, 1, 65536, &so->per_address); break;
         case O_CERT: so->cert_file = optarg; break;
         case O_KEY: so->key_file = optarg; break;
-        case O_CACERT: a->cacert = optarg; break;
-        case O_RETRY: bad |= cli_parse_u32(S, "retry-for", optarg, 0, 86400, &a->retry); break;
+        case O_CACERT: so->cacert = optarg; break;
+        case O_RETRY: bad |= cli_parse_u32(S, "retry-for", optarg, 0, 86400, &so->retry_s); break;
         case O_PORTF: a->port_file = optarg; break;
-        case O_THREADS: bad |= cli_parse_u32(S, "threads", optarg, 1, 64, &a->threads); break;
+        case O_THREADS: bad |= cli_parse_u32(S, "threads", optarg, 1, 64, &so->threads); break;
         case O_HELP: case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     if (bad) return 2;
-    if (optind != argc || !a->state || !a->token_file) {
+    if (optind != argc || !a->state || !so->token_file) {
         fprintf(stderr, "cryptonn server serve: --state and --token-file are required\n\n");
         usage(stderr);
         return 2;
     }
-    if (a->owners && access(a->owners, R_OK) != 0) {
-        fprintf(stderr, "cryptonn server serve: cannot read the owners list %s\n", a->owners);
+    if (so->owners_file && access(so->owners_file, R_OK) != 0) {
+        fprintf(stderr, "cryptonn server serve: cannot read the owners list %s\n", so->owners_file);
         return 2;
     }
     return -1;
-}
-
-/* The operator's token: distinct from the authority token and from every
- * owner's, so no other credential can drive training. */
-static int operator_token(const serve_args *a, const char *token, cn_owner_db *owners,
-                          char out[65])
-{
-    char path[4200], who[CN_OWNER_NAME_MAX + 1];
-    if (!a->op_file) snprintf(path, sizeof path, "%s/operator.token", a->state);
-    if (mkdir(a->state, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "cryptonn server serve: cannot create %s\n", a->state);
-        return 1;
-    }
-    if (cli_operator_token(a->op_file ? a->op_file : path, out)) return 1;
-    if (!strcmp(out, token) || (owners && cn_owner_db_find(owners, out, 64, who))) {
-        fprintf(stderr, "cryptonn server serve: the operator token must differ from the "
-                        "authority token and from every owner's\n");
-        cn_wipe(out, 65);
-        return 1;
-    }
-    return 0;
 }
 
 static int serve(int argc, char **argv)
@@ -167,82 +136,55 @@ static int serve(int argc, char **argv)
     serve_args a;
     int r = parse_serve(argc, argv, &a);
     if (r >= 0) return r;
-    char token[65], optok[65];
-    if (cli_load_token(a.token_file, token) != CRYPTONN_OK) return 1;
-    cn_owner_db *owners = NULL;
-    if (a.owners && cn_owner_db_open(&owners, a.owners) != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn server serve: %s is not an owners list\n", a.owners);
-        cn_wipe(token, sizeof token);
-        return 1;
-    }
-    if (!a.owners)
+    if (!a.so.owners_file)
         fprintf(stderr, "cryptonn server: warning: no --owners list: no upload is accepted\n");
-    if (operator_token(&a, token, owners, optok)) {
-        cn_wipe(token, sizeof token);
-        cn_owner_db_close(owners);
-        return 1;
-    }
+    char optok[4200];
+    snprintf(optok, sizeof optok, "%s/operator.token", a.state);
+    const char *op_file = a.so.operator_token_file ? a.so.operator_token_file : optok;
+    int op_new = access(op_file, F_OK) != 0;
     cli_block_signals();
-    cn_http_client_opts ao = {.base = a.auth, .token = token, .cacert = a.cacert, .timeout_s = 600,
-                              .retry_for_s = a.retry, .backoff_ms = 100};
-    cn_server_http *s = NULL;
+    cryptonn_server_service *svc = NULL;
     char msg[512] = "";
-    int rc = cn_server_http_create(&s, a.state, &ao, a.threads, &a.q, msg, sizeof msg);
-    cn_wipe(token, sizeof token);
+    int rc = cryptonn_server_service_start(&svc, a.state, &a.so, msg, sizeof msg);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn server: %s: %s\n", cryptonn_status_str(rc), msg);
-        cn_wipe(optok, sizeof optok);
-        cn_owner_db_close(owners);
         return 1;
     }
     if (msg[0]) fprintf(stderr, "cryptonn server: warning: %s\n", msg);
-    a.so.listen = a.listen;
-    a.so.token[CN_ROLE_OPERATOR] = optok;
-    a.so.owners = owners;
-    cn_server_http_bind(s, &a.so);
-    cn_http_service *svc = NULL;
-    rc = cn_http_service_start(&svc, &a.so, msg, sizeof msg);
-    cn_wipe(optok, sizeof optok);
+    if (op_new)
+        printf("operator token written to %s (mode 0600): it alone starts, stops and configures "
+               "training\n", op_file);
     int code = 1;
-    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn server: %s\n", msg);
-    else if (cli_announce("server", a.listen, cn_http_service_port(svc), a.so.cert_file != NULL,
-                          a.port_file) == 0) {
+    if (cli_announce("server", a.so.listen, cryptonn_server_service_port(svc),
+                     a.so.cert_file != NULL, a.port_file) == 0) {
         int sig = cli_wait_for_signal();
         fprintf(stderr, "cryptonn server: %s: stopping (training resumes from its checkpoint)\n",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
         code = 0;
     }
-    cn_http_service_stop(svc);
-    cn_server_http_destroy(s);
-    cn_owner_db_close(owners);
+    cryptonn_server_service_stop(svc);
     return code;
 }
 
+/* The operator's control of server, retrying an unreachable one for 30 s;
+ * 0, or 1 with a message. */
 static int remote(const char *server, const char *token_file, const char *cacert,
-                  cn_http_client **c)
+                  cryptonn_operator **op)
 {
-    return cli_http_client(server, token_file, cacert, 60, 30, c);
+    char token[65];
+    if (cli_load_token(token_file, token) != CRYPTONN_OK) return 1;
+    int rc = cryptonn_operator_open(op, server, token, cacert, 30);
+    cryptonn_wipe(token, sizeof token);
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn server: %s\n", cryptonn_status_str(rc));
+    return rc != CRYPTONN_OK;
 }
 
-/* One call whose answer is printed (or returned in *out); 0 on want. */
-static int call(cn_http_client *c, const char *method, const char *path, const char *body,
-                long want, char **out)
+/* 0 when rc is CRYPTONN_OK, else 1 with the service's answer. */
+static int said(int rc, const char *what, const char *msg)
 {
-    long st = 0;
-    char msg[512];
-    uint8_t *b = NULL;
-    int rc = cn_http_call(c, method, path, body ? "application/json" : NULL,
-                          (const uint8_t *)body, body ? strlen(body) : 0, &st, &b, NULL, msg,
-                          sizeof msg);
-    if (rc != CRYPTONN_OK || st != want) {
-        fprintf(stderr, "cryptonn server: %s %s: %s\n", method, path,
-                rc != CRYPTONN_OK ? msg : b ? (char *)b : "");
-        free(b);
-        return 1;
-    }
-    if (out) *out = (char *)b;
-    else free(b);
-    return 0;
+    if (rc != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn server: %s: %s\n", what, msg[0] ? msg : cryptonn_status_str(rc));
+    return rc != CRYPTONN_OK;
 }
 
 /* A job option given on the command line, as JSON for the server, which
@@ -268,7 +210,7 @@ static int add_model_file(char *body, size_t cap, size_t *w, const char *path)
 {
     uint8_t *b;
     size_t len;
-    int rc = cn_file_read_all(path, 3000, &b, &len);
+    int rc = cryptonn_file_read(path, 3000, &b, &len);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn server train: %s: %s (a model file of at most 3000 bytes)\n",
                 path, cryptonn_status_str(rc));
@@ -276,7 +218,7 @@ static int add_model_file(char *body, size_t cap, size_t *w, const char *path)
     }
     *w += (size_t)snprintf(body + *w, cap - *w, "%s\"model\":\"file\",\"model_file\":%.*s",
                            *w > 1 ? "," : "", (int)len, (const char *)b);
-    free(b);
+    cryptonn_free(b);
     if (*w >= cap - 2) {
         fprintf(stderr, "cryptonn server train: options too long\n");
         return 2;
@@ -284,33 +226,28 @@ static int add_model_file(char *body, size_t cap, size_t *w, const char *path)
     return 0;
 }
 
-static int follow(cn_http_client *cl, const char *out)
+static int follow(cryptonn_operator *op, const char *out)
 {
+    char msg[1024];
     for (;;) {
         struct timespec ts = {0, 500000000L};
         nanosleep(&ts, NULL);
         char *js = NULL;
-        if (call(cl, "GET", "/v1/status", NULL, 200, &js)) return 1;
+        cryptonn_job_status st;
+        if (said(cryptonn_operator_status(op, &st, &js, msg, sizeof msg), "status", msg)) return 1;
         fprintf(stderr, "\r%-150.150s", js);
-        int done = strstr(js, "\"state\":\"done\"") != NULL;
-        int failed = strstr(js, "\"state\":\"failed\"") || strstr(js, "\"state\":\"stopped\"");
+        int done = st.state == CRYPTONN_JOB_DONE;
+        int failed = st.state == CRYPTONN_JOB_FAILED || st.state == CRYPTONN_JOB_STOPPED;
         if (done || failed) fprintf(stderr, "\n%s\n", js);
-        free(js);
+        cryptonn_free(js);
         if (failed) return 1;
         if (done) break;
     }
     if (!out) return 0;
-    uint8_t *b = NULL;
-    size_t len = 0;
-    long st = 0;
-    char msg[256];
-    int rc = cn_http_call(cl, "GET", "/v1/model", NULL, NULL, 0, &st, &b, &len, msg, sizeof msg);
-    cn_part p = {b, len};
-    int code = rc != CRYPTONN_OK || st != 200 || cn_file_write_atomic(out, &p, 1, 0644) != CRYPTONN_OK;
-    if (code) fprintf(stderr, "cryptonn server train: cannot fetch the model to %s\n", out);
-    else printf("model saved to %s\n", out);
-    free(b);
-    return code;
+    if (said(cryptonn_operator_model(op, out, msg, sizeof msg), "cannot fetch the model", msg))
+        return 1;
+    printf("model saved to %s\n", out);
+    return 0;
 }
 
 static int train(int argc, char **argv)
@@ -363,12 +300,13 @@ static int train(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    cn_http_client *cl = NULL;
-    if (remote(server, token_file, cacert, &cl)) return 1;
-    int code = call(cl, "POST", "/v1/train", body, 202, NULL);
+    cryptonn_operator *op = NULL;
+    if (remote(server, token_file, cacert, &op)) return 1;
+    char msg[1024];
+    int code = said(cryptonn_operator_train(op, body, msg, sizeof msg), "POST /v1/train", msg);
     if (!code) printf("training started on %s\n", server);
-    if (!code && wait) code = follow(cl, out);
-    cn_http_client_destroy(cl);
+    if (!code && wait) code = follow(op, out);
+    cryptonn_operator_close(op);
     return code;
 }
 
@@ -394,15 +332,16 @@ static int simple(const char *what, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    cn_http_client *cl = NULL;
-    if (remote(server, token_file, cacert, &cl)) return 1;
-    char *js = NULL;
-    int stop = !strcmp(what, "stop");
-    int code = call(cl, stop ? "POST" : "GET", stop ? "/v1/stop" : !strcmp(what, "parts") ? "/v1/parts"
-                    : "/v1/status", stop ? "{}" : NULL, stop ? 202 : 200, &js);
-    if (!code) printf("%s\n", js);
-    free(js);
-    cn_http_client_destroy(cl);
+    cryptonn_operator *op = NULL;
+    if (remote(server, token_file, cacert, &op)) return 1;
+    char *js = NULL, msg[1024];
+    int rc = !strcmp(what, "stop")    ? cryptonn_operator_stop(op, msg, sizeof msg)
+             : !strcmp(what, "parts") ? cryptonn_operator_parts(op, &js, msg, sizeof msg)
+                                      : cryptonn_operator_status(op, NULL, &js, msg, sizeof msg);
+    int code = said(rc, what, msg);
+    if (!code) printf("%s\n", js ? js : "stopping after the batch in progress");
+    cryptonn_free(js);
+    cryptonn_operator_close(op);
     return code;
 }
 
