@@ -1,10 +1,22 @@
 /* nn: the generic engine against PyTorch (tests/torch_match.py). The same
- * model file, initial weights, records, batches, loss and SGD: after a few
- * steps the weights and every step's loss must agree within float
- * tolerance. A small CNN on digits, an MLP on breast cancer and a
- * regression MLP on diabetes, from data/ (tools/fetch-data); where those
- * files are missing, records of the same shapes are made up here (said on
- * stdout). Skipped, with a message, where /usr/bin/python3 has no torch. */
+ * model file, initial weights, records, batches, loss and SGD over a few
+ * steps; at every step PyTorch recomputes, in float64 from this engine's
+ * weights of that step, each sample's loss and gradient and the SGD step,
+ * and they must agree within float tolerance.
+ *
+ * Why step by step rather than comparing the weights at the end: float32
+ * and float64 (or two summation orders) may send a ReLU input or a max-pool
+ * window that sits within rounding of a tie down different branches, and
+ * from there the two runs drift apart for good (one seed in ~15 did on
+ * digits). Restarting every step from this engine's weights keeps rounding
+ * from compounding, and PyTorch reports each sample's margin to the nearest
+ * tie, so a sample whose gradient disagrees is excused only when it sat
+ * within MARGIN of one; excuses are counted and bounded.
+ *
+ * A small CNN on digits, an MLP on breast cancer and a regression MLP on
+ * diabetes, from data/ (tools/fetch-data); where those files are missing,
+ * records of the same shapes are made up here (said on stdout). Skipped,
+ * with a message, where /usr/bin/python3 has no torch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +30,15 @@
 
 #define STEPS 12
 #define BATCH 32
+/* Relative disagreement allowed: float32 against float64 from the same
+ * weights differs by ~1e-6 of a gradient's largest entry; a wrong branch or
+ * a wrong formula by far more. */
+#define GRAD_TOL 1e-4
+#define LOSS_TOL 1e-5
+#define STEP_TOL 1e-6
+/* A tie nearer than this (relative to its layer's largest value) may
+ * legitimately go either way in float32. */
+#define MARGIN 1e-4
 
 static int skipped;
 
@@ -117,6 +138,145 @@ static int run_torch(const char *dir)
     return st == 0;
 }
 
+/* The gradient the last backward pass left, read through SGD's momentum
+ * buffer: with the buffer zeroed, momentum 1, lr 0 and no weight decay, a
+ * step sets it to exactly the gradient and leaves the weights alone. */
+static void read_grad(cryptonn_model *m, size_t np, float *g)
+{
+    static const cryptonn_sgd probe = {0.0f, 1.0f, 0.0f};
+    float *v = cryptonn_model_velocity(m);
+    memset(v, 0, np * 4);
+    cryptonn_model_sgd_step(m, &probe);
+    memcpy(g, v, np * 4);
+}
+
+static double max_abs(const double *b, size_t n)
+{
+    double m = 0;
+    for (size_t j = 0; j < n; j++) m = fmax(m, fabs(b[j]));
+    return m;
+}
+
+/* max_j |a_j − b_j| / max(max_j |b_j|, floor). */
+static double rel_diff_f(const float *a, const double *b, size_t n, double floor)
+{
+    double d = 0;
+    for (size_t j = 0; j < n; j++) d = fmax(d, fabs((double)a[j] - b[j]));
+    return d / fmax(fmax(max_abs(b, n), floor), 1e-30);
+}
+
+/* The C engine's run, recorded for torch_match.py. */
+typedef struct {
+    float *theta; /* STEPS + 1 weight vectors */
+    float *vel;   /* the momentum buffer before each step */
+    float *grad;  /* each step's batch gradient */
+    float *sgrad; /* STEPS × BATCH per-sample gradients */
+    double sloss[STEPS][BATCH], loss[STEPS];
+} run;
+
+static void train(cryptonn_model *m, const cryptonn_records *r, const uint32_t *order,
+                  int linear, const cryptonn_sgd *opt, run *out)
+{
+    const size_t np = cryptonn_model_param_count(m), in = r->size;
+    float *p = cryptonn_model_params(m), *v = cryptonn_model_velocity(m);
+    float *x = malloc(sizeof(float) * BATCH * in), t[BATCH];
+    uint8_t y[BATCH];
+    for (int s = 0; s < STEPS; s++) {
+        memcpy(out->theta + s * np, p, np * 4);
+        memcpy(out->vel + s * np, v, np * 4);
+        for (int b = 0; b < BATCH; b++) {
+            uint32_t k = order[s * BATCH + b];
+            memcpy(x + b * in, r->x + k * in, sizeof(float) * in);
+            if (linear) t[b] = r->t[k];
+            else y[b] = r->y[k];
+        }
+        for (int b = 0; b < BATCH; b++) {
+            cryptonn_model_forward(m, x + b * in, 1);
+            if (linear) cryptonn_model_backward_targets(m, t + b, 1, &out->sloss[s][b]);
+            else cryptonn_model_backward(m, y + b, 1, &out->sloss[s][b], NULL);
+            read_grad(m, np, out->sgrad + ((size_t)s * BATCH + b) * np);
+        }
+        cryptonn_model_forward(m, x, BATCH);
+        if (linear) cryptonn_model_backward_targets(m, t, BATCH, &out->loss[s]);
+        else cryptonn_model_backward(m, y, BATCH, &out->loss[s], NULL);
+        read_grad(m, np, out->grad + s * np);
+        memcpy(v, out->vel + s * np, np * 4);
+        cryptonn_model_sgd_step(m, opt);
+    }
+    memcpy(out->theta + STEPS * np, p, np * 4);
+    free(x);
+}
+
+/* Compares the run with torch_match.py's float64 recomputation. */
+static void compare(const char *name, const char *dir, size_t np, int mean, const run *c)
+{
+    const size_t ns = (size_t)STEPS * BATCH;
+    double *tg = malloc(sizeof(double) * ns * np), *tl = malloc(sizeof(double) * ns);
+    double *tm = malloc(sizeof(double) * ns), *ts = malloc(sizeof(double) * STEPS * np);
+    double *sum = malloc(sizeof(double) * np);
+    CHECK(read_raw(dir, "torch_grad.f64", tg, sizeof(double) * ns * np));
+    CHECK(read_raw(dir, "torch_loss.f64", tl, sizeof(double) * ns));
+    CHECK(read_raw(dir, "torch_margin.f64", tm, sizeof(double) * ns));
+    CHECK(read_raw(dir, "torch_step.f64", ts, sizeof(double) * STEPS * np));
+    double worst_g = 0, worst_b = 0, worst_l = 0, worst_s = 0, moved = 0;
+    int excused = 0, excused_steps = 0, unexcused = 0;
+    for (int s = 0; s < STEPS; s++) {
+        /* A sample's gradient or loss is judged against the step's typical
+         * size too: one near its target has a tiny gradient made of a
+         * difference that float32 cancels, as it should. */
+        double lsum = 0, near = INFINITY, gscale = 0, lscale = 0;
+        for (int b = 0; b < BATCH; b++) {
+            const size_t at = (size_t)s * BATCH + b;
+            gscale += max_abs(tg + at * np, np) / BATCH;
+            lscale += fabs(tl[at]) / BATCH;
+        }
+        memset(sum, 0, sizeof(double) * np);
+        for (int b = 0; b < BATCH; b++) {
+            const size_t at = (size_t)s * BATCH + b;
+            const double *g = tg + at * np;
+            for (size_t j = 0; j < np; j++) sum[j] += g[j];
+            lsum += tl[at];
+            near = fmin(near, tm[at]);
+            worst_l = fmax(worst_l, fabs(c->sloss[s][b] - tl[at]) / (lscale + fabs(tl[at])));
+            double d = rel_diff_f(c->sgrad + at * np, g, np, 0.1 * gscale);
+            if (d <= GRAD_TOL) worst_g = fmax(worst_g, d);
+            else if (tm[at] < MARGIN) {
+                excused++;
+                printf("test_nn_torch: %s: step %d sample %d: gradient differs by %.2g, "
+                       "within %.2g of a ReLU or max-pool tie: excused\n", name, s, b, d, tm[at]);
+            } else {
+                unexcused++;
+                fprintf(stderr, "test_nn_torch: %s: step %d sample %d: gradient differs by %.2g "
+                        "(nearest tie %.2g)\n", name, s, b, d, tm[at]);
+            }
+        }
+        if (mean)
+            for (size_t j = 0; j < np; j++) sum[j] /= BATCH;
+        double d = rel_diff_f(c->grad + s * np, sum, np, 0);
+        if (d <= GRAD_TOL) worst_b = fmax(worst_b, d);
+        else if (near < MARGIN) excused_steps++;
+        else {
+            unexcused++;
+            fprintf(stderr, "test_nn_torch: %s: step %d: batch gradient differs by %.2g\n", name, s, d);
+        }
+        worst_l = fmax(worst_l, fabs(c->loss[s] - lsum) / (1e-6 + fabs(lsum)));
+        worst_s = fmax(worst_s, rel_diff_f(c->theta + (s + 1) * np, ts + s * np, np, 0));
+    }
+    for (size_t j = 0; j < np; j++)
+        moved = fmax(moved, fabs((double)c->theta[STEPS * np + j] - c->theta[j]));
+    printf("test_nn_torch: %s: %zu weights, %d steps of %d: gradients within %.2g (batch %.2g), "
+           "losses within %.2g, SGD steps within %.2g, weights moved up to %.3g; "
+           "%d samples and %d steps excused at ties\n",
+           name, np, STEPS, BATCH, worst_g, worst_b, worst_l, worst_s, moved, excused, excused_steps);
+    CHECK_EQ_INT(unexcused, 0);
+    CHECK(excused * 100 <= STEPS * BATCH); /* ties are rare, not the rule */
+    CHECK(excused_steps <= 1);
+    CHECK(worst_l < LOSS_TOL);
+    CHECK(worst_s < STEP_TOL);
+    CHECK(moved > 1e-3); /* the comparison is not of untouched weights */
+    free(tg), free(tl), free(tm), free(ts), free(sum);
+}
+
 static void match(const char *name, const char *model_file, const cryptonn_describe_opts *o,
                   cryptonn_sgd opt)
 {
@@ -141,56 +301,24 @@ static void match(const char *name, const char *model_file, const cryptonn_descr
     }
     snprintf(dir, sizeof dir, "%s/%s", t_tmpdir(), name);
     CHECK(mkdir(dir, 0700) == 0);
-    const size_t np = cryptonn_model_param_count(m), in = r.size;
+    const size_t np = cryptonn_model_param_count(m);
     const int linear = cfg.output == CRYPTONN_OUTPUT_LINEAR;
     uint32_t *order = malloc(sizeof(uint32_t) * r.n);
     cryptonn_shuffle_order(t_seed, r.n, order);
+    run c = {.theta = malloc((STEPS + 1) * np * 4), .vel = malloc(STEPS * np * 4),
+             .grad = malloc(STEPS * np * 4), .sgrad = malloc((size_t)STEPS * BATCH * np * 4)};
+    train(m, &r, order, linear, &opt, &c);
     write_meta(dir, model, &cfg, &opt, r.n);
-    CHECK(write_raw(dir, "init.f32", cryptonn_model_params(m), np * 4));
-    CHECK(write_raw(dir, "x.f32", r.x, (size_t)r.n * in * 4));
+    CHECK(write_raw(dir, "x.f32", r.x, (size_t)r.n * r.size * 4));
     CHECK(write_raw(dir, linear ? "t.f32" : "y.u8", linear ? (void *)r.t : (void *)r.y,
                     linear ? (size_t)r.n * 4 : r.n));
     CHECK(write_raw(dir, "order.u32", order, (size_t)r.n * 4));
-
-    float *x = malloc(sizeof(float) * BATCH * in), *t = malloc(sizeof(float) * BATCH);
-    uint8_t y[BATCH];
-    double ours[STEPS], theirs[STEPS];
-    for (int s = 0; s < STEPS; s++) {
-        for (int b = 0; b < BATCH; b++) {
-            uint32_t k = order[s * BATCH + b];
-            memcpy(x + b * in, r.x + k * in, sizeof(float) * in);
-            if (linear) t[b] = r.t[k];
-            else y[b] = r.y[k];
-        }
-        cryptonn_model_forward(m, x, BATCH);
-        if (linear) cryptonn_model_backward_targets(m, t, BATCH, &ours[s]);
-        else cryptonn_model_backward(m, y, BATCH, &ours[s], NULL);
-        cryptonn_model_sgd_step(m, &opt);
-    }
-    if (run_torch(dir)) {
-        float *tp = malloc(np * 4);
-        CHECK(read_raw(dir, "torch.f32", tp, np * 4));
-        CHECK(read_raw(dir, "torch_loss.f64", theirs, sizeof theirs));
-        const float *p = cryptonn_model_params(m);
-        double worst = 0, moved = 0;
-        for (size_t i = 0; i < np; i++)
-            worst = fmax(worst, fabs((double)p[i] - tp[i]) / (1e-3 + fabs(tp[i])));
-        float *init = malloc(np * 4);
-        CHECK(read_raw(dir, "init.f32", init, np * 4));
-        for (size_t i = 0; i < np; i++) moved = fmax(moved, fabs((double)p[i] - init[i]));
-        double lw = 0;
-        for (int s = 0; s < STEPS; s++) lw = fmax(lw, fabs(ours[s] - theirs[s]) / (1e-6 + fabs(theirs[s])));
-        printf("test_nn_torch: %s: %zu weights after %d steps, largest relative difference %.2g "
-               "(weights moved up to %.3g), losses within %.2g\n",
-               name, np, STEPS, worst, moved, lw);
-        CHECK(moved > 1e-3); /* the comparison is not of untouched weights */
-        CHECK(worst < 1e-4);
-        CHECK(lw < 1e-5);
-        free(tp), free(init);
-    } else {
-        skipped = 1;
-    }
-    free(x), free(t), free(order);
+    CHECK(write_raw(dir, "theta.f32", c.theta, (STEPS + 1) * np * 4));
+    CHECK(write_raw(dir, "vel.f32", c.vel, STEPS * np * 4));
+    CHECK(write_raw(dir, "grad.f32", c.grad, STEPS * np * 4));
+    if (run_torch(dir)) compare(name, dir, np, cfg.reduction == CRYPTONN_REDUCE_MEAN, &c);
+    else skipped = 1;
+    free(c.theta), free(c.vel), free(c.grad), free(c.sgrad), free(order);
     cryptonn_model_destroy(m);
     cryptonn_records_free(&r);
 }
