@@ -111,6 +111,13 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_register_labels(
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_register_file(
     cryptonn_authority *a, const char *path, uint64_t *added, char *why, size_t why_len);
 
+/* The same for the authority whose state directory is dir, opened for this
+ * registration alone (owners and authority in one process). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_authority_register_in(const char *dir,
+                                                                     const char *path,
+                                                                     uint64_t *added, char *why,
+                                                                     size_t why_len);
+
 /* Writes the key vectors the server holds under the samples key (the
  * committed layer in strict mode; a basis of every key issued in paper mode)
  * to path ("KEXP" file): what the owners' audit replays. *nkeys (may be

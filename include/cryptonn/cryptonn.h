@@ -18,4 +18,5 @@
 #include "cryptonn/server.h"
 #include "cryptonn/util.h"
 #include "cryptonn/audit.h"
+#include "cryptonn/dist.h"
 #endif

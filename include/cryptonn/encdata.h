@@ -45,6 +45,12 @@ typedef struct {
 
 CRYPTONN_API void cryptonn_encdata_describe(const cryptonn_encdata *d, cryptonn_encdata_info *out);
 
+/* Strict mode: the first layer the authority committed to in the dataset's
+ * params.bin (what a trainer installs, frozen); CRYPTONN_ERR_NOT_FOUND in
+ * paper mode. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_layer(const cryptonn_encdata *d,
+                                                             cryptonn_layer_desc *out);
+
 /* Reads batch i (parts in name order, batches in index order), checking it
  * against the parameters and keys, without keeping it: a dataset's integrity
  * check. *n gets its sample count. */

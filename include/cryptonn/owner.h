@@ -36,6 +36,8 @@ CRYPTONN_API cryptonn_mode cryptonn_owner_mode(const cryptonn_owner *o);
 /* Classes of the parameters, and the record width (slots of the samples key). */
 CRYPTONN_API uint32_t cryptonn_owner_classes(const cryptonn_owner *o);
 CRYPTONN_API uint32_t cryptonn_owner_width(const cryptonn_owner *o);
+/* Samples per fixed batch of the parameters. */
+CRYPTONN_API uint32_t cryptonn_owner_batch(const cryptonn_owner *o);
 
 /* Strict mode: the first layer the authority committed to in params.bin
  * (what the server's keys compute); CRYPTONN_ERR_NOT_FOUND in paper mode. */
@@ -61,6 +63,12 @@ CRYPTONN_API void cryptonn_encrypt_opts_default(cryptonn_encrypt_opts *o);
 typedef struct {
     uint64_t samples, batches, bytes_written;
     double seconds;
+    /* Wall seconds per phase, and the process's CPU seconds of the same
+     * phases (on a shared machine wall time says little; CPU time over the
+     * cores is what a phase costs). */
+    double seconds_tables, seconds_samples, seconds_labels, seconds_batches, seconds_write;
+    double cpu_tables, cpu_samples, cpu_labels, cpu_batches, cpu_write, cpu_total;
+    uint64_t table_bytes; /* memory of the fixed-base tables built */
 } cryptonn_encrypt_stats;
 
 /* Encrypts the records of d (values in [0, 1], as cryptonn's loaders give
@@ -74,6 +82,31 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_encrypt(cryptonn_owner *o, 
                                                              const cryptonn_encrypt_opts *opt,
                                                              cryptonn_encrypt_stats *st,
                                                              char *msg, size_t msg_len);
+
+/* The same for any records (cryptonn_records_view of a data spec's records,
+ * regression targets included, or a range of them: the caller's view of
+ * records [first, first + count)). s->size must be the keys' width. Under
+ * mpirun (after cryptonn_dist_start) the ranks split the batches, writing
+ * the same files and index as one process; rank 0 writes the registration. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_encrypt_samples(
+    cryptonn_owner *o, const char *dir, const cryptonn_samples *s,
+    const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st, char *msg, size_t msg_len);
+
+/* CRYPTONN_OK if params.bin was made for the records of this data spec (the
+ * same shape, fixed point and labels or target); CRYPTONN_ERR_MISMATCH, or
+ * the spec's own error, with the reason in msg. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_check_spec(const cryptonn_owner *o,
+                                                                const cryptonn_data_spec *spec,
+                                                                char *msg, size_t msg_len);
+
+/* Writes an owners' key (mode 0600) holding the permutation perm of
+ * `classes` classes: for reproducible runs (a demo, a test) only. A
+ * deployment keeps the one cryptonn_authority_setup draws from the system
+ * CSPRNG, which the server must not be able to guess. CRYPTONN_ERR_ARG if
+ * perm is not a permutation of 0 .. classes-1 (classes 1..256). */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_key_save(const char *path,
+                                                              const uint8_t *perm,
+                                                              uint32_t classes);
 
 /* Maps n predictions in the server's (permuted) classes to true classes, in
  * place. CRYPTONN_ERR_ARG if a prediction is not a class. Needs owner.key. */

@@ -38,6 +38,11 @@ typedef struct {
     uint64_t z1_cache_mb;     /* strict mode: memory for the frozen layer's decrypted
                                  outputs, reused across epochs (2048; 0: off) */
     const char *cache_dir;    /* where the discrete-log table is cached (NULL: none) */
+    /* Called after every completed batch (may be NULL): batches_done counts
+     * from the start of the epoch's order. A status other than CRYPTONN_OK
+     * stops the epoch with it (a failed checkpoint, a cancellation). */
+    int (*on_batch)(void *ctx, uint32_t epoch, uint64_t batches_done);
+    void *on_batch_ctx;
 } cryptonn_trainer_opts;
 
 CRYPTONN_API void cryptonn_trainer_opts_default(cryptonn_trainer_opts *o);
@@ -50,6 +55,12 @@ typedef struct {
     double loss_sum;  /* cross-entropy of the predictions against the decrypted errors */
     uint64_t correct; /* argmax hits in the permuted classes */
 } cryptonn_train_stats;
+
+/* The phase times of st on one line for a terminal, newline included:
+ * "LABEL: T s = load .. + keys .. + first layer .. + output error .. +
+ * gradient .. + plaintext ..", cut to fit len bytes, NUL-terminated. */
+CRYPTONN_API void cryptonn_train_stats_line(const cryptonn_train_stats *st, const char *label,
+                                            char *buf, size_t len);
 
 typedef struct cryptonn_trainer cryptonn_trainer;
 
@@ -105,6 +116,40 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_predict(cryptonn_trainer 
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_predict_outputs(
     cryptonn_trainer *t, cryptonn_model *m, const cryptonn_encdata *test, uint8_t *pred,
     float *outputs, cryptonn_train_stats *st, char *msg, size_t msg_len);
+
+/* ---- the run's report ---- */
+
+/* The owners' figure of an epoch's secure prediction, for the report:
+ * accuracy in [0, 1], or a regression's RMSE in the target's units (< 0:
+ * not measured, the default). */
+CRYPTONN_API void cryptonn_trainer_note_test(cryptonn_trainer *t, uint32_t epoch, double metric);
+
+typedef struct {
+    const char *title;          /* NULL: "Secure training report" */
+    const char *settings;       /* free text, one "key: value" per line (may be NULL) */
+    double seconds_encrypt;     /* the owners' encryption of the training set (< 0: not
+                                   measured in this run) */
+    const char *audit_markdown; /* the owners' audit of what the server holds, if it ran
+                                   (cryptonn_audit_format_result; may be NULL) */
+    const char *audit_text;     /* the same for a terminal (may be NULL) */
+} cryptonn_report_opts;
+
+typedef enum {
+    CRYPTONN_REPORT_MARKDOWN = 0, /* settings, figures and time per epoch, then the leakage
+                                     report ("What the server learned") */
+    CRYPTONN_REPORT_TEXT = 1      /* the leakage report alone, short, for a terminal */
+} cryptonn_report_format;
+
+/* The report of the epochs t ran with model m, its leakage account from the
+ * authority a's counters and mode (in process: the authority that answered
+ * t's key requests) and m's first layer. *text NUL-terminated; free it with
+ * cryptonn_free. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_trainer_report(const cryptonn_trainer *t,
+                                                              const cryptonn_authority *a,
+                                                              const cryptonn_model *m,
+                                                              const cryptonn_report_opts *o,
+                                                              cryptonn_report_format fmt,
+                                                              char **text);
 
 /* Checkpoints: parameters, optimizer state and position (epoch, batches done
  * in it), in one file written atomically. Loading checks that it fits the

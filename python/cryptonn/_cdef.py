@@ -418,6 +418,9 @@ void cryptonn_encrypt_opts_default(cryptonn_encrypt_opts *o);
 typedef struct {
     uint64_t samples, batches, bytes_written;
     double seconds;
+    double seconds_tables, seconds_samples, seconds_labels, seconds_batches, seconds_write;
+    double cpu_tables, cpu_samples, cpu_labels, cpu_batches, cpu_write, cpu_total;
+    uint64_t table_bytes;
 } cryptonn_encrypt_stats;
 int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_dataset *d,
     const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st, char *msg, size_t msg_len);
@@ -446,6 +449,8 @@ typedef struct {
     unsigned dlog_table_bits;
     uint64_t z1_cache_mb;
     const char *cache_dir;
+    int (*on_batch)(void *ctx, uint32_t epoch, uint64_t batches_done);
+    void *on_batch_ctx;
 } cryptonn_trainer_opts;
 void cryptonn_trainer_opts_default(cryptonn_trainer_opts *o);
 typedef struct {

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
-#include "audit/audit.h"
 #include "cli/args.h"
+#include "cli/commands.h"
 #include "cli/secure_run.h"
-#include "protocol/labelreg.h"
-#include "protocol/client.h"
-#include "util/util.h"
+#include "cryptonn/audit.h"
+#include "cryptonn/authority.h"
+#include "cryptonn/owner.h"
+#include "cryptonn/util.h"
 
 static void usage(FILE *f)
 {
@@ -92,16 +92,18 @@ static int reset_dir(const char *dir)
     return 0;
 }
 
-static double secs(uint64_t a) { return (double)(cn_now_ns() - a) / 1e9; }
+static double secs(uint64_t a) { return (double)(cryptonn_now_ns() - a) / 1e9; }
 
-static int register_labels(const char *auth, const cn_labelreg *reg)
+static int register_labels(const char *auth, const char *file)
 {
     uint64_t added = 0;
-    char why[256];
-    int rc = cn_authority_register_at(auth, reg, &added, why, sizeof why);
+    char why[256] = "";
+    int rc = cryptonn_authority_register_in(auth, file, &added, why, sizeof why);
     if (rc == CRYPTONN_OK)
         printf("[client]    registered %llu label ciphertexts with the authority\n",
                (unsigned long long)added);
+    else if (why[0])
+        fprintf(stderr, "cryptonn demo: %s\n", why);
     return rc;
 }
 
@@ -112,40 +114,33 @@ static int register_labels(const char *auth, const cn_labelreg *reg)
 static int demo_audit(const char *auth, const char *dir, const char *report,
                       const cryptonn_dataset *tr, const cryptonn_dataset *te, uint32_t n)
 {
-    cn_authority *a = NULL;
-    cn_keyexport e;
-    int rc = cn_authority_open(&a, auth, NULL);
-    if (rc == CRYPTONN_OK) rc = cn_authority_export(a, &e);
-    cn_authority_close(a);
-    if (rc != CRYPTONN_OK) return cli_fail("audit: key export", rc);
-    cn_audit_opts o;
-    cn_audit_opts_default(&o);
-    o.samples = n;
-    o.aux_limit = 2000;
-    o.decoder_epochs = 3;
-    cn_audit_result res;
-    printf("\n[owners]    audit of what the server could reconstruct (%u training images, "
-           "%u key vectors):\n", n, e.keys.nkeys);
-    uint64_t t0 = cn_now_ns();
-    rc = cn_audit_run(&o, &e, tr, te, &res);
-    cn_keyexport_free(&e);
+    cryptonn_audit *au = NULL;
+    uint32_t nkeys = 0;
+    char why[256] = "";
+    printf("\n[owners]    audit of what the server could reconstruct (%u training images):\n", n);
+    uint64_t t0 = cryptonn_now_ns();
+    int rc = cli_audit_issued(NULL, auth, tr, te, n, &au, &nkeys, why, sizeof why);
     if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn demo: audit: %s\n", res.msg);
+        fprintf(stderr, "cryptonn demo: audit: %s\n", why[0] ? why : cryptonn_status_str(rc));
         return 1;
     }
-    cn_audit_write_text(stdout, &res);
+    char *text = NULL, *md = NULL;
     char pic[4096];
     snprintf(pic, sizeof pic, "%s/audit.png", dir);
-    int prc = cn_audit_picture(pic, &res, 10);
+    int prc = cryptonn_audit_picture(au, pic, 10);
+    if (cryptonn_audit_format_result(au, CRYPTONN_AUDIT_TEXT, NULL, &text) == CRYPTONN_OK)
+        fputs(text, stdout);
     FILE *f = fopen(report, "a");
-    if (f) {
-        fprintf(f, "\n");
-        cn_audit_write_markdown(f, &res, prc == CRYPTONN_OK ? "audit.png" : NULL);
-        fclose(f);
-    }
-    printf("            (%.1f s; picture %s, originals on top, each attack below)\n", secs(t0),
-           prc == CRYPTONN_OK ? pic : "not written");
-    cn_audit_result_free(&res);
+    if (f && cryptonn_audit_format_result(au, CRYPTONN_AUDIT_MARKDOWN,
+                                          prc == CRYPTONN_OK ? "audit.png" : NULL, &md) ==
+                 CRYPTONN_OK)
+        fprintf(f, "\n%s", md);
+    if (f) fclose(f);
+    printf("            (%u key vectors, %.1f s; picture %s, originals on top, each attack "
+           "below)\n", nkeys, secs(t0), prc == CRYPTONN_OK ? pic : "not written");
+    cryptonn_free(text);
+    cryptonn_free(md);
+    cryptonn_audit_destroy(au);
     return 0;
 }
 
@@ -180,17 +175,6 @@ int cli_demo(int argc, char **argv)
     if (bad || optind != argc || (!strict && strcmp(mode, "paper") != 0)) {
         if (!bad) usage(stderr);
         return 2;
-    }
-    cn_fl_layer layer = {0};
-    if (strict) {
-        char msg[256];
-        cn_fl_spec sp;
-        if (cn_fl_spec_parse(spec, 1, 28, 28, &sp, msg, sizeof msg) != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn demo: %s\n", msg);
-            return 2;
-        }
-        int drc = cn_fl_layer_draw(&layer, &sp, 8, &seed);
-        if (drc != CRYPTONN_OK) return cli_fail("demo", drc);
     }
     if (strict)
         printf("CryptoNN demo, strict mode: the authority commits to the first layer (%s);\n"
@@ -227,65 +211,80 @@ int cli_demo(int argc, char **argv)
         return 1;
     }
 
-    uint64_t t0 = cn_now_ns();
-    cn_enc_params pp;
-    cn_enc_params_default(&pp);
-    pp.mode = strict ? CN_MODE_STRICT : CN_MODE_PAPER;
-    rc = cn_authority_setup(auth, &pp, strict ? &layer : NULL);
-    cn_fl_layer_free(&layer);
-    if (rc != CRYPTONN_OK) return cli_fail("authority setup", rc);
+    uint64_t t0 = cryptonn_now_ns();
+    cryptonn_setup_opts so;
+    cryptonn_setup_opts_default(&so);
+    so.mode = strict ? CRYPTONN_MODE_STRICT : CRYPTONN_MODE_PAPER;
+    so.first_layer = spec;
+    so.layer_seeded = 1;
+    so.layer_seed = seed;
+    char msg[512] = "";
+    rc = cryptonn_authority_setup(auth, &so, msg, sizeof msg);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn demo: authority setup: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+        return rc == CRYPTONN_ERR_ARG ? 2 : 1;
+    }
     if (strict)
         printf("[authority] master keys for samples (%u slots) and labels, the committed first\n"
                "            layer %s, the owners' label permutation: %.1f s\n",
-               pp.slots, spec, secs(t0));
+               tr.rows * tr.cols, spec, secs(t0));
     else
         printf("[authority] master keys for samples (%u slots), batches (%u x %u slots) and labels;\n"
                "            label permutation for the data owners: %.1f s\n",
-               pp.slots, pp.batch, pp.slots, secs(t0));
+               tr.rows * tr.cols, so.batch, tr.rows * tr.cols, secs(t0));
 
     /* Reproducible figures: the label permutation shapes training (the
      * server learns permuted classes), so the demo draws it from the seed
      * as well. A deployment keeps keygen's CSPRNG permutation, which the
      * server must not be able to guess. */
+    cryptonn_owner *own = NULL;
+    char params[4200];
+    snprintf(params, sizeof params, "%s/params.bin", auth);
+    if ((rc = cryptonn_owner_open(&own, params, NULL)) != CRYPTONN_OK) return cli_fail(params, rc);
     {
-        cn_owner_secret ps = {.classes = pp.classes};
+        const uint32_t classes = cryptonn_owner_classes(own);
         uint32_t order[256];
-        cryptonn_shuffle_order(seed ^ 0x5eed, pp.classes, order);
-        for (uint32_t i = 0; i < pp.classes; i++) ps.perm[i] = (uint8_t)order[i];
-        rc = cn_owner_secret_save(&ps, owner);
-        cn_wipe(&ps, sizeof ps);
+        uint8_t perm[256];
+        cryptonn_shuffle_order(seed ^ 0x5eed, classes, order);
+        for (uint32_t i = 0; i < classes; i++) perm[i] = (uint8_t)order[i];
+        cryptonn_owner_close(own);
+        rc = cryptonn_owner_key_save(owner, perm, classes);
+        cryptonn_wipe(perm, sizeof perm);
+        cryptonn_wipe(order, sizeof order);
         if (rc != CRYPTONN_OK) return cli_fail(owner, rc);
     }
-    cn_enc_params got;
-    cn_enc_mpks mpks = {0};
-    cn_owner_secret own;
-    rc = cn_encdata_read_params(auth, &got, &mpks);
-    if (rc == CRYPTONN_OK) rc = cn_owner_secret_load(&own, owner);
-    if (rc == CRYPTONN_OK) rc = cn_encdata_init(enc, &got, &mpks);
-    if (rc == CRYPTONN_OK) rc = cn_encdata_init(enct, &got, &mpks);
+    rc = cryptonn_owner_open(&own, params, owner);
     if (rc != CRYPTONN_OK) return cli_fail("owner keys", rc);
-    t0 = cn_now_ns();
-    cn_labelreg reg = {0};
-    cn_encrypt_opts eo = {.part = "owner1", .threads = (uint32_t)threads, .labels = 1,
-                          .batch_ct = !strict, .progress = 1, .reg = strict ? &reg : NULL};
-    cn_encrypt_stats es = {0};
-    rc = cn_client_encrypt(enc, &got, &mpks, &own, &tr, &eo, &es);
-    if (rc == CRYPTONN_OK && strict) rc = register_labels(auth, &reg);
-    cn_labelreg_free(&reg);
-    if (rc != CRYPTONN_OK) return cli_fail("client encryption", rc);
+    t0 = cryptonn_now_ns();
+    cryptonn_encrypt_opts eo;
+    cryptonn_encrypt_opts_default(&eo);
+    eo.part = "owner1";
+    eo.threads = (uint32_t)threads;
+    eo.progress = 1;
+    cryptonn_encrypt_stats es = {0};
+    rc = cryptonn_owner_encrypt(own, enc, &tr, &eo, &es, msg, sizeof msg);
+    if (rc == CRYPTONN_OK && strict) {
+        char lreg[4200];
+        snprintf(lreg, sizeof lreg, "%s/owner1.lreg", enc);
+        rc = register_labels(auth, lreg);
+    }
+    if (rc != CRYPTONN_OK) {
+        cryptonn_owner_close(own);
+        return cli_fail("client encryption", rc);
+    }
     double t_enc = secs(t0);
     printf("[client]    encrypted %u images, %u batch ciphertexts and %u labels: %.1f s\n"
            "            (images %.1f s, batches %.1f s, labels %.1f s; %.1f MB)\n",
-           tr.n, (tr.n + pp.batch - 1) / pp.batch, tr.n * pp.classes, t_enc, es.seconds_samples,
-           es.seconds_batches, es.seconds_labels, (double)es.bytes_written / 1e6);
-    t0 = cn_now_ns();
-    cn_encrypt_opts to = {.part = "owner1", .threads = (uint32_t)threads, .progress = 1};
-    cn_encrypt_stats ts2 = {0};
-    rc = cn_client_encrypt(enct, &got, &mpks, &own, &te, &to, &ts2);
+           tr.n, (tr.n + so.batch - 1) / so.batch, tr.n * cryptonn_owner_classes(own), t_enc,
+           es.seconds_samples, es.seconds_batches, es.seconds_labels,
+           (double)es.bytes_written / 1e6);
+    t0 = cryptonn_now_ns();
+    eo.labels = 0;
+    cryptonn_encrypt_stats ts2 = {0};
+    rc = cryptonn_owner_encrypt(own, enct, &te, &eo, &ts2, msg, sizeof msg);
+    cryptonn_owner_close(own);
     if (rc != CRYPTONN_OK) return cli_fail("client encryption (test)", rc);
     printf("[client]    encrypted %u test images: %.1f s\n\n", te.n, secs(t0));
-    cn_enc_mpks_free(&mpks);
-    cn_wipe(&own, sizeof own);
 
     cli_secure_job j;
     memset(&j, 0, sizeof j);
@@ -303,11 +302,11 @@ int cli_demo(int argc, char **argv)
     cryptonn_model_config_default(&j.cfg);
     j.cfg.arch = CRYPTONN_ARCH_LENET5;
     j.cfg.act = CRYPTONN_ACT_TANH;
-    cn_secure_opts_default(&j.so);
+    cryptonn_trainer_opts_default(&j.so);
     j.so.sgd.lr = 0.1f;
     j.so.threads = (uint32_t)threads;
     j.so.progress = 1;
-    cn_policy_default(&j.pol);
+    cryptonn_policy_default(&j.pol);
     char settings[200];
     if (strict)
         snprintf(settings, sizeof settings,
@@ -320,7 +319,7 @@ int cli_demo(int argc, char **argv)
                  "0.9\nprecision: first-layer weights %u bits, gradient %u bits, pixels 8 bits",
                  j.so.w_bits, j.so.dz_bits);
     j.settings = settings;
-    uint64_t ts = cn_now_ns();
+    uint64_t ts = cryptonn_now_ns();
     double acc = -1;
     int code = cli_secure_run(&j, &acc);
     if (code == 0 && naudit) code = demo_audit(auth, dir, report, &tr, &te, (uint32_t)naudit);

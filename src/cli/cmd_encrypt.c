@@ -11,11 +11,10 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/datamodel.h"
-#include "protocol/authority.h"
+#include "cryptonn/authority.h"
+#include "cryptonn/dist.h"
 #include "cryptonn/nn.h"
-#include "protocol/client.h"
-#include "secure/dist.h"
-#include "util/util.h"
+#include "cryptonn/owner.h"
 
 static void usage(FILE *f)
 {
@@ -68,55 +67,34 @@ static int load_mnist(const char *dir, int train, uint32_t want, cryptonn_datase
 /* The owner's records under the spec, which must be the one params.bin was
  * made for (the same integers, shape and labels). */
 static int load_records(const char *spec_path, const char *data, const char *labels,
-                        const cn_enc_params *p, cryptonn_records *r)
+                        const cryptonn_owner *o, cryptonn_records *r)
 {
     cryptonn_data_spec spec;
     if (cli_spec_read("encrypt", spec_path, &spec) != CRYPTONN_OK) return 2;
-    cn_enc_params q;
     char msg[256] = "";
-    int rc = cn_enc_params_from_spec(&q, &spec, p->batch, msg, sizeof msg);
-    if (rc == CRYPTONN_OK && !cn_enc_params_same_records(p, &q)) {
-        snprintf(msg, sizeof msg, "the authority's params.bin was made for other records "
-                                  "(shape, fixed point or labels): use the spec it was made for");
-        rc = CRYPTONN_ERR_MISMATCH;
-    }
+    int rc = cryptonn_owner_check_spec(o, &spec, msg, sizeof msg);
     if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn encrypt: %s: %s\n", spec_path, msg);
     else rc = cli_records_load("encrypt", &spec, data, labels, r);
     cryptonn_spec_free(&spec);
     return rc == CRYPTONN_OK ? 0 : rc == CRYPTONN_ERR_MISMATCH ? 1 : 2;
 }
 
-/* Hands the label registration to the authority (in-process) or to a file
- * for it. Returns 0, or 1 after printing the reason. */
-static int cli_register_labels(const cn_labelreg *reg, const char *dir, const char *file,
-                               const char *out, const char *part)
+/* Hands the label registration in file to the authority in dir
+ * (in-process) and removes the file. Returns 0, or 1 after printing the
+ * reason. */
+static int register_with(const char *dir, const char *file)
 {
-    if (dir) {
-        uint64_t added = 0;
-        char why[256];
-        int rc = cn_authority_register_at(dir, reg, &added, why, sizeof why);
-        if (rc != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn encrypt: registering the labels with %s: %s\n", dir,
-                    why[0] ? why : cryptonn_status_str(rc));
-            return 1;
-        }
-        printf("registered %llu label ciphertexts with the authority in %s\n",
-               (unsigned long long)added, dir);
-        return 0;
-    }
-    char path[4096];
-    if (!file) {
-        snprintf(path, sizeof path, "%s-%s.lreg", out, part);
-        file = path;
-    }
-    int rc = cn_labelreg_write(file, reg);
+    uint64_t added = 0;
+    char why[256] = "";
+    int rc = cryptonn_authority_register_in(dir, file, &added, why, sizeof why);
+    remove(file);
     if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn encrypt: cannot write %s: %s\n", file, cryptonn_status_str(rc));
+        fprintf(stderr, "cryptonn encrypt: registering the labels with %s: %s\n", dir,
+                why[0] ? why : cryptonn_status_str(rc));
         return 1;
     }
-    printf("label registration in %s: hand it to the authority (cryptonn authority register "
-           "--state DIR %s); label keys are refused until it is registered\n",
-           file, file);
+    printf("registered %llu label ciphertexts with the authority in %s\n",
+           (unsigned long long)added, dir);
     return 0;
 }
 
@@ -177,24 +155,21 @@ static int encrypt_main(int argc, char **argv)
         fprintf(stderr, "cryptonn encrypt: --part must match [A-Za-z0-9_-]{1,64}\n");
         return 2;
     }
-    cn_enc_params p;
-    cn_enc_mpks k = {0};
-    int rc = cn_encdata_read_params_file(params, &p, &k);
-    if (rc != CRYPTONN_OK) return cli_fail(params, rc);
-    cn_owner_secret s;
-    rc = cn_owner_secret_load(&s, okey);
+    cryptonn_owner *own = NULL;
+    int rc = cryptonn_owner_open(&own, params, okey);
     if (rc != CRYPTONN_OK) {
-        cn_enc_mpks_free(&k);
-        return cli_fail(okey, rc);
+        /* name the file at fault: the key alone opens, or it is the key */
+        int krc = cryptonn_owner_open(&own, NULL, okey);
+        cryptonn_owner_close(own);
+        return cli_fail(krc == CRYPTONN_OK ? params : okey, rc);
     }
     cryptonn_dataset d = {0};
     cryptonn_records rec = {0};
     cryptonn_samples all;
-    rc = spec_path ? load_records(spec_path, data, labels, &p, &rec)
+    rc = spec_path ? load_records(spec_path, data, labels, own, &rec)
                    : load_mnist(data, !test, limit ? (uint32_t)(offset + limit) : 0, &d);
     if (rc != 0) {
-        cn_enc_mpks_free(&k);
-        cn_wipe(&s, sizeof s);
+        cryptonn_owner_close(own);
         return rc;
     }
     if (spec_path) cryptonn_records_view(&rec, &all);
@@ -204,7 +179,7 @@ static int encrypt_main(int argc, char **argv)
                 (unsigned long long)offset, all.n);
         cryptonn_dataset_free(&d);
         cryptonn_records_free(&rec);
-        cn_enc_mpks_free(&k);
+        cryptonn_owner_close(own);
         return 2;
     }
     /* a view of samples [offset, offset + limit) */
@@ -215,35 +190,50 @@ static int encrypt_main(int argc, char **argv)
     if (all.y) v.y = all.y + offset;
     if (all.t) v.t = all.t + (size_t)offset * all.outputs;
     omp_set_num_threads((int)threads);
-    const int strict = p.mode == CN_MODE_STRICT;
-    cn_labelreg reg = {0};
-    cn_encrypt_opts o = {.part = part, .threads = (uint32_t)threads, .labels = !test,
-                         .batch_ct = !test && !strict, .progress = 1,
-                         .table_bytes_max = table_mb ? (uint64_t)table_mb << 20 : 1,
-                         .reg = strict && !test ? &reg : NULL};
-    cn_encrypt_stats st;
+    const int strict = cryptonn_owner_mode(own) == CRYPTONN_MODE_STRICT;
+    /* with --register the registration goes through a file too, removed
+     * once the authority holds it */
+    char regpath[4096];
+    if (reg_file) snprintf(regpath, sizeof regpath, "%s", reg_file);
+    else snprintf(regpath, sizeof regpath, "%s-%s.lreg", out, part);
+    cryptonn_encrypt_opts o;
+    cryptonn_encrypt_opts_default(&o);
+    o.part = part;
+    o.threads = (uint32_t)threads;
+    o.labels = !test;
+    o.progress = 1;
+    o.table_mb = table_mb ? table_mb : 1; /* 1 MB holds no table: none are built */
+    o.registration = regpath;
+    cryptonn_encrypt_stats st;
+    char msg[512] = "";
     printf("encrypting %u %s samples (from %llu) as part '%s' of %s, %llu threads%s\n", v.n,
            test ? "test" : "training", (unsigned long long)offset, part, out,
            (unsigned long long)threads, strict ? " (strict mode: no batch ciphertexts)" : "");
-    rc = cn_client_encrypt_samples(out, &p, &k, &s, &v, &o, &st);
+    rc = cryptonn_owner_encrypt_samples(own, out, &v, &o, &st, msg, sizeof msg);
+    const uint32_t classes = cryptonn_owner_classes(own), batch = cryptonn_owner_batch(own),
+                   slots = cryptonn_owner_width(own);
     cryptonn_dataset_free(&d);
     cryptonn_records_free(&rec);
-    cn_enc_mpks_free(&k);
-    cn_wipe(&s, sizeof s);
-    if (rc == CRYPTONN_OK && o.reg && cn_dist_rank() == 0 &&
-        cli_register_labels(&reg, reg_dir, reg_file, out, part) != 0)
-        rc = CRYPTONN_ERR_IO;
-    cn_labelreg_free(&reg);
+    cryptonn_owner_close(own);
     if (rc == CRYPTONN_ERR_MISMATCH) {
-        fprintf(stderr, "cryptonn encrypt: %s holds a dataset under other keys or parameters "
-                        "(every owner must use the same params.bin)\n", out);
+        fprintf(stderr, "cryptonn encrypt: %s\n", msg);
+        return 1;
+    }
+    if (rc != CRYPTONN_OK && msg[0]) {
+        fprintf(stderr, "cryptonn encrypt: %s: %s\n", cryptonn_status_str(rc), msg);
         return 1;
     }
     if (rc != CRYPTONN_OK) return cli_fail("encrypt", rc);
-    if (rc == CRYPTONN_ERR_IO && o.reg) return 1; /* reported by cli_register_labels */
+    if (strict && !test && cryptonn_dist_rank() == 0) {
+        if (reg_dir && register_with(reg_dir, regpath) != 0) return 1;
+        if (!reg_dir)
+            printf("label registration in %s: hand it to the authority (cryptonn authority "
+                   "register --state DIR %s); label keys are refused until it is registered\n",
+                   regpath, regpath);
+    }
     double n = (double)st.samples, nb = (double)st.batches;
     printf("done in %.1f s (%.1f CPU s): %llu samples, %llu batches, %.1f MB written\n",
-           st.seconds_total, st.cpu_total, (unsigned long long)st.samples,
+           st.seconds, st.cpu_total, (unsigned long long)st.samples,
            (unsigned long long)st.batches, (double)st.bytes_written / 1e6);
     printf("  phase        wall s    CPU s\n");
     printf("  tables     %8.2f %8.2f  (%.0f MB of fixed-base tables%s)\n", st.seconds_tables,
@@ -253,9 +243,9 @@ static int encrypt_main(int argc, char **argv)
            st.cpu_samples, 1e3 * st.cpu_samples / n);
     if (!test) {
         printf("  labels     %8.2f %8.2f  (%.2f CPU ms per sample, %u FEBO ciphertexts)\n",
-               st.seconds_labels, st.cpu_labels, 1e3 * st.cpu_labels / n, p.classes);
+               st.seconds_labels, st.cpu_labels, 1e3 * st.cpu_labels / n, classes);
         if (!strict) printf("  batch ct   %8.2f %8.2f  (%.0f CPU ms per batch of %u x %u slots)\n",
-               st.seconds_batches, st.cpu_batches, 1e3 * st.cpu_batches / nb, p.batch, p.slots);
+               st.seconds_batches, st.cpu_batches, 1e3 * st.cpu_batches / nb, batch, slots);
     }
     printf("  write      %8.2f %8.2f  (encoding and files)\n", st.seconds_write, st.cpu_write);
     if (!test && !strict && st.samples < 60000 && st.table_bytes < 100e6) {
@@ -264,7 +254,7 @@ static int encrypt_main(int argc, char **argv)
     } else if (!test && st.samples < 60000) {
         /* CPU time spread over the threads: what the run costs on idle cores */
         double per = (st.cpu_samples + st.cpu_labels + st.cpu_write) / n +
-                     (strict ? 0 : st.cpu_batches / nb / p.batch);
+                     (strict ? 0 : st.cpu_batches / nb / batch);
         double full = (st.cpu_tables + 60000 * per) / (double)threads;
         printf("  extrapolated to 60,000 training samples on %llu idle cores: %.0f s (%.1f min)\n",
                (unsigned long long)threads, full, full / 60);
@@ -276,19 +266,19 @@ static int encrypt_main(int argc, char **argv)
  * files and index as one process; rank 0 alone prints and registers. */
 int cli_encrypt(int argc, char **argv)
 {
-    if (!cn_dist_launched()) return encrypt_main(argc, argv);
+    if (!cryptonn_dist_launched()) return encrypt_main(argc, argv);
     char msg[256] = "";
-    if (cn_dist_start(msg, sizeof msg) != CRYPTONN_OK) {
+    if (cryptonn_dist_start(msg, sizeof msg) != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn encrypt: launched by mpirun: %s\n", msg);
         return 2;
     }
-    if (cn_dist_rank() != 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    if (cryptonn_dist_rank() != 0 && !freopen("/dev/null", "w", stdout)) return 1;
     int code = encrypt_main(argc, argv);
     /* a rank that stops early would leave the others waiting for it */
-    if (code != 0 && cn_dist_size() > 1) {
+    if (code != 0 && cryptonn_dist_size() > 1) {
         fflush(stdout);
-        cn_dist_abort(code);
+        cryptonn_dist_abort(code);
     }
-    cn_dist_stop();
+    cryptonn_dist_stop();
     return code;
 }

@@ -121,10 +121,10 @@ int cli_train_secure(int argc, char **argv)
     cryptonn_model_config_default(&j.cfg);
     j.cfg.arch = CRYPTONN_ARCH_LENET5;
     j.cfg.act = CRYPTONN_ACT_TANH;
-    cn_secure_opts_default(&j.so);
+    cryptonn_trainer_opts_default(&j.so);
     j.so.sgd.lr = 0.05f;
     j.so.progress = 1;
-    cn_policy_default(&j.pol);
+    cryptonn_policy_default(&j.pol);
     unsigned long long v;
     int c, want_mpi = 0;
     optind = 1;

@@ -36,14 +36,3 @@ int cli_records_load(const char *cmd, const cryptonn_data_spec *spec, const char
     if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn %s: %s\n", cmd, msg);
     return rc;
 }
-
-int cli_spec_params(const char *cmd, const char *path, uint32_t batch, cn_enc_params *p)
-{
-    cryptonn_data_spec s;
-    if (cli_spec_read(cmd, path, &s) != CRYPTONN_OK) return 2;
-    char msg[256] = "";
-    int rc = cn_enc_params_from_spec(p, &s, batch, msg, sizeof msg);
-    cryptonn_spec_free(&s);
-    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn %s: %s: %s\n", cmd, path, msg);
-    return rc == CRYPTONN_OK ? 0 : 2;
-}

@@ -5,7 +5,6 @@
 #define CRYPTONN_CLI_DATAMODEL_H
 
 #include "cryptonn/data.h"
-#include "secure/encdata.h"
 
 int cli_spec_read(const char *cmd, const char *path, cryptonn_data_spec *s);
 /* A model file's config; with a spec, its input shape and task fitted to
@@ -15,10 +14,5 @@ int cli_model_file(const char *cmd, const char *path, const cryptonn_data_spec *
 /* Records of a CSV or .npy file (labels_path: the .npy labels) under spec. */
 int cli_records_load(const char *cmd, const cryptonn_data_spec *spec, const char *path,
                      const char *labels_path, cryptonn_records *r);
-
-/* The encrypted dataset's parameters for the records of the spec in path
- * (cn_enc_params_from_spec, batch B, paper mode). Returns an exit code (0,
- * or 1/2 after printing the reason). */
-int cli_spec_params(const char *cmd, const char *path, uint32_t batch, cn_enc_params *p);
 
 #endif

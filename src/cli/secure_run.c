@@ -7,15 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "audit/audit.h"
 #include "cli/datamodel.h"
-#include "protocol/client.h"
-#include "secure/dist.h"
-#include "secure/encdata.h"
-#include "protocol/owner.h"
-#include "secure/report.h"
-#include "util/util.h"
+#include "cryptonn/dist.h"
+#include "cryptonn/encdata.h"
+#include "cryptonn/owner.h"
+#include "cryptonn/transport.h"
+#include "cryptonn/util.h"
 
 static int fail(const char *what, int rc, const char *msg)
 {
@@ -24,7 +23,7 @@ static int fail(const char *what, int rc, const char *msg)
     return 1;
 }
 
-static void log_row(const char *path, uint32_t epoch, const cn_secure_stats *s, double acc)
+static void log_row(const char *path, uint32_t epoch, const cryptonn_train_stats *s, double acc)
 {
     if (!path) return;
     FILE *f = fopen(path, epoch == 1 ? "w" : "a");
@@ -37,36 +36,71 @@ static void log_row(const char *path, uint32_t epoch, const cn_secure_stats *s, 
                    "t_first_layer,t_output_error,t_gradient,t_plain\n");
     fprintf(f, "%u,%llu,%.6f,%.6f,%.6f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", epoch,
             (unsigned long long)s->samples, s->samples ? s->loss_sum / (double)s->samples : 0,
-            s->samples ? (double)s->correct / (double)s->samples : 0, acc, s->t_load, s->t_keys,
-            s->t_fwd, s->t_err, s->t_grad, s->t_plain);
+            s->samples ? (double)s->correct / (double)s->samples : 0, acc, s->seconds_load,
+            s->seconds_keys, s->seconds_first_layer, s->seconds_output_error,
+            s->seconds_gradient, s->seconds_plain);
     fclose(f);
 }
 
-/* The owners' side of secure prediction: their true labels or targets. */
+/* The owners' side of secure prediction: their key and true labels or
+ * targets. */
 typedef struct {
-    const cn_owner_secret *own; /* π (classification) */
+    cryptonn_owner *own;        /* π (classification) */
+    cryptonn_dataset mnist;     /* the true labels: MNIST's */
+    cryptonn_records rec;       /* or the data spec's test records */
     cryptonn_samples truth;     /* n = 0: nothing to score against */
     double t_scale;             /* regression: the spec's target scale */
 } owners_truth;
 
+/* The owners' key and their test labels or targets (j->owner_key, data_dir,
+ * spec). Returns a status, the reason printed. */
+static int truth_load(const cli_secure_job *j, owners_truth *ot)
+{
+    int rc = cryptonn_owner_open(&ot->own, NULL, j->owner_key);
+    if (rc != CRYPTONN_OK) return fail(j->owner_key, rc, NULL), rc;
+    char why[256] = "";
+    if (j->spec) {
+        cryptonn_data_spec spec;
+        if ((rc = cli_spec_read("train", j->spec, &spec)) != CRYPTONN_OK) return rc;
+        rc = cli_records_load("train", &spec, j->data_dir, j->labels, &ot->rec);
+        ot->t_scale = spec.t_scale;
+        cryptonn_spec_free(&spec);
+        if (rc != CRYPTONN_OK) return rc;
+        cryptonn_records_view(&ot->rec, &ot->truth);
+    } else if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &ot->mnist, why,
+                                         sizeof why)) != CRYPTONN_OK) {
+        return fail(j->data_dir, rc, why), rc;
+    } else {
+        cryptonn_samples_of(&ot->mnist, &ot->truth);
+    }
+    if (j->test_limit && ot->truth.n > j->test_limit) ot->truth.n = j->test_limit;
+    return CRYPTONN_OK;
+}
+
+static void truth_free(owners_truth *ot)
+{
+    cryptonn_owner_close(ot->own);
+    cryptonn_dataset_free(&ot->mnist);
+    cryptonn_records_free(&ot->rec);
+}
+
 /* Secure prediction on the test set, scored on the owners' side: accuracy,
  * or for a regression target the RMSE in the target's own units. */
-static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
-                       const owners_truth *ot, cn_secure_stats *pst, double *metric)
+static int secure_test(cryptonn_trainer *tr, cryptonn_model *m, const cryptonn_encdata *ts,
+                       const owners_truth *ot, cryptonn_train_stats *pst, double *metric)
 {
-    uint64_t n = cn_encdata_samples(ts);
-    const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;
+    cryptonn_encdata_info info;
+    cryptonn_encdata_describe(ts, &info);
+    uint64_t n = info.samples;
     uint8_t *pred = malloc(n ? n : 1);
-    float *out = regress ? malloc(sizeof(float) * (n ? n : 1)) : NULL;
-    if (!pred || (regress && !out)) {
+    float *out = info.regression ? malloc(sizeof(float) * (n ? n : 1)) : NULL;
+    if (!pred || (info.regression && !out)) {
         free(pred);
         return CRYPTONN_ERR_NOMEM;
     }
     char msg[512] = "";
-    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
-    int rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, out, pst, msg,
-                                       sizeof msg);
-    cryptonn_model_set_training(m, 1);
+    int rc = cryptonn_trainer_predict_outputs(tr, m, ts, info.regression ? NULL : pred, out, pst,
+                                              msg, sizeof msg);
     if (rc != CRYPTONN_OK) {
         fail("secure prediction", rc, msg);
         free(pred);
@@ -75,220 +109,255 @@ static int secure_test(cn_server *srv, cryptonn_model *m, const cn_encdata *ts,
     }
     *metric = -1;
     if (ot->truth.n < n) n = ot->truth.n;
-    if (n && regress) {
+    if (n && info.regression) {
         double se = 0;
         for (uint64_t i = 0; i < n; i++) {
             double d = ((double)out[i] - (double)ot->truth.t[i]) * ot->t_scale;
             se += d * d;
         }
         *metric = sqrt(se / (double)n);
-    } else if (n && ot->own) {
-        *metric = cn_owner_score(ot->own, pred, ot->truth.y, n, NULL);
+    } else if (n && ot->own && cryptonn_owner_unpermute(ot->own, pred, n) == CRYPTONN_OK) {
+        uint64_t hits = 0;
+        for (uint64_t i = 0; i < n; i++) hits += pred[i] == ot->truth.y[i];
+        *metric = (double)hits / (double)n;
     }
     free(pred);
     free(out);
     return CRYPTONN_OK;
 }
 
-int cli_fit_params(const cn_enc_params *p, cryptonn_model_config *cfg)
+int cli_audit_issued(const cryptonn_authority *a, const char *auth_dir,
+                     const cryptonn_dataset *tr, const cryptonn_dataset *aux, uint32_t n,
+                     cryptonn_audit **out, uint32_t *nkeys, char *why, size_t why_len)
 {
-    char msg[256] = "";
-    if (cn_enc_fit_model(p, cfg, msg, sizeof msg) == CRYPTONN_OK) return CRYPTONN_OK;
-    fprintf(stderr, "cryptonn: the model does not fit the encrypted records: %s\n", msg);
-    return CRYPTONN_ERR_MISMATCH;
+    *out = NULL;
+    cryptonn_authority *opened = NULL;
+    int rc = a ? CRYPTONN_OK : cryptonn_authority_open(&opened, auth_dir, NULL);
+    /* the export goes through a file: what the owners fetch in the
+     * networked mode, checked against their params.bin */
+    char keys[] = "/tmp/cryptonn-keys-XXXXXX", params[4096];
+    int fd = rc == CRYPTONN_OK ? mkstemp(keys) : -1;
+    if (rc == CRYPTONN_OK && fd < 0) rc = CRYPTONN_ERR_IO;
+    if (fd >= 0) close(fd);
+    uint64_t k = 0;
+    if (rc == CRYPTONN_OK) rc = cryptonn_authority_export_keys(a ? a : opened, keys, &k);
+    cryptonn_authority_close(opened);
+    if (rc != CRYPTONN_OK) {
+        snprintf(why, why_len, "key export: %s", cryptonn_status_str(rc));
+    } else {
+        if (nkeys) *nkeys = (uint32_t)k;
+        cryptonn_audit_opts o;
+        cryptonn_audit_opts_default(&o);
+        o.samples = n;
+        o.aux_limit = 2000;
+        o.decoder_epochs = 3;
+        snprintf(params, sizeof params, "%s/params.bin", auth_dir);
+        rc = cryptonn_audit_run_export(out, &o, keys, params, tr, aux, why, why_len);
+    }
+    if (fd >= 0) unlink(keys);
+    return rc;
 }
 
 /* The owners' audit (the owners' data is at hand in-process): the issued
  * key vectors replayed on j->audit training images of j->data_dir, the
  * test split as the public auxiliary data. Markdown and text in *md and
  * *text (malloc'd); a failure is reported and leaves them NULL. */
-static void owners_audit(const cn_authority *auth, const cli_secure_job *j, char **md,
+static void owners_audit(const cryptonn_authority *auth, const cli_secure_job *j, char **md,
                          char **text)
 {
     cryptonn_dataset tr = {0}, aux = {0};
-    cn_keyexport e;
-    char why[256] = "";
-    int rc = cn_authority_export(auth, &e);
-    if (rc == CRYPTONN_OK) rc = cryptonn_mnist_load(j->data_dir, 1, j->audit, &tr, why, sizeof why);
+    cryptonn_audit *au = NULL;
+    char why[256] = "", *t = NULL;
+    int rc = cryptonn_mnist_load(j->data_dir, 1, j->audit, &tr, why, sizeof why);
     if (rc == CRYPTONN_OK) rc = cryptonn_mnist_load(j->data_dir, 0, 2000, &aux, why, sizeof why);
-    cn_audit_opts o;
-    cn_audit_opts_default(&o);
-    o.samples = j->audit;
-    o.aux_limit = 2000;
-    o.decoder_epochs = 3;
-    cn_audit_result res;
-    memset(&res, 0, sizeof res);
+    if (rc == CRYPTONN_OK)
+        rc = cli_audit_issued(auth, j->auth_dir, &tr, &aux, j->audit, &au, NULL, why, sizeof why);
+    if (rc == CRYPTONN_OK) rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_MARKDOWN, NULL, md);
+    if (rc == CRYPTONN_OK) rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_TEXT, NULL, &t);
     if (rc == CRYPTONN_OK) {
-        rc = cn_audit_run(&o, &e, &tr, &aux, &res);
-        if (rc != CRYPTONN_OK) snprintf(why, sizeof why, "%s", res.msg);
-    }
-    if (rc == CRYPTONN_OK) {
-        size_t l1 = 0, l2 = 0;
-        FILE *f = open_memstream(md, &l1), *g = open_memstream(text, &l2);
-        if (f) {
-            cn_audit_write_markdown(f, &res, NULL);
-            fclose(f);
-        }
+        size_t len = 0;
+        FILE *g = open_memstream(text, &len);
         if (g) {
-            fprintf(g, "\nThe owners' audit of that view (%u training images):\n", j->audit);
-            cn_audit_write_text(g, &res);
+            fprintf(g, "\nThe owners' audit of that view (%u training images):\n%s", j->audit, t);
             fclose(g);
         }
     } else {
         fprintf(stderr, "cryptonn: warning: the owners' audit did not run: %s\n",
                 why[0] ? why : cryptonn_status_str(rc));
+        cryptonn_free(*md);
+        *md = NULL;
     }
-    cn_audit_result_free(&res);
-    cn_keyexport_free(&e);
+    cryptonn_free(t);
+    cryptonn_audit_destroy(au);
     cryptonn_dataset_free(&tr);
     cryptonn_dataset_free(&aux);
 }
 
-int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg)
+/* The trainer's on_batch for --checkpoint-every. */
+typedef struct {
+    cryptonn_model *m;
+    const char *path;
+    uint64_t every;
+} ckpt_every;
+
+static int checkpoint_on_batch(void *ctx, uint32_t epoch, uint64_t done)
 {
-    char spec[64], msg[512];
-    cn_fl_spec_format(&layer->spec, spec, sizeof spec);
-    if (cn_fl_fit_model(layer, cfg, msg, sizeof msg) != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn: strict mode: %s\n", msg);
+    const ckpt_every *c = ctx;
+    if (!c->every || done % c->every) return CRYPTONN_OK;
+    int rc = cryptonn_checkpoint_save(c->path, c->m, epoch, done);
+    if (rc != CRYPTONN_OK)
+        fprintf(stderr, "cryptonn: %s: cannot save the checkpoint: %s\n", c->path,
+                cryptonn_status_str(rc));
+    return rc;
+}
+
+/* The model for the records (strict mode: the committed layer, frozen),
+ * created and, with --resume, continued. Prints and returns a status. */
+static int model_setup(const cli_secure_job *j, cryptonn_trainer *tr, const cryptonn_encdata *ds,
+                       cryptonn_model_config *cfg, cryptonn_model **m, uint32_t *first_epoch,
+                       uint64_t *start_batch)
+{
+    char msg[512] = "";
+    int rc = cryptonn_trainer_fit_config(tr, cfg, msg, sizeof msg);
+    if (rc != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn: the model does not fit the encrypted records: %s\n", msg);
         return CRYPTONN_ERR_MISMATCH;
     }
-    printf("[server] strict mode: first layer = the authority's committed %s (frozen); "
-           "training the layers above it\n", spec);
+    cryptonn_layer_desc layer;
+    if (cryptonn_encdata_layer(ds, &layer) == CRYPTONN_OK)
+        printf("[server] strict mode: first layer = the authority's committed %s (frozen); "
+               "training the layers above it\n", layer.spec);
+    cryptonn_encdata_info info;
+    cryptonn_encdata_describe(ds, &info);
+    if ((rc = cryptonn_model_create(cfg, info.batch, j->so.threads, m)) != CRYPTONN_OK)
+        return fail("model", rc, NULL), rc;
+    /* --resume takes a checkpoint (parameters, momentum and position: the
+     * run continues exactly) or a model file (parameters only, from the
+     * start of --start-epoch). */
+    *first_epoch = j->first_epoch;
+    *start_batch = 0;
+    if (!j->resume) return CRYPTONN_OK;
+    rc = cryptonn_checkpoint_load(j->resume, *m, first_epoch, start_batch);
+    if (rc == CRYPTONN_ERR_FORMAT) {
+        *first_epoch = j->first_epoch;
+        *start_batch = 0;
+        rc = cryptonn_model_load_into(*m, j->resume);
+    }
+    if (rc != CRYPTONN_OK)
+        return fail(j->resume, rc, "cannot resume from this checkpoint or model file"), rc;
+    printf("[server] resuming at epoch %u, batch %llu\n", *first_epoch + 1,
+           (unsigned long long)*start_batch);
     return CRYPTONN_OK;
+}
+
+/* The leakage report on stdout and, with j->report, the Markdown report. */
+static void reports(const cli_secure_job *j, const cryptonn_trainer *tr,
+                    const cryptonn_authority *auth, const cryptonn_model *m, int audit)
+{
+    char *amd = NULL, *atext = NULL, *text = NULL;
+    if (audit) owners_audit(auth, j, &amd, &atext);
+    cryptonn_report_opts ro = {.title = "CryptoNN secure training report",
+                               .settings = j->settings,
+                               .seconds_encrypt = j->seconds_encrypt,
+                               .audit_markdown = amd,
+                               .audit_text = atext};
+    printf("\n");
+    int rc = cryptonn_trainer_report(tr, auth, m, &ro, CRYPTONN_REPORT_TEXT, &text);
+    if (rc == CRYPTONN_OK) fputs(text, stdout);
+    cryptonn_free(text);
+    text = NULL;
+    if (j->report && rc == CRYPTONN_OK &&
+        (rc = cryptonn_trainer_report(tr, auth, m, &ro, CRYPTONN_REPORT_MARKDOWN, &text)) ==
+            CRYPTONN_OK) {
+        cryptonn_part part = {text, strlen(text)};
+        rc = cryptonn_file_write_atomic(j->report, &part, 1, 0644);
+    }
+    if (rc != CRYPTONN_OK) fail(j->report ? j->report : "report", rc, NULL);
+    else if (j->report) printf("\nreport written to %s; model to %s\n", j->report, j->out);
+    cryptonn_free(text);
+    cryptonn_free(amd);
+    cryptonn_free(atext);
 }
 
 int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
 {
     int code = 1, rc;
     char msg[512] = "";
-    cn_authority *auth = NULL;
-    cn_encdata *ds = NULL, *ts = NULL;
-    cn_server *srv = NULL;
+    cryptonn_authority *auth = NULL;
+    cryptonn_encdata *ds = NULL, *ts = NULL;
+    cryptonn_keyservice *local = NULL, *ks = NULL;
+    cryptonn_trainer *tr = NULL;
     cryptonn_model *m = NULL;
-    cryptonn_dataset truth = {0};
-    cryptonn_records truth_rec = {0};
-    cryptonn_data_spec spec_v = {0};
-    cn_owner_secret own;
-    int have_owner = 0;
-    owners_truth ot = {0};
-    cn_train_report *rep = calloc(1, sizeof *rep);
+    owners_truth ot;
+    memset(&ot, 0, sizeof ot);
     if (test_accuracy) *test_accuracy = -1;
-    if (!rep) return fail("report", CRYPTONN_ERR_NOMEM, NULL);
 
     /* in-process the operator runs every role: one label key per
      * registered ciphertext and epoch of this run */
-    cn_policy pol = j->pol;
+    cryptonn_policy pol = j->pol;
     if (pol.label_uses < j->epochs) pol.label_uses = j->epochs;
-    if ((rc = cn_authority_open(&auth, j->auth_dir, &pol)) != CRYPTONN_OK) {
+    if ((rc = cryptonn_authority_open(&auth, j->auth_dir, &pol)) != CRYPTONN_OK) {
         fail(j->auth_dir, rc, "cannot open the authority state (cryptonn keygen)");
         goto out;
     }
     uint32_t skipped = 0;
-    if ((rc = cn_encdata_open(&ds, j->enc_dir, &skipped)) != CRYPTONN_OK) {
+    if ((rc = cryptonn_encdata_open(&ds, j->enc_dir, &skipped)) != CRYPTONN_OK) {
         fail(j->enc_dir, rc, "cannot open the encrypted training set (cryptonn encrypt)");
         goto out;
     }
     if (skipped)
         fprintf(stderr, "cryptonn: warning: %u incomplete part(s) of %s skipped\n", skipped,
                 j->enc_dir);
-    if (j->test_dir && (rc = cn_encdata_open(&ts, j->test_dir, &skipped)) != CRYPTONN_OK) {
+    if (j->test_dir && (rc = cryptonn_encdata_open(&ts, j->test_dir, &skipped)) != CRYPTONN_OK) {
         fail(j->test_dir, rc, "cannot open the encrypted test set");
         goto out;
     }
-    if (ts && j->owner_key) {
-        if ((rc = cn_owner_secret_load(&own, j->owner_key)) != CRYPTONN_OK) {
-            fail(j->owner_key, rc, NULL);
-            goto out;
-        }
-        have_owner = 1;
-        ot.own = &own;
-        char why[256] = "";
-        if (j->spec) {
-            rc = cli_spec_read("train", j->spec, &spec_v);
-            if (rc == CRYPTONN_OK)
-                rc = cli_records_load("train", &spec_v, j->data_dir, j->labels, &truth_rec);
-            if (rc != CRYPTONN_OK) goto out;
-            cryptonn_records_view(&truth_rec, &ot.truth);
-            ot.t_scale = spec_v.t_scale;
-        } else if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &truth, why,
-                                             sizeof why)) != CRYPTONN_OK) {
-            fail(j->data_dir, rc, why);
-            goto out;
-        } else {
-            cryptonn_samples_of(&truth, &ot.truth);
-        }
-        if (j->test_limit && ot.truth.n > j->test_limit) ot.truth.n = j->test_limit;
-    }
-    const cn_enc_params *pp = cn_encdata_params(ds);
-    const int regress = pp->task == CN_TASK_REGRESS;
-    cryptonn_model_config cfg = j->cfg;
-    const cn_fl_layer *layer = cn_encdata_mpks(ds)->layer;
-    if ((rc = cli_fit_params(pp, &cfg)) != CRYPTONN_OK) goto out;
-    if (layer && (rc = cli_strict_model(layer, &cfg)) != CRYPTONN_OK) goto out;
-    if ((rc = cryptonn_model_create(&cfg, pp->batch, j->so.threads, &m)) != CRYPTONN_OK) {
-        fail("model", rc, NULL);
-        goto out;
-    }
-    /* --resume takes a checkpoint (parameters, momentum and position: the
-     * run continues exactly) or a model file (parameters only, from the
-     * start of --start-epoch). */
-    uint32_t first_epoch = j->first_epoch;
-    uint64_t start_batch = 0;
-    if (j->resume) {
-        rc = cn_checkpoint_load(j->resume, m, &first_epoch, &start_batch, NULL);
-        if (rc == CRYPTONN_ERR_FORMAT) {
-            first_epoch = j->first_epoch;
-            start_batch = 0;
-            rc = cryptonn_model_load_into(m, j->resume);
-        }
-        if (rc != CRYPTONN_OK) {
-            fail(j->resume, rc, "cannot resume from this checkpoint or model file");
-            goto out;
-        }
-        printf("[server] resuming at epoch %u, batch %llu\n", first_epoch + 1,
-               (unsigned long long)start_batch);
-    }
+    if (ts && j->owner_key && truth_load(j, &ot) != CRYPTONN_OK) goto out;
+    cryptonn_encdata_info info;
+    cryptonn_encdata_describe(ds, &info);
     char ckpt[4096];
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", j->out);
-    cn_keysource ks0 = cn_authority_keysource(auth);
-    cn_dist_keysource_ctx kd; /* under mpirun: the other ranks get every response */
-    cn_keysource ks = cn_dist_keysource(&kd, &ks0);
-    cn_secure_opts so = j->so;
-    cli_ckpt_every ce = {m, ckpt, j->checkpoint_every};
+    ckpt_every ce = {NULL, ckpt, j->checkpoint_every};
+    cryptonn_trainer_opts so = j->so;
+    so.cache_dir = j->cache;
     if (ce.every) {
-        so.on_batch = cli_checkpoint_on_batch;
+        so.on_batch = checkpoint_on_batch;
         so.on_batch_ctx = &ce;
     }
-    if ((rc = cn_server_create(&srv, ds, &ks, &so, j->cache)) != CRYPTONN_OK) {
+    /* under mpirun the other ranks get every response */
+    rc = cryptonn_keyservice_local(&local, auth);
+    if (rc == CRYPTONN_OK) rc = cryptonn_keyservice_dist(&ks, local);
+    if (rc == CRYPTONN_OK) rc = cryptonn_trainer_create(&tr, ds, ks, &so);
+    if (rc != CRYPTONN_OK) {
         fail("server", rc, NULL);
         goto out;
     }
+    cryptonn_model_config cfg = j->cfg;
+    uint32_t first_epoch;
+    uint64_t start_batch;
+    if (model_setup(j, tr, ds, &cfg, &m, &first_epoch, &start_batch) != CRYPTONN_OK) goto out;
+    ce.m = m;
     printf("[server] %llu encrypted samples in %llu fixed batches of %u; %u epoch(s)\n",
-           (unsigned long long)cn_encdata_samples(ds), (unsigned long long)cn_encdata_batches(ds),
-           pp->batch, j->epochs);
-    rc = cli_dist_sync(CRYPTONN_OK, &cfg, &m, pp->batch, j->so.threads, &first_epoch, &start_batch);
+           (unsigned long long)info.samples, (unsigned long long)info.batches, info.batch,
+           j->epochs);
+    rc = cryptonn_dist_share_model(CRYPTONN_OK, &cfg, &m, info.batch, j->so.threads,
+                                   &first_epoch, &start_batch);
     if (rc != CRYPTONN_OK) {
         fail("mpirun", rc, "a rank could not start");
         goto out;
     }
-    rep->title = "CryptoNN secure training report";
-    rep->settings = j->settings;
-    rep->seconds_encrypt = j->seconds_encrypt;
     int failed = 0;
-    for (uint32_t e = first_epoch; e < j->epochs && e < CN_REPORT_MAX_EPOCHS; e++) {
-        cn_secure_stats st = {0};
-        cn_server_set_start_batch(srv, e == first_epoch ? start_batch : 0);
-        uint64_t from = e == first_epoch ? start_batch : 0;
-        rc = cn_server_train_epoch(srv, m, e, &st, msg, sizeof msg);
-        rep->epoch[e] = st;
-        rep->test_accuracy[e] = -1;
-        rep->epochs = e + 1;
+    for (uint32_t e = first_epoch; e < j->epochs; e++) {
+        cryptonn_train_stats st;
+        const uint64_t from = e == first_epoch ? start_batch : 0;
+        cryptonn_trainer_set_start_batch(tr, from);
+        rc = cryptonn_trainer_epoch(tr, m, e, &st, msg, sizeof msg);
         /* After every epoch, and after a refusal, the model file and the
          * checkpoint hold the last completed step: nothing is lost. */
         int src = cryptonn_model_save(m, j->out);
         if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the model");
-        src = rc == CRYPTONN_OK ? cn_checkpoint_save(ckpt, m, e + 1, 0, NULL)
-                                : cn_checkpoint_save(ckpt, m, e, from + st.batches, &st);
+        src = rc == CRYPTONN_OK ? cryptonn_checkpoint_save(ckpt, m, e + 1, 0)
+                                : cryptonn_checkpoint_save(ckpt, m, e, from + st.batches);
         if (src != CRYPTONN_OK) fail(ckpt, src, "cannot save the checkpoint");
         if (rc != CRYPTONN_OK) {
             fail("secure training stopped", rc, msg);
@@ -298,73 +367,42 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
             break;
         }
         double acc = -1;
-        cn_secure_stats pst = {0};
-        if (ts && (rc = secure_test(srv, m, ts, &ot, &pst, &acc)) != CRYPTONN_OK) {
+        cryptonn_train_stats pst;
+        memset(&pst, 0, sizeof pst);
+        if (ts && (rc = secure_test(tr, m, ts, &ot, &pst, &acc)) != CRYPTONN_OK) {
             failed = 1;
             break;
         }
-        rep->test_accuracy[e] = acc;
+        cryptonn_trainer_note_test(tr, e, acc);
         printf("[server] epoch %u: train loss %.4f", e + 1,
                st.samples ? st.loss_sum / (double)st.samples : 0);
-        if (!regress)
+        if (!info.regression)
             printf(", train accuracy %.2f%% (permuted labels)",
                    st.samples ? 100.0 * (double)st.correct / (double)st.samples : 0);
-        if (acc >= 0 && regress) printf(", secure test RMSE %.4g (scored by the owners)", acc);
+        if (acc >= 0 && info.regression) printf(", secure test RMSE %.4g (scored by the owners)", acc);
         else if (acc >= 0) printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
         printf("\n");
-        cn_report_phase_line(stdout, "         time", &st);
+        char line[256];
+        cryptonn_train_stats_line(&st, "         time", line, sizeof line);
+        fputs(line, stdout);
         if (ts)
             printf("         secure prediction of %llu test samples: %.1f s\n",
-                   (unsigned long long)pst.samples, pst.t_load + pst.t_keys + pst.t_fwd + pst.t_plain);
+                   (unsigned long long)pst.samples, pst.seconds_load + pst.seconds_keys +
+                   pst.seconds_first_layer + pst.seconds_plain);
         fflush(stdout);
         log_row(j->log, e + 1, &st, acc);
         if (test_accuracy) *test_accuracy = acc;
     }
-    cn_leak_mpk lk[3];
-    cn_authority_leakage(auth, lk);
-    cryptonn_first_layer fl;
-    cryptonn_model_first_layer(m, &fl);
-    char spec[64] = "", hex[17] = "";
-    if (layer) {
-        cn_fl_spec_format(&layer->spec, spec, sizeof spec);
-        cn_fl_layer_commit_hex(layer, hex);
-    }
-    rep->leak = (cn_leak_report){.strict = layer != NULL,
-                                 .layer = spec,
-                                 .commit = hex,
-                                 .label_uses = pol.label_uses,
-                                 .first_layer_conv = fl.is_conv,
-                                 .frozen_first_layer = (int)cfg.frozen_first_layer,
-                                 .first_layer_width = (uint32_t)fl.z1_size,
-                                 .batch = pp->batch,
-                                 .labels_via_febo = 1,
-                                 .label_permutation = 1,
-                                 .samples = cn_encdata_samples(ds),
-                                 .mpks = lk,
-                                 .nmpks = 3};
-    char *amd = NULL, *atext = NULL;
-    if (j->audit && have_owner && !failed && !j->spec) owners_audit(auth, j, &amd, &atext);
-    rep->leak.audit_md = amd;
-    rep->leak.audit_text = atext;
-    printf("\n");
-    cn_leak_write_text(stdout, &rep->leak);
-    if (j->report) {
-        if ((rc = cn_report_save(j->report, rep)) != CRYPTONN_OK) fail(j->report, rc, NULL);
-        else printf("\nreport written to %s; model to %s\n", j->report, j->out);
-    }
-    free(amd);
-    free(atext);
+    reports(j, tr, auth, m, j->audit && ot.own && !failed && !j->spec);
     code = failed ? 1 : 0;
 out:
-    cn_server_destroy(srv);
+    cryptonn_trainer_destroy(tr);
+    cryptonn_keyservice_destroy(ks);
+    cryptonn_keyservice_destroy(local);
     cryptonn_model_destroy(m);
-    cn_encdata_close(ds);
-    cn_encdata_close(ts);
-    cn_authority_close(auth);
-    cryptonn_dataset_free(&truth);
-    cryptonn_records_free(&truth_rec);
-    cryptonn_spec_free(&spec_v);
-    cn_wipe(&own, sizeof own);
-    free(rep);
+    cryptonn_encdata_close(ds);
+    cryptonn_encdata_close(ts);
+    cryptonn_authority_close(auth);
+    truth_free(&ot);
     return code;
 }

@@ -4,9 +4,10 @@
 #ifndef CRYPTONN_CLI_SECURE_RUN_H
 #define CRYPTONN_CLI_SECURE_RUN_H
 
+#include "cryptonn/audit.h"
+#include "cryptonn/authority.h"
 #include "cryptonn/nn.h"
-#include "protocol/authority.h"
-#include "secure/train.h"
+#include "cryptonn/server.h"
 
 typedef struct {
     const char *enc_dir;   /* encrypted training set */
@@ -26,23 +27,21 @@ typedef struct {
     const char *cache;     /* discrete-log table cache directory (may be NULL) */
     const char *settings;  /* free text for the report */
     cryptonn_model_config cfg;
-    cn_secure_opts so;
-    cn_policy pol;
+    cryptonn_trainer_opts so; /* its cache_dir is `cache` */
+    cryptonn_policy pol;
     uint32_t epochs;
     uint64_t checkpoint_every; /* also the checkpoint every this many batches (0: epoch ends) */
     uint32_t audit;         /* records the owners' audit attacks after training (0: none) */
     double seconds_encrypt; /* < 0: not measured here */
 } cli_secure_job;
 
-/* Strict mode: cfg's architecture set to carry the committed first layer,
- * frozen (printed); CRYPTONN_ERR_MISMATCH (printed) when no model fits it. */
-int cli_strict_model(const cn_fl_layer *layer, cryptonn_model_config *cfg);
-
-/* A model for the encrypted dataset's records: a model file's layers get
- * the records' shape when the file gives none (and must otherwise take it);
- * a built-in model gets the dataset's classes (a linear output for a
- * regression target). Printed and CRYPTONN_ERR_MISMATCH when it does not fit. */
-int cli_fit_params(const cn_enc_params *p, cryptonn_model_config *cfg);
+/* The owners' audit of what the server holds: the key vectors the authority
+ * in auth_dir issued (a, or opened from auth_dir when NULL), replayed on the
+ * first n records of tr and attacked with aux as the public auxiliary data.
+ * Returns a status; why names a failure. */
+int cli_audit_issued(const cryptonn_authority *a, const char *auth_dir,
+                     const cryptonn_dataset *tr, const cryptonn_dataset *aux, uint32_t n,
+                     cryptonn_audit **out, uint32_t *nkeys, char *why, size_t why_len);
 
 /* Runs the job; prints progress and the leakage report; returns an exit
  * code. *test_accuracy: the last secure test accuracy, or for a regression

@@ -166,6 +166,23 @@ int cryptonn_authority_register_file(cryptonn_authority *a, const char *path, ui
     return rc;
 }
 
+int cryptonn_authority_register_in(const char *dir, const char *path, uint64_t *added,
+                                   char *why, size_t why_len)
+{
+    CN_ARG_CHECK(dir && path);
+    if (why_len) why[0] = 0;
+    cryptonn_authority *a = NULL;
+    int rc = cryptonn_authority_open(&a, dir, NULL);
+    if (rc != CRYPTONN_OK) {
+        snprintf(why, why_len, "cannot open the authority state %s: %s", dir,
+                 cryptonn_status_str(rc));
+        return rc;
+    }
+    rc = cryptonn_authority_register_file(a, path, added, why, why_len);
+    cryptonn_authority_close(a);
+    return rc;
+}
+
 int cryptonn_authority_export_keys(const cryptonn_authority *a, const char *path,
                                    uint64_t *nkeys)
 {
@@ -187,26 +204,33 @@ void cryptonn_authority_counts(const cryptonn_authority *a, cryptonn_keycount ou
                                      lk[i].keys_issued, lk[i].keys_refused};
 }
 
+void cn_api_leak_report(const cryptonn_authority *a, cn_leak_mpk lk[3], char spec[64],
+                        char hex[17], cn_leak_report *r)
+{
+    cn_authority_leakage(a->a, lk);
+    const cn_fl_layer *l = cn_authority_layer(a->a);
+    spec[0] = hex[0] = 0;
+    *r = (cn_leak_report){.strict = l != NULL, .layer = spec, .commit = hex,
+                          .label_uses = a->pol.label_uses, .batch = a->a->p.batch,
+                          .labels_via_febo = 1, .label_permutation = 1,
+                          .mpks = lk, .nmpks = 3};
+    if (l) {
+        cn_fl_spec_format(&l->spec, spec, 64);
+        cn_fl_layer_commit_hex(l, hex);
+        r->first_layer_conv = (int)l->spec.conv;
+        r->frozen_first_layer = 1;
+        r->first_layer_width = (uint32_t)cn_fl_outputs(&l->spec);
+    }
+}
+
 int cryptonn_authority_report(const cryptonn_authority *a, char **text)
 {
     CN_ARG_CHECK(a && text);
     *text = NULL;
     cn_leak_mpk lk[3];
-    cn_authority_leakage(a->a, lk);
-    const cn_fl_layer *l = cn_authority_layer(a->a);
-    const cn_enc_params *p = &a->a->p;
-    char spec[64] = "", hex[17] = "";
-    cn_leak_report r = {.strict = l != NULL, .layer = spec, .commit = hex,
-                        .label_uses = a->pol.label_uses, .batch = p->batch,
-                        .labels_via_febo = 1, .label_permutation = 1,
-                        .mpks = lk, .nmpks = 3};
-    if (l) {
-        cn_fl_spec_format(&l->spec, spec, sizeof spec);
-        cn_fl_layer_commit_hex(l, hex);
-        r.first_layer_conv = (int)l->spec.conv;
-        r.frozen_first_layer = 1;
-        r.first_layer_width = (uint32_t)cn_fl_outputs(&l->spec);
-    }
+    char spec[64], hex[17];
+    cn_leak_report r;
+    cn_api_leak_report(a, lk, spec, hex, &r);
     size_t len = 0;
     FILE *f = open_memstream(text, &len);
     if (!f) return CRYPTONN_ERR_NOMEM;

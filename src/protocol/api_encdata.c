@@ -64,3 +64,9 @@ int cryptonn_encdata_check_batch(const cryptonn_encdata *d, uint64_t i, uint32_t
     cn_enc_batch_free(&b);
     return rc;
 }
+
+int cryptonn_encdata_layer(const cryptonn_encdata *d, cryptonn_layer_desc *out)
+{
+    CN_ARG_CHECK(d && out);
+    return cn_api_layer_desc(cn_encdata_mpks(d->d)->layer, out);
+}

@@ -14,6 +14,7 @@
 #include "protocol/http.h"
 #include "protocol/client.h"
 #include "secure/dist.h"
+#include "secure/report.h"
 #include "secure/train.h"
 
 struct cryptonn_authority {
@@ -42,7 +43,15 @@ struct cryptonn_trainer {
     cn_server *srv;
     const cryptonn_encdata *train;
     cn_secure_opts o;
+    int (*on_batch)(void *ctx, uint32_t epoch, uint64_t batches_done); /* the caller's */
+    void *on_batch_ctx;
+    cn_train_report *rep; /* the epochs run so far (cryptonn_trainer_report) */
 };
+
+/* The leakage report of a's mode and counters into *r, pointing into lk,
+ * spec and hex (which must outlive it). */
+void cn_api_leak_report(const cryptonn_authority *a, cn_leak_mpk lk[3], char spec[64],
+                        char hex[17], cn_leak_report *r);
 
 /* The public description of a committed layer (NULL: CRYPTONN_ERR_NOT_FOUND). */
 int cn_api_layer_desc(const cn_fl_layer *l, cryptonn_layer_desc *out);

@@ -55,6 +55,11 @@ uint32_t cryptonn_owner_width(const cryptonn_owner *o)
     return o->p.slots;
 }
 
+uint32_t cryptonn_owner_batch(const cryptonn_owner *o)
+{
+    return o->p.batch;
+}
+
 int cryptonn_owner_layer(const cryptonn_owner *o, cryptonn_layer_desc *out)
 {
     CN_ARG_CHECK(o && out);
@@ -71,6 +76,30 @@ int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_da
                            char *msg, size_t msg_len)
 {
     CN_ARG_CHECK(o && dir && d);
+    if ((uint64_t)d->rows * d->cols != o->p.slots) {
+        snprintf(msg, msg_len, "records of %u x %u values do not fit the keys' %u slots", d->rows,
+                 d->cols, o->p.slots);
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    cryptonn_samples v;
+    cryptonn_samples_of(d, &v);
+    return cryptonn_owner_encrypt_samples(o, dir, &v, opt, st, msg, msg_len);
+}
+
+static void stats_out(const cn_encrypt_stats *e, cryptonn_encrypt_stats *o)
+{
+    *o = (cryptonn_encrypt_stats){e->samples, e->batches, e->bytes_written, e->seconds_total,
+                                  e->seconds_tables, e->seconds_samples, e->seconds_labels,
+                                  e->seconds_batches, e->seconds_write, e->cpu_tables,
+                                  e->cpu_samples, e->cpu_labels, e->cpu_batches, e->cpu_write,
+                                  e->cpu_total, e->table_bytes};
+}
+
+int cryptonn_owner_encrypt_samples(cryptonn_owner *o, const char *dir, const cryptonn_samples *d,
+                                   const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st,
+                                   char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(o && dir && d);
     cryptonn_encrypt_opts def;
     if (!opt) {
         cryptonn_encrypt_opts_default(&def);
@@ -81,16 +110,17 @@ int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_da
         snprintf(msg, msg_len, "the part name must match [A-Za-z0-9_-]{1,64}");
         return CRYPTONN_ERR_ARG;
     }
-    if ((uint64_t)d->rows * d->cols != o->p.slots) {
-        snprintf(msg, msg_len, "records of %u x %u values do not fit the keys' %u slots", d->rows,
-                 d->cols, o->p.slots);
+    if (d->size != o->p.slots) {
+        snprintf(msg, msg_len, "records of %zu values do not fit the keys' %u slots", d->size,
+                 o->p.slots);
         return CRYPTONN_ERR_MISMATCH;
     }
     if (!o->k.samples) {
         snprintf(msg, msg_len, "encryption needs the parameters (params.bin)");
         return CRYPTONN_ERR_ARG;
     }
-    if (opt->labels && !o->have_secret) {
+    const int regress = o->p.task == CN_TASK_REGRESS;
+    if (opt->labels && !regress && !o->have_secret) {
         snprintf(msg, msg_len, "training data needs the owners' key (owner.key) for its labels");
         return CRYPTONN_ERR_ARG;
     }
@@ -101,14 +131,16 @@ int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_da
                           .reg = strict && opt->labels ? &reg : NULL,
                           .table_bytes_max = (opt->table_mb ? opt->table_mb : 4096) << 20};
     cn_encrypt_stats es;
-    int rc = cn_client_encrypt(dir, &o->p, &o->k, &o->s, d, &eo, &es);
+    int rc = cn_client_encrypt_samples(dir, &o->p, &o->k, o->have_secret ? &o->s : NULL, d, &eo,
+                                       &es);
     if (rc == CRYPTONN_ERR_ARG)
-        snprintf(msg, msg_len, "a label is beyond the %u classes, or the set is empty",
-                 o->p.classes);
+        snprintf(msg, msg_len, "the records lack their %s, a label is beyond the %u classes, "
+                 "or the set is empty", regress ? "targets" : "labels", o->p.classes);
     if (rc == CRYPTONN_ERR_MISMATCH)
         snprintf(msg, msg_len, "%s holds a dataset under other keys or parameters (every owner "
                  "must use the same params.bin)", dir);
-    if (rc == CRYPTONN_OK && eo.reg) {
+    /* under mpirun every rank holds the whole registration: one writes it */
+    if (rc == CRYPTONN_OK && eo.reg && cn_dist_rank() == 0) {
         char path[4096];
         if (opt->registration) snprintf(path, sizeof path, "%s", opt->registration);
         else snprintf(path, sizeof path, "%s/%s.lreg", dir, opt->part);
@@ -116,8 +148,36 @@ int cryptonn_owner_encrypt(cryptonn_owner *o, const char *dir, const cryptonn_da
             snprintf(msg, msg_len, "cannot write the label registration %s", path);
     }
     cn_labelreg_free(&reg);
-    if (rc == CRYPTONN_OK && st)
-        *st = (cryptonn_encrypt_stats){es.samples, es.batches, es.bytes_written, es.seconds_total};
+    if (rc == CRYPTONN_OK && st) stats_out(&es, st);
+    return rc;
+}
+
+int cryptonn_owner_check_spec(const cryptonn_owner *o, const cryptonn_data_spec *spec, char *msg,
+                              size_t msg_len)
+{
+    CN_ARG_CHECK(o && spec);
+    if (msg_len) msg[0] = 0;
+    cn_enc_params q;
+    CN_TRY(cn_enc_params_from_spec(&q, spec, o->p.batch, msg, msg_len));
+    if (cn_enc_params_same_records(&o->p, &q)) return CRYPTONN_OK;
+    snprintf(msg, msg_len, "the authority's params.bin was made for other records (shape, fixed "
+                           "point or labels): use the spec it was made for");
+    return CRYPTONN_ERR_MISMATCH;
+}
+
+int cryptonn_owner_key_save(const char *path, const uint8_t *perm, uint32_t classes)
+{
+    CN_ARG_CHECK(path && perm);
+    if (classes < 1 || classes > 256) return CRYPTONN_ERR_ARG;
+    cn_owner_secret s = {.classes = classes};
+    uint8_t seen[256] = {0};
+    for (uint32_t c = 0; c < classes; c++) {
+        if (perm[c] >= classes || seen[perm[c]]++) return CRYPTONN_ERR_ARG;
+        s.perm[c] = perm[c];
+    }
+    int rc = cn_owner_secret_save(&s, path);
+    cn_wipe(&s, sizeof s);
+    cn_wipe(seen, sizeof seen);
     return rc;
 }
 

@@ -20,6 +20,14 @@ void cryptonn_trainer_opts_default(cryptonn_trainer_opts *o)
                                  .z1_cache_mb = s.z1_cache_mb};
 }
 
+/* The caller's on_batch without the internal stats. */
+static int on_batch(void *ctx, uint32_t epoch, uint64_t done, const cn_secure_stats *so_far)
+{
+    (void)so_far;
+    const cryptonn_trainer *t = ctx;
+    return t->on_batch(t->on_batch_ctx, epoch, done);
+}
+
 int cryptonn_trainer_create(cryptonn_trainer **out, const cryptonn_encdata *train,
                             cryptonn_keyservice *ks, const cryptonn_trainer_opts *o)
 {
@@ -31,6 +39,10 @@ int cryptonn_trainer_create(cryptonn_trainer **out, const cryptonn_encdata *trai
         o = &d;
     }
     cryptonn_trainer *t = calloc(1, sizeof *t);
+    if (t && !(t->rep = calloc(1, sizeof *t->rep))) {
+        free(t);
+        t = NULL;
+    }
     if (!t) return CRYPTONN_ERR_NOMEM;
     cn_secure_opts_default(&t->o);
     t->o.sgd = o->sgd;
@@ -42,9 +54,16 @@ int cryptonn_trainer_create(cryptonn_trainer **out, const cryptonn_encdata *trai
     t->o.progress = o->progress;
     t->o.dlog_table_bits = o->dlog_table_bits;
     t->o.z1_cache_mb = o->z1_cache_mb;
+    if (o->on_batch) {
+        t->on_batch = o->on_batch;
+        t->on_batch_ctx = o->on_batch_ctx;
+        t->o.on_batch = on_batch;
+        t->o.on_batch_ctx = t;
+    }
     t->train = train;
     int rc = cn_server_create(&t->srv, train->d, &ks->ks, &t->o, o->cache_dir);
     if (rc != CRYPTONN_OK) {
+        free(t->rep);
         free(t);
         return rc;
     }
@@ -56,6 +75,7 @@ void cryptonn_trainer_destroy(cryptonn_trainer *t)
 {
     if (!t) return;
     cn_server_destroy(t->srv);
+    free(t->rep);
     free(t);
 }
 
@@ -100,6 +120,11 @@ int cryptonn_trainer_epoch(cryptonn_trainer *t, cryptonn_model *m, uint32_t epoc
     cn_secure_stats s = {0};
     int rc = cn_server_train_epoch(t->srv, m, epoch, &s, msg, msg_len);
     if (st) stats_out(&s, st);
+    if (epoch < CN_REPORT_MAX_EPOCHS) {
+        t->rep->epoch[epoch] = s;
+        t->rep->test_accuracy[epoch] = -1;
+        t->rep->epochs = epoch + 1;
+    }
     return rc;
 }
 
