@@ -14,6 +14,7 @@
 
 #include "scheme/fe_codec.h"
 #include "scheme/feip_internal.h"
+#include "scheme/feip_slice.h"
 #include "util/util.h"
 
 #define V1 1u
@@ -297,15 +298,17 @@ int cryptonn_feip_ct_export(const cryptonn_feip_ct *ct, uint8_t **buf, size_t *l
     return cn_buf_finish(&b, "IPCT", V1, buf, len);
 }
 
-static int read_ct(cn_reader *r, uint32_t n, const uint8_t id[FEIP_ID_BYTES], cryptonn_feip_ct **out)
+/* Slots [lo, hi) of a ciphertext of width n (all of it: 0, n), with ct_0. */
+static int read_ct(cn_reader *r, uint32_t n, const uint8_t id[FEIP_ID_BYTES], size_t lo, size_t hi,
+                   cryptonn_feip_ct **out)
 {
     const uint8_t *enc;
     CN_TRY(cn_read_view(r, &enc, 32 * ((size_t)n + 1)));
     cryptonn_feip_ct *ct;
-    CN_TRY(cryptonn_feip_ct_create(&ct, n));
+    CN_TRY(cryptonn_feip_ct_create(&ct, hi - lo));
     memcpy(ct->id, id, FEIP_ID_BYTES);
     int rc = ge25519_decode(&ct->c0, enc);
-    if (rc == CRYPTONN_OK) rc = decode_points(ct->c, enc + 32, n);
+    if (rc == CRYPTONN_OK) rc = decode_points(ct->c, enc + 32 * (1 + lo), hi - lo);
     if (rc != CRYPTONN_OK) {
         cryptonn_feip_ct_destroy(ct);
         return rc;
@@ -314,7 +317,8 @@ static int read_ct(cn_reader *r, uint32_t n, const uint8_t id[FEIP_ID_BYTES], cr
     return CRYPTONN_OK;
 }
 
-int cryptonn_feip_ct_import(cryptonn_feip_ct **out, const uint8_t *buf, size_t len)
+/* hi == SIZE_MAX: to the last slot. */
+static int import_ct(cryptonn_feip_ct **out, const uint8_t *buf, size_t len, size_t lo, size_t hi)
 {
     CN_ARG_CHECK(out != NULL && (buf != NULL || len == 0));
     *out = NULL;
@@ -327,7 +331,21 @@ int cryptonn_feip_ct_import(cryptonn_feip_ct **out, const uint8_t *buf, size_t l
     CN_TRY(check_head(&r, &n, 0));
     CN_TRY(cn_read_bytes(&r, id, sizeof id));
     if (r.left != 32 * ((size_t)n + 1)) return r.left < 32 * ((size_t)n + 1) ? CRYPTONN_ERR_TRUNCATED : CRYPTONN_ERR_FORMAT;
-    return read_ct(&r, n, id, out);
+    if (hi == SIZE_MAX) hi = n;
+    if (lo >= hi || hi > n) return CRYPTONN_ERR_ARG;
+    return read_ct(&r, n, id, lo, hi, out);
+}
+
+int cryptonn_feip_ct_import(cryptonn_feip_ct **out, const uint8_t *buf, size_t len)
+{
+    return import_ct(out, buf, len, 0, SIZE_MAX);
+}
+
+int cn_feip_ct_import_slice(cryptonn_feip_ct **out, const uint8_t *buf, size_t len, size_t lo,
+                            size_t hi)
+{
+    CN_ARG_CHECK(hi != SIZE_MAX);
+    return import_ct(out, buf, len, lo, hi);
 }
 
 static int ct_exp(const void *o, uint8_t **b, size_t *l) { return cryptonn_feip_ct_export(o, b, l); }
@@ -395,7 +413,7 @@ int cryptonn_feip_ct_batch_import(cryptonn_feip_ct ***out, size_t *count, const 
     cryptonn_feip_ct **cts = calloc((size_t)c, sizeof *cts);
     if (!cts) return CRYPTONN_ERR_NOMEM;
     int rc = CRYPTONN_OK;
-    for (uint64_t j = 0; j < c && rc == CRYPTONN_OK; j++) rc = read_ct(&r, n, id, &cts[j]);
+    for (uint64_t j = 0; j < c && rc == CRYPTONN_OK; j++) rc = read_ct(&r, n, id, 0, n, &cts[j]);
     if (rc != CRYPTONN_OK) {
         cryptonn_feip_ct_batch_free(cts, (size_t)c);
         return rc;

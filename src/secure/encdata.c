@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "scheme/feip_slice.h"
 #include "util/util.h"
 
 #define V1 1u
@@ -681,8 +682,15 @@ static int read_len_view(cn_reader *r, const uint8_t **v, uint64_t *len, size_t 
     return cn_read_view(r, v, (size_t)*len);
 }
 
+/* What a reader decodes: share `part` of `parts` of the samples (none when
+ * samples is 0) and of the batch ciphertext's slots (encdata.h). */
+typedef struct {
+    int samples;
+    uint32_t part, parts;
+} batch_share;
+
 static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local, const uint8_t *pl,
-                       size_t plen, int samples, cn_enc_batch *out)
+                       size_t plen, const batch_share *sh, cn_enc_batch *out)
 {
     const cn_enc_params *p = &d->p;
     cn_reader r = {pl, plen};
@@ -708,10 +716,12 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
         if (rc == CRYPTONN_OK && (vl != one || !feip_id_is(views[i], one, d->samples_id)))
             rc = CRYPTONN_ERR_MISMATCH;
     }
+    const uint32_t lo = sh->samples ? (uint32_t)((uint64_t)n * sh->part / sh->parts) : 0;
+    const uint32_t hi = sh->samples ? (uint32_t)((uint64_t)n * (sh->part + 1) / sh->parts) : 0;
     /* decoding (an inverse square root per point) is the cost: both cores */
-    if (rc == CRYPTONN_OK && samples) {
+    if (rc == CRYPTONN_OK) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = lo; i < hi; i++) {
             int s = cryptonn_feip_ct_import(&out->x[i], views[i], one);
             if (s != CRYPTONN_OK) {
 #pragma omp critical
@@ -734,19 +744,24 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
         }
     }
     if (flags & CN_ENC_BATCHCT) {
-        const size_t wide = ipct_bytes((size_t)p->batch * p->slots);
+        const uint64_t W = (uint64_t)p->batch * p->slots;
+        const size_t wide = ipct_bytes((size_t)W);
         CN_TRY(read_len_view(&r, &v, &vl, wide));
         if (vl != wide || !feip_id_is(v, (size_t)vl, d->batch_id)) return CRYPTONN_ERR_MISMATCH;
-        CN_TRY(cryptonn_feip_ct_import(&out->xb, v, (size_t)vl));
+        out->xb_off = (size_t)(W * sh->part / sh->parts);
+        CN_TRY(cn_feip_ct_import_slice(&out->xb, v, (size_t)vl, out->xb_off,
+                                       (size_t)(W * (sh->part + 1) / sh->parts)));
     }
     return r.left == 0 ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
 }
 
-static int read_batch(const cn_encdata *d, uint64_t i, int samples, cn_enc_batch *out)
+static int read_batch(const cn_encdata *d, uint64_t i, const batch_share *sh, cn_enc_batch *out)
 {
     CN_ARG_CHECK(d && out);
     memset(out, 0, sizeof *out);
-    if (i >= d->batches) return CRYPTONN_ERR_ARG;
+    if (i >= d->batches || sh->part >= sh->parts ||
+        ((d->flags & CN_ENC_BATCHCT) && sh->parts > (uint64_t)d->p.batch * d->p.slots))
+        return CRYPTONN_ERR_ARG;
     size_t lo = 0, hi = d->nparts; /* last part with first <= i */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -761,7 +776,7 @@ static int read_batch(const cn_encdata *d, uint64_t i, int samples, cn_enc_batch
     const uint8_t *pl;
     size_t plen;
     CN_TRY(cn_container_read(path, "EBAT", V1, batch_payload_max(&d->p), &file, &pl, &plen));
-    int rc = parse_batch(d, pi, local, pl, plen, samples, out);
+    int rc = parse_batch(d, pi, local, pl, plen, sh, out);
     free(file);
     if (rc != CRYPTONN_OK) cn_enc_batch_free(out);
     return rc;
@@ -769,10 +784,18 @@ static int read_batch(const cn_encdata *d, uint64_t i, int samples, cn_enc_batch
 
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
 {
-    return read_batch(d, i, 1, out);
+    return cn_encdata_read_batch_part(d, i, 0, 1, out);
+}
+
+int cn_encdata_read_batch_part(const cn_encdata *d, uint64_t i, uint32_t part, uint32_t parts,
+                               cn_enc_batch *out)
+{
+    const batch_share sh = {1, part, parts};
+    return read_batch(d, i, &sh, out);
 }
 
 int cn_encdata_read_batch_labels(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
 {
-    return read_batch(d, i, 0, out);
+    const batch_share sh = {0, 0, 1};
+    return read_batch(d, i, &sh, out);
 }

@@ -122,7 +122,9 @@ typedef struct {
                                 cn_enc_batch_free can free y without the params) */
     cryptonn_feip_ct **x;    /* n sample ciphertexts */
     cryptonn_febo_ct **y;    /* n × classes label ciphertexts (sample-major), or NULL */
-    cryptonn_feip_ct *xb;    /* the batch ciphertext, or NULL */
+    cryptonn_feip_ct *xb;    /* the batch ciphertext, or NULL; from cn_encdata_read_batch_part
+                                a slice of it (scheme/feip_slice.h) */
+    size_t xb_off;           /* the batch ciphertext's slot where xb begins */
 } cn_enc_batch;
 /* Frees the members (x's n ciphertexts and the array, y's n × classes
  * ciphertexts and the array, xb), not b; b is zeroed. */
@@ -157,6 +159,17 @@ uint32_t cn_encdata_flags(const cn_encdata *d); /* flags every part has */
 /* Loads global batch i (parts in name order, batches in index order) and
  * checks it against the parameters and mpks. */
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
+/* Share `part` of `parts` of global batch i, for the ranks of an mpirun job
+ * (secure/dist.h: rank and size). Every piece of the file is checked (its
+ * length and mpk id) and the labels are decoded, but only the samples
+ * [n·part/parts, n·(part+1)/parts) (out->x holds NULL for the others) and,
+ * of the batch ciphertext of W = B × slots slots, ct_0 and the slots
+ * [W·part/parts, W·(part+1)/parts), as a slice beginning at out->xb_off.
+ * The parts together decode every point once. parts = 1 is
+ * cn_encdata_read_batch. CRYPTONN_ERR_ARG when part >= parts or the batch
+ * ciphertext has fewer than `parts` slots. */
+int cn_encdata_read_batch_part(const cn_encdata *d, uint64_t i, uint32_t part, uint32_t parts,
+                               cn_enc_batch *out);
 /* The same, checking every part of the file but decoding only the labels
  * and the batch ciphertext: out->x holds n NULLs (the server's Z1 cache
  * already has the samples' first layer). */

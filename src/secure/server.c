@@ -124,6 +124,7 @@ void cn_server_destroy(cn_server *s)
     free(s->dec);
     free(s->prep);
     cryptonn_feip_prepared_destroy(s->prep_b);
+    free(s->parts);
     if (s->febo_keys)
         for (size_t i = 0; i < (size_t)s->p.batch * s->p.classes; i++)
             cryptonn_febo_key_destroy(s->febo_keys[i]);
@@ -226,6 +227,14 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
                      "train with a frozen first layer or re-encrypt");
         return CRYPTONN_ERR_ARG;
     }
+    const uint64_t width = (uint64_t)s->p.batch * s->p.slots;
+    if ((cn_encdata_flags(ds) & CN_ENC_BATCHCT) && (uint64_t)cn_dist_size() > width) {
+        if (msg)
+            snprintf(msg, msg_len,
+                     "%d ranks for a batch ciphertext of %llu slots: use at most %llu ranks",
+                     cn_dist_size(), (unsigned long long)width, (unsigned long long)width);
+        return CRYPTONN_ERR_ARG;
+    }
     int rc = cn_server_check_model(s, m, msg, msg_len);
     if (rc == CRYPTONN_OK) rc = cn_server_install_layer(s, m, msg, msg_len);
     if (rc != CRYPTONN_OK) return rc;
@@ -244,7 +253,10 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
         const uint64_t g = order[i];
         const int cached = cfg->frozen_first_layer && s->fwd_valid &&
                            s->cache_train.ds == ds && s->cache_train.z && s->cache_train.z[g];
-        rc = cached ? cn_encdata_read_batch_labels(ds, g, &b) : cn_encdata_read_batch(ds, g, &b);
+        /* each rank decodes only what it decrypts (its samples, its slots) */
+        rc = cached ? cn_encdata_read_batch_labels(ds, g, &b)
+                    : cn_encdata_read_batch_part(ds, g, (uint32_t)cn_dist_rank(),
+                                                 (uint32_t)cn_dist_size(), &b);
         st->t_load += (double)(cn_now_ns() - t0) / 1e9;
         rc = cn_dist_agree(rc); /* a batch one rank cannot read stops every rank */
         if (rc != CRYPTONN_OK) {

@@ -26,6 +26,7 @@ struct cn_server {
      * first use: strict mode has none) */
     cryptonn_feip_prepared **prep;
     cryptonn_feip_prepared *prep_b;
+    size_t prep_b_slots; /* the width of this rank's slice of the batch ciphertext */
 
     /* first layer forward */
     cryptonn_feip_keys *fwd_keys;
@@ -53,6 +54,8 @@ struct cn_server {
     float *dw;          /* nw */
 
     int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
+    uint8_t *parts; /* the gradient keys' partial points, one row per rank */
+    size_t parts_cap;
 
     /* Z1 per global batch while the first layer's keys do not change (a
      * frozen layer, strict mode): what the server learned from a batch's

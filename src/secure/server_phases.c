@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "scheme/feip_slice.h"
 #include "secure/dist.h"
 #include "secure/server_internal.h"
 #include "util/util.h"
@@ -120,6 +121,48 @@ int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *pro
     return CRYPTONN_OK;
 }
 
+/* The gradient keys split by slots (scheme/feip_slice.h): each rank holds
+ * tables for its slice of the batch ciphertext only (b->xb from
+ * cn_encdata_read_batch_part) and sums its slots' terms of every key; the
+ * partial points are gathered one row per rank, and every rank completes
+ * all keys (−sk·ct_0, the discrete log), so all hold the same exact
+ * integers for any number of ranks. */
+static int grad_decrypt(cn_server *s, const cn_enc_batch *b, size_t nk)
+{
+    const size_t width = cryptonn_feip_ct_slots(b->xb), P = (size_t)cn_dist_size();
+    const size_t row = 32 * nk;
+    int rc = CRYPTONN_OK;
+    if (s->prep_b && s->prep_b_slots != width) { /* the last rank's slice, or a new share */
+        cryptonn_feip_prepared_destroy(s->prep_b);
+        s->prep_b = NULL;
+    }
+    /* wide slices get their slots as table entries: the long keys then run
+     * as bucket MSMs, faster than gathering each key's support */
+    if (!s->prep_b) {
+        rc = cryptonn_feip_prepared_create_var(&s->prep_b, width, s->o.w_bits);
+        s->prep_b_slots = width;
+    }
+    if (rc == CRYPTONN_OK && row * P > s->parts_cap) {
+        uint8_t *q = realloc(s->parts, row * P);
+        if (q) {
+            s->parts = q;
+            s->parts_cap = row * P;
+        } else {
+            rc = CRYPTONN_ERR_NOMEM;
+        }
+    }
+    if (rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_set_var(s->prep_b, b->xb);
+    if (rc == CRYPTONN_OK)
+        rc = cn_feip_partial_keys_var(s->dec[0], s->prep_b, b->xb_off, s->grad_keys, 0, nk,
+                                      s->parts + row * (size_t)cn_dist_rank());
+    rc = cn_dist_agree(rc);
+    if (rc == CRYPTONN_OK) rc = cn_dist_gather_rows(s->parts, row, P);
+    if (rc == CRYPTONN_OK)
+        rc = cn_feip_finish_keys_var(s->dec[0], s->prep_b, s->grad_keys, 0, nk, s->parts, P,
+                                     s->kout, NULL);
+    return rc;
+}
+
 int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_batch *b,
                                const float *dz1, cn_secure_stats *st, char *msg, size_t msg_len)
 {
@@ -131,19 +174,7 @@ int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_bat
     if (rc != CRYPTONN_OK) return rc;
     const size_t nk = s->req.nkeys;
     st->keys_grad += nk;
-    /* the batch ciphertext's slots as table entries: its long keys then run
-     * as bucket MSMs, faster than gathering each key's support even for few keys */
-    if (nk && !s->prep_b)
-        rc = cryptonn_feip_prepared_create_var(&s->prep_b, (size_t)s->p.batch * s->p.slots,
-                                               s->o.w_bits);
-    if (nk && rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_set_var(s->prep_b, b->xb);
-    uint64_t lo, hi; /* this rank's keys (dist.h) */
-    cn_dist_share(nk, &lo, &hi);
-    if (hi > lo && rc == CRYPTONN_OK)
-        rc = cryptonn_feip_decrypt_keys_var(s->dec[0], s->prep_b, s->grad_keys, lo, hi - lo,
-                                            s->kout + lo, NULL);
-    rc = cn_dist_agree(rc);
-    if (rc == CRYPTONN_OK) rc = cn_dist_gather_rows(s->kout, sizeof *s->kout, nk);
+    if (nk) rc = grad_decrypt(s, b, nk);
     if (rc != CRYPTONN_OK) {
         if (msg) snprintf(msg, msg_len, "first-layer gradient: %s", cryptonn_status_str(rc));
         return rc;
@@ -196,7 +227,9 @@ int cn_server_predict_outputs(cn_server *s, cryptonn_model *m, const cn_encdata 
         uint64_t a = cn_now_ns();
         const int cached = frozen && s->fwd_valid && s->cache_test.ds == test &&
                            s->cache_test.z && s->cache_test.z[i];
-        rc = cached ? cn_encdata_read_batch_labels(test, i, &b) : cn_encdata_read_batch(test, i, &b);
+        rc = cached ? cn_encdata_read_batch_labels(test, i, &b)
+                    : cn_encdata_read_batch_part(test, i, (uint32_t)cn_dist_rank(),
+                                                 (uint32_t)cn_dist_size(), &b);
         uint64_t c = cn_now_ns();
         st->t_load += (double)(c - a) / 1e9;
         if (rc == CRYPTONN_OK && b.n > s->p.batch) rc = CRYPTONN_ERR_FORMAT;
