@@ -122,6 +122,16 @@ expect 0 "strict encrypt on 2 ranks" -- $MPI -np 2 "$BIN" encrypt --data "$D" \
 expect 0 "register the 2-rank labels" -- "$BIN" authority register --state "$T/sa0" "$T/reg2.lreg"
 contains "$T/out" "400 new label ciphertexts registered" "every rank's label ciphertexts registered"
 
+# The public API's ranks (cryptonn/dist.h): test_api_dist's job gives one
+# process's model on 2 ranks.
+API=$(dirname "$BIN")/test_api_dist
+if [ -x "$API" ]; then
+    mkdir -p "$T/api"
+    expect 0 "the public API's job, 1 process" -- "$API" "$T/api"
+    expect 0 "the public API's job, 2 ranks" -- $MPI -np 2 "$API" "$T/api"
+    cmp -s "$T/api/model-1.bin" "$T/api/model-2.bin" && ok || bad "the public API's 2-rank model differs"
+fi
+
 expect 2 "a non-numeric --checkpoint-every" -- "$BIN" train --secure --enc "$T/penc" \
     --authority "$T/pa0" --checkpoint-every x
 finish
