@@ -137,10 +137,12 @@ static int net_run(const char *log, const char *const *args)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Waits (up to 20 s) for the port file a service writes once it listens. */
+/* Waits for the port file a service writes once it listens: up to 120 s,
+ * since a sanitized service on a loaded 2-core machine took over 20 s to
+ * load its state; a service that dies ends the wait at once. */
 static unsigned net_wait_port(const char *port_file, pid_t p)
 {
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 2400; i++) {
         FILE *f = fopen(port_file, "r");
         unsigned port = 0;
         if (f) {
