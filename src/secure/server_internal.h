@@ -13,6 +13,17 @@ typedef struct {
     uint64_t bytes, cap;   /* in use, and the budget (cn_secure_opts.z1_cache_mb) */
 } z1_cache;
 
+/* dZ1's non-zeros filter by filter (server_grad.c): room for B × z1_size
+ * entries and out_c filters. */
+typedef struct {
+    uint32_t *pos;
+    int64_t *val;
+    size_t *start; /* out_c + 1 */
+    uint8_t *any;  /* out_c */
+} cn_grad_terms;
+int cn_grad_terms_alloc(cn_grad_terms *t, size_t entries, size_t filters);
+void cn_grad_terms_free(cn_grad_terms *t);
+
 struct cn_server {
     const cn_encdata *ds;
     cn_keysource *ks;
@@ -45,12 +56,15 @@ struct cn_server {
     int *lab_status;
     float *err;
 
-    /* first-layer gradient */
+    /* first-layer gradient: grad_keys hold the whole scalars sk but, of
+     * each vector, only the terms in this rank's slice of the batch
+     * ciphertext (server_grad.c), so they decrypt only through
+     * cn_feip_partial_keys_var over that slice */
     cryptonn_feip_keys *grad_keys;
     size_t nw;
     uint32_t *grad_key; /* weight → key index, or NO_KEY */
     int64_t *dz_int;    /* B × z1_size */
-    int64_t *dw_int;    /* nw */
+    cn_grad_terms gt;   /* dZ1's non-zeros by filter */
     float *dw;          /* nw */
 
     int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
@@ -64,7 +78,6 @@ struct cn_server {
 
     /* request scratch */
     cn_grad_req greq; /* dz points into dz_int */
-    int grad_explicit; /* the layer is too large for greq: explicit vectors */
     cn_feip_keyreq req;
     size_t req_cap_keys, req_cap_nnz;
 };
@@ -73,8 +86,14 @@ struct cn_server {
  * would refuse it, and its value is known to be 0). */
 #define NO_KEY UINT32_MAX
 
-int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t n);
-int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len);
+/* Room in req for nkeys keys of nnz entries in all. */
+int cn_server_req_reserve(cn_server *s, size_t nkeys, size_t nnz);
+/* CRYPTONN_ERR_RANGE, with msg naming `what`, when key bounds up to worst
+ * (x_max·||y||_1) exceed the discrete-log bound; check_bounds computes
+ * worst over the vectors in req. */
+int cn_server_check_bound(cn_server *s, uint64_t worst, char *msg, size_t msg_len,
+                          const char *what);
+int cn_server_check_bounds(cn_server *s, char *msg, size_t msg_len, const char *what);
 int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);
 void cn_server_free_buffers(cn_server *s);
 int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg, size_t msg_len);

@@ -34,7 +34,7 @@ void cn_server_free_buffers(cn_server *s)
     free(s->z_int);
     free(s->z1);
     free(s->dz_int);
-    free(s->dw_int);
+    cn_grad_terms_free(&s->gt);
     free(s->dw);
     free(s->kout);
     s->kout = NULL;
@@ -44,7 +44,7 @@ void cn_server_free_buffers(cn_server *s)
     free(s->req.rowptr);
     free(s->req.idx);
     free(s->req.val);
-    s->z_int = s->dz_int = s->dw_int = NULL;
+    s->z_int = s->dz_int = NULL;
     s->z1 = s->dw = NULL;
     memset(&s->req, 0, sizeof s->req);
     s->req_cap_keys = s->req_cap_nnz = 0;
@@ -80,19 +80,19 @@ int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size
     s->z_int = cn_malloc_array(zb, sizeof(int64_t));
     s->z1 = cn_malloc_array(zb, sizeof(float));
     s->dz_int = cn_malloc_array(zb, sizeof(int64_t));
-    s->dw_int = cn_malloc_array(fl.nw, sizeof(int64_t));
+    int terms = cn_grad_terms_alloc(&s->gt, zb, fl.out_c);
     s->dw = cn_malloc_array(fl.nw, sizeof(float));
     s->fwd_key = cn_malloc_array(fl.z1_size, sizeof(uint32_t));
     s->grad_key = cn_malloc_array(fl.nw, sizeof(uint32_t));
     s->kout = cn_malloc_array(zb > fl.nw ? zb : fl.nw, sizeof(int64_t));
-    if (!s->kout || !s->z_int || !s->z1 || !s->dz_int || !s->dw_int || !s->dw || !s->fwd_key ||
-        !s->grad_key)
+    if (!s->kout || !s->z_int || !s->z1 || !s->dz_int || !s->dw || !s->fwd_key ||
+        !s->grad_key || terms != CRYPTONN_OK)
         return CRYPTONN_ERR_NOMEM;
     s->fwd_valid = 0;
     return CRYPTONN_OK;
 }
 
-static int req_reserve(cn_server *s, size_t nkeys, size_t nnz)
+int cn_server_req_reserve(cn_server *s, size_t nkeys, size_t nnz)
 {
     if (nkeys + 1 > s->req_cap_keys) {
         uint64_t *r = realloc(s->req.rowptr, sizeof(uint64_t) * (nkeys + 1));
@@ -112,17 +112,9 @@ static int req_reserve(cn_server *s, size_t nkeys, size_t nnz)
     return CRYPTONN_OK;
 }
 
-/* The largest key bound x_max·||y||_1 of the request (x_max: the largest
- * |X| of the dataset's inputs, 255 for MNIST) must fit the solver. */
-static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *what)
+int cn_server_check_bound(cn_server *s, uint64_t worst, char *msg, size_t msg_len,
+                          const char *what)
 {
-    uint64_t maxx = cn_enc_x_max(&s->p), worst = 0;
-    for (uint32_t k = 0; k < s->req.nkeys; k++) {
-        uint64_t a = s->req.rowptr[k], e = s->req.rowptr[k + 1], b;
-        if (cryptonn_fixed_key_bound(maxx, s->req.val + a, (size_t)(e - a), &b) != CRYPTONN_OK)
-            b = UINT64_MAX;
-        if (b > worst) worst = b;
-    }
     if (cryptonn_fixed_check_fits(worst, s->dlog) != CRYPTONN_OK) {
         if (msg)
             snprintf(msg, msg_len,
@@ -133,6 +125,18 @@ static int check_bounds(cn_server *s, char *msg, size_t msg_len, const char *wha
         return CRYPTONN_ERR_RANGE;
     }
     return CRYPTONN_OK;
+}
+
+int cn_server_check_bounds(cn_server *s, char *msg, size_t msg_len, const char *what)
+{
+    uint64_t maxx = cn_enc_x_max(&s->p), worst = 0;
+    for (uint32_t k = 0; k < s->req.nkeys; k++) {
+        uint64_t a = s->req.rowptr[k], e = s->req.rowptr[k + 1], b;
+        if (cryptonn_fixed_key_bound(maxx, s->req.val + a, (size_t)(e - a), &b) != CRYPTONN_OK)
+            b = UINT64_MAX;
+        if (b > worst) worst = b;
+    }
+    return cn_server_check_bound(s, worst, msg, msg_len, what);
 }
 
 /* The first layer as a firstlayer.h shape: the committed one in strict
@@ -215,7 +219,7 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
     int rc = cn_fl_keys(&sp, w, &all);
     free(wq);
     if (rc != CRYPTONN_OK) return rc;
-    rc = req_reserve(s, all.nkeys, (size_t)all.nnz);
+    rc = cn_server_req_reserve(s, all.nkeys, (size_t)all.nnz);
     if (rc != CRYPTONN_OK) {
         cn_keyreq_feip_free(&all);
         return rc;
@@ -238,7 +242,7 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
     r->nkeys = key;
     r->nnz = nnz;
     s->nfwd_keys = key;
-    rc = check_bounds(s, msg, msg_len, "first layer");
+    rc = cn_server_check_bounds(s, msg, msg_len, "first layer");
     if (rc == CRYPTONN_OK && key)
         rc = cn_keysource_feip(s->ks, r, cn_encdata_mpks(s->ds)->samples, s->fwd_keys, msg,
                                msg_len);
@@ -246,42 +250,3 @@ int cn_server_request_fwd_keys(cn_server *s, const cryptonn_model *m, char *msg,
     return rc;
 }
 
-/* Gradient keys: one per weight of W1 over the batch ciphertext, built from
- * the quantized dZ1 (cn_grad_expand). */
-int cn_server_build_grad_request(cn_server *s, const cryptonn_model *m, uint32_t n)
-{
-    cryptonn_first_layer fl;
-    cryptonn_model_first_layer(m, &fl);
-    cn_grad_req *g = &s->greq;
-    *g = (cn_grad_req){.conv = fl.is_conv != 0, .n = n, .in_c = fl.in_c, .in_h = 1, .in_w = 1,
-                       .k = 1, .out_c = fl.out_c, .out_h = 1, .out_w = 1, .dz = s->dz_int};
-    if (fl.is_conv) {
-        g->in_h = fl.in_h;
-        g->in_w = fl.in_w;
-        g->k = fl.k;
-        g->out_h = fl.out_h;
-        g->out_w = fl.out_w;
-    }
-    /* a layer too large for the structured request sends its vectors */
-    int shape = cn_grad_shape_ok(g);
-    if (shape == CRYPTONN_ERR_FORMAT) return CRYPTONN_ERR_MISMATCH;
-    s->grad_explicit = shape == CRYPTONN_ERR_TOO_LARGE;
-    uint64_t nkeys, nnz;
-    cn_grad_expand_size(g, &nkeys, &nnz);
-    int rc = req_reserve(s, (size_t)nkeys, (size_t)nnz);
-    if (rc != CRYPTONN_OK) return rc;
-    cn_grad_expand(g, &s->req, s->grad_key);
-    return CRYPTONN_OK;
-}
-
-int cn_server_fetch_grad_keys(cn_server *s, char *msg, size_t msg_len)
-{
-    if (s->req.nkeys == 0) return CRYPTONN_OK;
-    int rc = check_bounds(s, msg, msg_len, "first-layer gradient");
-    const cryptonn_feip_mpk *mpk = cn_encdata_mpks(s->ds)->batch;
-    if (rc == CRYPTONN_OK && s->grad_explicit)
-        rc = cn_keysource_feip(s->ks, &s->req, mpk, s->grad_keys, msg, msg_len);
-    else if (rc == CRYPTONN_OK)
-        rc = cn_keysource_grad(s->ks, &s->greq, &s->req, mpk, s->grad_keys, msg, msg_len);
-    return rc;
-}

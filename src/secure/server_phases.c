@@ -8,7 +8,6 @@
 
 #include <omp.h>
 
-#include "scheme/feip_slice.h"
 #include "secure/dist.h"
 #include "secure/server_internal.h"
 #include "util/util.h"
@@ -118,74 +117,6 @@ int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *pro
         st->loss_sum += -log(py > 1e-12 ? py : 1e-12);
         st->correct += best == y;
     }
-    return CRYPTONN_OK;
-}
-
-/* The gradient keys split by slots (scheme/feip_slice.h): each rank holds
- * tables for its slice of the batch ciphertext only (b->xb from
- * cn_encdata_read_batch_part) and sums its slots' terms of every key; the
- * partial points are gathered one row per rank, and every rank completes
- * all keys (−sk·ct_0, the discrete log), so all hold the same exact
- * integers for any number of ranks. */
-static int grad_decrypt(cn_server *s, const cn_enc_batch *b, size_t nk)
-{
-    const size_t width = cryptonn_feip_ct_slots(b->xb), P = (size_t)cn_dist_size();
-    const size_t row = 32 * nk;
-    int rc = CRYPTONN_OK;
-    if (s->prep_b && s->prep_b_slots != width) { /* the last rank's slice, or a new share */
-        cryptonn_feip_prepared_destroy(s->prep_b);
-        s->prep_b = NULL;
-    }
-    /* wide slices get their slots as table entries: the long keys then run
-     * as bucket MSMs, faster than gathering each key's support */
-    if (!s->prep_b) {
-        rc = cryptonn_feip_prepared_create_var(&s->prep_b, width, s->o.w_bits);
-        s->prep_b_slots = width;
-    }
-    if (rc == CRYPTONN_OK && row * P > s->parts_cap) {
-        uint8_t *q = realloc(s->parts, row * P);
-        if (q) {
-            s->parts = q;
-            s->parts_cap = row * P;
-        } else {
-            rc = CRYPTONN_ERR_NOMEM;
-        }
-    }
-    if (rc == CRYPTONN_OK) rc = cryptonn_feip_prepared_set_var(s->prep_b, b->xb);
-    if (rc == CRYPTONN_OK)
-        rc = cn_feip_partial_keys_var(s->dec[0], s->prep_b, b->xb_off, s->grad_keys, 0, nk,
-                                      s->parts + row * (size_t)cn_dist_rank());
-    rc = cn_dist_agree(rc);
-    if (rc == CRYPTONN_OK) rc = cn_dist_gather_rows(s->parts, row, P);
-    if (rc == CRYPTONN_OK)
-        rc = cn_feip_finish_keys_var(s->dec[0], s->prep_b, s->grad_keys, 0, nk, s->parts, P,
-                                     s->kout, NULL);
-    return rc;
-}
-
-int cn_server_first_layer_grad(cn_server *s, cryptonn_model *m, const cn_enc_batch *b,
-                               const float *dz1, cn_secure_stats *st, char *msg, size_t msg_len)
-{
-    const size_t nz = (size_t)b->n * s->z1_size;
-    int e = cn_quant_exponent(dz1, nz, s->o.dz_bits);
-    cn_quant(dz1, nz, e, s->dz_int);
-    int rc = cn_server_build_grad_request(s, m, b->n);
-    if (rc == CRYPTONN_OK) rc = cn_server_fetch_grad_keys(s, msg, msg_len);
-    if (rc != CRYPTONN_OK) return rc;
-    const size_t nk = s->req.nkeys;
-    st->keys_grad += nk;
-    if (nk) rc = grad_decrypt(s, b, nk);
-    if (rc != CRYPTONN_OK) {
-        if (msg) snprintf(msg, msg_len, "first-layer gradient: %s", cryptonn_status_str(rc));
-        return rc;
-    }
-    st->dec_grad += nk;
-    const double unscale = ldexp(1.0, -e) / (double)cn_enc_x_den(&s->p);
-    for (size_t w = 0; w < s->nw; w++) {
-        uint32_t key = s->grad_key[w];
-        s->dw[w] = key == NO_KEY ? 0.0f : (float)((double)s->kout[key] * unscale);
-    }
-    cryptonn_model_set_first_layer_grad(m, s->dw, NULL);
     return CRYPTONN_OK;
 }
 
