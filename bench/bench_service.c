@@ -293,7 +293,8 @@ static void training_overhead(bench_report *r, const char *dir, cn_authority *a,
     cn_http_client_opts co = {.base = base, .token = token, .timeout_s = 120};
     cn_http_client *c = NULL;
     if (cn_http_client_create(&c, &co) != CRYPTONN_OK) return;
-    cn_keysource local = cn_authority_keysource(a), net = cn_http_keysource(c);
+    cn_keywire wl = cn_authority_keywire(a), wn = cn_http_keywire(c);
+    cn_keysource local = cn_keywire_source(&wl), net = cn_keywire_source(&wn);
     double best_l = 1e30, best_n = 1e30;
     int same = 1;
     /* alternate, so drift of a shared machine hits both; the first run also

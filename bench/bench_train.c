@@ -79,10 +79,11 @@ static int ranks_child(const char *dir, uint32_t nb)
     uint32_t skipped;
     int rc = rank == 0 ? cn_authority_open(&a, auth, &pol) : CRYPTONN_OK;
     if (rc == CRYPTONN_OK) rc = cn_encdata_open(&ds, enc, &skipped);
-    cn_keysource ks0 = {0};
-    if (a) ks0 = cn_authority_keysource(a);
-    cn_dist_keysource_ctx kd;
-    cn_keysource ks = cn_dist_keysource(&kd, &ks0);
+    cn_keywire w0 = {0};
+    if (a) w0 = cn_authority_keywire(a);
+    cn_dist_keywire_ctx kd;
+    cn_keywire w = cn_dist_keywire(&kd, &w0);
+    cn_keysource ks = cn_keywire_source(&w);
     cn_secure_opts so;
     cn_secure_opts_default(&so);
     so.threads = 1;
@@ -313,7 +314,8 @@ int bench_train(int argc, char **argv, const bench_opts *o)
     uint32_t skipped;
     rc = cn_authority_open(&a, auth, &pol);
     if (rc == CRYPTONN_OK) rc = cn_encdata_open(&ds, enc, &skipped);
-    cn_keysource ks = cn_authority_keysource(a);
+    cn_keywire w = cn_authority_keywire(a);
+    cn_keysource ks = cn_keywire_source(&w);
     cn_secure_opts so;
     cn_secure_opts_default(&so);
     so.threads = (uint32_t)o->threads;

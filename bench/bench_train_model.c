@@ -154,7 +154,8 @@ int bench_train_model(const bench_opts *o)
     uint32_t skipped;
     if (rc == CRYPTONN_OK) rc = cn_authority_open(&a, auth, &pol);
     if (rc == CRYPTONN_OK) rc = cn_encdata_open(&ds, enc, &skipped);
-    cn_keysource ks = cn_authority_keysource(a);
+    cn_keywire w = cn_authority_keywire(a);
+    cn_keysource ks = cn_keywire_source(&w);
     cn_secure_opts so;
     cn_secure_opts_default(&so);
     so.threads = (uint32_t)o->threads;

@@ -169,7 +169,8 @@ int main(void)
     cn_authority *a = NULL;
     CHECK_EQ_INT(cn_authority_open(&a, dir, &pol), CRYPTONN_OK);
     if (!a) return t_done();
-    cn_keysource ks = cn_authority_keysource(a);
+    cn_keywire w = cn_authority_keywire(a);
+    cn_keysource ks = cn_keywire_source(&w);
 
     /* ciphertexts made by a client with the published mpks */
     cn_enc_params rp;
@@ -303,7 +304,7 @@ int main(void)
     pol.max_rank = before[0].rank + 5;
     CHECK_EQ_INT(cn_authority_open(&a, dir, &pol), CRYPTONN_OK);
     if (!a) return t_done();
-    ks = cn_authority_keysource(a);
+    w = cn_authority_keywire(a);
     counters(a, after);
     for (int i = 0; i < 3; i++) {
         CHECK_EQ_INT(after[i].rank, before[i].rank);

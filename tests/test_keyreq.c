@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 #include "testutil.h"
 #include "util/util.h"
 

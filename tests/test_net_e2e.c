@@ -10,7 +10,7 @@
 #include "net_helpers.h"
 
 #include "protocol/services.h"
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 
 static char dir[512], auth[600], srv[600], log_[600], ap[600], sp[600], mnist[600];
 static char stok[65], atok[65], otok[65];
@@ -123,7 +123,8 @@ static void security(unsigned aport, unsigned sport)
     CHECK_EQ_INT(net_call(akeys, "POST", "/v1/keys", q, ql, NULL), 403);
     char why[256] = "";
     /* through the keysource the reason reaches the trainer */
-    cn_keysource ks = cn_http_keysource(akeys);
+    cn_keywire w = cn_http_keywire(akeys);
+    cn_keysource ks = cn_keywire_source(&w);
     cryptonn_feip_keys *keys = NULL;
     cryptonn_feip_mpk *mpk = NULL;
     cryptonn_feip_msk *msk = NULL;

@@ -171,7 +171,7 @@ static void layers_cfg(cryptonn_model_config *c, const cryptonn_layer_spec *l, u
 
 typedef struct {
     cn_encdata *ds;
-    cn_keysource ks;
+    cn_keywire wire;
     const cn_enc_params *pp;
     const int64_t *xi;  /* N × slots: the integers encrypted */
     const uint8_t *yp;  /* N permuted classes, or NULL */
@@ -232,7 +232,8 @@ static void secure_equals_plain(rig *g, const cryptonn_model_config *cfg, uint64
     o.seed = t_seed;
     cn_server *srv = NULL;
     cryptonn_model *ms = NULL, *mr = NULL;
-    CHECK_EQ_INT(cn_server_create(&srv, g->ds, &g->ks, &o, g->cache), CRYPTONN_OK);
+    cn_keysource ks = cn_keywire_source(&g->wire);
+    CHECK_EQ_INT(cn_server_create(&srv, g->ds, &ks, &o, g->cache), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_model_create(cfg, B, 2, &ms), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_model_create(cfg, B, 2, &mr), CRYPTONN_OK);
     if (!srv || !ms || !mr) return;
@@ -276,7 +277,8 @@ static void strided_trained_refused(rig *g, const cryptonn_model_config *frozen)
     o.dlog_table_bits = 14;
     cn_server *srv = NULL;
     cryptonn_model *m = NULL;
-    CHECK_EQ_INT(cn_server_create(&srv, g->ds, &g->ks, &o, g->cache), CRYPTONN_OK);
+    cn_keysource ks = cn_keywire_source(&g->wire);
+    CHECK_EQ_INT(cn_server_create(&srv, g->ds, &ks, &o, g->cache), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_model_create(&cfg, B, 2, &m), CRYPTONN_OK);
     if (!srv || !m) return;
     size_t np = cryptonn_model_param_count(m);
@@ -393,7 +395,7 @@ static int generic_rig(generic_set *gs, rig *g, int regress, const char *name)
     uint32_t skipped = 0;
     CHECK_EQ_INT(cn_encdata_open(&ds, enc, &skipped), CRYPTONN_OK);
     CHECK_EQ_INT(cn_encdata_samples(ds), N);
-    *g = (rig){ds, cn_authority_keysource(gs->auth), &gs->pp, gs->xi,
+    *g = (rig){ds, cn_authority_keywire(gs->auth), &gs->pp, gs->xi,
                regress ? NULL : gs->yp, regress ? gs->t : NULL, t_tmpdir()};
     return ds != NULL;
 }
@@ -505,7 +507,7 @@ int main(void)
     uint8_t *yp = malloc(N);
     for (size_t i = 0; i < (size_t)N * W; i++) xi[i] = (int64_t)llroundf(d.x[i] * 255.0f);
     for (int i = 0; i < N; i++) yp[i] = own.perm[d.y[i]];
-    rig g = {ds, cn_authority_keysource(auth), &got, xi, yp, NULL, t_tmpdir()};
+    rig g = {ds, cn_authority_keywire(auth), &got, xi, yp, NULL, t_tmpdir()};
 
     /* 3 filters 5×5, stride 2, padding 2: 3 × 14 × 14 keys, frozen. */
     const cryptonn_layer_spec conv[] = {

@@ -161,7 +161,8 @@ int main(void)
     CHECK_EQ_INT(cn_encdata_batches(ds), 3);
     CHECK_EQ_INT(cn_encdata_samples(ds), N);
 
-    cn_keysource ks = cn_authority_keysource(auth);
+    cn_keywire w = cn_authority_keywire(auth);
+    cn_keysource ks = cn_keywire_source(&w);
     cn_secure_opts o;
     cn_secure_opts_default(&o);
     o.sgd.lr = 0.05f;
@@ -286,7 +287,7 @@ int main(void)
     cn_authority_close(auth);
     pol.max_rank = 100;
     CHECK_EQ_INT(cn_authority_open(&auth, state, &pol), CRYPTONN_OK);
-    ks = cn_authority_keysource(auth);
+    w = cn_authority_keywire(auth);
     /* A fresh model: the authority's rank state (784) is kept across restarts. */
     CHECK_EQ_INT(cn_server_create(&srv, ds, &ks, &o, cache), CRYPTONN_OK);
     size_t np = cryptonn_model_param_count(mr);

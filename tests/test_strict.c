@@ -29,7 +29,7 @@ static cryptonn_dlog *D;
 /* A key source that keeps the scalars of the last KRSK answer, as a
  * server would (it holds every sk it was given). */
 typedef struct {
-    cn_keysource inner;
+    cn_keywire inner;
     uint8_t sk[8][32];
     uint32_t n;
 } spy;
@@ -51,7 +51,8 @@ static int spy_round_trip(void *ctx, const uint8_t *req, size_t len, uint8_t **r
 }
 
 typedef struct {
-    cn_keysource ks;
+    cn_keywire wire; /* the spy */
+    cn_keysource ks; /* over wire */
     spy *sp;
     int strict;
     const cn_enc_mpks *k;
@@ -379,9 +380,10 @@ static void in_process(const char *dir, int strict, const cn_fl_layer *L)
     cn_enc_params p;
     cn_enc_mpks k = {0};
     CHECK_EQ_INT(cn_encdata_read_params(dir, &p, &k), CRYPTONN_OK);
-    spy sp = {.inner = cn_authority_keysource(a)};
-    rig g = {.ks = {&sp, spy_round_trip}, .sp = &sp, .strict = strict, .k = &k,
+    spy sp = {.inner = cn_authority_keywire(a)};
+    rig g = {.wire = {&sp, spy_round_trip}, .sp = &sp, .strict = strict, .k = &k,
              .issued = issued_of, .ctx = a};
+    g.ks = cn_keywire_source(&g.wire);
     rig_data(&g, &k);
     run_attacks(&g, L, strict ? NULL : rank_of, a, reg_inproc, a);
     cn_leak_mpk lk[3];
@@ -479,8 +481,9 @@ static void over_http(const char *dir, int strict, const cn_fl_layer *L)
     cn_enc_params p;
     cn_enc_mpks k = {0};
     CHECK_EQ_INT(cn_encdata_read_params(dir, &p, &k), CRYPTONN_OK);
-    spy sp = {.inner = cn_http_keysource(c)};
-    rig g = {.ks = {&sp, spy_round_trip}, .sp = &sp, .strict = strict, .k = &k};
+    spy sp = {.inner = cn_http_keywire(c)};
+    rig g = {.wire = {&sp, spy_round_trip}, .sp = &sp, .strict = strict, .k = &k};
+    g.ks = cn_keywire_source(&g.wire);
     rig_data(&g, &k);
     run_attacks(&g, L, NULL, NULL, reg_http, &h);
     /* a refusal is HTTP 403 */

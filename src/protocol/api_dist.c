@@ -23,7 +23,8 @@ int cryptonn_keyservice_dist(cryptonn_keyservice **out, cryptonn_keyservice *inn
     cryptonn_keyservice *k = calloc(1, sizeof *k);
     *out = k;
     if (!k) return CRYPTONN_ERR_NOMEM;
-    k->ks = cn_dist_keysource(&k->dist, inner ? &inner->ks : NULL);
+    k->wire = cn_dist_keywire(&k->dist, inner ? &inner->wire : NULL);
+    k->ks = cn_keywire_source(&k->wire);
     return CRYPTONN_OK;
 }
 

@@ -26,10 +26,13 @@ struct cryptonn_encdata {
     cn_encdata *d;
 };
 
+/* wire carries the messages (cryptonn_keyservice_call); ks is the trainer's
+ * typed view of it. Heap-allocated, so ks can point at wire. */
 struct cryptonn_keyservice {
+    cn_keywire wire;
     cn_keysource ks;
-    cn_http_client *http;       /* NULL in process */
-    cn_dist_keysource_ctx dist; /* cryptonn_keyservice_dist: the wrapped service */
+    cn_http_client *http;     /* NULL in process */
+    cn_dist_keywire_ctx dist; /* cryptonn_keyservice_dist: the wrapped service */
 };
 
 struct cryptonn_owner {

@@ -15,7 +15,8 @@ int cryptonn_keyservice_local(cryptonn_keyservice **ks, cryptonn_authority *a)
     CN_ARG_CHECK(ks && a);
     *ks = calloc(1, sizeof **ks);
     if (!*ks) return CRYPTONN_ERR_NOMEM;
-    (*ks)->ks = cn_authority_keysource(a->a);
+    (*ks)->wire = cn_authority_keywire(a->a);
+    (*ks)->ks = cn_keywire_source(&(*ks)->wire);
     return CRYPTONN_OK;
 }
 
@@ -32,7 +33,8 @@ int cryptonn_keyservice_http(cryptonn_keyservice **ks, const char *url, const ch
         free(k);
         return rc;
     }
-    k->ks = cn_http_keysource(k->http);
+    k->wire = cn_http_keywire(k->http);
+    k->ks = cn_keywire_source(&k->wire);
     *ks = k;
     return CRYPTONN_OK;
 }
@@ -48,7 +50,7 @@ int cryptonn_keyservice_call(cryptonn_keyservice *ks, const uint8_t *req, size_t
                              uint8_t **resp, size_t *resp_len)
 {
     CN_ARG_CHECK(ks && (req || !len) && resp && resp_len);
-    return ks->ks.round_trip(ks->ks.ctx, req, len, resp, resp_len);
+    return ks->wire.round_trip(ks->wire.ctx, req, len, resp, resp_len);
 }
 
 void cryptonn_service_opts_default(cryptonn_service_opts *o)

@@ -293,7 +293,7 @@ static int ks_round_trip(void *ctx, const uint8_t *req, size_t req_len, uint8_t 
     return cn_authority_handle(ctx, req, req_len, resp, resp_len);
 }
 
-cn_keysource cn_authority_keysource(cn_authority *a)
+cn_keywire cn_authority_keywire(cn_authority *a)
 {
-    return (cn_keysource){a, ks_round_trip};
+    return (cn_keywire){a, ks_round_trip};
 }

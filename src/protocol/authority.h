@@ -47,7 +47,7 @@
 #include "secure/firstlayer.h"
 #include "protocol/keyexport.h"
 #include "protocol/labelreg.h"
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 #include "secure/leakage.h"
 
 typedef struct {
@@ -109,7 +109,7 @@ int cn_authority_register_labels(cn_authority *a, const uint8_t *msg, size_t len
 int cn_authority_register_at(const char *dir, const cn_labelreg *reg, uint64_t *added, char *why,
                              size_t why_len);
 
-/* An in-process key source bound to the authority. */
-cn_keysource cn_authority_keysource(cn_authority *a);
+/* The in-process wire to the authority: the same messages as over HTTP. */
+cn_keywire cn_authority_keywire(cn_authority *a);
 
 #endif

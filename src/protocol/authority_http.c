@@ -227,7 +227,7 @@ static int http_round_trip(void *ctx, const uint8_t *req, size_t req_len, uint8_
     return error_resp(status == 401 ? CRYPTONN_ERR_AUTH : CRYPTONN_ERR_NET, why, resp, resp_len);
 }
 
-cn_keysource cn_http_keysource(cn_http_client *c)
+cn_keywire cn_http_keywire(cn_http_client *c)
 {
-    return (cn_keysource){c, http_round_trip};
+    return (cn_keywire){c, http_round_trip};
 }

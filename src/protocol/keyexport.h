@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 
 typedef struct {
     uint8_t mpk_id[16];        /* cryptonn_feip_mpk_id of the samples mpk */

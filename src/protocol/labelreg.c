@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 #include "util/util.h"
 
 #define V1 1u

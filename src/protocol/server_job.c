@@ -316,7 +316,8 @@ static void *job_main(void *arg)
         set_msg(s, JOB_FAILED, "cannot create the authority client: %s%s", cryptonn_status_str(rc), NULL);
         goto out;
     }
-    cn_keysource ks = cn_http_keysource(r.auth);
+    cn_keywire wire = cn_http_keywire(r.auth);
+    cn_keysource ks = cn_keywire_source(&wire);
     pthread_mutex_lock(&s->mu);
     s->job_auth = r.auth;
     pthread_mutex_unlock(&s->mu);
@@ -585,7 +586,8 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
         snprintf(msg, msg_len, "cannot load the model: %s %s", cryptonn_status_str(rc), why);
         goto out;
     }
-    cn_keysource ks = cn_http_keysource(auth);
+    cn_keywire wire = cn_http_keywire(auth);
+    cn_keysource ks = cn_keywire_source(&wire);
     cryptonn_model_set_training(m, 0); /* no dropout in predictions */
     uint64_t n = cn_encdata_samples(ts);
     const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;

@@ -19,7 +19,7 @@
 
 #include "protocol/authority.h"
 #include "protocol/http.h"
-#include "secure/keyreq.h"
+#include "protocol/keyreq.h"
 
 /* Largest key request accepted: the gradient keys of a dense first layer of
  * 784 x 128 weights over a batch of 64 are ~80 MB. */
@@ -38,9 +38,9 @@ void cn_authority_http_counts(const cn_authority_http *h, uint64_t *ok, uint64_t
 /* The HTTP status for a KERR status. */
 unsigned cn_http_status_for(int status);
 
-/* A key source that POSTs to an authority's /v1/keys through c (not owned).
+/* A key wire that POSTs to an authority's /v1/keys through c (not owned).
  * Transport failures and 401 come back as KERR responses naming the cause,
  * so the trainer's message says what went wrong. */
-cn_keysource cn_http_keysource(cn_http_client *c);
+cn_keywire cn_http_keywire(cn_http_client *c);
 
 #endif

@@ -8,8 +8,8 @@
  * ends with the same exact integers whatever the number of ranks, and the
  * model is the same bit for bit as a one-process run with the same threads.
  *
- * Rank 0 alone talks to the authority: cn_dist_keysource wraps its key
- * source and broadcasts each response (every key is requested once, so the
+ * Rank 0 alone talks to the authority: cn_dist_keywire (protocol/keyreq.h)
+ * wraps its key wire and broadcasts each response (every key is requested once, so the
  * authority's accounting is unchanged). The other ranks build the same
  * request themselves (they need its vectors to rebuild the keys) and check
  * it against a digest of rank 0's: ranks that drifted apart stop with
@@ -25,7 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secure/keyreq.h"
 
 /* 1 when this build has MPI. */
 int cn_dist_available(void);
@@ -60,13 +59,5 @@ uint64_t cn_dist_sum_u64(uint64_t v);
 
 /* Bytes this rank has received from other ranks since the start. */
 uint64_t cn_dist_bytes_received(void);
-
-/* A key source for every rank: rank 0 round-trips through inner and
- * broadcasts the response; the other ranks take it (inner may be NULL
- * there). ctx must stay alive while the key source is used. */
-typedef struct {
-    cn_keysource *inner;
-} cn_dist_keysource_ctx;
-cn_keysource cn_dist_keysource(cn_dist_keysource_ctx *ctx, cn_keysource *inner);
 
 #endif

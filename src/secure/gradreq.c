@@ -13,13 +13,11 @@
 
 #include "secure/keyreq.h"
 
-#define V1 1u
 /* Expanded entries per request: LeNet-5 needs 5.5 M, an MLP-256 first layer
  * 12.8 M, an MLP-512 25.7 M. The cap bounds what one small message can make
  * the authority allocate (~400 MB); larger layers use explicit vectors. */
-#define MAX_EXPANDED ((uint64_t)1 << 25)
+#define MAX_EXPANDED CN_GRAD_MAX_EXPANDED
 #define MAX_DIM 65536u
-#define HEAD_BYTES 40
 
 int cn_grad_shape_ok(const cn_grad_req *g)
 {
@@ -101,49 +99,6 @@ int cn_grad_expand_new(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map)
     cn_grad_expand_size(g, &nkeys, &nnz);
     CN_TRY(cn_keyreq_feip_alloc(r, nkeys, nnz));
     cn_grad_expand(g, r, map);
-    return CRYPTONN_OK;
-}
-
-int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len)
-{
-    CN_ARG_CHECK(g && g->dz && buf && len);
-    if (cn_grad_shape_ok(g) != CRYPTONN_OK) return CRYPTONN_ERR_ARG;
-    uint8_t head[HEAD_BYTES];
-    const uint32_t f[10] = {CN_MPK_BATCH, g->conv, g->n, g->in_c, g->in_h,
-                            g->in_w, g->k, g->out_c, g->out_h, g->out_w};
-    for (int i = 0; i < 10; i++) cn_store_u32(head + 4 * i, f[i]);
-    size_t count = (size_t)g->n * g->out_c * g->out_h * g->out_w;
-    uint8_t *body = malloc(8 * count);
-    if (!body) return CRYPTONN_ERR_NOMEM;
-    for (size_t i = 0; i < count; i++) cn_store_u64(body + 8 * i, (uint64_t)g->dz[i]);
-    cn_part parts[2] = {{head, HEAD_BYTES}, {body, 8 * count}};
-    int rc = cn_container_wrap("KRQG", V1, parts, 2, buf, len);
-    free(body);
-    return rc;
-}
-
-int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len)
-{
-    CN_ARG_CHECK(g && (buf || len == 0));
-    memset(g, 0, sizeof *g);
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "KRQG", V1, (size_t)8 * MAX_EXPANDED + HEAD_BYTES, &pl,
-                              &plen));
-    if (plen < HEAD_BYTES) return CRYPTONN_ERR_TRUNCATED;
-    if (cn_load_u32(pl) != CN_MPK_BATCH) return CRYPTONN_ERR_FORMAT;
-    cn_grad_req t = {0};
-    uint32_t *f[9] = {&t.conv, &t.n, &t.in_c, &t.in_h, &t.in_w, &t.k, &t.out_c, &t.out_h, &t.out_w};
-    for (int i = 0; i < 9; i++) *f[i] = cn_load_u32(pl + 4 * (i + 1));
-    CN_TRY(cn_grad_shape_ok(&t));
-    /* bounded by the expansion cap (shape_ok), so no product wraps */
-    uint64_t count = (uint64_t)t.n * t.out_c * t.out_h * t.out_w, body = plen - HEAD_BYTES;
-    if (body / 8 < count) return CRYPTONN_ERR_TRUNCATED;
-    if (body % 8 != 0 || body / 8 != count) return CRYPTONN_ERR_FORMAT;
-    t.dz = malloc(8 * (size_t)count);
-    if (!t.dz) return CRYPTONN_ERR_NOMEM;
-    for (uint64_t i = 0; i < count; i++) t.dz[i] = (int64_t)cn_load_u64(pl + HEAD_BYTES + 8 * i);
-    *g = t;
     return CRYPTONN_OK;
 }
 

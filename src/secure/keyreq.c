@@ -1,32 +1,12 @@
-/* keyreq: the server <-> authority messages (keyreq.h). Every decoder first
- * parses the container (checksum, exact length), then checks that each
- * declared count fits in the bytes that remain before it allocates, so a
- * hostile message costs at most its own length in memory. */
+/* keyreq: the server's key requests as data (keyreq.h), and their trip
+ * through a key source. */
 #include "secure/keyreq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "util/util.h"
-
-#define V1 1u
-#define MAX_MSG ((size_t)1 << 34)
-#define MAX_REASON 4096u
-/* A FEBO ciphertext / key export is a fixed-size container; anything larger
- * in a message is refused before it is parsed. */
-#define MAX_FEBO_ITEM 4096u
-
-/* 1 if buf is a container of this kind (header only; the parser checks the rest). */
-static int is_kind(const uint8_t *buf, size_t len, const char kind[4])
-{
-    return len >= CN_CONTAINER_HEADER && memcmp(buf, "CRYPTONN", 8) == 0 &&
-           memcmp(buf + 8, kind, 4) == 0;
-}
-
-/* ---- FEIP key requests ---- */
 
 void cn_keyreq_feip_free(cn_feip_keyreq *r)
 {
@@ -54,342 +34,7 @@ int cn_keyreq_feip_alloc(cn_feip_keyreq *r, uint64_t nkeys, uint64_t nnz)
     return CRYPTONN_OK;
 }
 
-/* The structural rules shared by the encoder (caller bugs) and the decoder
- * (bad input). */
-static int feip_structure_ok(const cn_feip_keyreq *r)
-{
-    if (r->mpk != CN_MPK_SAMPLES && r->mpk != CN_MPK_BATCH) return 0;
-    if (r->rowptr[0] != 0 || r->rowptr[r->nkeys] != r->nnz) return 0;
-    for (uint32_t k = 0; k < r->nkeys; k++) {
-        uint64_t a = r->rowptr[k], b = r->rowptr[k + 1];
-        if (b < a || b > r->nnz) return 0;
-        for (uint64_t j = a + 1; j < b; j++)
-            if (r->idx[j] <= r->idx[j - 1]) return 0;
-    }
-    return 1;
-}
-
-/* Header of a container whose payload is written in place after it. */
-static void seal(uint8_t *b, const char kind[4], size_t plen)
-{
-    memcpy(b, "CRYPTONN", 8);
-    memcpy(b + 8, kind, 4);
-    cn_store_u32(b + 12, V1);
-    cn_store_u64(b + 16, plen);
-    crypto_generichash(b + CN_CONTAINER_HEADER + plen, CN_CONTAINER_TRAILER, b,
-                       CN_CONTAINER_HEADER + plen, NULL, 0);
-}
-
-int cn_keyreq_feip_encode(const cn_feip_keyreq *r, uint8_t **buf, size_t *len)
-{
-    CN_ARG_CHECK(r && buf && len && r->rowptr && (r->nnz == 0 || (r->idx && r->val)));
-    if (!feip_structure_ok(r)) return CRYPTONN_ERR_ARG;
-    size_t plen = 16 + 8 * ((size_t)r->nkeys + 1) + 12 * (size_t)r->nnz;
-    size_t total = CN_CONTAINER_HEADER + plen + CN_CONTAINER_TRAILER;
-    uint8_t *b = cn_alloc_large(total);
-    if (!b) return CRYPTONN_ERR_NOMEM;
-    uint8_t *w = b + CN_CONTAINER_HEADER;
-    cn_store_u32(w, r->mpk);
-    cn_store_u32(w + 4, r->nkeys);
-    cn_store_u64(w + 8, r->nnz);
-    w += 16;
-    for (uint32_t k = 0; k <= r->nkeys; k++, w += 8) cn_store_u64(w, r->rowptr[k]);
-    for (uint64_t j = 0; j < r->nnz; j++, w += 4) cn_store_u32(w, r->idx[j]);
-    for (uint64_t j = 0; j < r->nnz; j++, w += 8) cn_store_u64(w, (uint64_t)r->val[j]);
-    seal(b, "KRQI", plen);
-    *buf = b;
-    *len = total;
-    return CRYPTONN_OK;
-}
-
-int cn_keyreq_feip_decode(cn_feip_keyreq *r, const uint8_t *buf, size_t len)
-{
-    CN_ARG_CHECK(r && (buf || len == 0));
-    memset(r, 0, sizeof *r);
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "KRQI", V1, MAX_MSG, &pl, &plen));
-    cn_reader rd = {pl, plen};
-    uint32_t mpk, nkeys;
-    uint64_t nnz;
-    CN_TRY(cn_read_u32(&rd, &mpk));
-    CN_TRY(cn_read_u32(&rd, &nkeys));
-    CN_TRY(cn_read_u64(&rd, &nnz));
-    /* The body's size follows from the counts: check it exactly before
-     * allocating anything sized by them. */
-    if (nnz > rd.left / 12) return CRYPTONN_ERR_TRUNCATED;
-    if ((uint64_t)nkeys + 1 > (rd.left - 12 * nnz) / 8) return CRYPTONN_ERR_TRUNCATED;
-    if (rd.left != 8 * ((uint64_t)nkeys + 1) + 12 * nnz) return CRYPTONN_ERR_FORMAT;
-    CN_TRY(cn_keyreq_feip_alloc(r, nkeys, nnz));
-    r->mpk = mpk;
-    r->nkeys = nkeys;
-    r->nnz = nnz;
-    const uint8_t *p = rd.p;
-    for (uint32_t k = 0; k <= nkeys; k++, p += 8) r->rowptr[k] = cn_load_u64(p);
-    for (uint64_t j = 0; j < nnz; j++, p += 4) r->idx[j] = cn_load_u32(p);
-    for (uint64_t j = 0; j < nnz; j++, p += 8) r->val[j] = (int64_t)cn_load_u64(p);
-    if (!feip_structure_ok(r)) {
-        cn_keyreq_feip_free(r);
-        return CRYPTONN_ERR_FORMAT;
-    }
-    return CRYPTONN_OK;
-}
-
-/* ---- FEBO key requests and responses ---- */
-
-/* Appends u64 len, the bytes, and `extra` more bytes of room for the caller
- * (written at the returned offset), growing the buffer as needed. Returns
- * the offset just after the bytes, or 0 on OOM (offsets are never 0). */
-static size_t put_blob(uint8_t **p, size_t *cap, size_t at, const uint8_t *e, size_t el,
-                       size_t extra)
-{
-    if (at + 8 + el + extra > *cap) {
-        size_t nc = 2 * *cap + 8 + el + extra;
-        uint8_t *q = realloc(*p, nc);
-        if (!q) return 0;
-        *p = q;
-        *cap = nc;
-    }
-    cn_store_u64(*p + at, el);
-    memcpy(*p + at + 8, e, el);
-    return at + 8 + el;
-}
-
-int cn_keyreq_febo_encode(cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
-                          const int64_t *y, uint32_t n, uint8_t **buf, size_t *len)
-{
-    CN_ARG_CHECK(buf && len && (n == 0 || (cts && y)));
-    if ((unsigned)op > CRYPTONN_FEBO_DIV) return CRYPTONN_ERR_ARG;
-    size_t cap = 8 + (size_t)n * (16 + 140), at = 0;
-    uint8_t *p = malloc(cap);
-    if (!p) return CRYPTONN_ERR_NOMEM;
-    cn_store_u32(p, (uint32_t)op);
-    cn_store_u32(p + 4, n);
-    at = 8;
-    int rc = CRYPTONN_OK;
-    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
-        uint8_t *e;
-        size_t el;
-        rc = cryptonn_febo_ct_export(cts[i], &e, &el);
-        if (rc != CRYPTONN_OK) break;
-        size_t next = put_blob(&p, &cap, at, e, el, 8);
-        if (!next) rc = CRYPTONN_ERR_NOMEM;
-        else {
-            cn_store_u64(p + next, (uint64_t)y[i]);
-            at = next + 8;
-        }
-        free(e);
-    }
-    if (rc == CRYPTONN_OK) {
-        cn_part part = {p, at};
-        rc = cn_container_wrap("KRQB", V1, &part, 1, buf, len);
-    }
-    free(p);
-    return rc;
-}
-
-static void free_cts(cryptonn_febo_ct **cts, uint32_t n)
-{
-    if (!cts) return;
-    for (uint32_t i = 0; i < n; i++) cryptonn_febo_ct_destroy(cts[i]);
-    free(cts);
-}
-
-int cn_keyreq_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_op *op,
-                          cryptonn_febo_ct ***cts, int64_t **y, uint32_t *n)
-{
-    CN_ARG_CHECK((buf || len == 0) && op && cts && y && n);
-    *cts = NULL;
-    *y = NULL;
-    *n = 0;
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "KRQB", V1, MAX_MSG, &pl, &plen));
-    cn_reader rd = {pl, plen};
-    uint32_t o, count;
-    CN_TRY(cn_read_u32(&rd, &o));
-    CN_TRY(cn_read_u32(&rd, &count));
-    if (o > CRYPTONN_FEBO_DIV) return CRYPTONN_ERR_FORMAT;
-    /* every item takes at least a length, a container and a value */
-    if (count > rd.left / (16 + CN_CONTAINER_HEADER + CN_CONTAINER_TRAILER))
-        return CRYPTONN_ERR_TRUNCATED;
-    cryptonn_febo_ct **c = calloc(count ? count : 1, sizeof *c);
-    int64_t *v = malloc(count ? 8 * (size_t)count : 8);
-    int rc = c && v ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
-    for (uint32_t i = 0; i < count && rc == CRYPTONN_OK; i++) {
-        uint64_t el, yv;
-        const uint8_t *e;
-        rc = cn_read_u64(&rd, &el);
-        if (rc == CRYPTONN_OK && el > MAX_FEBO_ITEM) rc = CRYPTONN_ERR_FORMAT;
-        if (rc == CRYPTONN_OK) rc = cn_read_view(&rd, &e, (size_t)el);
-        if (rc == CRYPTONN_OK) rc = cn_read_u64(&rd, &yv);
-        if (rc == CRYPTONN_OK) rc = cryptonn_febo_ct_import(&c[i], e, (size_t)el);
-        if (rc == CRYPTONN_OK) v[i] = (int64_t)yv;
-    }
-    if (rc == CRYPTONN_OK && rd.left != 0) rc = CRYPTONN_ERR_FORMAT;
-    if (rc != CRYPTONN_OK) {
-        free_cts(c, count);
-        free(v);
-        return rc;
-    }
-    *op = (cryptonn_febo_op)o;
-    *cts = c;
-    *y = v;
-    *n = count;
-    return CRYPTONN_OK;
-}
-
-int cn_keyresp_febo_encode(const cryptonn_febo_key *const *keys, uint32_t n, uint8_t **buf,
-                           size_t *len)
-{
-    CN_ARG_CHECK(buf && len && (n == 0 || keys));
-    size_t cap = 4 + (size_t)n * 200, at = 4;
-    uint8_t *p = malloc(cap);
-    if (!p) return CRYPTONN_ERR_NOMEM;
-    cn_store_u32(p, n);
-    int rc = CRYPTONN_OK;
-    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
-        uint8_t *e;
-        size_t el;
-        rc = cryptonn_febo_key_export(keys[i], &e, &el);
-        if (rc != CRYPTONN_OK) break;
-        size_t next = put_blob(&p, &cap, at, e, el, 0);
-        if (!next) rc = CRYPTONN_ERR_NOMEM;
-        else at = next;
-        free(e);
-    }
-    if (rc == CRYPTONN_OK) {
-        cn_part part = {p, at};
-        rc = cn_container_wrap("BOKS", V1, &part, 1, buf, len);
-    }
-    free(p);
-    return rc;
-}
-
-int cn_keyresp_febo_decode(const uint8_t *buf, size_t len, cryptonn_febo_key **keys, uint32_t n)
-{
-    CN_ARG_CHECK((buf || len == 0) && (n == 0 || keys));
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "BOKS", V1, MAX_MSG, &pl, &plen));
-    cn_reader rd = {pl, plen};
-    uint32_t count;
-    CN_TRY(cn_read_u32(&rd, &count));
-    if (count != n) return CRYPTONN_ERR_MISMATCH;
-    /* all or nothing: import into a scratch array, swap in only on success */
-    cryptonn_febo_key **tmp = calloc(n ? n : 1, sizeof *tmp);
-    if (!tmp) return CRYPTONN_ERR_NOMEM;
-    int rc = CRYPTONN_OK;
-    for (uint32_t i = 0; i < n && rc == CRYPTONN_OK; i++) {
-        uint64_t el;
-        const uint8_t *e;
-        rc = cn_read_u64(&rd, &el);
-        if (rc == CRYPTONN_OK && el > MAX_FEBO_ITEM) rc = CRYPTONN_ERR_FORMAT;
-        if (rc == CRYPTONN_OK) rc = cn_read_view(&rd, &e, (size_t)el);
-        if (rc == CRYPTONN_OK) rc = cryptonn_febo_key_import(&tmp[i], e, (size_t)el);
-    }
-    if (rc == CRYPTONN_OK && rd.left != 0) rc = CRYPTONN_ERR_FORMAT;
-    for (uint32_t i = 0; i < n; i++) {
-        if (rc == CRYPTONN_OK) {
-            cryptonn_febo_key_destroy(keys[i]);
-            keys[i] = tmp[i];
-        } else cryptonn_febo_key_destroy(tmp[i]);
-    }
-    free(tmp);
-    return rc;
-}
-
-/* ---- key scalar responses ---- */
-
-int cn_keyresp_sk_encode(uint32_t mpk, const uint8_t *sks, uint32_t nkeys, uint8_t **buf,
-                         size_t *len)
-{
-    CN_ARG_CHECK(buf && len && (nkeys == 0 || sks));
-    uint8_t head[8];
-    cn_store_u32(head, mpk);
-    cn_store_u32(head + 4, nkeys);
-    cn_part parts[2] = {{head, 8}, {sks, 32 * (size_t)nkeys}};
-    return cn_container_wrap("KRSK", V1, parts, 2, buf, len);
-}
-
-int cn_keyresp_sk_decode(const uint8_t *buf, size_t len, uint32_t mpk, uint32_t nkeys,
-                         const uint8_t **sks)
-{
-    CN_ARG_CHECK((buf || len == 0) && sks);
-    const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "KRSK", V1, MAX_MSG, &pl, &plen));
-    if (plen < 8) return CRYPTONN_ERR_TRUNCATED;
-    if (plen != 8 + 32 * (uint64_t)cn_load_u32(pl + 4)) return CRYPTONN_ERR_FORMAT;
-    /* keys for another mpk or another number of vectors than asked for
-     * would decrypt the wrong functions */
-    if (cn_load_u32(pl) != mpk || cn_load_u32(pl + 4) != nkeys) return CRYPTONN_ERR_MISMATCH;
-    *sks = pl + 8;
-    return CRYPTONN_OK;
-}
-
-/* ---- error responses ---- */
-
-int cn_keyresp_error_encode(int status, const char *reason, uint8_t **buf, size_t *len)
-{
-    CN_ARG_CHECK(buf && len && status < 0);
-    if (!reason) reason = "";
-    size_t rl = strlen(reason);
-    if (rl > MAX_REASON) rl = MAX_REASON;
-    uint8_t head[8];
-    cn_store_u32(head, (uint32_t)(int32_t)status);
-    cn_store_u32(head + 4, (uint32_t)rl);
-    cn_part parts[2] = {{head, 8}, {reason, rl}};
-    return cn_container_wrap("KERR", V1, parts, 2, buf, len);
-}
-
-int cn_keyresp_error_decode(const uint8_t *buf, size_t len, char *reason, size_t reason_len)
-{
-    CN_ARG_CHECK((buf || len == 0) && (reason || reason_len == 0));
-    if (reason_len) reason[0] = '\0';
-    if (!is_kind(buf, len, "KERR")) return CRYPTONN_OK;
-    const uint8_t *pl;
-    size_t plen;
-    int rc = cn_container_parse(buf, len, "KERR", V1, 8 + MAX_REASON, &pl, &plen);
-    /* A damaged error response is still an error, just without a reason. */
-    if (rc != CRYPTONN_OK) return rc;
-    if (plen < 8) return CRYPTONN_ERR_TRUNCATED;
-    int32_t st = (int32_t)cn_load_u32(pl);
-    uint32_t rl = cn_load_u32(pl + 4);
-    if (rl != plen - 8 || st >= 0 || st < -1000) return CRYPTONN_ERR_FORMAT;
-    if (reason_len) {
-        size_t n = rl < reason_len - 1 ? rl : reason_len - 1;
-        for (size_t i = 0; i < n; i++) {
-            /* printable ASCII or UTF-8 bytes only: the reason ends up on a terminal */
-            uint8_t c = pl[8 + i];
-            reason[i] = (char)(c >= 0x20 && c != 0x7f ? c : '?');
-        }
-        reason[n] = '\0';
-    }
-    return st;
-}
-
-/* ---- the server's wrappers ---- */
-
-static int round_trip(cn_keysource *ks, const uint8_t *req, size_t req_len, uint8_t **resp,
-                      size_t *resp_len, char *msg, size_t msg_len)
-{
-    *resp = NULL;
-    *resp_len = 0;
-    int rc = ks->round_trip(ks->ctx, req, req_len, resp, resp_len);
-    if (rc != CRYPTONN_OK) {
-        if (msg_len) snprintf(msg, msg_len, "key request failed: %s", cryptonn_status_str(rc));
-        free(*resp);
-        *resp = NULL;
-        return rc;
-    }
-    rc = cn_keyresp_error_decode(*resp, *resp_len, msg, msg_len);
-    if (rc != CRYPTONN_OK) {
-        free(*resp);
-        *resp = NULL;
-    }
-    return rc;
-}
+/* ---- the server's requests through a key source ---- */
 
 /* The key set for the vectors of r with the scalars the authority sent. */
 static int fill_keys(const cn_feip_keyreq *r, const uint8_t *sks, const cryptonn_feip_mpk *mpk,
@@ -405,27 +50,21 @@ static int fill_keys(const cn_feip_keyreq *r, const uint8_t *sks, const cryptonn
     return CRYPTONN_OK;
 }
 
-/* Sends req, takes the scalars for the nkeys vectors of r. */
-static int fetch_sks(cn_keysource *ks, uint8_t *req, size_t req_len, const cn_feip_keyreq *r,
-                     const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
-                     size_t msg_len)
+/* Either request: g NULL asks for r's vectors, else for g's gradient keys
+ * (whose expansion is r). */
+static int request_keys(cn_keysource *ks, const cn_grad_req *g, const cn_feip_keyreq *r,
+                        const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
+                        size_t msg_len)
 {
-    uint8_t *resp;
-    size_t resp_len;
-    int rc = round_trip(ks, req, req_len, &resp, &resp_len, msg, msg_len);
-    free(req);
-    if (rc != CRYPTONN_OK) {
-        cryptonn_feip_keys_clear(keys);
-        return rc;
-    }
-    const uint8_t *sks;
-    rc = cn_keyresp_sk_decode(resp, resp_len, r->mpk, r->nkeys, &sks);
+    if (msg_len) msg[0] = '\0';
+    uint8_t *sks = malloc(32 * (size_t)r->nkeys + 1);
+    if (!sks) return CRYPTONN_ERR_NOMEM;
+    int rc = g ? ks->grad(ks->ctx, g, r, sks, msg, msg_len) : ks->feip(ks->ctx, r, sks, msg, msg_len);
     if (rc == CRYPTONN_OK) rc = fill_keys(r, sks, mpk, keys);
-    free(resp);
+    free(sks);
     if (rc != CRYPTONN_OK) {
         cryptonn_feip_keys_clear(keys);
-        if (msg_len && !msg[0])
-            snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+        if (msg_len && !msg[0]) snprintf(msg, msg_len, "key request failed: %s", cryptonn_status_str(rc));
     }
     return rc;
 }
@@ -433,41 +72,26 @@ static int fetch_sks(cn_keysource *ks, uint8_t *req, size_t req_len, const cn_fe
 int cn_keysource_feip(cn_keysource *ks, const cn_feip_keyreq *r, const cryptonn_feip_mpk *mpk,
                       cryptonn_feip_keys *keys, char *msg, size_t msg_len)
 {
-    CN_ARG_CHECK(ks && ks->round_trip && r && mpk && keys && (msg || msg_len == 0));
-    if (msg_len) msg[0] = '\0';
-    uint8_t *req;
-    size_t req_len;
-    CN_TRY(cn_keyreq_feip_encode(r, &req, &req_len));
-    return fetch_sks(ks, req, req_len, r, mpk, keys, msg, msg_len);
+    CN_ARG_CHECK(ks && ks->feip && r && mpk && keys && (msg || msg_len == 0));
+    return request_keys(ks, NULL, r, mpk, keys, msg, msg_len);
 }
 
 int cn_keysource_grad(cn_keysource *ks, const cn_grad_req *g, const cn_feip_keyreq *exp,
                       const cryptonn_feip_mpk *mpk, cryptonn_feip_keys *keys, char *msg,
                       size_t msg_len)
 {
-    CN_ARG_CHECK(ks && ks->round_trip && g && exp && mpk && keys && (msg || msg_len == 0));
-    if (msg_len) msg[0] = '\0';
-    uint8_t *req;
-    size_t req_len;
-    CN_TRY(cn_gradreq_encode(g, &req, &req_len));
-    return fetch_sks(ks, req, req_len, exp, mpk, keys, msg, msg_len);
+    CN_ARG_CHECK(ks && ks->grad && g && exp && mpk && keys && (msg || msg_len == 0));
+    return request_keys(ks, g, exp, mpk, keys, msg, msg_len);
 }
 
 int cn_keysource_febo(cn_keysource *ks, cryptonn_febo_op op, const cryptonn_febo_ct *const *cts,
                       const int64_t *y, uint32_t n, cryptonn_febo_key **keys, char *msg,
                       size_t msg_len)
 {
-    CN_ARG_CHECK(ks && ks->round_trip && (n == 0 || (cts && y && keys)) && (msg || msg_len == 0));
+    CN_ARG_CHECK(ks && ks->febo && (n == 0 || (cts && y && keys)) && (msg || msg_len == 0));
     if (msg_len) msg[0] = '\0';
-    uint8_t *req, *resp;
-    size_t req_len, resp_len;
-    CN_TRY(cn_keyreq_febo_encode(op, cts, y, n, &req, &req_len));
-    int rc = round_trip(ks, req, req_len, &resp, &resp_len, msg, msg_len);
-    free(req);
-    if (rc != CRYPTONN_OK) return rc;
-    rc = cn_keyresp_febo_decode(resp, resp_len, keys, n);
-    free(resp);
-    if (rc != CRYPTONN_OK && msg_len)
-        snprintf(msg, msg_len, "bad key response: %s", cryptonn_status_str(rc));
+    int rc = ks->febo(ks->ctx, op, cts, y, n, keys, msg, msg_len);
+    if (rc != CRYPTONN_OK && msg_len && !msg[0])
+        snprintf(msg, msg_len, "key request failed: %s", cryptonn_status_str(rc));
     return rc;
 }
