@@ -6,7 +6,7 @@
  * cannot drive training); the operator refuses bad job options, trains, reads
  * the job (the same over HTTP and in process) and fetches the model; the
  * owner's secure prediction over HTTP equals the in-process prediction with
- * that model. */
+ * that model; a restart finds the finished job without the authority. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,8 +248,24 @@ int main(void)
     CHECK_EQ_INT(cryptonn_owner_predict(url, wrong, NULL, "t", &pred, &n, msg, sizeof msg),
                  CRYPTONN_ERR_AUTH);
 
+    /* a restart keeps the job, the operator token and params.bin: it needs
+     * no authority */
+    cryptonn_server_service_stop(svc);
+    svc = NULL;
+    vo.authority = "http://127.0.0.1:9";
+    vo.retry_s = 0;
+    CHECK_EQ_INT(cryptonn_server_service_start(&svc, srv, &vo, msg, sizeof msg), CRYPTONN_OK);
+    char again[65] = "";
+    CHECK_EQ_INT(cryptonn_token_load(path, again), CRYPTONN_OK);
+    CHECK(!strcmp(again, optok));
+    cryptonn_job_status st;
+    if (svc) {
+        CHECK_EQ_INT(cryptonn_server_service_status(svc, &st), CRYPTONN_OK);
+        CHECK(st.state == CRYPTONN_JOB_DONE && strstr(st.message, "model is ready"));
+    }
     cryptonn_server_service_stop(svc);
     cryptonn_authority_service_stop(as);
+    cryptonn_wipe(again, sizeof again);
     cryptonn_model_destroy(m);
     cryptonn_trainer_destroy(t);
     cryptonn_keyservice_destroy(ks);

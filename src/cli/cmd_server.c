@@ -303,7 +303,7 @@ static int train(int argc, char **argv)
     cryptonn_operator *op = NULL;
     if (remote(server, token_file, cacert, &op)) return 1;
     char msg[1024];
-    int code = said(cryptonn_operator_train(op, body, msg, sizeof msg), "POST /v1/train", msg);
+    int code = said(cryptonn_operator_train(op, body, msg, sizeof msg), "train", msg);
     if (!code) printf("training started on %s\n", server);
     if (!code && wait) code = follow(op, out);
     cryptonn_operator_close(op);
