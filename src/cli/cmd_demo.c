@@ -117,13 +117,14 @@ static int demo_audit(const char *auth, const char *dir, const char *report,
     cryptonn_audit *au = NULL;
     uint32_t nkeys = 0;
     char why[256] = "";
-    printf("\n[owners]    audit of what the server could reconstruct (%u training images):\n", n);
     uint64_t t0 = cryptonn_now_ns();
     int rc = cli_audit_issued(NULL, auth, tr, te, n, &au, &nkeys, why, sizeof why);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn demo: audit: %s\n", why[0] ? why : cryptonn_status_str(rc));
         return 1;
     }
+    printf("\n[owners]    audit of what the server could reconstruct (%u training images, "
+           "%u key vectors):\n", n, nkeys);
     char *text = NULL, *md = NULL;
     char pic[4096];
     snprintf(pic, sizeof pic, "%s/audit.png", dir);
@@ -136,8 +137,8 @@ static int demo_audit(const char *auth, const char *dir, const char *report,
                  CRYPTONN_OK)
         fprintf(f, "\n%s", md);
     if (f) fclose(f);
-    printf("            (%u key vectors, %.1f s; picture %s, originals on top, each attack "
-           "below)\n", nkeys, secs(t0), prc == CRYPTONN_OK ? pic : "not written");
+    printf("            (%.1f s; picture %s, originals on top, each attack below)\n", secs(t0),
+           prc == CRYPTONN_OK ? pic : "not written");
     cryptonn_free(text);
     cryptonn_free(md);
     cryptonn_audit_destroy(au);
@@ -221,7 +222,8 @@ int cli_demo(int argc, char **argv)
     char msg[512] = "";
     rc = cryptonn_authority_setup(auth, &so, msg, sizeof msg);
     if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn demo: authority setup: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
+        fprintf(stderr, "cryptonn demo: authority setup: %s\n",
+                msg[0] ? msg : cryptonn_status_str(rc));
         return rc == CRYPTONN_ERR_ARG ? 2 : 1;
     }
     if (strict)

@@ -16,11 +16,12 @@
 #include "cryptonn/transport.h"
 #include "cryptonn/util.h"
 
+/* Prints the failure; returns its status. */
 static int fail(const char *what, int rc, const char *msg)
 {
-    fprintf(stderr, "cryptonn: %s: %s%s%s\n", what, cryptonn_status_str(rc), msg && *msg ? ": " : "",
-            msg ? msg : "");
-    return 1;
+    fprintf(stderr, "cryptonn: %s: %s%s%s\n", what, cryptonn_status_str(rc),
+            msg && *msg ? ": " : "", msg ? msg : "");
+    return rc;
 }
 
 static void log_row(const char *path, uint32_t epoch, const cryptonn_train_stats *s, double acc)
@@ -57,7 +58,7 @@ typedef struct {
 static int truth_load(const cli_secure_job *j, owners_truth *ot)
 {
     int rc = cryptonn_owner_open(&ot->own, NULL, j->owner_key);
-    if (rc != CRYPTONN_OK) return fail(j->owner_key, rc, NULL), rc;
+    if (rc != CRYPTONN_OK) return fail(j->owner_key, rc, NULL);
     char why[256] = "";
     if (j->spec) {
         cryptonn_data_spec spec;
@@ -69,7 +70,7 @@ static int truth_load(const cli_secure_job *j, owners_truth *ot)
         cryptonn_records_view(&ot->rec, &ot->truth);
     } else if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &ot->mnist, why,
                                          sizeof why)) != CRYPTONN_OK) {
-        return fail(j->data_dir, rc, why), rc;
+        return fail(j->data_dir, rc, why);
     } else {
         cryptonn_samples_of(&ot->mnist, &ot->truth);
     }
@@ -230,7 +231,7 @@ static int model_setup(const cli_secure_job *j, cryptonn_trainer *tr, const cryp
     cryptonn_encdata_info info;
     cryptonn_encdata_describe(ds, &info);
     if ((rc = cryptonn_model_create(cfg, info.batch, j->so.threads, m)) != CRYPTONN_OK)
-        return fail("model", rc, NULL), rc;
+        return fail("model", rc, NULL);
     /* --resume takes a checkpoint (parameters, momentum and position: the
      * run continues exactly) or a model file (parameters only, from the
      * start of --start-epoch). */
@@ -244,7 +245,7 @@ static int model_setup(const cli_secure_job *j, cryptonn_trainer *tr, const cryp
         rc = cryptonn_model_load_into(*m, j->resume);
     }
     if (rc != CRYPTONN_OK)
-        return fail(j->resume, rc, "cannot resume from this checkpoint or model file"), rc;
+        return fail(j->resume, rc, "cannot resume from this checkpoint or model file");
     printf("[server] resuming at epoch %u, batch %llu\n", *first_epoch + 1,
            (unsigned long long)*start_batch);
     return CRYPTONN_OK;
@@ -379,8 +380,10 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         if (!info.regression)
             printf(", train accuracy %.2f%% (permuted labels)",
                    st.samples ? 100.0 * (double)st.correct / (double)st.samples : 0);
-        if (acc >= 0 && info.regression) printf(", secure test RMSE %.4g (scored by the owners)", acc);
-        else if (acc >= 0) printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
+        if (acc >= 0 && info.regression)
+            printf(", secure test RMSE %.4g (scored by the owners)", acc);
+        else if (acc >= 0)
+            printf(", secure test accuracy %.2f%% (scored by the owners)", 100 * acc);
         printf("\n");
         char line[256];
         cryptonn_train_stats_line(&st, "         time", line, sizeof line);

@@ -55,7 +55,8 @@ static int worker(const cli_secure_job *j)
     for (uint32_t e = first_epoch; rc == CRYPTONN_OK && e < j->epochs; e++) {
         cryptonn_trainer_set_start_batch(tr, e == first_epoch ? start_batch : 0);
         rc = cryptonn_trainer_epoch(tr, m, e, NULL, msg, sizeof msg);
-        if (rc == CRYPTONN_OK && ts) rc = cryptonn_trainer_predict(tr, m, ts, pred, msg, sizeof msg);
+        if (rc == CRYPTONN_OK && ts)
+            rc = cryptonn_trainer_predict(tr, m, ts, pred, msg, sizeof msg);
     }
     free(pred);
     cryptonn_trainer_destroy(tr);
@@ -87,7 +88,8 @@ static void note_termination(const cli_secure_job *j)
                      "finished (a rank died or mpirun was interrupted). The last checkpoint "
                      "(every %llu batches and at each epoch's end) is %s.ckpt: run the same "
                      "command with --resume %s.ckpt to continue to the same model.\n",
-                     cryptonn_dist_rank(), cryptonn_dist_size(), (unsigned long long)j->checkpoint_every,
+                     cryptonn_dist_rank(), cryptonn_dist_size(),
+                     (unsigned long long)j->checkpoint_every,
                      j->out, j->out);
     term_note_len = n < 0 ? 0 : (size_t)n < sizeof term_note ? (size_t)n : sizeof term_note - 1;
     struct sigaction sa;
@@ -107,7 +109,8 @@ int cli_train_dist_run(const cli_secure_job *j, int want_mpi)
         return 2;
     }
     cli_secure_job jj = *j;
-    if (cryptonn_dist_size() > 1 && !jj.checkpoint_every) jj.checkpoint_every = DIST_CHECKPOINT_EVERY;
+    if (cryptonn_dist_size() > 1 && !jj.checkpoint_every)
+        jj.checkpoint_every = DIST_CHECKPOINT_EVERY;
     if (cryptonn_dist_size() > 1) note_termination(&jj);
     if (cryptonn_dist_rank() == 0)
         printf("[server] %d ranks: each decrypts its share of every batch; rank 0 alone asks "

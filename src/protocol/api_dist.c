@@ -36,7 +36,8 @@ int cryptonn_dist_share_model(int rc, cryptonn_model_config *cfg, cryptonn_model
     if (cn_dist_size() == 1) return rc;
     if ((rc = cn_dist_agree(rc)) != CRYPTONN_OK) return rc;
     rc = cn_dist_bcast(cfg, sizeof *cfg);
-    if (rc == CRYPTONN_OK && cn_dist_rank() != 0) rc = cryptonn_model_create(cfg, batch, threads, m);
+    if (rc == CRYPTONN_OK && cn_dist_rank() != 0)
+        rc = cryptonn_model_create(cfg, batch, threads, m);
     if ((rc = cn_dist_agree(rc)) != CRYPTONN_OK) return rc;
     const size_t np = cryptonn_model_param_count(*m);
     uint64_t pos[2] = {*epoch, *batches_done};
