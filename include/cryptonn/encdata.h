@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "cryptonn/authority.h"
+#include "cryptonn/febo.h"
+#include "cryptonn/feip.h"
 #include "cryptonn/status.h"
 
 #ifdef __cplusplus
@@ -56,6 +58,43 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_layer(const cryptonn_encd
  * check. *n gets its sample count. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_check_batch(const cryptonn_encdata *d,
                                                                    uint64_t i, uint32_t *n);
+
+/* ---- the ciphertexts themselves: for a trainer of one's own over
+ * cryptonn/feip.h and cryptonn/febo.h ---- */
+
+/* The dataset's public keys, owned by d: the samples key (slots), the batch
+ * key (batch × slots; NULL in strict mode, which has no batch ciphertext)
+ * and the labels key. */
+CRYPTONN_API const cryptonn_feip_mpk *cryptonn_encdata_samples_mpk(const cryptonn_encdata *d);
+CRYPTONN_API const cryptonn_feip_mpk *cryptonn_encdata_batch_mpk(const cryptonn_encdata *d);
+CRYPTONN_API const cryptonn_febo_mpk *cryptonn_encdata_labels_mpk(const cryptonn_encdata *d);
+
+/* The index: the owner's part batch i came from (its name, up to 64
+ * characters, into part) and the batch's position in that part.
+ * CRYPTONN_ERR_NOT_FOUND past the last batch. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_batch_source(const cryptonn_encdata *d,
+                                                                    uint64_t i, char part[65],
+                                                                    uint64_t *index);
+
+/* One batch in memory, read and checked as cryptonn_encdata_check_batch
+ * does; the caller frees it with cryptonn_encbatch_free. */
+typedef struct cryptonn_encbatch cryptonn_encbatch;
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_encdata_read_batch(const cryptonn_encdata *d,
+                                                                  uint64_t i,
+                                                                  cryptonn_encbatch **out);
+CRYPTONN_API void cryptonn_encbatch_free(cryptonn_encbatch *b);
+/* Its samples (1..batch). */
+CRYPTONN_API uint32_t cryptonn_encbatch_size(const cryptonn_encbatch *b);
+/* Sample j's ciphertext under the samples key; NULL for j out of range. */
+CRYPTONN_API const cryptonn_feip_ct *cryptonn_encbatch_sample(const cryptonn_encbatch *b,
+                                                              uint32_t j);
+/* The batch ciphertext under the batch key: sample j's value at slot s in
+ * slot j·slots + s. NULL in strict mode. */
+CRYPTONN_API const cryptonn_feip_ct *cryptonn_encbatch_whole(const cryptonn_encbatch *b);
+/* Entry k (< classes; 0 for a regression target) of sample j's label under
+ * the labels key; NULL without labels or out of range. */
+CRYPTONN_API const cryptonn_febo_ct *cryptonn_encbatch_label(const cryptonn_encbatch *b,
+                                                             uint32_t j, uint32_t k);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* The public encrypted-dataset API (cryptonn/encdata.h). */
 #include "cryptonn/encdata.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "protocol/api_internal.h"
@@ -69,4 +70,74 @@ int cryptonn_encdata_layer(const cryptonn_encdata *d, cryptonn_layer_desc *out)
 {
     CN_ARG_CHECK(d && out);
     return cn_api_layer_desc(cn_encdata_mpks(d->d)->layer, out);
+}
+
+const cryptonn_feip_mpk *cryptonn_encdata_samples_mpk(const cryptonn_encdata *d)
+{
+    return d ? cn_encdata_mpks(d->d)->samples : NULL;
+}
+
+const cryptonn_feip_mpk *cryptonn_encdata_batch_mpk(const cryptonn_encdata *d)
+{
+    return d ? cn_encdata_mpks(d->d)->batch : NULL;
+}
+
+const cryptonn_febo_mpk *cryptonn_encdata_labels_mpk(const cryptonn_encdata *d)
+{
+    return d ? cn_encdata_mpks(d->d)->labels : NULL;
+}
+
+int cryptonn_encdata_batch_source(const cryptonn_encdata *d, uint64_t i, char part[65],
+                                  uint64_t *index)
+{
+    CN_ARG_CHECK(d && part && index);
+    const char *name;
+    CN_TRY(cn_encdata_batch_source(d->d, i, &name, index));
+    snprintf(part, 65, "%s", name);
+    return CRYPTONN_OK;
+}
+
+struct cryptonn_encbatch {
+    cn_enc_batch b;
+};
+
+int cryptonn_encdata_read_batch(const cryptonn_encdata *d, uint64_t i, cryptonn_encbatch **out)
+{
+    CN_ARG_CHECK(d && out);
+    *out = NULL;
+    if (i >= cn_encdata_batches(d->d)) return CRYPTONN_ERR_NOT_FOUND;
+    cryptonn_encbatch *b = calloc(1, sizeof *b);
+    if (!b) return CRYPTONN_ERR_NOMEM;
+    int rc = cn_encdata_read_batch(d->d, i, &b->b);
+    if (rc != CRYPTONN_OK) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return CRYPTONN_OK;
+}
+
+void cryptonn_encbatch_free(cryptonn_encbatch *b)
+{
+    if (!b) return;
+    cn_enc_batch_free(&b->b);
+    free(b);
+}
+
+uint32_t cryptonn_encbatch_size(const cryptonn_encbatch *b) { return b ? b->b.n : 0; }
+
+const cryptonn_feip_ct *cryptonn_encbatch_sample(const cryptonn_encbatch *b, uint32_t j)
+{
+    return b && j < b->b.n ? b->b.x[j] : NULL;
+}
+
+const cryptonn_feip_ct *cryptonn_encbatch_whole(const cryptonn_encbatch *b)
+{
+    return b ? b->b.xb : NULL;
+}
+
+const cryptonn_febo_ct *cryptonn_encbatch_label(const cryptonn_encbatch *b, uint32_t j, uint32_t k)
+{
+    if (!b || !b->b.y || j >= b->b.n || k >= b->b.classes) return NULL;
+    return b->b.y[(size_t)j * b->b.classes + k];
 }

@@ -755,6 +755,27 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
     return r.left == 0 ? CRYPTONN_OK : CRYPTONN_ERR_FORMAT;
 }
 
+/* The part global batch i < d->batches lies in, and its index there. */
+static const part_info *locate(const cn_encdata *d, uint64_t i, uint64_t *local)
+{
+    size_t lo = 0, hi = d->nparts; /* last part with first <= i */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (d->parts[mid].first <= i) lo = mid;
+        else hi = mid;
+    }
+    *local = i - d->parts[lo].first;
+    return &d->parts[lo];
+}
+
+int cn_encdata_batch_source(const cn_encdata *d, uint64_t i, const char **part, uint64_t *local)
+{
+    CN_ARG_CHECK(d && part && local);
+    if (i >= d->batches) return CRYPTONN_ERR_NOT_FOUND;
+    *part = locate(d, i, local)->name;
+    return CRYPTONN_OK;
+}
+
 static int read_batch(const cn_encdata *d, uint64_t i, const batch_share *sh, cn_enc_batch *out)
 {
     CN_ARG_CHECK(d && out);
@@ -762,14 +783,8 @@ static int read_batch(const cn_encdata *d, uint64_t i, const batch_share *sh, cn
     if (i >= d->batches || sh->part >= sh->parts ||
         ((d->flags & CN_ENC_BATCHCT) && sh->parts > (uint64_t)d->p.batch * d->p.slots))
         return CRYPTONN_ERR_ARG;
-    size_t lo = 0, hi = d->nparts; /* last part with first <= i */
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (d->parts[mid].first <= i) lo = mid;
-        else hi = mid;
-    }
-    const part_info *pi = &d->parts[lo];
-    uint64_t local = i - pi->first;
+    uint64_t local;
+    const part_info *pi = locate(d, i, &local);
     char path[4096];
     CN_TRY(batch_path(path, sizeof path, d->dir, pi->name, local));
     uint8_t *file;

@@ -159,6 +159,9 @@ uint32_t cn_encdata_flags(const cn_encdata *d); /* flags every part has */
 /* Loads global batch i (parts in name order, batches in index order) and
  * checks it against the parameters and mpks. */
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
+/* The part (its name, owned by d) global batch i comes from, and the
+ * batch's index in that part; CRYPTONN_ERR_NOT_FOUND past the last batch. */
+int cn_encdata_batch_source(const cn_encdata *d, uint64_t i, const char **part, uint64_t *local);
 /* Share `part` of `parts` of global batch i, for the ranks of an mpirun job
  * (secure/dist.h: rank and size). Every piece of the file is checked (its
  * length and mpk id) and the labels are decoded, but only the samples
