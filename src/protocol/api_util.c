@@ -26,7 +26,7 @@ int cryptonn_file_write_atomic(const char *path, const cryptonn_part *parts, siz
 
 void *cryptonn_alloc_array(size_t n, size_t size)
 {
-    return cn_malloc_array(n, size);
+    return cn_calloc(n, size);
 }
 
 void cryptonn_wipe(void *p, size_t len)
