@@ -14,6 +14,11 @@
 struct cn_authority_db {
     sqlite3 *h;
     sqlite3_stmt *log, *counter, *basis;
+    int open;          /* a transaction is open */
+    int deferred;      /* commits join the open group (cn_adb_defer) */
+    int group;         /* the open transaction holds deferred requests */
+    int broken;        /* a group was lost: records of answered requests may be missing */
+    uint64_t appended; /* requests committed into groups so far */
 };
 
 static const char SCHEMA[] =
@@ -64,9 +69,49 @@ void cn_adb_close(cn_authority_db *db)
 
 static int ok(int rc) { return rc == SQLITE_OK || rc == SQLITE_DONE ? CRYPTONN_OK : CRYPTONN_ERR_IO; }
 
-int cn_adb_begin(cn_authority_db *db) { return ok(sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL)); }
-int cn_adb_commit(cn_authority_db *db) { return ok(sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)); }
-void cn_adb_rollback(cn_authority_db *db) { sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL); }
+void cn_adb_rollback(cn_authority_db *db)
+{
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    /* a group holds other requests' records too: none of them may count
+     * as written any more */
+    if (db->group) db->broken = 1;
+    db->open = db->group = 0;
+}
+
+int cn_adb_flush(cn_authority_db *db)
+{
+    if (db->broken) return CRYPTONN_ERR_IO;
+    if (!db->open) return CRYPTONN_OK;
+    if (ok(sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)) == CRYPTONN_OK) {
+        db->open = db->group = 0;
+        return CRYPTONN_OK;
+    }
+    cn_adb_rollback(db);
+    return CRYPTONN_ERR_IO;
+}
+
+int cn_adb_begin(cn_authority_db *db)
+{
+    if (db->open && db->deferred) return db->broken ? CRYPTONN_ERR_IO : CRYPTONN_OK;
+    /* an open group is written before a request of its own starts */
+    CN_TRY(cn_adb_flush(db));
+    CN_TRY(ok(sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL)));
+    db->open = 1;
+    return CRYPTONN_OK;
+}
+
+int cn_adb_commit(cn_authority_db *db)
+{
+    if (db->deferred) {
+        db->group = 1;
+        db->appended++;
+        return db->broken ? CRYPTONN_ERR_IO : CRYPTONN_OK;
+    }
+    return cn_adb_flush(db);
+}
+
+void cn_adb_defer(cn_authority_db *db, int on) { db->deferred = on; }
+uint64_t cn_adb_appended(const cn_authority_db *db) { return db->appended; }
 
 static int step(sqlite3_stmt *s)
 {
@@ -175,6 +220,9 @@ void cn_adb_close(cn_authority_db *db) { (void)db; }
 int cn_adb_begin(cn_authority_db *db) { (void)db; return CRYPTONN_ERR_IO; }
 int cn_adb_commit(cn_authority_db *db) { (void)db; return CRYPTONN_ERR_IO; }
 void cn_adb_rollback(cn_authority_db *db) { (void)db; }
+int cn_adb_flush(cn_authority_db *db) { (void)db; return CRYPTONN_ERR_IO; }
+void cn_adb_defer(cn_authority_db *db, int on) { (void)db, (void)on; }
+uint64_t cn_adb_appended(const cn_authority_db *db) { (void)db; return 0; }
 int cn_adb_log(cn_authority_db *db, const char *time, const char *line)
 {
     (void)db, (void)time, (void)line;

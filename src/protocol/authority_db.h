@@ -5,7 +5,11 @@
  *   counters(mpk, issued, refused)
  *   basis(mpk, seq, idx, val)     the key vectors that raised the samples rank,
  *                                 in order (idx: u32 LE array, val: i64 LE array)
- * The authority writes one transaction per request (authority.c). */
+ * The authority writes one transaction per request (authority.c), or, while
+ * the key service defers commits, one per group of requests: one fsync for
+ * all the requests that arrived while the previous group was being written,
+ * and no request's keys leave before its group is on disk
+ * (authority_http.c). */
 #ifndef CRYPTONN_PROTOCOL_AUTHORITY_DB_H
 #define CRYPTONN_PROTOCOL_AUTHORITY_DB_H
 
@@ -21,6 +25,15 @@ void cn_adb_close(cn_authority_db *db);
 int cn_adb_begin(cn_authority_db *db);
 int cn_adb_commit(cn_authority_db *db);
 void cn_adb_rollback(cn_authority_db *db);
+/* Group commit. While deferred (on = 1), begin joins the open transaction
+ * and commit only counts the request into it (cn_adb_appended: its number);
+ * a rollback then loses the whole group, and every later flush fails.
+ * flush commits the open transaction (CRYPTONN_OK when there is none) and
+ * returns CRYPTONN_ERR_IO if that fails or a group was lost; a begin
+ * outside deferral flushes first. The caller serialises all calls. */
+void cn_adb_defer(cn_authority_db *db, int on);
+uint64_t cn_adb_appended(const cn_authority_db *db);
+int cn_adb_flush(cn_authority_db *db);
 int cn_adb_log(cn_authority_db *db, const char *time, const char *line);
 int cn_adb_save_counters(cn_authority_db *db, const uint64_t issued[3], const uint64_t refused[3]);
 int cn_adb_add_basis(cn_authority_db *db, uint32_t seq, const uint32_t *idx, const int64_t *val,
