@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 #include "util/util.h"
@@ -16,7 +17,7 @@
 #endif
 
 static int g_rank = 0, g_size = 1, g_started = 0;
-static uint64_t g_received = 0;
+static uint64_t g_received = 0, g_wait_cpu = 0;
 #ifdef CRYPTONN_HAVE_MPI
 static int *g_counts, *g_displs; /* per rank, for the gathers: sized once */
 #endif
@@ -38,6 +39,7 @@ int cn_dist_launched(void)
 int cn_dist_rank(void) { return g_rank; }
 int cn_dist_size(void) { return g_size; }
 uint64_t cn_dist_bytes_received(void) { return g_received; }
+uint64_t cn_dist_wait_cpu_ns(void) { return g_wait_cpu; }
 
 void cn_dist_share(uint64_t n, uint64_t *lo, uint64_t *hi)
 {
@@ -90,6 +92,15 @@ void cn_dist_abort(int code)
     exit(code);
 }
 
+/* CPU time of the calling thread (only the main thread calls MPI): a rank
+ * that waits inside MPI for the others spins or yields on it. */
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 static int mpi_failed(const char *what, int err)
 {
     char s[MPI_MAX_ERROR_STRING];
@@ -102,6 +113,7 @@ static int mpi_failed(const char *what, int err)
 int cn_dist_bcast(void *buf, size_t len)
 {
     if (g_size == 1) return CRYPTONN_OK;
+    const uint64_t c0 = thread_cpu_ns();
     /* MPI counts are ints: large buffers go in pieces */
     for (size_t off = 0; off < len;) {
         size_t part = len - off < (size_t)INT_MAX ? len - off : (size_t)INT_MAX;
@@ -109,6 +121,7 @@ int cn_dist_bcast(void *buf, size_t len)
         if (err != MPI_SUCCESS) return mpi_failed("broadcast", err);
         off += part;
     }
+    g_wait_cpu += thread_cpu_ns() - c0;
     if (g_rank != 0) g_received += len;
     return CRYPTONN_OK;
 }
@@ -122,8 +135,10 @@ int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n)
         g_displs[r] = (int)(lo * row_bytes);
         g_counts[r] = (int)((hi - lo) * row_bytes);
     }
+    const uint64_t c0 = thread_cpu_ns();
     int err = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, g_counts, g_displs, MPI_BYTE,
                              MPI_COMM_WORLD);
+    g_wait_cpu += thread_cpu_ns() - c0;
     if (err != MPI_SUCCESS) return mpi_failed("gather", err);
     g_received += n * row_bytes - (uint64_t)g_counts[g_rank];
     return CRYPTONN_OK;
@@ -133,7 +148,9 @@ int cn_dist_agree(int rc)
 {
     if (g_size == 1) return rc;
     int all = rc;
+    const uint64_t c0 = thread_cpu_ns();
     int err = MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    g_wait_cpu += thread_cpu_ns() - c0;
     if (err != MPI_SUCCESS) return mpi_failed("status exchange", err);
     return all;
 }

@@ -59,5 +59,9 @@ uint64_t cn_dist_sum_u64(uint64_t v);
 
 /* Bytes this rank has received from other ranks since the start. */
 uint64_t cn_dist_bytes_received(void);
+/* CPU time this rank's main thread spent inside the transfers above since
+ * the start, mostly waiting for slower ranks (a waiting rank spins or
+ * yields): the rank's CPU time minus this is its own work. */
+uint64_t cn_dist_wait_cpu_ns(void);
 
 #endif
