@@ -1,6 +1,11 @@
 /* The ranks of an mpirun job (dist.h): Open MPI when the build has it, one
- * rank otherwise. Only the main thread calls MPI (MPI_THREAD_FUNNELED):
- * the OpenMP threads of a rank decrypt, the main thread moves the results. */
+ * rank otherwise. One thread at a time calls MPI (MPI_THREAD_SERIALIZED):
+ * the OpenMP threads of a rank decrypt and the thread that runs the job
+ * moves the results. That thread is the main thread in `train --secure`,
+ * but on rank 0 of `server serve` it is the service's job thread (the
+ * main thread waits for signals, prediction requests arrive on HTTP
+ * threads), so FUNNELED (main thread only) would not do; the service
+ * serializes those threads with a lock of its own (server_svc.h). */
 #include "secure/dist.h"
 
 #include <limits.h>
@@ -53,8 +58,15 @@ int cn_dist_start(char *msg, size_t msg_len)
 {
     if (g_started) return CRYPTONN_OK;
     int provided = 0, size = 1, rank = 0;
-    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
         if (msg_len) snprintf(msg, msg_len, "MPI did not start");
+        return CRYPTONN_ERR_NET;
+    }
+    if (provided < MPI_THREAD_SERIALIZED) {
+        if (msg_len)
+            snprintf(msg, msg_len, "this MPI library cannot be called from several threads in "
+                                   "turn (MPI_THREAD_SERIALIZED)");
+        MPI_Finalize();
         return CRYPTONN_ERR_NET;
     }
     /* failures come back as codes, reported with the rank that saw them */
@@ -92,7 +104,7 @@ void cn_dist_abort(int code)
     exit(code);
 }
 
-/* CPU time of the calling thread (only the main thread calls MPI): a rank
+/* CPU time of the calling thread (the one that calls MPI): a rank
  * that waits inside MPI for the others spins or yields on it. */
 static uint64_t thread_cpu_ns(void)
 {

@@ -18,7 +18,10 @@
  * Without cn_dist_start (no mpirun), or in a build without MPI, there is one
  * rank and every call below is a no-op that returns CRYPTONN_OK. A failed
  * transfer returns CRYPTONN_ERR_NET; a rank that dies ends the whole job
- * (mpirun's rule), so the last checkpoint is what survives it. */
+ * (mpirun's rule), so the last checkpoint is what survives it.
+ *
+ * Any thread may call the transfers below, one thread at a time
+ * (MPI_THREAD_SERIALIZED): the caller serializes them. */
 #ifndef CRYPTONN_SECURE_DIST_H
 #define CRYPTONN_SECURE_DIST_H
 
@@ -59,7 +62,7 @@ uint64_t cn_dist_sum_u64(uint64_t v);
 
 /* Bytes this rank has received from other ranks since the start. */
 uint64_t cn_dist_bytes_received(void);
-/* CPU time this rank's main thread spent inside the transfers above since
+/* CPU time the calling thread spent inside the transfers above since
  * the start, mostly waiting for slower ranks (a waiting rank spins or
  * yields): the rank's CPU time minus this is its own work. */
 uint64_t cn_dist_wait_cpu_ns(void);
