@@ -111,6 +111,19 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_server_service_start(
     cryptonn_server_service **out, const char *state_dir, const cryptonn_server_service_opts *o,
     char *msg, size_t msg_len);
 CRYPTONN_API uint16_t cryptonn_server_service_port(const cryptonn_server_service *s);
+/* Under mpirun (`mpirun -np N cryptonn server serve`, cryptonn/dist.h after
+ * cryptonn_dist_start): rank 0 runs cryptonn_server_service_start, and every
+ * other rank runs this instead. It serves nothing: it runs each training job
+ * of rank 0's service with it, decrypting its share of every batch, over
+ * the same state_dir (one directory, shared between nodes), and returns
+ * CRYPTONN_OK when rank 0's service stops (cryptonn_server_service_stop).
+ * It returns CRYPTONN_OK too when rank 0's service fails to start.
+ * CRYPTONN_ERR_ARG on rank 0 or without ranks; CRYPTONN_ERR_NET when the
+ * transfers fail. A job's model is the model one process trains, bit for
+ * bit; a rank that dies ends every rank (mpirun's rule) and the job resumes
+ * from its checkpoint when the service starts again. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_server_service_work(const char *state_dir,
+                                                                   char *msg, size_t msg_len);
 
 typedef enum {
     CRYPTONN_JOB_IDLE = 0,     /* no job yet */

@@ -131,11 +131,33 @@ static int parse_serve(int argc, char **argv, serve_args *a)
     return -1;
 }
 
+/* Ranks 1..N-1 of `mpirun -np N cryptonn server serve`: no service, rank
+ * 0's jobs. mpirun's SIGTERM is left to rank 0, which ends the job in
+ * progress after its batch and then lets these ranks go. */
+static int work(const serve_args *a)
+{
+    cli_block_signals();
+    char msg[512] = "";
+    int rc = cryptonn_server_service_work(a->state, msg, sizeof msg);
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn server: %s\n", msg);
+    cryptonn_dist_stop();
+    return rc != CRYPTONN_OK;
+}
+
 static int serve(int argc, char **argv)
 {
     serve_args a;
     int r = parse_serve(argc, argv, &a);
     if (r >= 0) return r;
+    if (cryptonn_dist_launched()) {
+        char dmsg[256] = "";
+        if (cryptonn_dist_start(dmsg, sizeof dmsg) != CRYPTONN_OK) {
+            fprintf(stderr, "cryptonn server serve: launched by mpirun: %s\n", dmsg);
+            return 2;
+        }
+        if (cryptonn_dist_rank() != 0) return work(&a);
+    }
+    const int ranks = cryptonn_dist_size();
     if (!a.so.owners_file)
         fprintf(stderr, "cryptonn server: warning: no --owners list: no upload is accepted\n");
     char optok[4200];
@@ -148,8 +170,12 @@ static int serve(int argc, char **argv)
     int rc = cryptonn_server_service_start(&svc, a.state, &a.so, msg, sizeof msg);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn server: %s: %s\n", cryptonn_status_str(rc), msg);
+        cryptonn_dist_stop();
         return 1;
     }
+    if (ranks > 1)
+        printf("%d ranks: rank 0 serves; every job runs on all of them, each decrypting its "
+               "share of every batch\n", ranks);
     if (msg[0]) fprintf(stderr, "cryptonn server: warning: %s\n", msg);
     if (op_new)
         printf("operator token written to %s (mode 0600): it alone starts, stops and configures "
@@ -160,9 +186,15 @@ static int serve(int argc, char **argv)
         int sig = cli_wait_for_signal();
         fprintf(stderr, "cryptonn server: %s: stopping (training resumes from its checkpoint)\n",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        if (ranks > 1)
+            fprintf(stderr, "cryptonn server (rank 0 of %d): if mpirun sent it because a rank "
+                    "died, the job in progress ends here; it resumes from %s/train/ckpt.bin "
+                    "when the service starts again\n", ranks, a.state);
+        fflush(stderr);
         code = 0;
     }
     cryptonn_server_service_stop(svc);
+    cryptonn_dist_stop();
     return code;
 }
 

@@ -19,6 +19,7 @@
 #include "protocol/http.h"
 #include "protocol/server_http.h"
 #include "protocol/server_svc.h"
+#include "secure/dist.h"
 #include "util/util.h"
 
 void cryptonn_server_service_opts_default(cryptonn_server_service_opts *o)
@@ -41,6 +42,7 @@ static void service_free(cryptonn_server_service *s)
 {
     cn_http_service_stop(s->svc);
     cn_server_http_destroy(s->h);
+    srv_dist_quit(); /* under mpirun: the other ranks' cryptonn_server_service_work returns */
     cn_owner_db_close(s->owners);
     free(s);
 }
@@ -110,12 +112,16 @@ int cryptonn_server_service_start(cryptonn_server_service **out, const char *sta
         cryptonn_server_service_opts_default(&d);
         o = &d;
     }
+    cryptonn_server_service *s = calloc(1, sizeof *s);
+    if (!s) {
+        srv_dist_quit();
+        return CRYPTONN_ERR_NOMEM;
+    }
     if (!o->token_file || !o->authority) {
         snprintf(msg, msg_len, "the authority's URL and the server's token file are required");
+        service_free(s);
         return CRYPTONN_ERR_ARG;
     }
-    cryptonn_server_service *s = calloc(1, sizeof *s);
-    if (!s) return CRYPTONN_ERR_NOMEM;
     char token[65] = "", optok[65] = "", warn[512] = "";
     int rc = load_token(o->token_file, "the server's token", token, msg, msg_len);
     if (rc == CRYPTONN_OK && o->owners_file &&
@@ -150,6 +156,22 @@ int cryptonn_server_service_start(cryptonn_server_service **out, const char *sta
     snprintf(msg, msg_len, "%s", warn);
     *out = s;
     return CRYPTONN_OK;
+}
+
+int cryptonn_server_service_work(const char *state_dir, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(state_dir && (msg || !msg_len));
+    if (msg_len) msg[0] = 0;
+    if (cn_dist_size() == 1 || cn_dist_rank() == 0) {
+        snprintf(msg, msg_len, "only ranks 1..N-1 of an mpirun job work for the service of rank 0 "
+                 "(cryptonn_dist_start first; rank 0 runs cryptonn_server_service_start)");
+        return CRYPTONN_ERR_ARG;
+    }
+    int rc = srv_dist_work(state_dir);
+    if (rc != CRYPTONN_OK)
+        snprintf(msg, msg_len, "rank %d of %d: the ranks' transfers failed: %s", cn_dist_rank(),
+                 cn_dist_size(), cryptonn_status_str(rc));
+    return rc;
 }
 
 uint16_t cryptonn_server_service_port(const cryptonn_server_service *s)

@@ -246,6 +246,16 @@ static int mkdir_ok(const char *path)
     return mkdir(path, 0700) == 0 || errno == EEXIST ? CRYPTONN_OK : CRYPTONN_ERR_IO;
 }
 
+void srv_set_paths(cn_server_http *s, const char *dir)
+{
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    snprintf(s->data, sizeof s->data, "%s/data", dir);
+    snprintf(s->tests, sizeof s->tests, "%s/test", dir);
+    snprintf(s->train, sizeof s->train, "%s/train", dir);
+    snprintf(s->cache, sizeof s->cache, "%s/cache", dir);
+    snprintf(s->quar, sizeof s->quar, "%s/quarantine", dir);
+}
+
 int cn_server_http_create(cn_server_http **out, const char *dir, const cn_http_client_opts *auth,
                           unsigned threads, const cn_server_quota *q, char *msg, size_t msg_len)
 {
@@ -254,16 +264,12 @@ int cn_server_http_create(cn_server_http **out, const char *dir, const cn_http_c
     if (!s) return CRYPTONN_ERR_NOMEM;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->gmu, NULL);
+    pthread_mutex_init(&s->dist_mu, NULL);
     pthread_cond_init(&s->gcv, NULL);
     s->gate_free = 1;
     if (q) s->q = *q;
     else cn_server_quota_default(&s->q);
-    snprintf(s->dir, sizeof s->dir, "%s", dir);
-    snprintf(s->data, sizeof s->data, "%s/data", dir);
-    snprintf(s->tests, sizeof s->tests, "%s/test", dir);
-    snprintf(s->train, sizeof s->train, "%s/train", dir);
-    snprintf(s->cache, sizeof s->cache, "%s/cache", dir);
-    snprintf(s->quar, sizeof s->quar, "%s/quarantine", dir);
+    srv_set_paths(s, dir);
     s->auth = *auth;
     snprintf(s->auth_base, sizeof s->auth_base, "%s", auth->base);
     s->auth.base = s->auth_base;
@@ -309,6 +315,7 @@ void cn_server_http_destroy(cn_server_http *s)
     if (!s) return;
     srv_job_stop(s);
     cn_wipe(s->auth_token, sizeof s->auth_token);
+    pthread_mutex_destroy(&s->dist_mu);
     pthread_cond_destroy(&s->gcv);
     pthread_mutex_destroy(&s->gmu);
     pthread_mutex_destroy(&s->mu);

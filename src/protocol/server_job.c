@@ -21,8 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cryptonn/dist.h"
 #include "cryptonn/nn.h"
 #include "protocol/services.h"
+#include "secure/dist.h"
 #include "secure/train.h"
 #include "util/util.h"
 
@@ -148,11 +150,8 @@ static char *opts_json(const job_opts *o)
     return s;
 }
 
-/* The job's model and training options; the model fitted to the records of
- * p (their shape and classes). CRYPTONN_ERR_MISMATCH (msg says why) when
- * the model does not fit them. */
-static int job_config(const cn_server_http *s, const job_opts *o, const cn_enc_params *p,
-                      cryptonn_model_config *cfg, cn_secure_opts *so, char *msg, size_t msg_len)
+int srv_job_config(unsigned threads, const job_opts *o, const cn_enc_params *p,
+                   cryptonn_model_config *cfg, cn_secure_opts *so, char *msg, size_t msg_len)
 {
     cryptonn_model_config_default(cfg);
     if (o->model_json[0]) { /* checked when the job was accepted */
@@ -176,7 +175,7 @@ static int job_config(const cn_server_http *s, const job_opts *o, const cn_enc_p
     so->dz_bits = o->dz_bits;
     so->dlog_table_bits = o->dlog_bits;
     so->max_batches = o->max_batches;
-    so->threads = o->threads ? o->threads : s->threads;
+    so->threads = o->threads ? o->threads : threads;
     return cn_enc_fit_model(p, cfg, msg, msg_len);
 }
 
@@ -242,17 +241,42 @@ static unsigned find_bad_parts(cn_server_http *s, char *report, size_t len)
     return bad ? bad : srv_check_training_parts(s, 1, report, len);
 }
 
-static int open_dataset(cn_server_http *s, cn_encdata **ds)
+/* Opens the training parts. Under mpirun the other ranks open them too,
+ * after rank 0's command to start the job (first) or its choice to restart
+ * an epoch, with mu held so that no part completes between rank 0's
+ * opening and theirs. */
+static int open_dataset(cn_server_http *s, cn_encdata **ds, const srv_cmd *first)
 {
     uint32_t skipped = 0;
+    pthread_mutex_lock(&s->mu);
     int rc = cn_encdata_open(ds, s->data, &skipped);
     if (rc == CRYPTONN_OK && cn_encdata_batches(*ds) == 0) rc = CRYPTONN_ERR_NOT_FOUND;
+    const int mine = rc;
+    if (first && rc == CRYPTONN_OK) rc = srv_dist_send(first);
+    if (!first || rc == CRYPTONN_OK) rc = srv_dist_same_data(*ds, rc);
+    pthread_mutex_unlock(&s->mu);
     if (rc != CRYPTONN_OK) {
-        char why[300];
-        snprintf(why, sizeof why, "no complete training part to train on (%s)",
-                 cryptonn_status_str(rc));
+        char why[400];
+        if (mine != CRYPTONN_OK)
+            snprintf(why, sizeof why, "no complete training part to train on (%s)",
+                     cryptonn_status_str(mine));
+        else
+            snprintf(why, sizeof why, "the ranks could not open the same training parts (%s): "
+                     "under mpirun every rank reads the one shared state directory",
+                     cryptonn_status_str(rc));
         fail_job(s, why);
     }
+    return rc;
+}
+
+int srv_job_epoch(cn_encdata *ds, cn_keysource *ks, const cn_secure_opts *so, const char *cache,
+                  cryptonn_model *m, uint32_t epoch, cn_secure_stats *st, char *msg,
+                  size_t msg_len)
+{
+    cn_server *srv = NULL;
+    int rc = cn_dist_agree(cn_server_create(&srv, ds, ks, so, cache));
+    if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, m, epoch, st, msg, msg_len);
+    cn_server_destroy(srv);
     return rc;
 }
 
@@ -270,13 +294,16 @@ static void show_position(cn_server_http *s, const cn_encdata *ds, const cn_secu
     pthread_mutex_unlock(&s->mu);
 }
 
-static void *job_main(void *arg)
+/* The job on rank 0 (the only rank under one process). Under mpirun the
+ * other ranks run it too (srv_dist_work) from the command open_dataset
+ * sends: from then on every failure goes through the ranks' agreement, and
+ * after each epoch rank 0 says what follows. */
+static void job_run(cn_server_http *s)
 {
-    cn_server_http *s = arg;
     uint64_t t0 = cn_now_ns();
     run_ctx r = {.s = s};
     cn_encdata *ds = NULL;
-    char msg[512] = "", path[2200], report[1200] = "", note[1300] = "";
+    char msg[512] = "", path[2200], report[1200] = "", note[1300] = "", why[700] = "";
     snprintf(r.ckpt, sizeof r.ckpt, "%s/ckpt.bin", s->train);
     cryptonn_model_config cfg;
     cn_secure_opts so;
@@ -286,37 +313,47 @@ static void *job_main(void *arg)
     if (srv_check_training_parts(s, 0, report, sizeof report)) {
         snprintf(note, sizeof note, "moved to quarantine, unreadable: %s", report);
         if (!s->jo.skip_bad) {
-            char why[1500];
-            snprintf(why, sizeof why, "training stopped before it began (on_bad_part stop): parts %s",
+            char stop[1500];
+            snprintf(stop, sizeof stop, "training stopped before it began (on_bad_part stop): parts %s",
                      note);
-            fail_job(s, why);
+            fail_job(s, stop);
             goto out;
         }
     }
-    if (open_dataset(s, &ds) != CRYPTONN_OK) goto out;
-    if (job_config(s, &s->jo, cn_encdata_params(ds), &cfg, &so, msg, sizeof msg) != CRYPTONN_OK) {
-        char why[600];
+    const srv_cmd cmd = {.kind = SRV_CMD_TRAIN, .threads = s->threads, .jo = s->jo};
+    if (open_dataset(s, &ds, &cmd) != CRYPTONN_OK) goto out;
+    int rc = srv_job_config(s->threads, &s->jo, cn_encdata_params(ds), &cfg, &so, msg, sizeof msg);
+    const int final = rc != CRYPTONN_OK; /* the next start would fail the same way */
+    if (final) {
         snprintf(why, sizeof why, "the model does not fit the uploaded records: %s", msg);
-        fail_job(s, why);
-        goto out;
+    } else if ((rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m)) !=
+               CRYPTONN_OK) {
+        snprintf(why, sizeof why, "cannot create the model: %s", cryptonn_status_str(rc));
+    } else if (access(r.ckpt, F_OK) == 0 &&
+               (rc = cn_checkpoint_load(r.ckpt, r.m, &e0, &d0, &so_far)) != CRYPTONN_OK) {
+        snprintf(why, sizeof why, "cannot resume from the checkpoint: %s", cryptonn_status_str(rc));
+    } else {
+        cn_http_client_opts ao = s->auth;
+        ao.cancel = &s->cancel;
+        if ((rc = cn_http_client_create(&r.auth, &ao)) != CRYPTONN_OK)
+            snprintf(why, sizeof why, "cannot create the authority client: %s",
+                     cryptonn_status_str(rc));
     }
-    int rc = cryptonn_model_create(&cfg, cn_encdata_params(ds)->batch, so.threads, &r.m);
+    /* every rank starts from rank 0's model and position */
+    rc = r.m ? cryptonn_dist_share_model(rc, &cfg, &r.m, cn_encdata_params(ds)->batch, so.threads,
+                                         &e0, &d0)
+             : cn_dist_agree(rc);
     if (rc != CRYPTONN_OK) {
-        set_msg(s, JOB_FAILED, "cannot create the model: %s%s", cryptonn_status_str(rc), NULL);
+        if (!why[0])
+            snprintf(why, sizeof why, "another rank could not prepare the job (%s; its stderr says "
+                     "why)", cryptonn_status_str(rc));
+        if (final) fail_job(s, why);
+        else set_msg(s, JOB_FAILED, "%s%s", why, NULL);
         goto out;
     }
-    if (access(r.ckpt, F_OK) == 0 &&
-        (rc = cn_checkpoint_load(r.ckpt, r.m, &e0, &d0, &so_far)) != CRYPTONN_OK) {
-        set_msg(s, JOB_FAILED, "cannot resume from the checkpoint: %s%s", cryptonn_status_str(rc), NULL);
-        goto out;
-    }
-    cn_http_client_opts ao = s->auth;
-    ao.cancel = &s->cancel;
-    if ((rc = cn_http_client_create(&r.auth, &ao)) != CRYPTONN_OK) {
-        set_msg(s, JOB_FAILED, "cannot create the authority client: %s%s", cryptonn_status_str(rc), NULL);
-        goto out;
-    }
-    cn_keywire wire = cn_http_keywire(r.auth);
+    cn_keywire http = cn_http_keywire(r.auth);
+    cn_dist_keywire_ctx dctx; /* rank 0 alone asks the authority (one rank: straight through) */
+    cn_keywire wire = cn_dist_keywire(&dctx, &http);
     cn_keysource ks = cn_keywire_source(&wire);
     pthread_mutex_lock(&s->mu);
     s->job_auth = r.auth;
@@ -324,30 +361,27 @@ static void *job_main(void *arg)
     so.on_batch = on_batch;
     so.on_batch_ctx = &r;
     show_position(s, ds, &so, e0, d0, d0 || e0 ? "resumed" : "started", note);
-    for (uint32_t e = e0; e < s->jo.epochs;) {
+    int next = SRV_NEXT_EPOCH;
+    for (uint32_t e = e0; e < s->jo.epochs && next != SRV_NEXT_END;) {
         so.start_batch = e == e0 ? d0 : 0;
-        cn_server *srv = NULL;
-        rc = cn_server_create(&srv, ds, &ks, &so, s->cache);
         cn_secure_stats st = e == e0 ? so_far : (cn_secure_stats){0};
-        if (rc == CRYPTONN_OK) rc = cn_server_train_epoch(srv, r.m, e, &st, msg, sizeof msg);
-        cn_server_destroy(srv);
-        if (rc == CRYPTONN_OK) {
-            e++;
-            continue;
+        rc = srv_job_epoch(ds, &ks, &so, s->cache, r.m, e, &st, msg, sizeof msg);
+        next = rc == CRYPTONN_OK ? SRV_NEXT_EPOCH : SRV_NEXT_END;
+        if (rc != CRYPTONN_OK && !s->cancel && data_error(rc) &&
+            find_bad_parts(s, report, sizeof report)) {
+            snprintf(note, sizeof note, "moved to quarantine, unreadable: %s", report);
+            if (s->jo.skip_bad) next = SRV_NEXT_RESTART;
+            else snprintf(msg, sizeof msg, "parts %.480s", note);
         }
-        if (s->cancel || !data_error(rc) || !find_bad_parts(s, report, sizeof report)) break;
-        snprintf(note, sizeof note, "moved to quarantine, unreadable: %s", report);
-        if (!s->jo.skip_bad) {
-            snprintf(msg, sizeof msg, "parts %.480s", note);
-            break;
-        }
+        if ((next = srv_dist_next(next, &rc)) == SRV_NEXT_EPOCH) e++;
+        if (next != SRV_NEXT_RESTART) continue;
         /* the epoch again, over the remaining parts, from the last
          * completed batch's model (its checkpoint follows the new order) */
         cn_encdata_close(ds);
         ds = NULL;
-        if (open_dataset(s, &ds) != CRYPTONN_OK) goto out;
-        e0 = e, d0 = 0;
+        if (open_dataset(s, &ds, NULL) != CRYPTONN_OK) goto out;
         so_far = (cn_secure_stats){0};
+        e0 = e, d0 = 0;
         show_position(s, ds, &so, e, 0, "restarted without the unreadable parts", note);
     }
     if (s->cancel) {
@@ -366,7 +400,6 @@ static void *job_main(void *arg)
     }
     if (rc != CRYPTONN_OK) {
         /* a refusal is final; the checkpoint keeps the last completed step */
-        char why[700];
         snprintf(why, sizeof why, "training stopped: %s: %s", cryptonn_status_str(rc), msg);
         fail_job(s, why);
         goto out;
@@ -384,6 +417,14 @@ out:
     cn_http_client_destroy(r.auth);
     cryptonn_model_destroy(r.m);
     cn_encdata_close(ds);
+}
+
+static void *job_main(void *arg)
+{
+    cn_server_http *s = arg;
+    pthread_mutex_lock(&s->dist_mu);
+    job_run(s);
+    pthread_mutex_unlock(&s->dist_mu);
     return NULL;
 }
 
@@ -535,6 +576,73 @@ char *srv_job_status_json(cn_server_http *s)
     return out;
 }
 
+int srv_pred_open(srv_pred *p, const cn_server_http *s, unsigned threads, const job_opts *jo,
+                  const char *key, char *why, size_t why_len)
+{
+    memset(p, 0, sizeof *p);
+    char ds_dir[2300], model[2200];
+    uint32_t skipped;
+    snprintf(model, sizeof model, "%s/model.bin", s->train);
+    int rc = srv_dataset_dir(s, 1, key, ds_dir, sizeof ds_dir);
+    if (rc == CRYPTONN_OK) rc = cn_encdata_open(&p->ts, ds_dir, &skipped);
+    if (rc == CRYPTONN_OK && cn_encdata_samples(p->ts) == 0) rc = CRYPTONN_ERR_NOT_FOUND;
+    if (rc != CRYPTONN_OK) {
+        cn_encdata_close(p->ts);
+        p->ts = NULL;
+        return rc;
+    }
+    const cn_enc_params *ep = cn_encdata_params(p->ts);
+    cryptonn_model_config cfg;
+    p->n = cn_encdata_samples(p->ts);
+    p->regress = ep->task == CN_TASK_REGRESS;
+    if ((rc = srv_job_config(threads, jo, ep, &cfg, &p->so, why, why_len)) ||
+        (rc = cryptonn_model_create(&cfg, ep->batch, p->so.threads, &p->m)) ||
+        (rc = cryptonn_model_load_into(p->m, model)))
+        return rc;
+    cryptonn_model_set_training(p->m, 0); /* no dropout in predictions */
+    p->pred = malloc(p->n);
+    if (p->regress) p->out = malloc(sizeof(float) * p->n);
+    return p->pred && (p->out || !p->regress) ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
+}
+
+int srv_pred_run(srv_pred *p, cn_keysource *ks, const char *cache, char *why, size_t why_len)
+{
+    cn_server *srv = NULL;
+    cn_secure_stats st = {0};
+    int rc = cn_dist_agree(cn_server_create(&srv, p->ts, ks, &p->so, cache));
+    if (rc == CRYPTONN_OK)
+        rc = cn_server_predict_outputs(srv, p->m, p->ts, p->regress ? NULL : p->pred, p->out, &st,
+                                       why, why_len);
+    cn_server_destroy(srv);
+    return rc;
+}
+
+void srv_pred_close(srv_pred *p)
+{
+    free(p->pred);
+    free(p->out);
+    cryptonn_model_destroy(p->m);
+    cn_encdata_close(p->ts);
+    memset(p, 0, sizeof *p);
+}
+
+/* The predictions as the service answers them. */
+static char *pred_json(const srv_pred *p, const char *part)
+{
+    json_t *arr = json_array();
+    for (uint64_t i = 0; i < p->n; i++)
+        json_array_append_new(arr, p->regress ? json_real(p->out[i]) : json_integer(p->pred[i]));
+    json_t *j = json_pack("{s:s, s:I, s:o, s:s}", "part", part, "samples", (json_int_t)p->n,
+                          "predictions", arr, p->regress ? "targets" : "classes",
+                          p->regress ? "on the owners' scaled grid: they map them back with "
+                                       "their spec's target offset and scale"
+                                     : "permuted: the owners map them back with their secret "
+                                       "permutation");
+    char *js = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return js;
+}
+
 unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *body, size_t len,
                          char **json, char *msg, size_t msg_len)
 {
@@ -548,56 +656,51 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
         json_decref(root);
         return 400;
     }
-    char ds_dir[2300], model[2200], key[SRV_KEY_MAX + 1];
+    char key[SRV_KEY_MAX + 1], why[512] = "";
     srv_key(owner, part, key);
-    int rc = srv_dataset_dir(s, 1, key, ds_dir, sizeof ds_dir);
-    snprintf(model, sizeof model, "%s/model.bin", s->train);
     pthread_mutex_lock(&s->mu);
-    job_opts jo = s->jo;
+    const job_opts jo = s->jo;
     int done = s->state == JOB_DONE;
     pthread_mutex_unlock(&s->mu);
-    cn_encdata *ts = NULL;
-    cryptonn_model *m = NULL;
+    srv_pred p = {0};
     cn_http_client *auth = NULL;
-    cn_server *srv = NULL;
-    uint8_t *pred = NULL;
-    float *out = NULL;
     unsigned code = 500;
-    uint32_t skipped;
+    int ranks = 0; /* under mpirun: the other ranks predict with this one */
     if (!done) {
         code = 409;
         snprintf(msg, msg_len, "no trained model yet (GET /v1/status)");
         goto out;
     }
-    if (rc != CRYPTONN_OK || cn_encdata_open(&ts, ds_dir, &skipped) != CRYPTONN_OK ||
-        cn_encdata_samples(ts) == 0) {
+    int rc = srv_pred_open(&p, s, s->threads, &jo, key, why, sizeof why);
+    if (!p.ts) {
         code = 404;
         snprintf(msg, msg_len, "no complete test part '%s' (upload it with client upload --test)",
                  part);
         goto out;
     }
-    cryptonn_model_config cfg;
-    cn_secure_opts so;
-    char why[512] = "";
-    if ((rc = job_config(s, &jo, cn_encdata_params(ts), &cfg, &so, why, sizeof why)) ||
-        (rc = cryptonn_model_create(&cfg, cn_encdata_params(ts)->batch, so.threads, &m)) ||
-        (rc = cryptonn_model_load_into(m, model)) ||
-        (rc = cn_http_client_create(&auth, &s->auth))) {
+    if (rc == CRYPTONN_OK) rc = cn_http_client_create(&auth, &s->auth);
+    if (cn_dist_size() > 1) {
+        if (pthread_mutex_trylock(&s->dist_mu) != 0) {
+            code = 409;
+            snprintf(msg, msg_len, "the ranks are busy with a training job or another prediction: "
+                     "ask again when it is done");
+            goto out;
+        }
+        ranks = 1;
+        srv_cmd c = {.kind = SRV_CMD_PREDICT, .threads = s->threads, .jo = jo};
+        memcpy(c.key, key, sizeof c.key);
+        int src = srv_dist_send(&c);
+        rc = src == CRYPTONN_OK ? cn_dist_agree(rc) : src;
+    }
+    if (rc != CRYPTONN_OK) {
         snprintf(msg, msg_len, "cannot load the model: %s %s", cryptonn_status_str(rc), why);
         goto out;
     }
-    cn_keywire wire = cn_http_keywire(auth);
+    cn_keywire http = cn_http_keywire(auth);
+    cn_dist_keywire_ctx dctx;
+    cn_keywire wire = cn_dist_keywire(&dctx, &http);
     cn_keysource ks = cn_keywire_source(&wire);
-    cryptonn_model_set_training(m, 0); /* no dropout in predictions */
-    uint64_t n = cn_encdata_samples(ts);
-    const int regress = cn_encdata_params(ts)->task == CN_TASK_REGRESS;
-    pred = malloc(n);
-    cn_secure_stats st = {0};
-    if (!pred) rc = CRYPTONN_ERR_NOMEM;
-    else if (regress && !(out = malloc(sizeof(float) * (n ? n : 1)))) rc = CRYPTONN_ERR_NOMEM;
-    else if ((rc = cn_server_create(&srv, ts, &ks, &so, s->cache)) == CRYPTONN_OK)
-        rc = cn_server_predict_outputs(srv, m, ts, regress ? NULL : pred, out, &st, why,
-                                       sizeof why);
+    rc = srv_pred_run(&p, &ks, s->cache, why, sizeof why);
     if (rc != CRYPTONN_OK && data_error(rc)) {
         /* the stored part, not the request: its owner must upload it again */
         char reason[700];
@@ -615,26 +718,13 @@ unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *bo
         snprintf(msg, msg_len, "secure prediction failed: %s: %s", cryptonn_status_str(rc), why);
         goto out;
     }
-    json_t *arr = json_array();
-    for (uint64_t i = 0; i < n; i++)
-        json_array_append_new(arr, regress ? json_real(out[i]) : json_integer(pred[i]));
-    json_t *j = json_pack("{s:s, s:I, s:o, s:s}", "part", part, "samples", (json_int_t)n,
-                          "predictions", arr, regress ? "targets" : "classes",
-                          regress ? "on the owners' scaled grid: they map them back with "
-                                    "their spec's target offset and scale"
-                                  : "permuted: the owners map them back with their secret "
-                                    "permutation");
-    *json = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    *json = pred_json(&p, part);
     code = *json ? 200 : 503;
 out:
+    if (ranks) pthread_mutex_unlock(&s->dist_mu);
     json_decref(root);
-    free(pred);
-    free(out);
-    cn_server_destroy(srv);
+    srv_pred_close(&p);
     cn_http_client_destroy(auth);
-    cryptonn_model_destroy(m);
-    cn_encdata_close(ts);
     return code;
 }
 

@@ -21,6 +21,7 @@
 #include "protocol/http.h"
 #include "protocol/server_http.h"
 #include "secure/encdata.h"
+#include "secure/train.h"
 
 enum { JOB_IDLE, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_STOPPED };
 
@@ -110,7 +111,14 @@ struct cn_server_http {
     cn_http_client *job_auth; /* the job's authority client while it runs (its retries) */
     double seconds;
     char message[512];
+    /* Under mpirun (rank 0): held by the one thread that talks to the other
+     * ranks (a job's thread for the whole job, or a prediction), as
+     * MPI_THREAD_SERIALIZED asks (secure/dist.c). */
+    pthread_mutex_t dist_mu;
 };
+
+/* The state directory's paths (dir, data, tests, train, cache, quar) in s. */
+void srv_set_paths(cn_server_http *s, const char *dir);
 
 /* ---- parts (server_parts.c) ---- */
 /* 1 if s is a valid part name (SRV_NAME_MAX). */
@@ -183,6 +191,36 @@ void srv_quarantine_dir(const cn_server_http *s, int test, const char *key, char
 
 /* ---- job (server_job.c) ---- */
 void srv_job_opts_default(job_opts *o);
+/* The job's model and training options for the records of p, with the
+ * service's decryption threads unless the job names its own;
+ * CRYPTONN_ERR_MISMATCH (msg says why) when the model does not fit them. */
+int srv_job_config(unsigned threads, const job_opts *o, const cn_enc_params *p,
+                   cryptonn_model_config *cfg, cn_secure_opts *so, char *msg, size_t msg_len);
+/* One epoch of the job (every rank): its decryption context, then the
+ * epoch; the ranks agree on the status. */
+int srv_job_epoch(cn_encdata *ds, cn_keysource *ks, const cn_secure_opts *so, const char *cache,
+                  cryptonn_model *m, uint32_t epoch, cn_secure_stats *st, char *msg,
+                  size_t msg_len);
+/* A secure prediction of a test part, on every rank: the part, the job's
+ * model (train/model.bin) and room for the answers (classes, or a
+ * regression's targets in out). srv_pred_open: CRYPTONN_OK, or the failure
+ * with p->ts NULL when the test part is missing or empty; srv_pred_run
+ * (every rank at once): the predictions; srv_pred_close frees p. */
+typedef struct {
+    cn_encdata *ts;
+    cryptonn_model *m;
+    cn_secure_opts so;
+    uint64_t n;
+    int regress;
+    uint8_t *pred;
+    float *out;
+} srv_pred;
+int srv_pred_open(srv_pred *p, const cn_server_http *s, unsigned threads, const job_opts *jo,
+                  const char *key, char *why, size_t why_len);
+int srv_pred_run(srv_pred *p, cn_keysource *ks, const char *cache, char *why, size_t why_len);
+void srv_pred_close(srv_pred *p);
+/* What the job does after an epoch, rank 0's choice (srv_dist_next). */
+enum { SRV_NEXT_EPOCH, SRV_NEXT_RESTART, SRV_NEXT_END };
 /* Parses and validates the JSON options of POST /v1/train (400 on error). */
 unsigned srv_job_parse(const uint8_t *body, size_t len, job_opts *o, char *msg, size_t msg_len);
 /* Starts a new job (409 if one runs). */
@@ -198,5 +236,33 @@ char *srv_job_status_json(cn_server_http *s);
 /* Secure prediction of owner's test part (the JSON body names it). */
 unsigned srv_job_predict(cn_server_http *s, const char *owner, const uint8_t *body, size_t len,
                          char **json, char *msg, size_t msg_len);
+
+/* ---- the ranks of `mpirun -np N cryptonn server serve` (server_dist.c) ----
+ * Rank 0 runs the service; the others wait for its commands and run every
+ * job with it, their share of each decryption, from the same state
+ * directory (shared between nodes). One rank: every call is a no-op. */
+enum { SRV_CMD_QUIT, SRV_CMD_TRAIN, SRV_CMD_PREDICT };
+typedef struct {
+    uint32_t kind;    /* SRV_CMD_* */
+    uint32_t threads; /* rank 0's decryption threads (the same model bit for bit) */
+    job_opts jo;
+    char key[SRV_KEY_MAX + 1]; /* SRV_CMD_PREDICT: the test part */
+} srv_cmd;
+/* Rank 0, holding dist_mu: a command to the other ranks. */
+int srv_dist_send(const srv_cmd *c);
+/* After an epoch: rank 0's choice next (SRV_NEXT_*; the other ranks'
+ * argument is ignored), on every rank; SRV_NEXT_END with *rc set when the
+ * transfer fails. */
+int srv_dist_next(int next, int *rc);
+/* Every rank, after opening the training parts (rc: its status): the ranks
+ * agree on rc, and on having opened the same parts (CRYPTONN_ERR_MISMATCH,
+ * said on stderr, when not). */
+int srv_dist_same_data(const cn_encdata *ds, int rc);
+/* Rank 0 once its service has stopped (no job or prediction left): tells
+ * the other ranks to return; once per process. */
+void srv_dist_quit(void);
+/* Ranks 1..N-1: runs rank 0's commands over the state directory dir until
+ * it quits (CRYPTONN_OK) or a transfer fails (CRYPTONN_ERR_NET). */
+int srv_dist_work(const char *dir);
 
 #endif
