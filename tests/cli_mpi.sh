@@ -4,7 +4,9 @@
 # strict mode, with the authority's key account unchanged (rank 0 alone asks
 # for keys); a rank killed mid-epoch ends the job with a note on the
 # surviving rank and a checkpoint from which --resume reaches the same model.
-# mpirun encrypt writes the same layout and index as one process.
+# mpirun encrypt writes the same layout and index as one process. mpirun
+# server serve: a 2-rank server job's model and prediction are one
+# process's.
 NAME=cli_mpi
 BIN=$1
 . "$(dirname "$0")/clilib.sh"
@@ -121,6 +123,55 @@ expect 0 "strict encrypt on 2 ranks" -- $MPI -np 2 "$BIN" encrypt --data "$D" \
     --registration "$T/reg2.lreg"
 expect 0 "register the 2-rank labels" -- "$BIN" authority register --state "$T/sa0" "$T/reg2.lreg"
 contains "$T/out" "400 new label ciphertexts registered" "every rank's label ciphertexts registered"
+
+# mpirun server serve: the networked server's job on 2 ranks trains the
+# model of a 1-process server job, byte for byte, and its secure
+# prediction of a test part is the same. The parts are placed in the state
+# directory as an upload leaves them (data/part-OWNER-NAME, test/OWNER-NAME/).
+expect 0 "owner for the server tests" -- "$BIN" authority add-owner --state "$T/pa0" op
+expect 0 "test part" -- "$BIN" encrypt --data "$D" --params "$T/po/params.bin" \
+    --owner-key "$T/po/owner.key" --out "$T/ptest" --limit 20 --test --part t
+# await FILE: a service's port file, at most 60 s
+await() { i=0; while [ ! -s "$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done; }
+# serve TAG LAUNCH...: an authority and a server (launched by LAUNCH), one
+# job and one prediction; the model in TAG.bin, the prediction in TAG.pred
+serve() {
+    tag=$1
+    shift
+    rm -rf "$T/a-$tag" "$T/s-$tag"
+    cp -r "$T/pa0" "$T/a-$tag"
+    mkdir -p "$T/s-$tag/data" "$T/s-$tag/test/op-t"
+    cp -r "$T/penc/part-main" "$T/s-$tag/data/part-op-main"
+    cp "$T/ptest/params.bin" "$T/s-$tag/test/op-t/"
+    cp -r "$T/ptest/part-t" "$T/s-$tag/test/op-t/part-op-t"
+    "$BIN" authority serve --state "$T/a-$tag" --listen 127.0.0.1:0 \
+        --port-file "$T/a-$tag.port" >"$T/a-$tag.log" 2>&1 &
+    apid=$!
+    await "$T/a-$tag.port"
+    "$@" "$BIN" server serve --state "$T/s-$tag" --listen 127.0.0.1:0 --threads 1 \
+        --port-file "$T/s-$tag.port" --authority "http://127.0.0.1:$(cat "$T/a-$tag.port")" \
+        --token-file "$T/a-$tag/tokens/server.token" --owners "$T/a-$tag/owners.list" \
+        >"$T/s-$tag.log" 2>&1 &
+    spid=$!
+    await "$T/s-$tag.port"
+    url="http://127.0.0.1:$(cat "$T/s-$tag.port")"
+    expect 0 "server job, $tag" -- timeout 300 "$BIN" server train --server "$url" \
+        --token-file "$T/s-$tag/operator.token" --epochs 2 --seed 3 --dlog-bits 16 --wait \
+        --out "$T/$tag.bin"
+    expect 0 "server prediction, $tag" -- timeout 300 "$BIN" client predict --server "$url" \
+        --token-file "$T/a-$tag/owners/op.token" --part t --owner-key "$T/po/owner.key" \
+        --data "$D"
+    cp "$T/out" "$T/$tag.pred"
+    kill "$spid" "$apid"
+    wait "$spid" "$apid"
+}
+serve srv1
+serve srv2 $MPI -np 2
+contains "$T/s-srv2.log" "2 ranks: rank 0 serves" "the server says how many ranks"
+cmp -s "$T/srv1.bin" "$T/srv2.bin" && ok || bad "the 2-rank server job's model differs"
+if [ -s "$T/srv1.pred" ] && cmp -s "$T/srv1.pred" "$T/srv2.pred"; then ok; else
+    bad "the 2-rank server's prediction differs"
+fi
 
 # The public API's ranks (cryptonn/dist.h): test_api_dist's job gives one
 # process's model on 2 ranks.
