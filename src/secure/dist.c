@@ -46,10 +46,23 @@ int cn_dist_size(void) { return g_size; }
 uint64_t cn_dist_bytes_received(void) { return g_received; }
 uint64_t cn_dist_wait_cpu_ns(void) { return g_wait_cpu; }
 
+void cn_dist_range(uint64_t n, uint32_t lead, int r, int size, uint64_t *lo, uint64_t *hi)
+{
+    const uint64_t P = (uint64_t)size, R = (uint64_t)r;
+    if (lead == 0 || P == 1) {
+        *lo = n * R / P;
+        *hi = n * (R + 1) / P;
+        return;
+    }
+    uint64_t n0 = (n * lead) >> 16;
+    if (n0 > n) n0 = n;
+    *lo = r == 0 ? 0 : n0 + (n - n0) * (R - 1) / (P - 1);
+    *hi = r == 0 ? n0 : n0 + (n - n0) * R / (P - 1);
+}
+
 void cn_dist_share(uint64_t n, uint64_t *lo, uint64_t *hi)
 {
-    *lo = n * (uint64_t)g_rank / (uint64_t)g_size;
-    *hi = n * (uint64_t)(g_rank + 1) / (uint64_t)g_size;
+    cn_dist_range(n, 0, g_rank, g_size, lo, hi);
 }
 
 #ifdef CRYPTONN_HAVE_MPI
@@ -140,10 +153,16 @@ int cn_dist_bcast(void *buf, size_t len)
 
 int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n)
 {
+    return cn_dist_gather_lead(buf, row_bytes, n, 0);
+}
+
+int cn_dist_gather_lead(void *buf, size_t row_bytes, uint64_t n, uint32_t lead)
+{
     if (g_size == 1) return CRYPTONN_OK;
     if (row_bytes && n > (uint64_t)INT_MAX / row_bytes) return CRYPTONN_ERR_TOO_LARGE;
     for (int r = 0; r < g_size; r++) {
-        uint64_t lo = n * (uint64_t)r / (uint64_t)g_size, hi = n * (uint64_t)(r + 1) / (uint64_t)g_size;
+        uint64_t lo, hi;
+        cn_dist_range(n, lead, r, g_size, &lo, &hi);
         g_displs[r] = (int)(lo * row_bytes);
         g_counts[r] = (int)((hi - lo) * row_bytes);
     }
@@ -190,9 +209,11 @@ void cn_dist_abort(int code) { exit(code); }
 int cn_dist_bcast(void *buf, size_t len) { (void)buf; (void)len; return CRYPTONN_OK; }
 int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n)
 {
-    (void)buf;
-    (void)row_bytes;
-    (void)n;
+    return cn_dist_gather_lead(buf, row_bytes, n, 0);
+}
+int cn_dist_gather_lead(void *buf, size_t row_bytes, uint64_t n, uint32_t lead)
+{
+    (void)buf, (void)row_bytes, (void)n, (void)lead;
     return CRYPTONN_OK;
 }
 int cn_dist_agree(int rc) { return rc; }

@@ -47,12 +47,19 @@ int cn_dist_size(void); /* 1 without MPI */
 
 /* This rank's share [lo, hi) of n items: contiguous, in rank order. */
 void cn_dist_share(uint64_t n, uint64_t *lo, uint64_t *hi);
+/* Rank r's share of n items among `size` ranks when rank 0 takes
+ * lead/65536 of them and the other ranks split the rest evenly (lead 0:
+ * cn_dist_share's even split). Rank 0 also serves the authority's
+ * requests: a smaller share lets the others' decryptions fill that time. */
+void cn_dist_range(uint64_t n, uint32_t lead, int r, int size, uint64_t *lo, uint64_t *hi);
 
 /* len bytes from rank 0 to every rank. */
 int cn_dist_bcast(void *buf, size_t len);
 /* buf holds n rows of row_bytes; each rank has filled the rows of its
  * cn_dist_share(n); afterwards every rank holds all n rows. */
 int cn_dist_gather_rows(void *buf, size_t row_bytes, uint64_t n);
+/* The same with the shares of cn_dist_range(n, lead, ·). */
+int cn_dist_gather_lead(void *buf, size_t row_bytes, uint64_t n, uint32_t lead);
 /* The same status on every rank: CRYPTONN_OK if all ranks passed OK, else
  * the lowest (first-declared) failure among them. A transfer failure is
  * CRYPTONN_ERR_NET. */

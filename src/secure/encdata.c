@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "scheme/feip_slice.h"
+#include "secure/dist.h"
 #include "util/util.h"
 
 #define V1 1u
@@ -683,10 +684,11 @@ static int read_len_view(cn_reader *r, const uint8_t **v, uint64_t *len, size_t 
 }
 
 /* What a reader decodes: share `part` of `parts` of the samples (none when
- * samples is 0) and of the batch ciphertext's slots (encdata.h). */
+ * samples is 0; split with `lead`, secure/dist.h) and of the batch
+ * ciphertext's slots (encdata.h). */
 typedef struct {
     int samples;
-    uint32_t part, parts;
+    uint32_t part, parts, lead;
 } batch_share;
 
 static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local, const uint8_t *pl,
@@ -716,12 +718,12 @@ static int parse_batch(const cn_encdata *d, const part_info *pi, uint64_t local,
         if (rc == CRYPTONN_OK && (vl != one || !feip_id_is(views[i], one, d->samples_id)))
             rc = CRYPTONN_ERR_MISMATCH;
     }
-    const uint32_t lo = sh->samples ? (uint32_t)((uint64_t)n * sh->part / sh->parts) : 0;
-    const uint32_t hi = sh->samples ? (uint32_t)((uint64_t)n * (sh->part + 1) / sh->parts) : 0;
+    uint64_t lo = 0, hi = 0;
+    if (sh->samples) cn_dist_range(n, sh->lead, (int)sh->part, (int)sh->parts, &lo, &hi);
     /* decoding (an inverse square root per point) is the cost: both cores */
     if (rc == CRYPTONN_OK) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (uint32_t i = lo; i < hi; i++) {
+        for (uint32_t i = (uint32_t)lo; i < (uint32_t)hi; i++) {
             int s = cryptonn_feip_ct_import(&out->x[i], views[i], one);
             if (s != CRYPTONN_OK) {
 #pragma omp critical
@@ -799,18 +801,18 @@ static int read_batch(const cn_encdata *d, uint64_t i, const batch_share *sh, cn
 
 int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
 {
-    return cn_encdata_read_batch_part(d, i, 0, 1, out);
+    return cn_encdata_read_batch_part(d, i, 0, 1, 0, out);
 }
 
 int cn_encdata_read_batch_part(const cn_encdata *d, uint64_t i, uint32_t part, uint32_t parts,
-                               cn_enc_batch *out)
+                               uint32_t lead, cn_enc_batch *out)
 {
-    const batch_share sh = {1, part, parts};
+    const batch_share sh = {1, part, parts, lead};
     return read_batch(d, i, &sh, out);
 }
 
 int cn_encdata_read_batch_labels(const cn_encdata *d, uint64_t i, cn_enc_batch *out)
 {
-    const batch_share sh = {0, 0, 1};
+    const batch_share sh = {0, 0, 1, 0};
     return read_batch(d, i, &sh, out);
 }

@@ -164,15 +164,16 @@ int cn_encdata_read_batch(const cn_encdata *d, uint64_t i, cn_enc_batch *out);
 int cn_encdata_batch_source(const cn_encdata *d, uint64_t i, const char **part, uint64_t *local);
 /* Share `part` of `parts` of global batch i, for the ranks of an mpirun job
  * (secure/dist.h: rank and size). Every piece of the file is checked (its
- * length and mpk id) and the labels are decoded, but only the samples
- * [n·part/parts, n·(part+1)/parts) (out->x holds NULL for the others) and,
+ * length and mpk id) and the labels are decoded, but only the samples of
+ * share `part` (cn_dist_range(n, lead, part, parts): out->x holds NULL for
+ * the others) and,
  * of the batch ciphertext of W = B × slots slots, ct_0 and the slots
  * [W·part/parts, W·(part+1)/parts), as a slice beginning at out->xb_off.
  * The parts together decode every point once. parts = 1 is
  * cn_encdata_read_batch. CRYPTONN_ERR_ARG when part >= parts or the batch
  * ciphertext has fewer than `parts` slots. */
 int cn_encdata_read_batch_part(const cn_encdata *d, uint64_t i, uint32_t part, uint32_t parts,
-                               cn_enc_batch *out);
+                               uint32_t lead, cn_enc_batch *out);
 /* The same, checking every part of the file but decoding only the labels
  * and the batch ciphertext: out->x holds n NULLs (the server's Z1 cache
  * already has the samples' first layer). */

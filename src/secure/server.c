@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <omp.h>
 
@@ -155,6 +156,42 @@ int cn_server_decrypt_labels(cn_server *s, const cn_enc_batch *b, size_t nl)
     return rc;
 }
 
+uint64_t cn_server_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Moves first-layer samples off rank 0 (s->lead) by the work it did beyond
+ * the others in this batch: in process, rank 0 also runs the authority,
+ * while the others wait. Every rank gathers the same figures (CPU seconds
+ * outside transfers, CPU seconds per first-layer sample) and computes the
+ * same share; half the measured difference is moved each batch, so noise
+ * does not make it swing. */
+static int rebalance(cn_server *s, double busy)
+{
+    const int P = cn_dist_size();
+    double *v = calloc(2 * (size_t)P, sizeof *v);
+    if (!v) return CRYPTONN_ERR_NOMEM;
+    v[2 * cn_dist_rank()] = busy;
+    v[2 * cn_dist_rank() + 1] = s->fl_n ? s->fl_cpu / s->fl_n : 0;
+    int rc = cn_dist_gather_rows(v, 2 * sizeof *v, (uint64_t)P);
+    double others = 0, per = 0;
+    for (int r = 1; r < P; r++) others += v[2 * r] / (P - 1);
+    for (int r = 0; r < P; r++)
+        if (v[2 * r + 1] > per) per = v[2 * r + 1];
+    if (rc == CRYPTONN_OK && per > 0) {
+        /* k samples moved off rank 0 narrow the gap by k·per·P/(P − 1) */
+        const double k = 0.5 * (v[0] - others) * (P - 1) / (per * P);
+        double f = (s->lead ? s->lead : 65536.0 / P) / 65536.0 - k / s->p.batch;
+        f = f < 0 ? 0 : f > 1.0 / P ? 1.0 / P : f;
+        s->lead = (uint32_t)(f * 65536.0) | 1u; /* 0 would mean the even split */
+    }
+    free(v);
+    return rc;
+}
+
 static void seterr(char *msg, size_t len, const char *fmt, const char *a, int rc)
 {
     if (msg && len) snprintf(msg, len, fmt, a, cryptonn_status_str(rc));
@@ -249,14 +286,14 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
     cn_secure_stats ep = {0};
     for (uint64_t i = s->o.start_batch; i < nb; i++) {
         cn_enc_batch b = {0};
-        uint64_t t0 = cn_now_ns();
+        uint64_t t0 = cn_now_ns(), c0 = cn_server_cpu_ns(), w0 = cn_dist_wait_cpu_ns();
         const uint64_t g = order[i];
         const int cached = cfg->frozen_first_layer && s->fwd_valid &&
                            s->cache_train.ds == ds && s->cache_train.z && s->cache_train.z[g];
         /* each rank decodes only what it decrypts (its samples, its slots) */
         rc = cached ? cn_encdata_read_batch_labels(ds, g, &b)
                     : cn_encdata_read_batch_part(ds, g, (uint32_t)cn_dist_rank(),
-                                                 (uint32_t)cn_dist_size(), &b);
+                                                 (uint32_t)cn_dist_size(), s->lead, &b);
         st->t_load += (double)(cn_now_ns() - t0) / 1e9;
         rc = cn_dist_agree(rc); /* a batch one rank cannot read stops every rank */
         if (rc != CRYPTONN_OK) {
@@ -267,6 +304,9 @@ int cn_server_train_epoch(cn_server *s, cryptonn_model *m, uint32_t epoch, cn_se
         }
         rc = train_batch(s, m, &b, g, cached, &ep, msg, msg_len);
         cn_enc_batch_free(&b);
+        /* the same condition on every rank: cached is the same everywhere */
+        if (rc == CRYPTONN_OK && !cached && cn_dist_size() > 1)
+            rc = rebalance(s, (double)(cn_server_cpu_ns() - c0 - (cn_dist_wait_cpu_ns() - w0)) / 1e9);
         if (rc != CRYPTONN_OK) break;
         char extra[128];
         snprintf(extra, sizeof extra, "loss %.4f acc %.2f%%", ep.loss_sum / (double)ep.samples,

@@ -68,6 +68,12 @@ struct cn_server {
     float *dw;          /* nw */
 
     int64_t *kout; /* decrypted results in key order: max(B × z1_size, nw) */
+    /* Rank 0's share of the first layer's samples (cn_dist_range: 1/65536,
+     * 0 even), moved each batch by the work rank 0 did beyond the others
+     * (server.c); the split never changes the results, only who decrypts */
+    uint32_t lead;
+    double fl_cpu; /* this rank's CPU seconds and samples in the last first layer */
+    uint32_t fl_n;
     uint8_t *parts; /* the gradient keys' partial points, one row per rank */
     size_t parts_cap;
 
@@ -105,6 +111,8 @@ int cn_z1_cache_get(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g,
 /* Keeps z_int of global batch g when the budget allows. */
 void cn_z1_cache_put(cn_server *s, z1_cache *c, const cn_encdata *ds, uint64_t g, uint32_t n);
 void cn_z1_cache_free(z1_cache *c);
+/* The process's CPU time (all threads), in ns. */
+uint64_t cn_server_cpu_ns(void);
 int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b);
 /* The output error's FEBO results lab_dec[0..nl) of batch b with the keys
  * in febo_keys, each rank decrypting its share (dist.h). */

@@ -17,7 +17,8 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
     const size_t nk = s->nfwd_keys, nz = s->z1_size;
     int rc = CRYPTONN_OK;
     uint64_t lo, hi; /* this rank's samples (dist.h) */
-    cn_dist_share(b->n, &lo, &hi);
+    cn_dist_range(b->n, s->lead, cn_dist_rank(), cn_dist_size(), &lo, &hi);
+    const uint64_t c0 = cn_server_cpu_ns();
     if (nk) {
 #pragma omp parallel for num_threads(s->ndec) schedule(dynamic, 1)
         for (uint32_t i = (uint32_t)lo; i < (uint32_t)hi; i++) {
@@ -32,8 +33,11 @@ int cn_server_decrypt_z1(cn_server *s, const cn_enc_batch *b)
             }
         }
     }
+    s->fl_cpu = (double)(cn_server_cpu_ns() - c0) / 1e9;
+    s->fl_n = (uint32_t)(hi - lo);
     rc = cn_dist_agree(rc);
-    if (rc == CRYPTONN_OK && nk) rc = cn_dist_gather_rows(s->kout, nk * sizeof *s->kout, b->n);
+    if (rc == CRYPTONN_OK && nk)
+        rc = cn_dist_gather_lead(s->kout, nk * sizeof *s->kout, b->n, s->lead);
     if (rc != CRYPTONN_OK) return rc;
     const double unscale = ldexp(1.0, -s->w_exp) / (double)cn_enc_x_den(&s->p);
     for (uint32_t i = 0; i < b->n; i++)
@@ -160,7 +164,7 @@ int cn_server_predict_outputs(cn_server *s, cryptonn_model *m, const cn_encdata 
                            s->cache_test.z && s->cache_test.z[i];
         rc = cached ? cn_encdata_read_batch_labels(test, i, &b)
                     : cn_encdata_read_batch_part(test, i, (uint32_t)cn_dist_rank(),
-                                                 (uint32_t)cn_dist_size(), &b);
+                                                 (uint32_t)cn_dist_size(), s->lead, &b);
         uint64_t c = cn_now_ns();
         st->t_load += (double)(c - a) / 1e9;
         if (rc == CRYPTONN_OK && b.n > s->p.batch) rc = CRYPTONN_ERR_FORMAT;
