@@ -22,7 +22,7 @@ expect 0 "paper keygen" -- "$BIN" keygen --mode paper --state "$T/pa" --batch 16
 expect 0 "paper encrypt" -- "$BIN" encrypt --data "$D" --params "$T/po/params.bin" \
     --owner-key "$T/po/owner.key" --out "$T/penc" --limit 48
 if "$BIN" train --secure --mpi --enc "$T/penc" --authority "$T/pa" --out "$T/x.bin" \
-    >"$T/out" 2>"$T/err"; then :; fi
+    --report "$T/x.md" --cache "$T" >"$T/out" 2>"$T/err"; then :; fi
 if grep -q "built without MPI" "$T/err"; then
     echo "SKIPPED: this cryptonn was built without MPI (--mpi says so, as it should)"
     exit 0
