@@ -186,7 +186,9 @@ static int serve(int argc, char **argv)
         int sig = cli_wait_for_signal();
         fprintf(stderr, "cryptonn server: %s: stopping (training resumes from its checkpoint)\n",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        if (ranks > 1)
+        cryptonn_job_status st;
+        if (ranks > 1 && cryptonn_server_service_status(svc, &st) == CRYPTONN_OK &&
+            st.state == CRYPTONN_JOB_TRAINING)
             fprintf(stderr, "cryptonn server (rank 0 of %d): if mpirun sent it because a rank "
                     "died, the job in progress ends here; it resumes from %s/train/ckpt.bin "
                     "when the service starts again\n", ranks, a.state);

@@ -1,10 +1,11 @@
 /* The ranks of `mpirun -np N cryptonn server serve` (server_svc.h): rank 0
- * runs the HTTP service and, for each job, sends the other ranks a command
- * (broadcast); they open the same training parts from the shared state
- * directory, take rank 0's model and position, and run the same epochs with
- * their share of every decryption (secure/dist.h), so the model is the one
- * a single process would train. Only rank 0 writes files, talks to the
- * authority (cn_dist_keywire) and answers HTTP. */
+ * runs the HTTP service and, for each job or secure prediction, sends the
+ * other ranks a command (broadcast); for a job they open the same training
+ * parts from the shared state directory, take rank 0's model and position,
+ * and run the same epochs with their share of every decryption
+ * (secure/dist.h), so the model is the one a single process would train.
+ * Only rank 0 writes files, talks to the authority (cn_dist_keywire) and
+ * answers HTTP. */
 #include "protocol/server_svc.h"
 
 #include <stdio.h>
@@ -126,7 +127,7 @@ static void work_train(const cn_server_http *w, const srv_cmd *c)
         e0 = e, d0 = 0;
     }
 out:
-    if (rc != CRYPTONN_OK) say("the job ended before its last epoch", rc, msg);
+    if (rc != CRYPTONN_OK) say("the job ended before its last epoch (GET /v1/status says why)", rc, msg);
     cryptonn_model_destroy(m);
     cn_encdata_close(ds);
 }
