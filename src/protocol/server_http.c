@@ -266,6 +266,7 @@ int cn_server_http_create(cn_server_http **out, const char *dir, const cn_http_c
     pthread_mutex_init(&s->gmu, NULL);
     pthread_mutex_init(&s->dist_mu, NULL);
     pthread_cond_init(&s->gcv, NULL);
+    pthread_cond_init(&s->exited, NULL);
     s->gate_free = 1;
     if (q) s->q = *q;
     else cn_server_quota_default(&s->q);
@@ -317,6 +318,7 @@ void cn_server_http_destroy(cn_server_http *s)
     cn_wipe(s->auth_token, sizeof s->auth_token);
     pthread_mutex_destroy(&s->dist_mu);
     pthread_cond_destroy(&s->gcv);
+    pthread_cond_destroy(&s->exited);
     pthread_mutex_destroy(&s->gmu);
     pthread_mutex_destroy(&s->mu);
     free(s->use);

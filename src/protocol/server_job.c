@@ -425,6 +425,10 @@ static void *job_main(void *arg)
     pthread_mutex_lock(&s->dist_mu);
     job_run(s);
     pthread_mutex_unlock(&s->dist_mu);
+    pthread_mutex_lock(&s->mu);
+    s->thr_exited = 1;
+    pthread_cond_broadcast(&s->exited);
+    pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
@@ -437,6 +441,7 @@ static unsigned launch(cn_server_http *s, char *msg, size_t msg_len)
     s->batch = s->batches = s->samples_seen = s->correct = 0;
     s->loss_sum = 0;
     s->message[0] = 0;
+    s->thr_exited = 0;
     if (pthread_create(&s->thr, NULL, job_main, s) != 0) {
         s->state = JOB_FAILED;
         snprintf(msg, msg_len, "cannot start the training thread");
@@ -447,12 +452,15 @@ static unsigned launch(cn_server_http *s, char *msg, size_t msg_len)
     return 202;
 }
 
+/* With mu held: a job thread that has set its final state still takes mu
+ * on its way out, so wait (releasing mu) for its last act before joining. */
 static void join_finished(cn_server_http *s)
 {
-    if (s->thr_live && s->state != JOB_RUNNING) {
-        pthread_join(s->thr, NULL);
-        s->thr_live = 0;
-    }
+    if (!s->thr_live || s->state == JOB_RUNNING) return;
+    while (s->thr_live && !s->thr_exited) pthread_cond_wait(&s->exited, &s->mu);
+    if (!s->thr_live) return; /* srv_job_stop joined it meanwhile */
+    pthread_join(s->thr, NULL);
+    s->thr_live = 0;
 }
 
 unsigned srv_job_start(cn_server_http *s, const job_opts *o, char *msg, size_t msg_len)

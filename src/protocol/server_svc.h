@@ -99,6 +99,11 @@ struct cn_server_http {
     /* the job (under mu) */
     pthread_t thr;
     int thr_live;
+    /* The job thread's last act (under mu, with exited signalled): past it
+     * the thread touches nothing of s, so a new job may replace it. Its
+     * final state is set earlier, so "done" alone does not mean that. */
+    int thr_exited;
+    pthread_cond_t exited;
     volatile int cancel;
     int stop_asked; /* the operator's stop (not a shutdown) */
     int state;
