@@ -4,7 +4,8 @@
 # model file and predict with the spec (classification and regression), and
 # the refusals: a spec other than params.bin's, a record beyond the spec's
 # bound (nothing complete on disk), a model that does not fit the records, a
-# trained padded convolution.
+# trained padded convolution; the owners' audit of the records after
+# training, in paper mode (exact recovery) and strict mode (none exact).
 NAME=cli_own_secure
 . "$(dirname "$0")/clilib.sh"
 BIN=$1
@@ -52,9 +53,21 @@ contains "$T/err" "line 5" "the record is named by its line"
 [ ! -f enc/part-far/index.bin ] && ok || bad "a refused record left a complete part"
 S="--enc enc --authority auth --test-enc test --owner-key auth/owner.key --spec spec.json \
    --data cls-test.csv --epochs 3 --lr 0.1 --dlog-bits 12 --cache cache --min-support 1"
-expect 0 "train --secure --model FILE" -- "$BIN" train --secure $S --model mlp.json --out m.bin --report r.md
+expect 0 "train --secure --model FILE" -- "$BIN" train --secure $S --model mlp.json --out m.bin \
+    --report r.md --audit-records cls.csv
 contains "$T/out" "secure test accuracy" "the owners score the secure predictions"
 contains "$T/out" "40 encrypted samples in 6 fixed batches" "two owners' parts are trained on together"
+# the audit is an attack: in paper mode the trained layer's keys span all 4
+# features, so the linear solve and the LP recover every audited record
+contains "$T/out" "owners' audit of that view (the first 20 records of cls.csv)" "the audit names its records"
+for a in linear lp; do
+    grep -Eq "^ +$a +100% +100% +0\.00 +exact" "$T/out" && ok || bad "paper mode: $a did not recover every record"
+done
+contains r.md "owner-side audit" "the Markdown report has the audit section"
+contains r.md "Audited: the first 20 records of cls.csv" "the Markdown report names the audited records"
+expect 2 "--audit-records without --spec" -- "$BIN" train --secure --enc enc --authority auth \
+    --audit-records cls.csv
+contains "$T/err" "audit-records needs --spec" "the missing --spec is named"
 expect 0 "predict --spec" -- "$BIN" predict --model m.bin --encrypted test --authority auth \
     --owner-key auth/owner.key --spec spec.json --data cls-test.csv --dlog-bits 12 --out pred.txt
 contains "$T/out" "owners' side: accuracy" "predict scores on the owners' side"
@@ -63,6 +76,27 @@ expect 1 "a model for other records" -- "$BIN" train --secure $S --model reg.jso
 contains "$T/err" "does not fit the encrypted records" "the misfit is named"
 expect 1 "a trained padded conv" -- "$BIN" train --secure $S --model conv.json --out m3.bin
 contains "$T/err" "padding 1" "the padded conv is refused with its reason"
+# strict mode: the authority's dense:2 reveals a 2-dimensional view of 4
+# features; the audit (of the test records by default) recovers none exactly
+cat >strict.json <<'M'
+{"name": "tiny-strict", "output": "softmax", "loss": "ce",
+ "layers": [{"type": "dense", "units": 2}, {"type": "relu"}, {"type": "dense", "units": 2}]}
+M
+expect 0 "keygen strict" -- "$BIN" keygen --state sauth --mode strict --spec spec.json --batch 8 \
+    --first-layer dense:2
+K="--params sauth/params.bin --owner-key sauth/owner.key"
+expect 0 "strict encrypt" -- "$BIN" encrypt $K --spec spec.json --data cls.csv --out senc --registration reg.lreg
+expect 0 "strict test set" -- "$BIN" encrypt $K --spec spec.json --data cls-test.csv --out stest --test
+expect 0 "strict register" -- "$BIN" authority register --state sauth reg.lreg
+expect 0 "strict train --secure" -- "$BIN" train --secure --enc senc --authority sauth --test-enc stest \
+    --owner-key sauth/owner.key --spec spec.json --data cls-test.csv --model strict.json --epochs 1 \
+    --dlog-bits 12 --cache cache --out sm.bin --report sr.md
+contains "$T/out" "owners' audit of that view (the first 20 test records of cls-test.csv)" \
+    "without --audit-records the test records are audited"
+for a in linear lp; do
+    grep -Eq "^ +$a +0% " "$T/out" && ok || bad "strict mode: $a recovered a record exactly"
+done
+contains sr.md "2 keys revealing a span of rank 2" "the audit replays the committed layer's 2 keys"
 # regression: the target y, RMSE in its own units
 cut -d, -f1-4,6 train.csv >reg.csv; cut -d, -f1-4,6 test.csv >reg-test.csv
 expect 0 "describe a regression target" -- "$BIN" data describe reg.csv --label y --task regression --bound 6 --out rspec.json

@@ -61,7 +61,12 @@ static void usage(FILE *f)
             "  --log PATH               CSV, one row per epoch\n"
             "  --report PATH            Markdown report with the leakage report (report.md)\n"
             "  --audit N                with --owner-key: the owners' audit of what the server\n"
-            "                           holds, on N training images of --data (20; 0: off)\n"
+            "                           holds, on N training images of --data (20; 0: off);\n"
+            "                           with --spec on N of the test records of --data\n"
+            "  --audit-records FILE     with --spec: audit these records instead (CSV or .npy,\n"
+            "                           e.g. your training records; the test records then\n"
+            "                           serve as public data of the same kind)\n"
+            "  --audit-labels Y.npy     with .npy --audit-records: their labels\n"
             "  --cache DIR              discrete-log table cache (cache)\n"
             "  --dlog-bits B            discrete-log baby steps ±2^B (21; smaller builds\n"
             "                           faster, solves large gradients slower)\n"
@@ -72,7 +77,7 @@ enum {
     O_ENC = 256, O_AUTH, O_TEST, O_OWNER, O_DATA, O_TLIM, O_MODEL, O_HIDDEN, O_ACT, O_LOSS,
     O_EPOCHS, O_LR, O_MOM, O_WD, O_SEED, O_FREEZE, O_WB, O_DZB, O_MINS, O_MAXR, O_MAXB, O_RESUME,
     O_START, O_OUT, O_LOG, O_REPORT, O_CACHE, O_THREADS, O_SECURE, O_HELP, O_DLOG, O_CONV1,
-    O_AUDIT, O_CKPT, O_MPI, O_SPEC, O_LABELS
+    O_AUDIT, O_CKPT, O_MPI, O_SPEC, O_LABELS, O_AREC, O_ALAB
 };
 
 static int parse_f(const char *s, double lo, double hi, float *v)
@@ -107,7 +112,8 @@ int cli_train_secure(int argc, char **argv)
         {"threads", 1, 0, O_THREADS}, {"secure", 0, 0, O_SECURE},  {"help", 0, 0, O_HELP},
         {"dlog-bits", 1, 0, O_DLOG},  {"conv1-filters", 1, 0, O_CONV1},
         {"checkpoint-every", 1, 0, O_CKPT}, {"mpi", 0, 0, O_MPI}, {"spec", 1, 0, O_SPEC},
-        {"labels", 1, 0, O_LABELS},   {0, 0, 0, 0}};
+        {"labels", 1, 0, O_LABELS},   {"audit-records", 1, 0, O_AREC},
+        {"audit-labels", 1, 0, O_ALAB}, {0, 0, 0, 0}};
     const char *model_file = NULL;
     cli_secure_job j;
     memset(&j, 0, sizeof j);
@@ -144,6 +150,8 @@ int cli_train_secure(int argc, char **argv)
             break;
         case O_SPEC: j.spec = optarg; break;
         case O_LABELS: j.labels = optarg; break;
+        case O_AREC: j.audit_records = optarg; break;
+        case O_ALAB: j.audit_labels = optarg; break;
         case O_HIDDEN: ok = parse_u(optarg, 4096, &v) && v > 0 && (j.cfg.hidden = (uint32_t)v, 1); break;
         case O_ACT:
             if (!strcmp(optarg, "sigmoid")) j.cfg.act = CRYPTONN_ACT_SIGMOID;
@@ -214,6 +222,11 @@ int cli_train_secure(int argc, char **argv)
         }
         j.cfg.frozen_first_layer |= frozen;
         j.cfg.seed = seed;
+    }
+    if ((j.audit_records && !j.spec) || (j.audit_labels && !j.audit_records)) {
+        fprintf(stderr, "cryptonn train --secure: --audit-records needs --spec (MNIST's audit "
+                        "takes --data), --audit-labels needs --audit-records\n");
+        return 2;
     }
     if (j.first_epoch && !j.resume) {
         fprintf(stderr, "cryptonn train --secure: --start-epoch needs --resume\n");

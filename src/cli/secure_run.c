@@ -127,9 +127,17 @@ static int secure_test(cryptonn_trainer *tr, cryptonn_model *m, const cryptonn_e
     return CRYPTONN_OK;
 }
 
-int cli_audit_issued(const cryptonn_authority *a, const char *auth_dir,
-                     const cryptonn_dataset *tr, const cryptonn_dataset *aux, uint32_t n,
-                     cryptonn_audit **out, uint32_t *nkeys, char *why, size_t why_len)
+/* What the owners' audit attacks: MNIST images (tr, aux) or the records of
+ * the owners' data spec (rec, with rec_aux public records of the same kind,
+ * may be NULL). */
+typedef struct {
+    const cryptonn_dataset *tr, *aux;
+    const cryptonn_records *rec, *rec_aux;
+} audit_input;
+
+static int audit_issued(const cryptonn_authority *a, const char *auth_dir, const audit_input *in,
+                        uint32_t n, cryptonn_audit **out, uint32_t *nkeys, char *why,
+                        size_t why_len)
 {
     *out = NULL;
     cryptonn_authority *opened = NULL;
@@ -152,46 +160,110 @@ int cli_audit_issued(const cryptonn_authority *a, const char *auth_dir,
         o.samples = n;
         o.aux_limit = 2000;
         o.decoder_epochs = 3;
+        /* the decoder learns from public data of the same kind */
+        if (in->rec && !in->rec_aux) o.attacks &= ~(uint32_t)CRYPTONN_AUDIT_DECODER;
         snprintf(params, sizeof params, "%s/params.bin", auth_dir);
-        rc = cryptonn_audit_run_export(out, &o, keys, params, tr, aux, why, why_len);
+        rc = in->rec ? cryptonn_audit_run_records(out, &o, keys, params, in->rec, in->rec_aux,
+                                                  why, why_len)
+                     : cryptonn_audit_run_export(out, &o, keys, params, in->tr, in->aux, why,
+                                                 why_len);
     }
     if (fd >= 0) unlink(keys);
     return rc;
 }
 
+int cli_audit_issued(const cryptonn_authority *a, const char *auth_dir,
+                     const cryptonn_dataset *tr, const cryptonn_dataset *aux, uint32_t n,
+                     cryptonn_audit **out, uint32_t *nkeys, char *why, size_t why_len)
+{
+    const audit_input in = {tr, aux, NULL, NULL};
+    return audit_issued(a, auth_dir, &in, n, out, nkeys, why, why_len);
+}
+
+/* The spec's records the audit attacks: j->audit_records, with the test
+ * records as the public data of the same kind; or else the test records
+ * themselves, with none (a decoder trained on the records it attacks would
+ * prove nothing). *what names them. */
+static int records_input(const cli_secure_job *j, const owners_truth *ot, cryptonn_records *own,
+                         audit_input *in, char *what, size_t what_len, char *why, size_t why_len)
+{
+    if (!j->audit_records) {
+        in->rec = &ot->rec;
+        snprintf(what, what_len, "test records of %s", j->data_dir);
+        return CRYPTONN_OK;
+    }
+    cryptonn_data_spec spec;
+    int rc = cryptonn_spec_read(j->spec, &spec, why, why_len);
+    if (rc != CRYPTONN_OK) return rc;
+    rc = cryptonn_spec_load(&spec, j->audit_records, j->audit_labels, own, why, why_len);
+    cryptonn_spec_free(&spec);
+    in->rec = own;
+    in->rec_aux = ot->rec.n ? &ot->rec : NULL;
+    snprintf(what, what_len, "records of %s", j->audit_records);
+    return rc;
+}
+
+/* The audit's Markdown section and text, each closed by the line naming
+ * what was audited; *md and *text malloc'd. */
+static int audit_format(const cryptonn_audit *au, const char *what, char **md, char **text)
+{
+    cryptonn_audit_summary s;
+    cryptonn_audit_summarize(au, &s);
+    char *m = NULL, *t = NULL;
+    int rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_MARKDOWN, NULL, &m);
+    if (rc == CRYPTONN_OK) rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_TEXT, NULL, &t);
+    size_t len = 0;
+    FILE *g = rc == CRYPTONN_OK ? open_memstream(md, &len) : NULL;
+    if (g) {
+        fprintf(g, "%s\nAudited: the first %u %s.\n", m, s.records, what);
+        if (fclose(g)) rc = CRYPTONN_ERR_NOMEM;
+    }
+    g = rc == CRYPTONN_OK ? open_memstream(text, &len) : NULL;
+    if (g) {
+        fprintf(g, "\nThe owners' audit of that view (the first %u %s):\n%s", s.records, what, t);
+        if (fclose(g)) rc = CRYPTONN_ERR_NOMEM;
+    }
+    if (rc == CRYPTONN_OK && (!*md || !*text)) rc = CRYPTONN_ERR_NOMEM;
+    cryptonn_free(m);
+    cryptonn_free(t);
+    return rc;
+}
+
 /* The owners' audit (the owners' data is at hand in-process): the issued
- * key vectors replayed on j->audit training images of j->data_dir, the
- * test split as the public auxiliary data. Markdown and text in *md and
- * *text (malloc'd); a failure is reported and leaves them NULL. */
-static void owners_audit(const cryptonn_authority *auth, const cli_secure_job *j, char **md,
-                         char **text)
+ * key vectors replayed on j->audit training images of j->data_dir with the
+ * test split as the public auxiliary data, or with a spec on its records
+ * (records_input). Markdown and text in *md and *text (malloc'd); a failure
+ * is reported and leaves them NULL. */
+static void owners_audit(const cryptonn_authority *auth, const cli_secure_job *j,
+                         const owners_truth *ot, char **md, char **text)
 {
     cryptonn_dataset tr = {0}, aux = {0};
+    cryptonn_records own = {0};
+    audit_input in = {&tr, &aux, NULL, NULL};
     cryptonn_audit *au = NULL;
-    char why[256] = "", *t = NULL;
-    int rc = cryptonn_mnist_load(j->data_dir, 1, j->audit, &tr, why, sizeof why);
-    if (rc == CRYPTONN_OK) rc = cryptonn_mnist_load(j->data_dir, 0, 2000, &aux, why, sizeof why);
-    if (rc == CRYPTONN_OK)
-        rc = cli_audit_issued(auth, j->auth_dir, &tr, &aux, j->audit, &au, NULL, why, sizeof why);
-    if (rc == CRYPTONN_OK) rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_MARKDOWN, NULL, md);
-    if (rc == CRYPTONN_OK) rc = cryptonn_audit_format_result(au, CRYPTONN_AUDIT_TEXT, NULL, &t);
-    if (rc == CRYPTONN_OK) {
-        size_t len = 0;
-        FILE *g = open_memstream(text, &len);
-        if (g) {
-            fprintf(g, "\nThe owners' audit of that view (%u training images):\n%s", j->audit, t);
-            fclose(g);
-        }
+    char why[512] = "", what[4200] = "MNIST training images";
+    int rc;
+    if (j->spec) {
+        rc = records_input(j, ot, &own, &in, what, sizeof what, why, sizeof why);
     } else {
+        rc = cryptonn_mnist_load(j->data_dir, 1, j->audit, &tr, why, sizeof why);
+        if (rc == CRYPTONN_OK)
+            rc = cryptonn_mnist_load(j->data_dir, 0, 2000, &aux, why, sizeof why);
+    }
+    if (rc == CRYPTONN_OK)
+        rc = audit_issued(auth, j->auth_dir, &in, j->audit, &au, NULL, why, sizeof why);
+    if (rc == CRYPTONN_OK) rc = audit_format(au, what, md, text);
+    if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn: warning: the owners' audit did not run: %s\n",
                 why[0] ? why : cryptonn_status_str(rc));
-        cryptonn_free(*md);
-        *md = NULL;
+        free(*md);
+        free(*text);
+        *md = *text = NULL;
     }
-    cryptonn_free(t);
     cryptonn_audit_destroy(au);
     cryptonn_dataset_free(&tr);
     cryptonn_dataset_free(&aux);
+    cryptonn_records_free(&own);
 }
 
 /* The trainer's on_batch for --checkpoint-every. */
@@ -253,10 +325,11 @@ static int model_setup(const cli_secure_job *j, cryptonn_trainer *tr, const cryp
 
 /* The leakage report on stdout and, with j->report, the Markdown report. */
 static void reports(const cli_secure_job *j, const cryptonn_trainer *tr,
-                    const cryptonn_authority *auth, const cryptonn_model *m, int audit)
+                    const cryptonn_authority *auth, const cryptonn_model *m,
+                    const owners_truth *audit)
 {
     char *amd = NULL, *atext = NULL, *text = NULL;
-    if (audit) owners_audit(auth, j, &amd, &atext);
+    if (audit) owners_audit(auth, j, audit, &amd, &atext);
     cryptonn_report_opts ro = {.title = "CryptoNN secure training report",
                                .settings = j->settings,
                                .seconds_encrypt = j->seconds_encrypt,
@@ -396,7 +469,9 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         log_row(j->log, e + 1, &st, acc);
         if (test_accuracy) *test_accuracy = acc;
     }
-    reports(j, tr, auth, m, j->audit && ot.own && !failed && !j->spec);
+    /* the owners' records are at hand with their key, or named for the audit */
+    const int audit = j->audit && !failed && (ot.own || (j->spec && j->audit_records));
+    reports(j, tr, auth, m, audit ? &ot : NULL);
     code = failed ? 1 : 0;
 out:
     cryptonn_trainer_destroy(tr);

@@ -32,6 +32,9 @@ typedef struct {
     uint32_t epochs;
     uint64_t checkpoint_every; /* also the checkpoint every this many batches (0: epoch ends) */
     uint32_t audit;         /* records the owners' audit attacks after training (0: none) */
+    const char *audit_records; /* with spec: the records audited, CSV or .npy (NULL: the
+                                  test records of data_dir) */
+    const char *audit_labels;  /* with .npy audit_records: their labels (may be NULL) */
     double seconds_encrypt; /* < 0: not measured here */
 } cli_secure_job;
 
