@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <omp.h>
-#include <sodium.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -237,7 +236,7 @@ static int upload(int argc, char **argv)
     uint64_t sent = 0, present = 0;
     int rc = cryptonn_owner_upload(a.server, token, a.cacert, dir, a.part, a.test, &sent, &present,
                                    msg, sizeof msg);
-    sodium_memzero(token, sizeof token);
+    cryptonn_wipe(token, sizeof token);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc == CRYPTONN_OK)
         printf("client: part '%s' complete on the server: %llu batches sent, %llu already there "
@@ -257,7 +256,7 @@ static int simple(int del, int argc, char **argv)
     if (load_token(&a, token)) return 1;
     int rc = del ? cryptonn_owner_delete(a.server, token, a.cacert, a.part, a.test, msg, sizeof msg)
                  : cryptonn_owner_parts(a.server, token, a.cacert, &js, msg, sizeof msg);
-    sodium_memzero(token, sizeof token);
+    cryptonn_wipe(token, sizeof token);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn client: %s\n", msg);
         return 1;
@@ -284,7 +283,7 @@ static int predict(int argc, char **argv)
     uint8_t *pred = NULL;
     uint64_t n = 0;
     rc = cryptonn_owner_predict(a.server, token, a.cacert, a.part, &pred, &n, msg, sizeof msg);
-    sodium_memzero(token, sizeof token);
+    cryptonn_wipe(token, sizeof token);
     if (rc == CRYPTONN_OK && (rc = cryptonn_owner_unpermute(o, pred, n)) != CRYPTONN_OK)
         snprintf(msg, sizeof msg, "a prediction is not a class of these parameters");
     cryptonn_owner_close(o);
@@ -346,7 +345,7 @@ static int reg_labels(int argc, char **argv)
     uint64_t added = 0;
     int rc = cryptonn_owner_register(a.server, token, a.cacert, argv[optind], &added, msg,
                                      sizeof msg);
-    sodium_memzero(token, sizeof token);
+    cryptonn_wipe(token, sizeof token);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn client register: %s\n", msg);
         return 1;
