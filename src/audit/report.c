@@ -90,10 +90,13 @@ int cn_audit_write_markdown(FILE *f, const cn_audit_result *res, const char *pic
     fprintf(f, "\n");
     table(f, res, 1);
     fprintf(f, "\nexact: records recovered exactly; ±8: every value within 8 of the original; "
-               "mean |e|: mean absolute error per value (data units); recognized: accuracy of a "
-               "reference classifier trained on public data on the reconstructions");
+               "mean |e|: mean absolute error per value (data units)");
+    /* without public data there is no reference classifier, and the
+     * column holds none */
     if (isfinite(res->reference_accuracy))
-        fprintf(f, " (%.0f%% on the originals)", 100 * res->reference_accuracy);
+        fprintf(f, "; recognized: accuracy of a reference classifier trained on public data on "
+                   "the reconstructions (%.0f%% on the originals)",
+                100 * res->reference_accuracy);
     fprintf(f, ".\n");
     if (picture)
         fprintf(f, "\n![originals (top row), then each attack's reconstructions](%s)\n", picture);
