@@ -1,4 +1,4 @@
-/* The structured first-layer gradient request (keyreq.h, "KRQG").
+/* The structured first-layer gradient request (its message: "KRQG" in protocol/keyreq.h).
  *
  * A conv1 gradient key of LeNet-5 holds 64 × 576 quantized dZ1 values laid
  * over the batch ciphertext; the 150 keys of one batch hold 5.5 M entries
@@ -13,10 +13,6 @@
 
 #include "secure/keyreq.h"
 
-/* Expanded entries per request: LeNet-5 needs 5.5 M, an MLP-256 first layer
- * 12.8 M, an MLP-512 25.7 M. The cap bounds what one small message can make
- * the authority allocate (~400 MB); larger layers use explicit vectors. */
-#define MAX_EXPANDED CN_GRAD_MAX_EXPANDED
 #define MAX_DIM 65536u
 
 int cn_grad_shape_ok(const cn_grad_req *g)
@@ -38,7 +34,7 @@ int cn_grad_shape_ok(const cn_grad_req *g)
     uint64_t prod = 1;
     for (int i = 0; i < 7; i++) {
         prod *= f[i];
-        if (prod > MAX_EXPANDED) return CRYPTONN_ERR_TOO_LARGE;
+        if (prod > CN_GRAD_MAX_EXPANDED) return CRYPTONN_ERR_TOO_LARGE;
     }
     return CRYPTONN_OK;
 }

@@ -60,11 +60,15 @@ static int request_keys(cn_keysource *ks, const cn_grad_req *g, const cn_feip_ke
     uint8_t *sks = malloc(32 * (size_t)r->nkeys + 1);
     if (!sks) return CRYPTONN_ERR_NOMEM;
     int rc = g ? ks->grad(ks->ctx, g, r, sks, msg, msg_len) : ks->feip(ks->ctx, r, sks, msg, msg_len);
-    if (rc == CRYPTONN_OK) rc = fill_keys(r, sks, mpk, keys);
+    const char *what = "key request failed";
+    if (rc == CRYPTONN_OK) {
+        rc = fill_keys(r, sks, mpk, keys);
+        what = "bad key response"; /* scalars that do not make keys of r's vectors */
+    }
     free(sks);
     if (rc != CRYPTONN_OK) {
         cryptonn_feip_keys_clear(keys);
-        if (msg_len && !msg[0]) snprintf(msg, msg_len, "key request failed: %s", cryptonn_status_str(rc));
+        if (msg_len && !msg[0]) snprintf(msg, msg_len, "%s: %s", what, cryptonn_status_str(rc));
     }
     return rc;
 }
