@@ -56,9 +56,11 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
                           cryptonn_feip_keys *keys)
 {
     char msg[256];
-    for (int conv = 0; conv < 2; conv++) {
-        cn_grad_req g = {.conv = (uint32_t)conv, .n = B - 1, .in_c = 784, .in_h = 1, .in_w = 1,
-                         .k = 1, .out_c = 3, .out_h = 1, .out_w = 1};
+    /* conv 0: dense; 1: LeNet-5's conv1; 2: stride 2, padding 2 (taps in
+     * the padding count as zero pixels) */
+    for (int conv = 0; conv < 3; conv++) {
+        cn_grad_req g = {.conv = conv != 0, .n = B - 1, .in_c = 784, .in_h = 1, .in_w = 1,
+                         .k = 1, .out_c = 3, .out_h = 1, .out_w = 1, .stride = 1};
         if (conv) {
             g.in_c = 1;
             g.in_h = g.in_w = 28;
@@ -66,6 +68,7 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
             g.out_c = 2;
             g.out_h = g.out_w = 24;
         }
+        if (conv == 2) g.stride = 2, g.pad = 2, g.out_h = g.out_w = 14;
         size_t z1 = (size_t)g.out_c * g.out_h * g.out_w, nw = (size_t)g.out_c * g.in_c * g.k * g.k;
         g.dz = calloc((size_t)g.n * z1, sizeof *g.dz);
         /* within the test's 2^22 discrete-log bound: 3 samples × 576
@@ -95,10 +98,15 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
                         int64_t want = 0, got = -1;
                         for (uint32_t b = 0; b < g.n; b++)
                             for (uint32_t i = 0; i < g.out_h; i++)
-                                for (uint32_t j = 0; j < g.out_w; j++)
+                                for (uint32_t j = 0; j < g.out_w; j++) {
+                                    long y = (long)(i * g.stride + u) - (long)g.pad,
+                                         x = (long)(j * g.stride + v) - (long)g.pad;
+                                    if (y < 0 || x < 0 || y >= (long)g.in_h || x >= (long)g.in_w)
+                                        continue;
                                     want += g.dz[b * z1 + (o * g.out_h + i) * g.out_w + j] *
-                                            xb[b * 784 + c * g.in_h * g.in_w + (i + u) * g.in_w +
-                                               (j + v)];
+                                            xb[b * 784 + c * g.in_h * g.in_w +
+                                               (size_t)y * g.in_w + (size_t)x];
+                                }
                         if (o == 1) {
                             CHECK_EQ_INT(map[w], UINT32_MAX);
                             continue;
@@ -116,7 +124,7 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
         /* a layer whose input is not the mpk's 784 slots, or a batch larger
          * than the mpk's, is refused with the reason */
         cn_grad_req bad = g;
-        if (conv) bad.in_h = bad.in_w = 27, bad.out_h = bad.out_w = 23;
+        if (conv) bad.in_h = bad.in_w = 27, bad.out_h = bad.out_w = conv == 2 ? 14 : 23;
         else bad.n = B + 1;
         if (!conv) {
             bad.dz = calloc((size_t)bad.n * z1, sizeof *bad.dz);
@@ -135,7 +143,7 @@ static void grad_requests(cn_keysource *ks, const cn_enc_mpks *k, const int64_t 
      * gives 784 keys of one entry each, each revealing a pixel: refused */
     int64_t dz1[1] = {5};
     cn_grad_req one = {.conv = 0, .n = 1, .in_c = 784, .in_h = 1, .in_w = 1, .k = 1,
-                       .out_c = 1, .out_h = 1, .out_w = 1, .dz = dz1};
+                       .out_c = 1, .out_h = 1, .out_w = 1, .stride = 1, .dz = dz1};
     cn_feip_keyreq r1;
     CHECK_EQ_INT(cn_grad_expand_new(&one, &r1, NULL), CRYPTONN_OK);
     CHECK_EQ_INT(r1.nkeys, 784);
@@ -338,7 +346,7 @@ int main(void)
         int64_t dz[2 * 24 * 24];
         for (int i = 0; i < 2 * 24 * 24; i++) dz[i] = 1 + i % 3;
         cn_grad_req gq = {.conv = 1, .n = 2, .in_c = 1, .in_h = 28, .in_w = 28, .k = 5,
-                          .out_c = 1, .out_h = 24, .out_w = 24, .dz = dz};
+                          .out_c = 1, .out_h = 24, .out_w = 24, .stride = 1, .dz = dz};
         cn_feip_keyreq e;
         CHECK_EQ_INT(cn_grad_expand_new(&gq, &e, NULL), CRYPTONN_OK);
         CHECK_EQ_INT(e.nkeys, 25);

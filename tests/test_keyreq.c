@@ -268,6 +268,25 @@ static void test_error(void)
     free(buf);
 }
 
+/* Mutated gradient requests decode to a clean status, and whatever decodes
+ * has a valid shape. */
+static void fuzz_gradreq(const uint8_t *buf, size_t len)
+{
+    long iters = t_iters(4000, 2000);
+    for (long it = 0; it < iters; it++) {
+        size_t ml;
+        uint8_t *m = mutate(buf, len, &ml);
+        cn_grad_req q;
+        int rc = cn_gradreq_decode(&q, m, ml);
+        CHECK(clean_status(rc));
+        if (rc == CRYPTONN_OK) {
+            CHECK_EQ_INT(cn_grad_shape_ok(&q), CRYPTONN_OK);
+            cn_gradreq_free(&q);
+        }
+        free(m);
+    }
+}
+
 /* The structured gradient request: round trip, the expansion against the
  * vectors written out from their definition, shape rules, and fuzzing. */
 static void test_grad(void)
@@ -276,7 +295,7 @@ static void test_grad(void)
     for (int i = 0; i < 36; i++) dz[i] = i % 5 == 0 ? 0 : t_rand_range(-9, 9) | 1;
     /* 2 samples, 2 filters of 2x2 over a 1x4x4 input: out 3x3 */
     cn_grad_req g = {.conv = 1, .n = 2, .in_c = 1, .in_h = 4, .in_w = 4, .k = 2,
-                     .out_c = 2, .out_h = 3, .out_w = 3, .dz = dz};
+                     .out_c = 2, .out_h = 3, .out_w = 3, .stride = 1, .dz = dz};
     CHECK_EQ_INT(cn_grad_shape_ok(&g), CRYPTONN_OK);
     uint8_t *buf;
     size_t len;
@@ -333,21 +352,110 @@ static void test_grad(void)
     bad.k = 0;
     CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
     bad = (cn_grad_req){.conv = 0, .n = 60000, .in_c = 60000, .in_h = 1, .in_w = 1, .k = 1,
-                        .out_c = 60000, .out_h = 1, .out_w = 1};
+                        .out_c = 60000, .out_h = 1, .out_w = 1, .stride = 1};
     CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_TOO_LARGE);
 
-    long iters = t_iters(4000, 2000);
-    for (long it = 0; it < iters; it++) {
-        size_t ml;
-        uint8_t *m = mutate(buf, len, &ml);
-        int rc = cn_gradreq_decode(&q, m, ml);
-        CHECK(clean_status(rc));
-        if (rc == CRYPTONN_OK) {
-            CHECK_EQ_INT(cn_grad_shape_ok(&q), CRYPTONN_OK);
-            cn_gradreq_free(&q);
-        }
-        free(m);
-    }
+    fuzz_gradreq(buf, len);
+    free(buf);
+}
+
+/* A strided, padded convolution's gradient request: version 2 on the wire
+ * (version 1 kept for stride 1 without padding), its expansion against the
+ * sum written out from the definition with zeros outside the image, and
+ * fuzzing of the longer header. */
+static void test_grad_strided(void)
+{
+    /* 3 samples, 2 filters of 3x3 over 2x6x5, stride 2, padding 1: out 3x3 (the
+     * last column reaches into the right padding, the last row does not) */
+    enum { NS = 3, OC = 2, IC = 2, IH = 6, IW = 5, K = 3, S = 2, PD = 1, OH = 3, OW = 3 };
+    int64_t dz[NS * OC * OH * OW];
+    for (size_t i = 0; i < sizeof dz / sizeof dz[0]; i++)
+        dz[i] = i % 4 == 1 ? 0 : t_rand_range(-50, 50) | 1;
+    /* filter 1 fires only at output (0, 0) of every sample: its taps with
+     * u = 0 or v = 0 lie in the padding, so those weights have no key */
+    for (int b = 0; b < NS; b++)
+        for (int e = 0; e < OH * OW; e++) dz[(b * OC + 1) * OH * OW + e] = e == 0 ? 3 + b : 0;
+    cn_grad_req g = {.conv = 1, .n = NS, .in_c = IC, .in_h = IH, .in_w = IW, .k = K,
+                     .out_c = OC, .out_h = OH, .out_w = OW, .stride = S, .pad = PD, .dz = dz};
+    CHECK_EQ_INT(cn_grad_shape_ok(&g), CRYPTONN_OK);
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(cn_gradreq_encode(&g, &buf, &len), CRYPTONN_OK);
+    CHECK(len > 16 && buf[12] == 2); /* version 2, little-endian u32 */
+    cn_grad_req q;
+    CHECK_EQ_INT(cn_gradreq_decode(&q, buf, len), CRYPTONN_OK);
+    CHECK(q.stride == S && q.pad == PD && q.in_h == IH && q.in_w == IW && q.out_h == OH);
+    CHECK(q.dz && memcmp(q.dz, dz, sizeof dz) == 0);
+    cn_gradreq_free(&q);
+
+    cn_feip_keyreq r;
+    uint32_t map[OC * IC * K * K];
+    CHECK_EQ_INT(cn_grad_expand_new(&g, &r, map), CRYPTONN_OK);
+    const int slots = IC * IH * IW;
+    uint32_t key = 0, nokey = 0;
+    for (int o = 0; o < OC; o++)
+        for (int c = 0; c < IC; c++)
+            for (int u = 0; u < K; u++)
+                for (int v = 0; v < K; v++) {
+                    int64_t want[NS * IC * IH * IW] = {0};
+                    int any = 0;
+                    for (int b = 0; b < NS; b++)
+                        for (int i = 0; i < OH; i++)
+                            for (int j = 0; j < OW; j++) {
+                                int y = i * S + u - PD, x = j * S + v - PD;
+                                int64_t d = dz[((b * OC + o) * OH + i) * OW + j];
+                                if (y < 0 || y >= IH || x < 0 || x >= IW || !d) continue;
+                                want[b * slots + (c * IH + y) * IW + x] += d;
+                                any = 1;
+                            }
+                    const int w = ((o * IC + c) * K + u) * K + v;
+                    if (!any) {
+                        CHECK_EQ_INT(map[w], UINT32_MAX);
+                        nokey++;
+                        continue;
+                    }
+                    CHECK_EQ_INT(map[w], key);
+                    int64_t got[NS * IC * IH * IW] = {0};
+                    for (uint64_t e = r.rowptr[key]; e < r.rowptr[key + 1]; e++) {
+                        CHECK(r.val[e] != 0 && r.idx[e] < (uint32_t)(NS * slots));
+                        CHECK(e == r.rowptr[key] || r.idx[e] > r.idx[e - 1]);
+                        if (r.idx[e] < (uint32_t)(NS * slots)) got[r.idx[e]] = r.val[e];
+                    }
+                    CHECK(memcmp(got, want, sizeof got) == 0);
+                    key++;
+                }
+    CHECK_EQ_INT(r.nkeys, key);
+    CHECK_EQ_INT(nokey, IC * (2 * K - 1)); /* filter 1: u = 0 or v = 0 */
+    cn_keyreq_feip_free(&r);
+
+    /* the shape rules with stride and padding */
+    cn_grad_req bad = g;
+    bad.out_h = OH + 1;
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    bad = g;
+    bad.pad = K; /* pad < k */
+    bad.out_h = (IH + 2 * K - K) / S + 1, bad.out_w = (IW + 2 * K - K) / S + 1;
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    bad = g;
+    bad.stride = 0;
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT);
+    bad = (cn_grad_req){.conv = 0, .n = 1, .in_c = 4, .in_h = 1, .in_w = 1, .k = 1, .out_c = 2,
+                        .out_h = 1, .out_w = 1, .stride = 2, .pad = 0, .dz = dz};
+    CHECK_EQ_INT(cn_grad_shape_ok(&bad), CRYPTONN_ERR_FORMAT); /* dense has no stride */
+
+    /* stride 1 without padding stays version 1, byte for byte the old layout */
+    cn_grad_req one = {.conv = 1, .n = 1, .in_c = 1, .in_h = 3, .in_w = 3, .k = 2, .out_c = 1,
+                       .out_h = 2, .out_w = 2, .stride = 1, .pad = 0, .dz = dz};
+    uint8_t *b1;
+    size_t l1;
+    CHECK_EQ_INT(cn_gradreq_encode(&one, &b1, &l1), CRYPTONN_OK);
+    CHECK(l1 == CN_CONTAINER_HEADER + 40 + 4 * 8 + CN_CONTAINER_TRAILER && b1[12] == 1);
+    CHECK_EQ_INT(cn_gradreq_decode(&q, b1, l1), CRYPTONN_OK);
+    CHECK(q.stride == 1 && q.pad == 0);
+    cn_gradreq_free(&q);
+    free(b1);
+
+    fuzz_gradreq(buf, len);
     free(buf);
 }
 
@@ -384,6 +492,7 @@ int main(void)
     test_febo();
     test_error();
     test_grad();
+    test_grad_strided();
     test_sk();
     return t_done();
 }

@@ -10,14 +10,13 @@
  * On generic records (params.bin version 3: 2×6×6 signed values on a 2^-8
  * grid, x_den 256, the way a data spec's records are encrypted):
  *   - regression (one target per record through FEBO "−" on the target's
- *     grid, linear output, MSE): a trained conv2d first layer,
- *     ReLU, max pooling, flatten, dropout, dense; and a trained dense first
- *     layer, sigmoid, dense;
+ *     grid, linear output, MSE): a trained conv2d first layer (stride 1 and
+ *     no padding; and padding 1), ReLU, max pooling, flatten, dropout,
+ *     dense; and a trained dense first layer, sigmoid, dense;
  *   - classification of 3 classes: a trained dense first layer, tanh,
  *     dropout, dense.
- * Every layer type thus runs under secure training. And a conv2d first
- * layer with a stride is refused, not mistrained, where the structured
- * gradient request cannot express it. */
+ * Every layer type thus runs under secure training. A step the server
+ * cannot take (a key the policy refuses) leaves the model untouched. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,28 +264,35 @@ static void secure_equals_plain(rig *g, const cryptonn_model_config *cfg, uint64
     cn_server_destroy(srv);
 }
 
-/* Paper-mode training of a strided conv first layer needs gradient keys the
- * structured request has no shape for: refused with a status, the model
- * untouched. */
-static void strided_trained_refused(rig *g, const cryptonn_model_config *frozen)
+static int refuse_grad(void *ctx, const cn_grad_req *g, const cn_feip_keyreq *exp, uint8_t *sks,
+                       char *msg, size_t msg_len)
 {
-    cryptonn_model_config cfg = *frozen;
-    cfg.frozen_first_layer = 0;
+    (void)ctx, (void)g, (void)exp, (void)sks;
+    snprintf(msg, msg_len, "gradient refused by the test");
+    return CRYPTONN_ERR_POLICY;
+}
+
+/* A step whose gradient keys are refused fails with the source's reason and
+ * leaves the model as it was: no half-applied update. */
+static void refused_step_untouched(rig *g, const cryptonn_model_config *cfg)
+{
     cn_secure_opts o;
     cn_secure_opts_default(&o);
     o.dlog_table_bits = 14;
     cn_server *srv = NULL;
     cryptonn_model *m = NULL;
     cn_keysource ks = cn_keywire_source(&g->wire);
+    ks.grad = refuse_grad;
     CHECK_EQ_INT(cn_server_create(&srv, g->ds, &ks, &o, g->cache), CRYPTONN_OK);
-    CHECK_EQ_INT(cryptonn_model_create(&cfg, B, 2, &m), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_model_create(cfg, B, 2, &m), CRYPTONN_OK);
     if (!srv || !m) return;
     size_t np = cryptonn_model_param_count(m);
     float *before = malloc(np * sizeof(float));
     memcpy(before, cryptonn_model_params(m), np * sizeof(float));
     cn_secure_stats st = {0};
     char msg[256] = "";
-    CHECK(cn_server_train_epoch(srv, m, 0, &st, msg, sizeof msg) != CRYPTONN_OK);
+    CHECK_EQ_INT(cn_server_train_epoch(srv, m, 0, &st, msg, sizeof msg), CRYPTONN_ERR_POLICY);
+    CHECK(strstr(msg, "refused by the test") != NULL);
     CHECK(memcmp(before, cryptonn_model_params(m), np * sizeof(float)) == 0);
     free(before);
     cryptonn_model_destroy(m);
@@ -435,14 +441,12 @@ static void generic_cases(void)
         conv[4].rate = 0.25f;
         generic_cfg(&c, conv, sizeof conv / sizeof conv[0], 1);
         secure_equals_plain(&g, &c, 3 * (GH - 2) * (GW - 2));
-        /* with padding it has no gradient request: refused before training */
+        /* padding 1: the border taps of every gradient key fall outside */
         conv[0].pad = 1;
         generic_cfg(&c, conv, sizeof conv / sizeof conv[0], 1);
         char why[256] = "";
-        CHECK_EQ_INT(cn_enc_fit_model(g.pp, &c, why, sizeof why), CRYPTONN_ERR_MISMATCH);
-        CHECK(strstr(why, "padding 1") != NULL);
-        c.frozen_first_layer = 1;
         CHECK_EQ_INT(cn_enc_fit_model(g.pp, &c, why, sizeof why), CRYPTONN_OK);
+        secure_equals_plain(&g, &c, 3 * GH * GW);
         const cryptonn_layer_spec mlp[] = {L(CRYPTONN_LAYER_DENSE, 6, 0, 0, 0),
                                            L(CRYPTONN_LAYER_SIGMOID, 0, 0, 0, 0),
                                            L(CRYPTONN_LAYER_DENSE, 1, 0, 0, 0)};
@@ -509,7 +513,8 @@ int main(void)
     for (int i = 0; i < N; i++) yp[i] = own.perm[d.y[i]];
     rig g = {ds, cn_authority_keywire(auth), &got, xi, yp, NULL, t_tmpdir()};
 
-    /* 3 filters 5×5, stride 2, padding 2: 3 × 14 × 14 keys, frozen. */
+    /* 3 filters 5×5, stride 2, padding 2: 3 × 14 × 14 keys, frozen, then
+     * trained. */
     const cryptonn_layer_spec conv[] = {
         L(CRYPTONN_LAYER_CONV2D, 3, 5, 2, 2), L(CRYPTONN_LAYER_TANH, 0, 0, 0, 0),
         L(CRYPTONN_LAYER_AVGPOOL, 0, 2, 2, 0), L(CRYPTONN_LAYER_FLATTEN, 0, 0, 0, 0),
@@ -518,7 +523,9 @@ int main(void)
     cryptonn_model_config c;
     layers_cfg(&c, conv, sizeof conv / sizeof conv[0], 1);
     secure_equals_plain(&g, &c, 3 * 14 * 14);
-    strided_trained_refused(&g, &c);
+    layers_cfg(&c, conv, sizeof conv / sizeof conv[0], 0);
+    secure_equals_plain(&g, &c, 3 * 14 * 14);
+    refused_step_untouched(&g, &c);
     /* A trained dense first layer of 12 units. */
     const cryptonn_layer_spec mlp[] = {L(CRYPTONN_LAYER_DENSE, 12, 0, 0, 0),
                                        L(CRYPTONN_LAYER_RELU, 0, 0, 0, 0),

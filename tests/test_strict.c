@@ -174,7 +174,7 @@ static void attack_gradient(rig *g)
     int64_t dz[B];
     for (int b = 0; b < B; b++) dz[b] = (int64_t)1 << (8 * b);
     cn_grad_req q = {.conv = 0, .n = B, .in_c = W, .in_h = 1, .in_w = 1, .k = 1, .out_c = 1,
-                     .out_h = 1, .out_w = 1, .dz = dz};
+                     .out_h = 1, .out_w = 1, .stride = 1, .dz = dz};
     cn_feip_keyreq e;
     uint32_t map[W];
     CHECK_EQ_INT(cn_grad_expand_new(&q, &e, map), CRYPTONN_OK);

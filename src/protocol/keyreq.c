@@ -13,8 +13,11 @@
 #include "util/util.h"
 
 #define V1 1u
-/* KRQG: the layer's shape as ten u32 ahead of dZ1. */
-#define GRAD_HEAD_BYTES 40
+#define V2 2u
+/* KRQG: the layer's shape as ten u32 (version 1) or twelve (version 2:
+ * stride and padding) ahead of dZ1. */
+#define GRAD_HEAD_V1 40
+#define GRAD_HEAD_V2 48
 #define MAX_MSG ((size_t)1 << 34)
 #define MAX_REASON 4096u
 /* A FEBO ciphertext / key export is a fixed-size container; anything larger
@@ -351,16 +354,18 @@ int cn_gradreq_encode(const cn_grad_req *g, uint8_t **buf, size_t *len)
 {
     CN_ARG_CHECK(g && g->dz && buf && len);
     if (cn_grad_shape_ok(g) != CRYPTONN_OK) return CRYPTONN_ERR_ARG;
-    uint8_t head[GRAD_HEAD_BYTES];
-    const uint32_t f[10] = {CN_MPK_BATCH, g->conv, g->n, g->in_c, g->in_h,
-                            g->in_w, g->k, g->out_c, g->out_h, g->out_w};
-    for (int i = 0; i < 10; i++) cn_store_u32(head + 4 * i, f[i]);
+    const int v1 = g->stride == 1 && g->pad == 0;
+    const size_t head_len = v1 ? GRAD_HEAD_V1 : GRAD_HEAD_V2;
+    uint8_t head[GRAD_HEAD_V2];
+    const uint32_t f[12] = {CN_MPK_BATCH, g->conv, g->n,     g->in_c,  g->in_h,   g->in_w,
+                            g->k,         g->out_c, g->out_h, g->out_w, g->stride, g->pad};
+    for (size_t i = 0; i < head_len / 4; i++) cn_store_u32(head + 4 * i, f[i]);
     size_t count = (size_t)g->n * g->out_c * g->out_h * g->out_w;
     uint8_t *body = malloc(8 * count);
     if (!body) return CRYPTONN_ERR_NOMEM;
     for (size_t i = 0; i < count; i++) cn_store_u64(body + 8 * i, (uint64_t)g->dz[i]);
-    cn_part parts[2] = {{head, GRAD_HEAD_BYTES}, {body, 8 * count}};
-    int rc = cn_container_wrap("KRQG", V1, parts, 2, buf, len);
+    cn_part parts[2] = {{head, head_len}, {body, 8 * count}};
+    int rc = cn_container_wrap("KRQG", v1 ? V1 : V2, parts, 2, buf, len);
     free(body);
     return rc;
 }
@@ -370,22 +375,28 @@ int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len)
     CN_ARG_CHECK(g && (buf || len == 0));
     memset(g, 0, sizeof *g);
     const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_parse(buf, len, "KRQG", V1, (size_t)8 * CN_GRAD_MAX_EXPANDED + GRAD_HEAD_BYTES, &pl,
-                              &plen));
-    if (plen < GRAD_HEAD_BYTES) return CRYPTONN_ERR_TRUNCATED;
+    size_t plen, head_len = GRAD_HEAD_V1;
+    const size_t max = (size_t)8 * CN_GRAD_MAX_EXPANDED + GRAD_HEAD_V2;
+    int rc = cn_container_parse(buf, len, "KRQG", V1, max, &pl, &plen);
+    if (rc == CRYPTONN_ERR_VERSION) {
+        rc = cn_container_parse(buf, len, "KRQG", V2, max, &pl, &plen);
+        head_len = GRAD_HEAD_V2;
+    }
+    CN_TRY(rc);
+    if (plen < head_len) return CRYPTONN_ERR_TRUNCATED;
     if (cn_load_u32(pl) != CN_MPK_BATCH) return CRYPTONN_ERR_FORMAT;
-    cn_grad_req t = {0};
-    uint32_t *f[9] = {&t.conv, &t.n, &t.in_c, &t.in_h, &t.in_w, &t.k, &t.out_c, &t.out_h, &t.out_w};
-    for (int i = 0; i < 9; i++) *f[i] = cn_load_u32(pl + 4 * (i + 1));
+    cn_grad_req t = {.stride = 1};
+    uint32_t *f[11] = {&t.conv,  &t.n,     &t.in_c,  &t.in_h,   &t.in_w, &t.k,
+                       &t.out_c, &t.out_h, &t.out_w, &t.stride, &t.pad};
+    for (size_t i = 0; i + 1 < head_len / 4; i++) *f[i] = cn_load_u32(pl + 4 * (i + 1));
     CN_TRY(cn_grad_shape_ok(&t));
     /* bounded by the expansion cap (shape_ok), so no product wraps */
-    uint64_t count = (uint64_t)t.n * t.out_c * t.out_h * t.out_w, body = plen - GRAD_HEAD_BYTES;
+    uint64_t count = (uint64_t)t.n * t.out_c * t.out_h * t.out_w, body = plen - head_len;
     if (body / 8 < count) return CRYPTONN_ERR_TRUNCATED;
     if (body % 8 != 0 || body / 8 != count) return CRYPTONN_ERR_FORMAT;
     t.dz = malloc(8 * (size_t)count);
     if (!t.dz) return CRYPTONN_ERR_NOMEM;
-    for (uint64_t i = 0; i < count; i++) t.dz[i] = (int64_t)cn_load_u64(pl + GRAD_HEAD_BYTES + 8 * i);
+    for (uint64_t i = 0; i < count; i++) t.dz[i] = (int64_t)cn_load_u64(pl + head_len + 8 * i);
     *g = t;
     return CRYPTONN_OK;
 }

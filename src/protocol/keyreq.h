@@ -10,7 +10,10 @@
  * Request "KRQG" (first-layer gradient keys, secure/gradreq.c): the layer's shape
  *   and the quantized dZ1; both sides expand it into the same key vectors
  *   with cn_grad_expand, so 1.8 MB travel instead of 66 MB of vectors
- *   (LeNet-5, batch 64).
+ *   (LeNet-5, batch 64). Version 1: u32 mpk, conv, n, in_c, in_h, in_w, k,
+ *   out_c, out_h, out_w, then i64 dZ1 (stride 1, no padding); version 2
+ *   adds u32 stride, pad after out_w. A stride-1 unpadded layer is sent as
+ *   version 1, so authorities that predate version 2 still answer it.
  * Response "KRSK" to both: u32 mpk, u32 nkeys, nkeys × 32-byte sk_y. The
  *   server already has the vectors it asked for; it rebuilds the key set
  *   from them and these scalars (cryptonn_feip_keys_append), instead of

@@ -149,18 +149,6 @@ int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *m
                  cfg->in_c, cfg->in_h, cfg->in_w, p->slots);
         rc = CRYPTONN_ERR_MISMATCH;
     }
-    /* the gradient request (keyreq.h) describes a convolution of stride 1
-     * without padding only: refused here, before any training step */
-    const cryptonn_layer_spec *l0 = &cfg->layers[0];
-    if (rc == CRYPTONN_OK && cfg->arch == CRYPTONN_ARCH_LAYERS && p->mode == CN_MODE_PAPER &&
-        !cfg->frozen_first_layer && l0->kind == CRYPTONN_LAYER_CONV2D &&
-        ((l0->stride && l0->stride != 1) || l0->pad)) {
-        snprintf(why, sizeof why, "a trained conv2d first layer with stride %u and padding %u "
-                 "has no first-layer gradient request (stride 1 and padding 0 only): freeze "
-                 "it (--freeze-first-layer) or give it stride 1 and no padding",
-                 l0->stride ? l0->stride : 1, l0->pad);
-        rc = CRYPTONN_ERR_MISMATCH;
-    }
     if (rc == CRYPTONN_OK &&
         (cfg->classes != p->classes || (cfg->output == CRYPTONN_OUTPUT_LINEAR) != regress)) {
         snprintf(why, sizeof why, "the model has a %s output of %u, the records %s %u",

@@ -35,14 +35,16 @@ void cn_keyreq_feip_free(cn_feip_keyreq *r);
 int cn_keyreq_feip_alloc(cn_feip_keyreq *r, uint64_t nkeys, uint64_t nnz);
 
 /* The first-layer gradient as the server asks for it (KRQG). Dense layers
- * use in_h = in_w = k = out_h = out_w = 1; convolutions have stride 1 and no
- * padding (out_h = in_h - k + 1). dz holds n × out_c × out_h × out_w values,
+ * use in_h = in_w = k = out_h = out_w = stride = 1 and pad = 0; a
+ * convolution has stride >= 1, pad < k and out_h = (in_h + 2·pad - k) /
+ * stride + 1 (the same for w). dz holds n × out_c × out_h × out_w values,
  * sample-major, the layout of the model's dZ1. */
 typedef struct {
     uint32_t conv;
     uint32_t n;
     uint32_t in_c, in_h, in_w, k;
     uint32_t out_c, out_h, out_w;
+    uint32_t stride, pad;
     int64_t *dz;
 } cn_grad_req;
 
@@ -58,8 +60,8 @@ void cn_grad_expand_size(const cn_grad_req *g, uint64_t *nkeys, uint64_t *nnz);
 /* The gradient key vectors, one per weight of the layer, over the
  * (sample, pixel) slots of the batch ciphertext (slot b·slots + pixel):
  *   dense: dW1[o][x] = Σ_b dZ1[b][o]·x_b[x]
- *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j]·x_b[c][i+u][j+v]
- * into r (rowptr/idx/val with room for cn_grad_expand_size), skipping zero
+ *   conv:  dW1[o][c][u][v] = Σ_b Σ_{i,j} dZ1[b][o][i][j]·x_b[c][i·s+u-p][j·s+v-p]
+ * (taps in the padding contribute nothing), written into r (rowptr/idx/val with room for cn_grad_expand_size), skipping zero
  * entries; a weight whose vector is all zero gets no key and map[w] =
  * UINT32_MAX, else map[w] = its key's index (map may be NULL). */
 void cn_grad_expand(const cn_grad_req *g, cn_feip_keyreq *r, uint32_t *map);

@@ -14,14 +14,16 @@ typedef struct {
 } z1_cache;
 
 /* dZ1's non-zeros filter by filter (server_grad.c): room for B × z1_size
- * entries and out_c filters. */
+ * entries, and for the flags of a layer of nw weights and z1_size outputs. */
 typedef struct {
-    uint32_t *pos;
+    uint32_t *pos;      /* the entry's slot without padding: b·slots + i·s·in_w + j·s */
+    uint32_t *row, *col; /* with padding: i·s and j·s in padded coordinates (pos: b·slots) */
     int64_t *val;
     size_t *start; /* out_c + 1 */
-    uint8_t *any;  /* out_c */
+    uint8_t *any;  /* out_c × k × k: whether weight (o, ·, u, v) has a key */
+    uint8_t *mask; /* one filter's plane: any sample non-zero at (i, j) */
 } cn_grad_terms;
-int cn_grad_terms_alloc(cn_grad_terms *t, size_t entries, size_t filters);
+int cn_grad_terms_alloc(cn_grad_terms *t, size_t entries, size_t weights, size_t outputs);
 void cn_grad_terms_free(cn_grad_terms *t);
 
 struct cn_server {

@@ -80,7 +80,7 @@ int cn_server_check_model(cn_server *s, const cryptonn_model *m, char *msg, size
     s->z_int = cn_malloc_array(zb, sizeof(int64_t));
     s->z1 = cn_malloc_array(zb, sizeof(float));
     s->dz_int = cn_malloc_array(zb, sizeof(int64_t));
-    int terms = cn_grad_terms_alloc(&s->gt, zb, fl.out_c);
+    int terms = cn_grad_terms_alloc(&s->gt, zb, fl.nw, fl.z1_size);
     s->dw = cn_malloc_array(fl.nw, sizeof(float));
     s->fwd_key = cn_malloc_array(fl.z1_size, sizeof(uint32_t));
     s->grad_key = cn_malloc_array(fl.nw, sizeof(uint32_t));
