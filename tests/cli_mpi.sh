@@ -1,6 +1,7 @@
 #!/bin/sh
 # mpirun -np N cryptonn train --secure on a small MNIST subset: the model of
-# 2 and 3 ranks is byte for byte the model of one process, in paper and
+# 2 and 3 ranks is byte for byte the model of one process, in paper mode
+# (LeNet-5, and a model file whose first layer has stride 2 and padding 2) and
 # strict mode, with the authority's key account unchanged (rank 0 alone asks
 # for keys); a rank killed mid-epoch ends the job with a note on the
 # surviving rank and a checkpoint from which --resume reaches the same model.
@@ -28,17 +29,18 @@ if grep -q "built without MPI" "$T/err"; then
     exit 0
 fi
 
-# run MODE N OUT EPOCHS: training on a fresh copy of the authority's state
-# (each run asks for the same keys), N = 1 without mpirun
+# run MODE N OUT EPOCHS [ARGS]: training on a fresh copy of the authority's
+# state (each run asks for the same keys), N = 1 without mpirun
 run() {
     mode=$1 n=$2 out=$3 epochs=$4
+    shift 4
     rm -rf "$T/a-$out"
     cp -r "$T/${mode}a0" "$T/a-$out"
     launch=""
     [ "$n" = 1 ] || launch="$MPI -np $n"
     expect 0 "$mode mode, $n rank(s)" -- $launch "$BIN" train --secure --enc "$T/${mode}enc" \
         --authority "$T/a-$out" --threads 1 --dlog-bits 16 --cache "$T" --epochs "$epochs" \
-        --out "$T/$out.bin" --report "$T/$out.md"
+        --out "$T/$out.bin" --report "$T/$out.md" "$@"
 }
 # the key account of a report: keys and revealed rank per mpk
 account() { grep '^| \(samples\|batch\|labels\) |' "$1"; }
@@ -62,6 +64,16 @@ contains "$T/out" "2 ranks" "the job says how many ranks"
 same_model p1 p2 "paper mode, 2 ranks"
 run p 3 p3 1
 same_model p1 p3 "paper mode, 3 ranks"
+# A trained first layer with stride 2 and padding 2: the ranks' slices of
+# the gradient keys drop the taps in the padding where the authority does.
+cat >"$T/strided.json" <<'EOF'
+{"input": [1, 28, 28], "output": "softmax", "loss": "ce",
+ "layers": [{"type": "conv2d", "filters": 2, "kernel": 5, "stride": 2, "padding": 2},
+            {"type": "relu"}, {"type": "flatten"}, {"type": "dense", "units": 10}]}
+EOF
+run p 1 ps1 1 --model "$T/strided.json" --min-support 1
+run p 2 ps2 1 --model "$T/strided.json" --min-support 1
+same_model ps1 ps2 "paper mode, strided padded conv, 2 ranks"
 
 # Strict mode: the authority's committed layer, frozen; two epochs so the
 # second one takes its first layer from the gathered Z1 cache.
