@@ -57,7 +57,9 @@ static void bad_files(void)
     /* Layers: the type, its keys and their values. */
     refused(HEAD "{\"type\": \"conv\", \"filters\": 2, \"kernel\": 3}" TAIL, CRYPTONN_ERR_FORMAT,
             "layer 1", "conv2d");
-    refused(HEAD "{\"filters\": 2}" TAIL, CRYPTONN_ERR_FORMAT, "layer 1", "must be one of");
+    refused(HEAD "{\"filters\": 2}" TAIL, CRYPTONN_ERR_FORMAT, "layer 1 'type'", "(missing)");
+    refused(HEAD "{\"type\": \"bogus\"}" TAIL, CRYPTONN_ERR_FORMAT, "layer 1 'type' must be one of",
+            "(got 'bogus')");
     refused(HEAD "{\"type\": \"conv2d\", \"filters\": 2}" TAIL, CRYPTONN_ERR_FORMAT,
             "layer 1 (conv2d)", "'kernel'");
     refused(HEAD "{\"type\": \"conv2d\", \"filters\": 2, \"kernel\": 2.5}" TAIL,

@@ -60,7 +60,7 @@ long t_iters(long normal, long min)
 const char *t_src_path(char *buf, size_t len, const char *rel)
 {
     const char *root = getenv("CRYPTONN_SOURCE_DIR");
-    snprintf(buf, len, "%s/%s", root ? root : ".", rel);
+    snprintf(buf, len, "%s/%s", root ? root : CRYPTONN_TEST_SOURCE_DIR, rel);
     return buf;
 }
 

@@ -44,7 +44,8 @@ void t_rand_bytes(void *out, size_t n);
 int64_t t_rand_range(int64_t lo, int64_t hi);
 /* Scales an iteration count down under sanitizers (never below min). */
 long t_iters(long normal, long min);
-/* Path under the source tree (CRYPTONN_SOURCE_DIR) into buf. */
+/* Path under the source tree (CRYPTONN_SOURCE_DIR, else the tree the test
+ * was built from) into buf. */
 const char *t_src_path(char *buf, size_t len, const char *rel);
 /* A fresh temporary directory for this test (removed by t_done). */
 const char *t_tmpdir(void);

@@ -118,7 +118,7 @@ def test_bad_model_files(tmp_path):
     assert e.value.status == cn.Status.FORMAT and "a.json:1:57" in str(e.value)
     with pytest.raises(cn.CryptonnError) as e:
         cn.Model.from_layers([{"type": "dense", "units": 2}, {"type": "bogus"}], [4])
-    assert e.value.status == cn.Status.FORMAT and "layer 2 must be one of" in str(e.value)
+    assert e.value.status == cn.Status.FORMAT and "layer 2 'type' must be one of" in str(e.value)
     assert "cryptonn-model-" not in str(e.value)
     with pytest.raises(cn.CryptonnError) as e:
         cn.Model.from_layers([{"type": "conv2d", "filters": 2, "kernel": 5},

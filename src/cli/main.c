@@ -13,8 +13,8 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"keygen", cli_keygen, "set up the key authority: master keys, params.bin, owner.key"},
-    {"encrypt", cli_encrypt, "encrypt MNIST as a data owner (samples, batches, labels)"},
-    {"train", cli_train, "train a model on MNIST (--plain; --secure: CryptoNN)"},
+    {"encrypt", cli_encrypt, "encrypt records as a data owner: MNIST, or CSV/.npy under a data spec"},
+    {"train", cli_train, "train a model on MNIST or your own records (--plain; --secure: CryptoNN)"},
     {"predict", cli_predict, "secure prediction on an encrypted test set"},
     {"authority", cli_authority, "the key authority as an HTTP service (authority serve)"},
     {"server", cli_server, "the training server as an HTTP service (serve, train, status)"},

@@ -48,7 +48,14 @@ int nn_json_pick(const nn_json *c, const char *where, json_t *v, const char *con
     for (int i = 0; names[i]; i++)
         snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
                  names[i]);
-    nn_fail(c->msg, c->len, 0, "%s: %s must be one of: %s", c->path, where, known);
+    char got[64];
+    if (!v)
+        snprintf(got, sizeof got, "missing");
+    else if (json_is_string(v))
+        snprintf(got, sizeof got, "got '%.40s'", json_string_value(v));
+    else
+        snprintf(got, sizeof got, "not a string");
+    nn_fail(c->msg, c->len, 0, "%s: %s must be one of: %s (%s)", c->path, where, known, got);
     return -1;
 }
 

@@ -30,7 +30,9 @@ static int parse_layer(const nn_json *c, uint32_t i, json_t *o, cryptonn_layer_s
     snprintf(where, sizeof where, "layer %u", i + 1);
     if (!json_is_object(o))
         return nn_fail(c->msg, c->len, 0, "%s: %s is not an object", c->path, where);
-    int t = nn_json_pick(c, where, json_object_get(o, "type"), types);
+    char type_where[80];
+    snprintf(type_where, sizeof type_where, "%s 'type'", where);
+    int t = nn_json_pick(c, type_where, json_object_get(o, "type"), types);
     if (t < 0) return 0;
     memset(l, 0, sizeof *l);
     l->kind = (cryptonn_layer_kind)(t + 1);
