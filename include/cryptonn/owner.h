@@ -133,6 +133,15 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_predict(const char *url, co
                                                              const char *cacert, const char *part,
                                                              uint8_t **pred, uint64_t *n,
                                                              char *msg, size_t msg_len);
+/* The same for a part of any task: a classification's permuted classes in
+ * *pred (*targets NULL), or a regression's predicted targets in *targets
+ * (*pred NULL), on the data spec's scaled grid: the owners map them back to
+ * the target's units with their spec, t = t'·t_scale + t_offset. Free with
+ * cryptonn_free. (cryptonn_owner_predict refuses a regression part:
+ * CRYPTONN_ERR_ARG.) */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_predict_outputs(
+    const char *url, const char *token, const char *cacert, const char *part, uint8_t **pred,
+    float **targets, uint64_t *n, char *msg, size_t msg_len);
 /* Removes one of this owner's open or refused parts (test = 1: a test part). */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_delete(const char *url, const char *token,
                                                             const char *cacert, const char *part,

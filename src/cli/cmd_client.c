@@ -4,12 +4,14 @@
  *   upload    encrypts locally into a work directory (the plaintext never
  *             leaves this process) and uploads the part; resumable.
  *   predict   asks for the secure prediction of an uploaded test part and
- *             maps the permuted classes back with the owners' permutation.
+ *             maps the permuted classes back with the owners' permutation,
+ *             or a regression's targets back to their units with the spec.
  *   delete    removes one of the owner's open or refused parts.
  *   parts     lists the owner's parts on the server.
  *   register  sends a label registration to the authority (strict mode). */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +23,31 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/datamodel.h"
 #include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cryptonn client upload --server URL --token-file F --params P --owner-key K\n"
-            "                              [--data DIR] [--part NAME] [--offset N] [--limit N]\n"
-            "                              [--test] [--work DIR] [--cacert PEM] [--threads T]\n"
-            "       cryptonn client predict --server URL --token-file F --part NAME --owner-key K\n"
-            "                              [--data DIR] [--cacert PEM]\n"
+            "                              [--data DIR | --spec S --data FILE [--labels Y.npy]]\n"
+            "                              [--part NAME] [--offset N] [--limit N] [--test]\n"
+            "                              [--work DIR] [--cacert PEM] [--threads T]\n"
+            "       cryptonn client predict --server URL --token-file F --part NAME [--owner-key K]\n"
+            "                              [--data DIR | --spec S --data FILE [--labels Y.npy]]\n"
+            "                              [--offset N] [--out FILE] [--cacert PEM]\n"
             "       cryptonn client delete --server URL --token-file F --part NAME [--test]\n"
             "       cryptonn client parts --server URL --token-file F\n"
             "       cryptonn client register --authority URL --token-file F FILE\n\n"
-            "upload: encrypts MNIST samples locally as part NAME (as cryptonn encrypt does)\n"
-            "and uploads them to the training server: declares the part, sends its batches,\n"
-            "and completes it once the server has read every batch as training will; an\n"
-            "interrupted upload resumes with what the server lacks. --test uploads a test\n"
-            "part (samples only).\n"
+            "upload: encrypts MNIST samples, or the owner's records under a data spec,\n"
+            "locally as part NAME (as cryptonn encrypt does) and uploads them to the\n"
+            "training server: declares the part, sends its batches, and completes it once\n"
+            "the server has read every batch as training will; an interrupted upload\n"
+            "resumes with what the server lacks. --test uploads a test part (samples only).\n"
             "predict: secure prediction of an uploaded test part; the owner maps the\n"
-            "server's permuted classes back and scores them against the true labels.\n"
+            "server's permuted classes back (--owner-key) and scores them against the true\n"
+            "labels, or for a regression target (--spec) maps the predicted targets back to\n"
+            "the target's units and reports their RMSE.\n"
             "delete: removes an open or refused part of this owner (not a complete one).\n"
             "register: sends a label registration (strict mode: upload writes WORK/PART.lreg)\n"
             "to the authority, which issues label keys only for registered ciphertexts.\n\n"
@@ -49,19 +56,25 @@ static void usage(FILE *f)
             "  --params P         params.bin; --owner-key K: owner.key (from keygen)\n"
             "  --data DIR         MNIST (data/mnist); with --spec the owner's records file\n"
             "  --spec FILE        the owners' data spec (docs/DATA.md): upload encrypts the\n"
-            "                     class-labelled records of --data (CSV or .npy) under it;\n"
-            "                     predict scores against their true labels\n"
+            "                     records of --data (CSV or .npy; class labels or a\n"
+            "                     regression target) under it; predict scores against\n"
+            "                     their true labels or targets\n"
+            "  --labels Y.npy     with --spec and a .npy --data: the labels or targets\n"
             "  --part NAME        (main)\n"
-            "  --offset N --limit N   which samples (owners splitting the data)\n"
+            "  --offset N --limit N   which samples (owners splitting the data); predict:\n"
+            "                     the record of --data the test part starts with\n"
+            "  --out FILE         predict: one class per line (its name with --spec), or\n"
+            "                     one predicted target in the target's units\n"
             "  --work DIR         local encrypted copy (client-work)\n"
             "  --table-mb M       fixed-base tables for the batch ciphertexts (4096)\n");
 }
 
 enum { O_SERVER = 256, O_TOKEN, O_PARAMS, O_OKEY, O_DATA, O_PART, O_OFFSET, O_LIMIT, O_TEST,
-       O_WORK, O_CACERT, O_THREADS, O_TABLE, O_HELP, O_SPEC };
+       O_WORK, O_CACERT, O_THREADS, O_TABLE, O_HELP, O_SPEC, O_LABELS, O_OUT };
 
 typedef struct {
     const char *server, *token_file, *params, *okey, *data, *part, *work, *cacert, *spec;
+    const char *labels, *out;
     uint32_t offset, limit, threads, table_mb;
     int test;
 } client_args;
@@ -74,7 +87,7 @@ static int parse(int argc, char **argv, client_args *a, int need_key)
         {"offset", 1, 0, O_OFFSET},  {"limit", 1, 0, O_LIMIT},      {"test", 0, 0, O_TEST},
         {"work", 1, 0, O_WORK},      {"cacert", 1, 0, O_CACERT},   {"threads", 1, 0, O_THREADS},
         {"table-mb", 1, 0, O_TABLE}, {"help", 0, 0, O_HELP},       {"spec", 1, 0, O_SPEC},
-        {0, 0, 0, 0}};
+        {"labels", 1, 0, O_LABELS},  {"out", 1, 0, O_OUT},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->data = "data/mnist";
     a->part = "main";
@@ -96,6 +109,8 @@ static int parse(int argc, char **argv, client_args *a, int need_key)
         case O_TEST: a->test = 1; break;
         case O_WORK: a->work = optarg; break;
         case O_SPEC: a->spec = optarg; break;
+        case O_LABELS: a->labels = optarg; break;
+        case O_OUT: a->out = optarg; break;
         case O_CACERT: a->cacert = optarg; break;
         case O_THREADS: bad |= cli_parse_u32("client", "threads", optarg, 1, 64, &a->threads); break;
         case O_TABLE: bad |= cli_parse_u32("client", "table-mb", optarg, 0, 1u << 20, &a->table_mb); break;
@@ -106,6 +121,10 @@ static int parse(int argc, char **argv, client_args *a, int need_key)
     if (bad) return 2;
     if (optind != argc || !a->server || !a->token_file || (need_key && !a->okey)) {
         usage(stderr);
+        return 2;
+    }
+    if (a->labels && !a->spec) {
+        fprintf(stderr, "cryptonn client: --labels needs --spec (and a .npy --data)\n");
         return 2;
     }
     return -1;
@@ -124,35 +143,32 @@ static int load_token(const client_args *a, char token[65])
     return rc == CRYPTONN_OK ? 0 : 1;
 }
 
-/* The owner's true labels: its records under the data spec. */
-static int load_records(const char *spec_path, const char *data, cryptonn_records *r, char *msg,
-                        size_t msg_len)
+/* The owner's records under the data spec (--spec, --data, --labels) as
+ * samples in *v; with o, the spec must be the one params.bin was made for.
+ * The reason of a failure is printed. */
+static int spec_records(const client_args *a, const cryptonn_owner *o, cryptonn_data_spec *spec,
+                        cryptonn_records *r, cryptonn_samples *v)
 {
-    cryptonn_data_spec spec;
-    int rc = cryptonn_spec_read(spec_path, &spec, msg, msg_len);
-    if (rc != CRYPTONN_OK) return rc;
-    rc = cryptonn_spec_load(&spec, data, NULL, r, msg, msg_len);
-    cryptonn_spec_free(&spec);
+    int rc = cli_spec_read("client", a->spec, spec);
+    char msg[256] = "";
+    if (rc == CRYPTONN_OK && o && (rc = cryptonn_owner_check_spec(o, spec, msg, sizeof msg)))
+        fprintf(stderr, "cryptonn client: %s: %s\n", a->spec, msg);
+    if (rc == CRYPTONN_OK && (rc = cli_records_load("client", spec, a->data, a->labels, r)) == 0)
+        cryptonn_records_view(r, v);
     return rc;
 }
 
-/* The owner's class-labelled records under the spec, viewed as one row of
- * values each (what the owner API encrypts; the values become the spec's
- * integers under params.bin's fixed point). Regression targets do not fit
- * that view. */
-static int spec_records(const char *spec_path, const char *data, cryptonn_records *r,
-                        cryptonn_dataset *d, char *msg, size_t msg_len)
+/* The owner's samples: its records under --spec, or MNIST's (train: the
+ * training set) up to want samples (0: all), in *v. */
+static int owner_samples(const client_args *a, const cryptonn_owner *o, int train, uint32_t want,
+                         cryptonn_data_spec *spec, cryptonn_records *r, cryptonn_dataset *mn,
+                         cryptonn_samples *v)
 {
-    int rc = load_records(spec_path, data, r, msg, msg_len);
-    if (rc == CRYPTONN_OK && !r->y) {
-        snprintf(msg, msg_len, "%s: a regression target: encrypt with `cryptonn encrypt --spec "
-                 "--out WORK/train` and upload that part with --work WORK", spec_path);
-        cryptonn_records_free(r);
-        rc = CRYPTONN_ERR_ARG;
-    }
-    if (rc == CRYPTONN_OK)
-        *d = (cryptonn_dataset){.n = r->n, .rows = 1, .cols = (uint32_t)r->size, .x = r->x,
-                                .y = r->y};
+    if (a->spec) return spec_records(a, o, spec, r, v);
+    char msg[512];
+    int rc = cryptonn_mnist_load(a->data, train, want, mn, msg, sizeof msg);
+    if (rc == CRYPTONN_OK) cryptonn_samples_of(mn, v);
+    else fprintf(stderr, "cryptonn client: %s\n", msg);
     return rc;
 }
 
@@ -168,45 +184,46 @@ static int encrypt_local(const client_args *a, const char *dir)
     cryptonn_owner *o = NULL;
     int rc = cryptonn_owner_open(&o, a->params, a->okey);
     if (rc != CRYPTONN_OK) return cli_fail(a->params, rc);
-    char msg[512];
-    cryptonn_dataset d = {0};
+    cryptonn_data_spec spec = {0};
     cryptonn_records rec = {0};
-    uint32_t want = a->limit ? a->offset + a->limit : 0;
-    if (a->spec) rc = spec_records(a->spec, a->data, &rec, &d, msg, sizeof msg);
-    else rc = cryptonn_mnist_load(a->data, !a->test, want, &d, msg, sizeof msg);
-    if (rc != CRYPTONN_OK || a->offset >= d.n) {
-        fprintf(stderr, "cryptonn client: %s\n", rc != CRYPTONN_OK ? msg : "--offset leaves no samples");
-        if (!a->spec) cryptonn_dataset_free(&d);
-        cryptonn_records_free(&rec);
-        cryptonn_owner_close(o);
-        return 1;
+    cryptonn_dataset mn = {0};
+    cryptonn_samples all = {0};
+    rc = owner_samples(a, o, !a->test, a->limit ? a->offset + a->limit : 0, &spec, &rec, &mn, &all);
+    if (rc == CRYPTONN_OK && a->offset >= all.n) {
+        fprintf(stderr, "cryptonn client: --offset %u leaves no samples (there are %u)\n",
+                a->offset, all.n);
+        rc = CRYPTONN_ERR_ARG;
     }
-    cryptonn_dataset v = d;
-    v.n = d.n - a->offset;
-    if (a->limit && a->limit < v.n) v.n = a->limit;
-    v.x = d.x + (size_t)a->offset * d.rows * d.cols;
-    v.y = d.y + a->offset;
-    omp_set_num_threads((int)a->threads);
+    char msg[512] = "";
+    cryptonn_encrypt_stats st;
     char rpath[4200];
     snprintf(rpath, sizeof rpath, "%s/%s.lreg", a->work, a->part);
     const int strict = cryptonn_owner_mode(o) == CRYPTONN_MODE_STRICT;
-    cryptonn_encrypt_opts eo;
-    cryptonn_encrypt_opts_default(&eo);
-    eo.part = a->part;
-    eo.labels = !a->test;
-    eo.threads = a->threads;
-    eo.progress = 1;
-    eo.registration = rpath;
-    eo.table_mb = a->table_mb ? a->table_mb : 1;
-    cryptonn_encrypt_stats st;
-    rc = cryptonn_owner_encrypt(o, dir, &v, &eo, &st, msg, sizeof msg);
-    if (a->spec) cryptonn_records_free(&rec); /* d only viewed them */
-    else cryptonn_dataset_free(&d);
-    cryptonn_owner_close(o);
-    if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn client: encrypt: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
-        return 1;
+    if (rc == CRYPTONN_OK) {
+        cryptonn_samples v = all; /* records [offset, offset + limit) */
+        v.n = all.n - a->offset;
+        if (a->limit && a->limit < v.n) v.n = a->limit;
+        v.x = all.x + (size_t)a->offset * all.size;
+        if (all.y) v.y = all.y + a->offset;
+        if (all.t) v.t = all.t + (size_t)a->offset * all.outputs;
+        omp_set_num_threads((int)a->threads);
+        cryptonn_encrypt_opts eo;
+        cryptonn_encrypt_opts_default(&eo);
+        eo.part = a->part;
+        eo.labels = !a->test;
+        eo.threads = a->threads;
+        eo.progress = 1;
+        eo.registration = rpath;
+        eo.table_mb = a->table_mb ? a->table_mb : 1;
+        rc = cryptonn_owner_encrypt_samples(o, dir, &v, &eo, &st, msg, sizeof msg);
+        if (rc != CRYPTONN_OK)
+            fprintf(stderr, "cryptonn client: encrypt: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
     }
+    cryptonn_records_free(&rec);
+    cryptonn_dataset_free(&mn);
+    cryptonn_spec_free(&spec);
+    cryptonn_owner_close(o);
+    if (rc != CRYPTONN_OK) return 1;
     if (strict && !a->test)
         printf("client: strict mode: label registration in %s; send it to the authority "
                "(cryptonn client register --authority URL --token-file F %s)\n", rpath, rpath);
@@ -267,53 +284,110 @@ static int simple(int del, int argc, char **argv)
     return 0;
 }
 
+/* The owner's score of n predictions against the true samples from
+ * record offset: accuracy of the true classes pred, or the RMSE of the
+ * targets vals (the spec's scaled grid) in the target's units. */
+static void score(const cryptonn_samples *d, uint32_t offset, const uint8_t *pred,
+                  const float *vals, uint64_t n, const cryptonn_data_spec *spec)
+{
+    double sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (vals) {
+            double e = ((double)vals[i] - (double)d->t[offset + i]) * spec->t_scale;
+            sum += e * e;
+        } else sum += pred[i] == d->y[offset + i];
+    }
+    if (vals)
+        printf("client: %llu secure predictions, RMSE %.4g in the target's units (scored by "
+               "the owner)\n", (unsigned long long)n, n ? sqrt(sum / (double)n) : 0.0);
+    else
+        printf("client: %llu secure predictions, accuracy %.2f%% (scored by the owner)\n",
+               (unsigned long long)n, n ? 100.0 * sum / (double)n : 0.0);
+}
+
+/* --out: one class per line (its name under a spec), or one target in the
+ * target's units. */
+static int write_predictions(const char *path, const uint8_t *pred, const float *vals,
+                             uint64_t n, const cryptonn_data_spec *spec, int named)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "cryptonn client: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (vals) fprintf(f, "%.9g\n", (double)vals[i] * spec->t_scale + spec->t_offset);
+        else if (named && pred[i] < spec->classes) fprintf(f, "%s\n", spec->class_names[pred[i]]);
+        else fprintf(f, "%u\n", pred[i]);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "cryptonn client: cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
 static int predict(int argc, char **argv)
 {
     client_args a;
-    int r = parse(argc, argv, &a, 1);
+    int r = parse(argc, argv, &a, 0);
     if (r >= 0) return r;
-    cryptonn_owner *o = NULL;
     char msg[1024] = "", token[65];
-    int rc = cryptonn_owner_open(&o, NULL, a.okey);
-    if (rc != CRYPTONN_OK) return cli_fail(a.okey, rc);
-    if (load_token(&a, token)) {
-        cryptonn_owner_close(o);
-        return 1;
-    }
+    if (load_token(&a, token)) return 1;
     uint8_t *pred = NULL;
+    float *vals = NULL;
     uint64_t n = 0;
-    rc = cryptonn_owner_predict(a.server, token, a.cacert, a.part, &pred, &n, msg, sizeof msg);
+    int rc = cryptonn_owner_predict_outputs(a.server, token, a.cacert, a.part, &pred, &vals, &n,
+                                            msg, sizeof msg);
     cryptonn_wipe(token, sizeof token);
-    if (rc == CRYPTONN_OK && (rc = cryptonn_owner_unpermute(o, pred, n)) != CRYPTONN_OK)
-        snprintf(msg, sizeof msg, "a prediction is not a class of these parameters");
-    cryptonn_owner_close(o);
     if (rc != CRYPTONN_OK) {
         fprintf(stderr, "cryptonn client: prediction failed: %s\n", msg);
-        cryptonn_free(pred);
         return 1;
     }
-    cryptonn_samples d = {0};
-    cryptonn_dataset mn = {0};
-    cryptonn_records rec = {0};
-    rc = a.spec ? load_records(a.spec, a.data, &rec, msg, sizeof msg)
-                : cryptonn_mnist_load(a.data, 0, (uint32_t)(a.offset + n), &mn, msg, sizeof msg);
-    if (rc == CRYPTONN_OK && a.spec) cryptonn_records_view(&rec, &d);
-    else if (rc == CRYPTONN_OK) cryptonn_samples_of(&mn, &d);
     int code = 1;
-    if (rc == CRYPTONN_OK && !d.y) {
-        rc = CRYPTONN_ERR_ARG;
-        snprintf(msg, sizeof msg, "the records have no class labels to score against");
+    cryptonn_owner *o = NULL;
+    cryptonn_data_spec spec = {0};
+    cryptonn_records rec = {0};
+    cryptonn_dataset mn = {0};
+    cryptonn_samples d = {0};
+    if (vals && !a.spec) {
+        fprintf(stderr, "cryptonn client: part '%s' has a regression target: its predictions "
+                        "are mapped back to the target's units with --spec\n", a.part);
+        goto out;
     }
-    if (rc == CRYPTONN_OK && d.n >= a.offset + n) {
-        uint64_t hits = 0;
-        for (uint64_t i = 0; i < n; i++) hits += pred[i] == d.y[a.offset + i];
-        printf("client: %llu secure predictions, accuracy %.2f%% (scored by the owner)\n",
-               (unsigned long long)n, n ? 100.0 * (double)hits / (double)n : 0.0);
-        code = 0;
-    } else fprintf(stderr, "cryptonn client: cannot score: %s\n", rc != CRYPTONN_OK ? msg : "too few labels");
-    cryptonn_dataset_free(&mn);
+    if (pred && !a.okey) {
+        fprintf(stderr, "cryptonn client: the server's classes are permuted: mapping them back "
+                        "needs --owner-key\n");
+        goto out;
+    }
+    if (pred && ((rc = cryptonn_owner_open(&o, NULL, a.okey)) != CRYPTONN_OK ||
+                 (rc = cryptonn_owner_unpermute(o, pred, n)) != CRYPTONN_OK)) {
+        if (o) fprintf(stderr, "cryptonn client: a prediction is not a class of %s\n", a.okey);
+        else cli_fail(a.okey, rc);
+        goto out;
+    }
+    if (owner_samples(&a, NULL, 0, (uint32_t)(a.offset + n), &spec, &rec, &mn, &d) != CRYPTONN_OK)
+        goto out;
+    if (pred ? !d.y : !d.t) {
+        fprintf(stderr, "cryptonn client: cannot score: the records have no %s\n",
+                pred ? "class labels (the part's predictions are classes)"
+                     : "regression target (the part's predictions are targets)");
+        goto out;
+    }
+    if (d.n < a.offset + n) {
+        fprintf(stderr, "cryptonn client: cannot score: %llu predictions from record %u, "
+                        "but %s holds %u records\n", (unsigned long long)n, a.offset, a.data, d.n);
+        goto out;
+    }
+    score(&d, a.offset, pred, vals, n, &spec);
+    code = a.out ? write_predictions(a.out, pred, vals, n, &spec, a.spec != NULL) : 0;
+out:
+    cryptonn_owner_close(o);
     cryptonn_records_free(&rec);
+    cryptonn_dataset_free(&mn);
+    cryptonn_spec_free(&spec);
     cryptonn_free(pred);
+    cryptonn_free(vals);
     return code;
 }
 

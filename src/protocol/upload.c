@@ -3,6 +3,7 @@
  * (ask what the server has, declare the part with its index, send the batches
  * it lacks, complete it: the server reads every batch as training will
  * before accepting), and the label registration with the authority. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,12 +185,50 @@ int cryptonn_owner_register(const char *url, const char *token, const char *cace
     return rc;
 }
 
-int cryptonn_owner_predict(const char *url, const char *token, const char *cacert,
-                           const char *part, uint8_t **pred, uint64_t *n, char *msg,
-                           size_t msg_len)
+/* The answer's "predictions": classes (integers 0..255), or reals when the
+ * answer says they are a regression's "targets". */
+static int parse_predictions(const char *resp, uint8_t **pred, float **targets, uint64_t *n)
 {
-    CN_ARG_CHECK(url && part && pred && n);
+    const char *lb = strstr(resp, "\"predictions\":[");
+    if (!lb) return CRYPTONN_ERR_FORMAT;
+    const int regress = strstr(resp, "\"targets\":\"") != NULL;
+    const size_t size = regress ? sizeof(float) : 1;
+    size_t cap = 1024, k = 0;
+    uint8_t *p = malloc(cap * size);
+    int rc = p ? CRYPTONN_OK : CRYPTONN_ERR_NOMEM;
+    for (const char *q = lb + 15; rc == CRYPTONN_OK && *q != ']';) {
+        char *e;
+        double v = strtod(q, &e);
+        if (e == q || (*e != ',' && *e != ']') || !isfinite(v) ||
+            (!regress && (v < 0 || v > 255 || v != floor(v))))
+            rc = CRYPTONN_ERR_FORMAT;
+        else if (k == cap) {
+            uint8_t *g = realloc(p, (cap *= 2) * size);
+            if (!g) rc = CRYPTONN_ERR_NOMEM;
+            else p = g;
+        }
+        if (rc != CRYPTONN_OK) break;
+        if (regress) ((float *)(void *)p)[k++] = (float)v;
+        else p[k++] = (uint8_t)v;
+        q = *e == ',' ? e + 1 : e;
+    }
+    if (rc != CRYPTONN_OK) {
+        free(p);
+        return rc;
+    }
+    if (regress) *targets = (float *)(void *)p;
+    else *pred = p;
+    *n = k;
+    return CRYPTONN_OK;
+}
+
+int cryptonn_owner_predict_outputs(const char *url, const char *token, const char *cacert,
+                                   const char *part, uint8_t **pred, float **targets,
+                                   uint64_t *n, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(url && part && pred && targets && n);
     *pred = NULL;
+    *targets = NULL;
     *n = 0;
     if (msg_len) msg[0] = 0;
     if (!cn_part_name_ok(part)) {
@@ -205,32 +244,28 @@ int cryptonn_owner_predict(const char *url, const char *token, const char *cacer
                      msg, msg_len);
     cn_http_client_destroy(c);
     if (rc != CRYPTONN_OK) return rc;
-    const char *lb = strstr(resp, "\"predictions\":[");
-    size_t cap = 1024, k = 0;
-    uint8_t *p = malloc(cap);
-    rc = p && lb ? CRYPTONN_OK : p ? CRYPTONN_ERR_FORMAT : CRYPTONN_ERR_NOMEM;
-    for (const char *q = lb ? lb + 15 : NULL; rc == CRYPTONN_OK && *q && *q != ']';) {
-        char *e;
-        unsigned long v = strtoul(q, &e, 10);
-        if (e == q || v > 255) rc = CRYPTONN_ERR_FORMAT;
-        else if (k == cap) {
-            uint8_t *g = realloc(p, cap *= 2);
-            if (!g) rc = CRYPTONN_ERR_NOMEM;
-            else p = g;
-        }
-        if (rc != CRYPTONN_OK) break;
-        p[k++] = (uint8_t)v;
-        q = *e == ',' ? e + 1 : e;
-    }
+    rc = parse_predictions(resp, pred, targets, n);
     if (rc == CRYPTONN_ERR_FORMAT) snprintf(msg, msg_len, "the server's predictions are malformed");
     free(resp);
-    if (rc != CRYPTONN_OK) {
-        free(p);
-        return rc;
+    return rc;
+}
+
+int cryptonn_owner_predict(const char *url, const char *token, const char *cacert,
+                           const char *part, uint8_t **pred, uint64_t *n, char *msg,
+                           size_t msg_len)
+{
+    CN_ARG_CHECK(pred && n);
+    float *targets = NULL;
+    int rc = cryptonn_owner_predict_outputs(url, token, cacert, part, pred, &targets, n, msg,
+                                            msg_len);
+    if (rc == CRYPTONN_OK && targets) {
+        free(targets);
+        *n = 0;
+        snprintf(msg, msg_len, "part '%s' has a regression target: its predictions are targets, "
+                 "not classes (cryptonn_owner_predict_outputs)", part);
+        rc = CRYPTONN_ERR_ARG;
     }
-    *pred = p;
-    *n = k;
-    return CRYPTONN_OK;
+    return rc;
 }
 
 static int one_call(const char *url, const char *token, const char *cacert, const char *method,
