@@ -6,8 +6,8 @@
 # for keys); a rank killed mid-epoch ends the job with a note on the
 # surviving rank and a checkpoint from which --resume reaches the same model.
 # mpirun encrypt writes the same layout and index as one process. mpirun
-# server serve: a 2-rank server job's model and prediction are one
-# process's.
+# server serve: a 2-rank server job's model, prediction and key account are
+# one process's.
 NAME=cli_mpi
 BIN=$1
 . "$(dirname "$0")/clilib.sh"
@@ -174,6 +174,9 @@ serve() {
         --token-file "$T/a-$tag/owners/op.token" --part t --owner-key "$T/po/owner.key" \
         --data "$D"
     cp "$T/out" "$T/$tag.pred"
+    # the authority's account of what it issued (keys and revealed rank per mpk)
+    curl -sf -H "Authorization: Bearer $(cat "$T/a-$tag/tokens/server.token")" \
+        "http://127.0.0.1:$(cat "$T/a-$tag.port")/v1/leakage" >"$T/$tag.leak" || true
     kill "$spid" "$apid"
     wait "$spid" "$apid"
 }
@@ -183,6 +186,11 @@ contains "$T/s-srv2.log" "2 ranks: rank 0 serves" "the server says how many rank
 cmp -s "$T/srv1.bin" "$T/srv2.bin" && ok || bad "the 2-rank server job's model differs"
 if [ -s "$T/srv1.pred" ] && cmp -s "$T/srv1.pred" "$T/srv2.pred"; then ok; else
     bad "the 2-rank server's prediction differs"
+fi
+# rank 0 alone asks for keys: the authority issued the same keys to both
+if grep -q '"issued"' "$T/srv1.leak" 2>/dev/null && cmp -s "$T/srv1.leak" "$T/srv2.leak"; then ok; else
+    bad "the authority's account differs between the 1-process and the 2-rank server job"
+    cat "$T/srv1.leak" "$T/srv2.leak" >&2
 fi
 
 # The public API's ranks (cryptonn/dist.h): test_api_dist's job gives one
