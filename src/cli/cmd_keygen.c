@@ -154,8 +154,11 @@ int cli_keygen(int argc, char **argv)
     int rc = cryptonn_authority_setup(state, &so, msg, sizeof msg);
     if (data_spec) cryptonn_spec_free(&ds);
     if (rc != CRYPTONN_OK) {
-        fprintf(stderr, "cryptonn keygen: %s\n", msg[0] ? msg : cryptonn_status_str(rc));
-        return rc == CRYPTONN_ERR_ARG || rc == CRYPTONN_ERR_FORMAT ? 2 : 1;
+        /* a range error is the spec's: its integers cannot be encrypted or trained */
+        const int spec_bad = data_spec && rc == CRYPTONN_ERR_RANGE;
+        fprintf(stderr, "cryptonn keygen: %s%s%s\n", spec_bad ? data_spec : "",
+                spec_bad ? ": " : "", msg[0] ? msg : cryptonn_status_str(rc));
+        return rc == CRYPTONN_ERR_ARG || rc == CRYPTONN_ERR_FORMAT || spec_bad ? 2 : 1;
     }
     if ((c = describe(state, (double)(cryptonn_now_ns() - t0) / 1e9, &so)) != 0) return c;
     if (owners) {

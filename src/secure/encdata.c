@@ -77,6 +77,25 @@ static uint32_t bitlen(uint64_t v)
     return b;
 }
 
+int cn_enc_check_err_bound(const cn_enc_params *p, char *msg, size_t msg_len)
+{
+    const uint64_t worst = cn_enc_err_max(p), bound = CN_ENC_DLOG_BOUND;
+    if (worst <= bound) return CRYPTONN_OK;
+    if (!msg || !msg_len) return CRYPTONN_ERR_RANGE;
+    int n = snprintf(msg, msg_len, "label entries up to %llu exceed the discrete-log "
+                     "bound %llu (2^%u) of secure training: ",
+                     (unsigned long long)worst, (unsigned long long)bound, bitlen(bound) - 1);
+    if (n < 0 || (size_t)n >= msg_len) return CRYPTONN_ERR_RANGE;
+    if (p->task == CN_TASK_REGRESS)
+        snprintf(msg + n, msg_len - (size_t)n, "|Y − P| reaches 2·⌈bound·scale⌉ = 2·%llu at the "
+                 "target's fixed-point scale %llu; lower its bound or digits",
+                 (unsigned long long)cn_enc_y_max(p), (unsigned long long)cn_enc_y_den(p));
+    else
+        snprintf(msg + n, msg_len - (size_t)n, "one-hot labels scaled by %llu; lower the "
+                 "label bits", (unsigned long long)cn_enc_y_den(p));
+    return CRYPTONN_ERR_RANGE;
+}
+
 static int spec_fail(char *msg, size_t len, const char *why)
 {
     if (msg && len) snprintf(msg, len, "%s", why);
@@ -118,7 +137,7 @@ int cn_enc_params_from_spec(cn_enc_params *p, const cryptonn_data_spec *s, uint3
     if ((uint64_t)p->slots * (batch ? batch : 1) > CRYPTONN_FEIP_MAX_SLOTS || batch < 1 ||
         batch > 4096)
         return spec_fail(msg, msg_len, "records times batch exceed a batch ciphertext's slots");
-    return CRYPTONN_OK;
+    return cn_enc_check_err_bound(p, msg, msg_len);
 }
 
 int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b)
@@ -132,6 +151,7 @@ int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b)
 int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *msg,
                      size_t msg_len)
 {
+    CN_TRY(cn_enc_check_err_bound(p, msg, msg_len));
     const int regress = p->task == CN_TASK_REGRESS;
     if (cfg->arch == CRYPTONN_ARCH_LAYERS) {
         if (!cfg->in_c) cfg->in_c = cn_enc_channels(p), cfg->in_h = p->rows, cfg->in_w = p->cols;

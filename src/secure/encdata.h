@@ -74,6 +74,15 @@ uint64_t cn_enc_y_max(const cn_enc_params *p);
  * clamped to [0, y_den] (classification) or [−y_max, y_max] (regression). */
 uint64_t cn_enc_err_max(const cn_enc_params *p);
 
+/* The discrete-log bound a training server solves every decryption within
+ * (server.c sizes its table for it): the largest value any of its keys or
+ * its output error may reach. */
+#define CN_ENC_DLOG_BOUND ((uint64_t)1 << 36)
+/* CRYPTONN_ERR_RANGE, msg giving the arithmetic, when the output error of
+ * records under p (cn_enc_err_max) can exceed CN_ENC_DLOG_BOUND: no server
+ * could ever train on them. */
+int cn_enc_check_err_bound(const cn_enc_params *p, char *msg, size_t msg_len);
+
 /* Paper mode: the server chooses the first layer and trains it (batch mpk
  * for the gradient). Strict mode: the authority's committed first layer
  * (cn_enc_mpks.layer), no batch mpk; params.bin is then version 2. */
@@ -87,19 +96,22 @@ void cn_enc_params_default(cn_enc_params *p);
  * its inputs' fixed-point scale and bound, its classes or its target's
  * scale and bound; batch B, paper mode. CRYPTONN_ERR_RANGE (msg says why)
  * when the spec's integers are too large to encrypt (|X| < 2^30, |Y| < 2^40)
- * or the shape too wide for a batch ciphertext. */
+ * or to train (cn_enc_check_err_bound), or the shape too wide for a batch
+ * ciphertext. */
 int cn_enc_params_from_spec(cn_enc_params *p, const cryptonn_data_spec *spec, uint32_t batch,
                             char *msg, size_t msg_len);
 /* 1 when a and b describe the same records and labels (shape, fixed point,
  * task, classes), whatever their batch size and mode. */
 int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b);
 
-/* A model for the records of p: a layer-list model gets their shape when it
+/* A model for the records of p (whose output error must fit the server's
+ * bound, cn_enc_check_err_bound): a layer-list model gets their shape when it
  * states none (and must otherwise take p->slots values); a built-in model
  * gets p's classes (a linear output and MSE for a regression target). In
  * paper mode a trained conv2d first layer must have stride 1 and no
  * padding (the only convolutions a gradient request describes).
- * CRYPTONN_ERR_MISMATCH with the reason in msg when it does not fit. */
+ * CRYPTONN_ERR_MISMATCH with the reason in msg when it does not fit
+ * (CRYPTONN_ERR_RANGE for the bound). */
 int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *msg,
                      size_t msg_len);
 

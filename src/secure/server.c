@@ -12,10 +12,10 @@
 #include "secure/server_internal.h"
 #include "util/util.h"
 
-/* Forward keys: 255·||w||_1 ≤ 255·784·2^10 < 2^28; gradient keys:
- * 255·36,864·2^12 < 2^36. Baby steps ±2^21 (a 2^22-entry table, built once
- * and cached) leave at most 2^14 giant steps for the largest gradient. */
-#define SERVER_DLOG_BOUND ((uint64_t)1 << 36)
+/* CN_ENC_DLOG_BOUND: forward keys reach 255·||w||_1 ≤ 255·784·2^10 < 2^28,
+ * gradient keys 255·36,864·2^12 < 2^36. Baby steps ±2^21 (a 2^22-entry
+ * table, built once and cached) leave at most 2^14 giant steps for the
+ * largest gradient. */
 #define SERVER_DLOG_TABLE_BITS 21
 
 void cn_secure_opts_default(cn_secure_opts *o)
@@ -67,7 +67,7 @@ int cn_server_create(cn_server **out, const cn_encdata *ds, cn_keysource *ks,
         snprintf(path, sizeof path, "%s/dlog-%u.bin", cache_dir, tb);
         cache = path;
     }
-    int rc = cryptonn_dlog_create(&s->dlog, SERVER_DLOG_BOUND, (uint64_t)1 << tb, cache);
+    int rc = cryptonn_dlog_create(&s->dlog, CN_ENC_DLOG_BOUND, (uint64_t)1 << tb, cache);
     if (rc != CRYPTONN_OK) {
         cn_server_destroy(s);
         return rc;

@@ -72,14 +72,7 @@ int cn_server_output_error(cn_server *s, const cn_enc_batch *b, const float *pro
     const int regress = s->p.task == CN_TASK_REGRESS;
     /* checked before any key is asked for, so an overflow stops training
      * before a step, never with a wrapped value */
-    if (cn_enc_err_max(&s->p) > cryptonn_dlog_bound(s->dlog)) {
-        if (msg)
-            snprintf(msg, msg_len, "output error: label entries up to %llu exceed the "
-                     "discrete-log bound %llu; lower the target's bound or digits",
-                     (unsigned long long)cn_enc_err_max(&s->p),
-                     (unsigned long long)cryptonn_dlog_bound(s->dlog));
-        return CRYPTONN_ERR_RANGE;
-    }
+    CN_TRY(cn_enc_check_err_bound(&s->p, msg, msg_len));
     const double lo = regress ? -(double)cn_enc_y_max(&s->p) : 0.0;
     const double hi = regress ? (double)cn_enc_y_max(&s->p) : (double)S;
     for (size_t i = 0; i < nl; i++)
