@@ -10,7 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/datamodel.h"
+#include "cli/owner_truth.h"
 #include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
@@ -31,6 +31,51 @@ static void usage(FILE *f)
                "  --cache DIR        discrete-log table cache (cache)\n"
                "  --dlog-bits B      discrete-log baby steps ±2^B (21)\n"
                "  --threads T        (2)\n");
+}
+
+/* The owners' score of the predictions against their truth (all of it:
+ * cli_truth_load checked it is the set's): accuracy, or the RMSE in the
+ * target's units with a spec. */
+static void score(const cryptonn_samples *truth, int regress, const cryptonn_data_spec *spec,
+                  const uint8_t *pred, const float *vals)
+{
+    const uint64_t k = truth->n;
+    if (k && regress) {
+        const double tscale = spec ? spec->t_scale : 1;
+        double se = 0;
+        for (uint64_t i = 0; i < k; i++) {
+            double d = ((double)vals[i] - (double)truth->t[i]) * tscale;
+            se += d * d;
+        }
+        printf("owners' side: RMSE %.4g on %llu samples%s\n", sqrt(se / (double)k),
+               (unsigned long long)k, spec ? " (in the target's units)" : "");
+    } else if (k) {
+        uint64_t hits = 0;
+        for (uint64_t i = 0; i < k; i++) hits += pred[i] == truth->y[i];
+        printf("owners' side: accuracy %.2f%% on %llu samples\n", 100.0 * (double)hits / (double)k,
+               (unsigned long long)k);
+    }
+}
+
+/* One prediction per line: a target (in its units with spec), a class name
+ * (spec, and unpermuted: named) or a class index. */
+static int write_predictions(const char *path, uint64_t n, int regress,
+                             const cryptonn_data_spec *spec, int named, const uint8_t *pred,
+                             const float *vals)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return CRYPTONN_ERR_IO;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (regress && spec) fprintf(f, "%.9g\n", (double)vals[i] * spec->t_scale + spec->t_offset);
+        else if (regress) fprintf(f, "%.9g\n", (double)vals[i]);
+        else if (spec && named && pred[i] < spec->classes)
+            fprintf(f, "%s\n", spec->class_names[pred[i]]);
+        else fprintf(f, "%u\n", pred[i]);
+    }
+    return fclose(f) ? CRYPTONN_ERR_IO : CRYPTONN_OK;
 }
 
 int cli_predict(int argc, char **argv)
@@ -78,9 +123,7 @@ int cli_predict(int argc, char **argv)
     cryptonn_model *m = NULL;
     uint8_t *pred = NULL;
     float *vals = NULL;
-    cryptonn_dataset truth = {0};
-    cryptonn_records rec = {0};
-    cryptonn_data_spec spec = {0};
+    cli_truth truth = {0};
     if ((rc = cryptonn_authority_open(&auth, authd, NULL)) != CRYPTONN_OK) {
         cli_fail(authd, rc);
         goto out;
@@ -96,6 +139,17 @@ int cli_predict(int argc, char **argv)
         cli_fail(model, rc);
         goto out;
     }
+    const uint64_t n = info.samples;
+    const int regress = info.regression;
+    if (data && !regress && !okey) {
+        fprintf(stderr, "cryptonn predict: scoring classes needs --owner-key (the server's "
+                        "classes are permuted)\n");
+        goto out;
+    }
+    /* records of another set are refused before any key is asked for */
+    if (data && cli_truth_load("predict", encd, &info, spec_path, data, labels, 0, &truth) !=
+                    CRYPTONN_OK)
+        goto out;
     cryptonn_trainer_opts so;
     cryptonn_trainer_opts_default(&so);
     so.threads = (uint32_t)threads;
@@ -105,14 +159,6 @@ int cli_predict(int argc, char **argv)
     if ((rc = cryptonn_keyservice_local(&ks, auth)) != CRYPTONN_OK ||
         (rc = cryptonn_trainer_create(&srv, ts, ks, &so)) != CRYPTONN_OK) {
         cli_fail("server", rc);
-        goto out;
-    }
-    uint64_t n = info.samples;
-    const int regress = info.regression;
-    if (data && !regress && !okey) {
-        fprintf(stderr, "cryptonn predict: scoring classes needs --owner-key (the server's "
-                        "classes are permuted)\n");
-        rc = CRYPTONN_ERR_ARG;
         goto out;
     }
     pred = malloc(n ? n : 1);
@@ -130,7 +176,6 @@ int cli_predict(int argc, char **argv)
            (unsigned long long)n,
            st.seconds_load + st.seconds_keys + st.seconds_first_layer + st.seconds_plain,
            (unsigned long long)st.keys_first_layer);
-    if (spec_path && (rc = cli_spec_read("predict", spec_path, &spec)) != CRYPTONN_OK) goto out;
     if (okey && !regress) {
         cryptonn_owner *own = NULL;
         if ((rc = cryptonn_owner_open(&own, NULL, okey)) == CRYPTONN_OK)
@@ -141,56 +186,15 @@ int cli_predict(int argc, char **argv)
             goto out;
         }
     }
-    cryptonn_samples tv = {0};
-    if (data && spec_path) {
-        if ((rc = cli_records_load("predict", &spec, data, labels, &rec)) != CRYPTONN_OK) goto out;
-        cryptonn_records_view(&rec, &tv);
-    } else if (data) {
-        char why[256] = "";
-        if ((rc = cryptonn_mnist_load(data, 0, (uint32_t)n, &truth, why, sizeof why)) != CRYPTONN_OK) {
-            fprintf(stderr, "cryptonn predict: %s: %s %s\n", data, cryptonn_status_str(rc), why);
-            goto out;
-        }
-        cryptonn_samples_of(&truth, &tv);
-    }
-    const double tscale = spec_path && regress ? spec.t_scale : 1;
-    const double toff = spec_path && regress ? spec.t_offset : 0;
-    uint64_t k = tv.n < n ? tv.n : n;
-    if (k && regress) {
-        double se = 0;
-        for (uint64_t i = 0; i < k; i++) {
-            double d = ((double)vals[i] - (double)tv.t[i]) * tscale;
-            se += d * d;
-        }
-        printf("owners' side: RMSE %.4g on %llu samples%s\n", sqrt(se / (double)k),
-               (unsigned long long)k, spec_path ? " (in the target's units)" : "");
-    } else if (k && tv.y) {
-        uint64_t hits = 0;
-        for (uint64_t i = 0; i < k; i++) hits += pred[i] == tv.y[i];
-        printf("owners' side: accuracy %.2f%% on %llu samples\n", 100.0 * (double)hits / (double)k,
-               (unsigned long long)k);
-    }
-    if (out) {
-        FILE *f = fopen(out, "w");
-        if (!f) {
-            perror(out);
-            goto out;
-        }
-        for (uint64_t i = 0; i < n; i++) {
-            if (regress) fprintf(f, "%.9g\n", (double)vals[i] * tscale + toff);
-            else if (spec_path && okey && pred[i] < spec.classes)
-                fprintf(f, "%s\n", spec.class_names[pred[i]]);
-            else fprintf(f, "%u\n", pred[i]);
-        }
-        fclose(f);
-    }
+    const cryptonn_data_spec *spec = spec_path ? &truth.spec : NULL;
+    score(&truth.s, regress, spec, pred, vals);
+    if (out && write_predictions(out, n, regress, spec, okey != NULL, pred, vals) != CRYPTONN_OK)
+        goto out;
     code = 0;
 out:
     free(pred);
     free(vals);
-    cryptonn_dataset_free(&truth);
-    cryptonn_records_free(&rec);
-    cryptonn_spec_free(&spec);
+    cli_truth_free(&truth);
     cryptonn_trainer_destroy(srv);
     cryptonn_keyservice_destroy(ks);
     cryptonn_model_destroy(m);

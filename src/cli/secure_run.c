@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/datamodel.h"
+#include "cli/owner_truth.h"
 #include "cryptonn/dist.h"
 #include "cryptonn/encdata.h"
 #include "cryptonn/owner.h"
@@ -46,43 +46,27 @@ static void log_row(const char *path, uint32_t epoch, const cryptonn_train_stats
 /* The owners' side of secure prediction: their key and true labels or
  * targets. */
 typedef struct {
-    cryptonn_owner *own;        /* π (classification) */
-    cryptonn_dataset mnist;     /* the true labels: MNIST's */
-    cryptonn_records rec;       /* or the data spec's test records */
-    cryptonn_samples truth;     /* n = 0: nothing to score against */
-    double t_scale;             /* regression: the spec's target scale */
+    cryptonn_owner *own; /* π (classification) */
+    cli_truth t;         /* t.s.n = 0: nothing to score against */
 } owners_truth;
 
 /* The owners' key and their test labels or targets (j->owner_key, data_dir,
- * spec). Returns a status, the reason printed. */
-static int truth_load(const cli_secure_job *j, owners_truth *ot)
+ * spec), refused when they are not the test set's (ts). Returns a status,
+ * the reason printed. */
+static int truth_load(const cli_secure_job *j, const cryptonn_encdata *ts, owners_truth *ot)
 {
     int rc = cryptonn_owner_open(&ot->own, NULL, j->owner_key);
     if (rc != CRYPTONN_OK) return fail(j->owner_key, rc, NULL);
-    char why[256] = "";
-    if (j->spec) {
-        cryptonn_data_spec spec;
-        if ((rc = cli_spec_read("train", j->spec, &spec)) != CRYPTONN_OK) return rc;
-        rc = cli_records_load("train", &spec, j->data_dir, j->labels, &ot->rec);
-        ot->t_scale = spec.t_scale;
-        cryptonn_spec_free(&spec);
-        if (rc != CRYPTONN_OK) return rc;
-        cryptonn_records_view(&ot->rec, &ot->truth);
-    } else if ((rc = cryptonn_mnist_load(j->data_dir, 0, j->test_limit, &ot->mnist, why,
-                                         sizeof why)) != CRYPTONN_OK) {
-        return fail(j->data_dir, rc, why);
-    } else {
-        cryptonn_samples_of(&ot->mnist, &ot->truth);
-    }
-    if (j->test_limit && ot->truth.n > j->test_limit) ot->truth.n = j->test_limit;
-    return CRYPTONN_OK;
+    cryptonn_encdata_info info;
+    cryptonn_encdata_describe(ts, &info);
+    return cli_truth_load("train", j->test_dir, &info, j->spec, j->data_dir, j->labels,
+                          j->test_limit, &ot->t);
 }
 
 static void truth_free(owners_truth *ot)
 {
     cryptonn_owner_close(ot->own);
-    cryptonn_dataset_free(&ot->mnist);
-    cryptonn_records_free(&ot->rec);
+    cli_truth_free(&ot->t);
 }
 
 /* Secure prediction on the test set, scored on the owners' side: accuracy,
@@ -109,17 +93,19 @@ static int secure_test(cryptonn_trainer *tr, cryptonn_model *m, const cryptonn_e
         return rc;
     }
     *metric = -1;
-    if (ot->truth.n < n) n = ot->truth.n;
+    /* truth_load checked the truth is the set's; --test-limit may score fewer */
+    const cryptonn_samples *truth = &ot->t.s;
+    n = truth->n;
     if (n && info.regression) {
         double se = 0;
         for (uint64_t i = 0; i < n; i++) {
-            double d = ((double)out[i] - (double)ot->truth.t[i]) * ot->t_scale;
+            double d = ((double)out[i] - (double)truth->t[i]) * ot->t.spec.t_scale;
             se += d * d;
         }
         *metric = sqrt(se / (double)n);
     } else if (n && ot->own && cryptonn_owner_unpermute(ot->own, pred, n) == CRYPTONN_OK) {
         uint64_t hits = 0;
-        for (uint64_t i = 0; i < n; i++) hits += pred[i] == ot->truth.y[i];
+        for (uint64_t i = 0; i < n; i++) hits += pred[i] == truth->y[i];
         *metric = (double)hits / (double)n;
     }
     free(pred);
@@ -188,7 +174,7 @@ static int records_input(const cli_secure_job *j, const owners_truth *ot, crypto
                          audit_input *in, char *what, size_t what_len, char *why, size_t why_len)
 {
     if (!j->audit_records) {
-        in->rec = &ot->rec;
+        in->rec = &ot->t.rec;
         snprintf(what, what_len, "test records of %s", j->data_dir);
         return CRYPTONN_OK;
     }
@@ -198,7 +184,7 @@ static int records_input(const cli_secure_job *j, const owners_truth *ot, crypto
     rc = cryptonn_spec_load(&spec, j->audit_records, j->audit_labels, own, why, why_len);
     cryptonn_spec_free(&spec);
     in->rec = own;
-    in->rec_aux = ot->rec.n ? &ot->rec : NULL;
+    in->rec_aux = ot->t.rec.n ? &ot->t.rec : NULL;
     snprintf(what, what_len, "records of %s", j->audit_records);
     return rc;
 }
@@ -323,10 +309,11 @@ static int model_setup(const cli_secure_job *j, cryptonn_trainer *tr, const cryp
     return CRYPTONN_OK;
 }
 
-/* The leakage report on stdout and, with j->report, the Markdown report. */
+/* The leakage report on stdout and, with j->report, the Markdown report;
+ * saved: whether this run wrote the model file. */
 static void reports(const cli_secure_job *j, const cryptonn_trainer *tr,
                     const cryptonn_authority *auth, const cryptonn_model *m,
-                    const owners_truth *audit)
+                    const owners_truth *audit, int saved)
 {
     char *amd = NULL, *atext = NULL, *text = NULL;
     if (audit) owners_audit(auth, j, audit, &amd, &atext);
@@ -347,7 +334,8 @@ static void reports(const cli_secure_job *j, const cryptonn_trainer *tr,
         rc = cryptonn_file_write_atomic(j->report, &part, 1, 0644);
     }
     if (rc != CRYPTONN_OK) fail(j->report ? j->report : "report", rc, NULL);
-    else if (j->report) printf("\nreport written to %s; model to %s\n", j->report, j->out);
+    else if (j->report && saved) printf("\nreport written to %s; model to %s\n", j->report, j->out);
+    else if (j->report) printf("\nreport written to %s; no model written\n", j->report);
     cryptonn_free(text);
     cryptonn_free(amd);
     cryptonn_free(atext);
@@ -386,7 +374,7 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         fail(j->test_dir, rc, "cannot open the encrypted test set");
         goto out;
     }
-    if (ts && j->owner_key && truth_load(j, &ot) != CRYPTONN_OK) goto out;
+    if (ts && j->owner_key && truth_load(j, ts, &ot) != CRYPTONN_OK) goto out;
     cryptonn_encdata_info info;
     cryptonn_encdata_describe(ds, &info);
     char ckpt[4096];
@@ -420,23 +408,34 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
         fail("mpirun", rc, "a rank could not start");
         goto out;
     }
-    int failed = 0;
+    int failed = 0, stepped = 0, saved = 0;
     for (uint32_t e = first_epoch; e < j->epochs; e++) {
         cryptonn_train_stats st;
         const uint64_t from = e == first_epoch ? start_batch : 0;
         cryptonn_trainer_set_start_batch(tr, from);
         rc = cryptonn_trainer_epoch(tr, m, e, &st, msg, sizeof msg);
-        /* After every epoch, and after a refusal, the model file and the
-         * checkpoint hold the last completed step: nothing is lost. */
-        int src = cryptonn_model_save(m, j->out);
-        if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the model");
-        src = rc == CRYPTONN_OK ? cryptonn_checkpoint_save(ckpt, m, e + 1, 0)
-                                : cryptonn_checkpoint_save(ckpt, m, e, from + st.batches);
-        if (src != CRYPTONN_OK) fail(ckpt, src, "cannot save the checkpoint");
+        /* After every epoch, and after a refusal once a step of this run
+         * completed, the model file and the checkpoint hold the last
+         * completed step: nothing is lost. A run refused before its first
+         * step leaves both as they were (a previous model, or the checkpoint
+         * it resumed from). */
+        stepped |= st.batches > 0;
+        if (rc == CRYPTONN_OK || stepped) {
+            int src = cryptonn_model_save(m, j->out);
+            if (src != CRYPTONN_OK) fail(j->out, src, "cannot save the model");
+            src = rc == CRYPTONN_OK ? cryptonn_checkpoint_save(ckpt, m, e + 1, 0)
+                                    : cryptonn_checkpoint_save(ckpt, m, e, from + st.batches);
+            if (src != CRYPTONN_OK) fail(ckpt, src, "cannot save the checkpoint");
+            saved = 1;
+        }
         if (rc != CRYPTONN_OK) {
             fail("secure training stopped", rc, msg);
-            fprintf(stderr, "cryptonn: checkpoint of the last completed step saved to %s "
-                            "(continue with --resume %s)\n", ckpt, ckpt);
+            if (stepped)
+                fprintf(stderr, "cryptonn: checkpoint of the last completed step saved to %s "
+                                "(continue with --resume %s)\n", ckpt, ckpt);
+            else
+                fprintf(stderr, "cryptonn: no training step completed: %s and %s were not "
+                                "written\n", j->out, ckpt);
             failed = 1;
             break;
         }
@@ -471,7 +470,7 @@ int cli_secure_run(const cli_secure_job *j, double *test_accuracy)
     }
     /* the owners' records are at hand with their key, or named for the audit */
     const int audit = j->audit && !failed && (ot.own || (j->spec && j->audit_records));
-    reports(j, tr, auth, m, audit ? &ot : NULL);
+    reports(j, tr, auth, m, audit ? &ot : NULL, saved);
     code = failed ? 1 : 0;
 out:
     cryptonn_trainer_destroy(tr);
