@@ -45,7 +45,7 @@ static void usage(FILE *f)
             "  --lr X                   learning rate (0.01)\n"
             "  --momentum M             (0.9)\n"
             "  --weight-decay W         (0)\n"
-            "  --frozen-first-layer     keep the first layer at its seeded weights\n"
+            "  --freeze-first-layer     keep the first layer at its seeded weights\n"
             "  --seed S                 initialisation and shuffling (1)\n"
             "  --limit N                use only the first N training samples\n"
             "  --out PATH               model file, rewritten after each epoch (model.bin)\n"
@@ -119,6 +119,9 @@ static int parse_opts(int argc, char **argv, train_opts *o)
         {"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
         {"lr", required_argument, 0, O_LR},       {"momentum", required_argument, 0, O_MOM},
         {"weight-decay", required_argument, 0, O_WD},
+        {"freeze-first-layer", no_argument, 0, O_FROZEN},
+        /* the old spelling, for existing scripts; train --secure and server
+         * spell it --freeze-first-layer */
         {"frozen-first-layer", no_argument, 0, O_FROZEN},
         {"conv1-filters", required_argument, 0, O_CONV1},
         {"seed", required_argument, 0, O_SEED},   {"data", required_argument, 0, O_DATA},
@@ -265,7 +268,7 @@ static int load_data(const train_opts *o, train_data *d)
 
 /* The config: built in, or the model file's (fitted to the spec, or to
  * MNIST's images), with explicit --loss/--reduction/--init/--seed and
- * --frozen-first-layer on top. */
+ * --freeze-first-layer on top. */
 static int make_config(const train_opts *o, const train_data *d, cryptonn_model_config *cfg)
 {
     *cfg = o->cfg;
