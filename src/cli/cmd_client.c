@@ -153,7 +153,7 @@ static int spec_records(const client_args *a, const cryptonn_owner *o, cryptonn_
     char msg[256] = "";
     if (rc == CRYPTONN_OK && o && (rc = cryptonn_owner_check_spec(o, spec, msg, sizeof msg)))
         fprintf(stderr, "cryptonn client: %s: %s\n", a->spec, msg);
-    if (rc == CRYPTONN_OK && (rc = cli_records_load("client", spec, a->data, a->labels, r)) == 0)
+    if (rc == CRYPTONN_OK && (rc = cli_records_load("client", spec, a->data, a->labels, r)) == CRYPTONN_OK)
         cryptonn_records_view(r, v);
     return rc;
 }
