@@ -14,6 +14,7 @@ typedef struct {
     int threads;    /* --threads N */
     const char *ranks; /* --ranks LIST (bench train): MPI ranks to compare, e.g. "1,2" */
     const char *model, *data, *spec; /* (train) a model file; records and their data spec */
+    const char *labels; /* (train) --labels Y.npy: the labels of .npy records */
 } bench_opts;
 
 typedef struct {

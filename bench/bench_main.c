@@ -28,7 +28,8 @@ static void usage(FILE *f)
                "  --ranks LIST  (train) secure training with each number of MPI ranks of one\n"
                "                thread (mpirun): time per batch, scaling, bytes between ranks\n"
                "  --model FILE  (train) any model file, secure vs plaintext per batch, on\n"
-               "                MNIST or on --data FILE (CSV/.npy) under --spec FILE\n\n"
+               "                MNIST or on --data FILE (CSV/.npy) under --spec FILE\n"
+               "  --labels Y.npy (train --model) the labels of a .npy --data\n\n"
                "suites:\n");
     for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
         fprintf(f, "  %-8s %s\n", SUITES[i].name, SUITES[i].summary);
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {0, 0, 2, NULL, NULL, NULL, NULL};
+    bench_opts o = {0, 0, 2, NULL, NULL, NULL, NULL, NULL};
     static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
                                              {"quick", no_argument, 0, 'q'},
                                              {"threads", required_argument, 0, 't'},
@@ -44,6 +45,7 @@ int cli_bench(int argc, char **argv)
                                              {"model", required_argument, 0, 'm'},
                                              {"data", required_argument, 0, 'd'},
                                              {"spec", required_argument, 0, 's'},
+                                             {"labels", required_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     int c;
@@ -57,6 +59,7 @@ int cli_bench(int argc, char **argv)
         case 'm': o.model = optarg; break;
         case 'd': o.data = optarg; break;
         case 's': o.spec = optarg; break;
+        case 'L': o.labels = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -1,5 +1,5 @@
-/* `cryptonn bench train --model FILE [--data FILE --spec FILE]`: seconds per
- * batch of secure training of any model file, split by phase, next to
+/* `cryptonn bench train --model FILE [--data FILE --spec FILE [--labels Y]]`:
+ * seconds per batch of secure training of any model file, split by phase, next to
  * plaintext training of the same model on the same records, in one run.
  * Without --data the records are MNIST's (data/mnist, batches of 64), so
  * `--model models/lenet5.json` runs the generic engine on exactly what plain
@@ -59,7 +59,10 @@ static int load(const bench_opts *o, uint32_t want, records *r)
     char why[512] = "";
     int rc;
     memset(r, 0, sizeof *r);
-    if (!o->data) {
+    if (o->labels && !o->data) {
+        snprintf(why, sizeof why, "--labels goes with a .npy --data");
+        rc = CRYPTONN_ERR_ARG;
+    } else if (!o->data) {
         r->batch = 64;
         cn_enc_params_default(&r->pp);
         rc = cryptonn_mnist_load("data/mnist", 1, want, &r->mnist, why, sizeof why);
@@ -73,14 +76,15 @@ static int load(const bench_opts *o, uint32_t want, records *r)
         rc = cryptonn_spec_read(o->spec, &spec, why, sizeof why);
         if (rc == CRYPTONN_OK) {
             rc = cn_enc_params_from_spec(&r->pp, &spec, r->batch, why, sizeof why);
-            if (rc == CRYPTONN_OK) rc = cryptonn_spec_load(&spec, o->data, NULL, &r->rec, why, sizeof why);
+            if (rc == CRYPTONN_OK)
+                rc = cryptonn_spec_load(&spec, o->data, o->labels, &r->rec, why, sizeof why);
             cryptonn_spec_free(&spec);
         }
         if (rc == CRYPTONN_OK) cryptonn_records_view(&r->rec, &r->all);
     }
     if (rc != CRYPTONN_OK)
         fprintf(stderr, "cryptonn bench train: %s%s\n", why,
-                o->data ? "" : " (run tools/fetch-mnist)");
+                o->data || o->labels ? "" : " (run tools/fetch-mnist)");
     return rc;
 }
 

@@ -136,9 +136,69 @@ EOF
 EOF
     expect 0 "train a CNN on .npy" -- "$BIN" train --model "$T/c.json" --data "$T/x.npy" --labels "$T/y.npy" \
         --spec "$T/nspec.json" --epochs 5 --out "$T/c.bin"
+    # .npy records to predict: no labels file
+    expect 0 "keygen for the .npy spec" -- "$BIN" keygen --state "$T/nauth" --mode paper --spec "$T/nspec.json" --batch 8
+    NK="--params $T/nauth/params.bin --owner-key $T/nauth/owner.key --spec $T/nspec.json"
+    expect 0 ".npy test set without --labels" -- "$BIN" encrypt $NK --data "$T/x.npy" --out "$T/nnew" --test
+    contains "$T/out" "encrypting 120 test samples" "every .npy record encrypted"
+    expect 1 ".npy training set without --labels" -- "$BIN" encrypt $NK --data "$T/x.npy" --out "$T/nbad"
+    contains "$T/err" "x.npy: no labels" "training data needs its labels"
+    printf '{"layers": [{"type": "dense", "units": 4}, {"type": "relu"}, {"type": "dense", "units": 2}]}\n' >"$T/nd.json"
+    ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+    ( cd "$T" && "$ABS" bench train --quick --model "$T/nd.json" --data "$T/x.npy" --labels "$T/y.npy" \
+        --spec "$T/nspec.json" >"$T/out" 2>"$T/err" ) && ok || { bad "bench train --labels"; cat "$T/err" >&2; }
+    contains "$T/out" "secure batch: total" "bench trains on .npy records with --labels"
+    expect 1 "bench train .npy without --labels" -- "$BIN" bench train --quick --model "$T/nd.json" \
+        --data "$T/x.npy" --spec "$T/nspec.json"
+    contains "$T/err" "x.npy: no labels" "bench says the labels are missing"
 else
     echo "cli_data: .npy from numpy skipped: /usr/bin/python3 has no numpy (tools/install-deps --with-peers)"
 fi
+
+# Files that are not records: said what they are, and what is read.
+printf '\000\000\010\003\000\000\352\140\000\000\000\034\000\000\000\034' >"$T/train-images-idx3-ubyte"
+expect 1 "an IDX file as records" -- "$BIN" data describe "$T/train-images-idx3-ubyte" --label x
+contains "$T/err" "looks like an MNIST IDX file (magic 00 00 08 03)" "says it is IDX"
+contains "$T/err" "records are a CSV file with a header row, or a .npy file" "says what is read"
+contains "$T/err" "cryptonn encrypt --data DIR" "says where IDX files go"
+expect 1 "a directory as records" -- "$BIN" data describe "$T" --label x
+contains "$T/err" "$T is a directory: records are one CSV or .npy file" "says it is a directory"
+expect 2 "split of a .npy" -- "$BIN" data split "$T/x.npy" --label y --out "$T/n"
+contains "$T/err" "split takes a CSV file" "split says it takes CSV"
+# One class however spelt: "1" and "1.0" are one label.
+printf 'a,y\n1,1\n2,1.0\n3,0\n4,0.0\n5,1\n' >"$T/spell.csv"
+expect 0 "labels 1 and 1.0" -- "$BIN" data describe "$T/spell.csv" --label y --out "$T/spell.json"
+if tr -d ' \n' <"$T/spell.json" | grep -q '"classes":\["0","1"\]'; then ok; else bad "1 and 1.0 as two classes: $(cat "$T/spell.json")"; fi
+printf 'a,y\n1,1\n2,1.0\n' >"$T/one.csv"
+expect 1 "one class" -- "$BIN" data describe "$T/one.csv" --label y
+contains "$T/err" "1 distinct label; classification needs 2..256" "singular, one class"
+
+# Records to predict carry no labels: a test set encrypts without them,
+# and the trained model predicts one class per record.
+cut -d, -f1,2,5 "$T/d.csv" | head -n 49 >"$T/p-train.csv"
+{ echo "f1,f2"; tail -n 20 "$T/d.csv" | cut -d, -f1,2; } >"$T/p-new.csv"
+expect 0 "describe the train part" -- "$BIN" data describe "$T/p-train.csv" --label label --out "$T/pspec.json"
+expect 0 "keygen" -- "$BIN" keygen --state "$T/auth" --mode paper --spec "$T/pspec.json" --batch 8
+K="--params $T/auth/params.bin --owner-key $T/auth/owner.key --spec $T/pspec.json"
+expect 0 "encrypt the train part" -- "$BIN" encrypt $K --data "$T/p-train.csv" --out "$T/penc"
+expect 2 "unlabeled records for training" -- "$BIN" encrypt $K --data "$T/p-new.csv" --out "$T/pbad"
+contains "$T/err" "no column named 'label'" "training data needs its labels"
+expect 0 "unlabeled records as a test set" -- "$BIN" encrypt $K --data "$T/p-new.csv" --out "$T/pnew" --test
+contains "$T/out" "encrypting 20 test samples" "every record encrypted"
+expect 2 "--labels with a CSV" -- "$BIN" encrypt $K --data "$T/p-train.csv" --labels "$T/y.npy" --out "$T/pbad"
+contains "$T/err" "a labels file ($T/y.npy) goes with .npy records only; a CSV's labels are its column 'label'" "--labels with a CSV refused"
+[ ! -d "$T/pbad" ] && ok || bad "a refused encrypt wrote $T/pbad"
+expect 2 "--labels without --spec" -- "$BIN" encrypt --params "$T/auth/params.bin" \
+    --owner-key "$T/auth/owner.key" --labels "$T/y.npy" --out "$T/pbad"
+contains "$T/err" "--labels goes with --spec and a .npy --data" "--labels without --spec refused"
+printf '{"layers": [{"type": "dense", "units": 4}, {"type": "relu"}, {"type": "dense", "units": 3}]}\n' >"$T/pm.json"
+expect 0 "train --secure on the train part" -- "$BIN" train --secure --enc "$T/penc" --authority "$T/auth" \
+    --owner-key "$T/auth/owner.key" --spec "$T/pspec.json" --model "$T/pm.json" --epochs 1 \
+    --min-support 1 --dlog-bits 12 --cache "$T/cache" --out "$T/pm.bin"
+expect 0 "predict the unlabeled records" -- "$BIN" predict --model "$T/pm.bin" --encrypted "$T/pnew" \
+    --authority "$T/auth" --owner-key "$T/auth/owner.key" --dlog-bits 12 --out "$T/pred.txt"
+[ "$(wc -l <"$T/pred.txt")" = 20 ] && ok || bad "predict wrote $(wc -l <"$T/pred.txt") lines for 20 records"
+if grep -qvx -e 0 -e 1 -e 2 "$T/pred.txt"; then bad "predictions not classes 0..2"; else ok; fi
 
 expect 2 "data without a subcommand" -- "$BIN" data
 expect 0 "data --help" -- "$BIN" data --help

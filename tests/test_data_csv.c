@@ -22,10 +22,10 @@ static void write_text(const char *text, size_t len)
 
 /* Refused with rc and a message holding the path and both fragments; the
  * table comes back zeroed. */
-static void refused(const char *text, const char *label, int rc, const char *frag1,
-                    const char *frag2)
+static void refused_bytes(const char *text, size_t len, const char *label, int rc,
+                          const char *frag1, const char *frag2)
 {
-    write_text(text, strlen(text));
+    write_text(text, len);
     cryptonn_table t;
     char msg[512] = "";
     CHECK_EQ_INT(cryptonn_csv_read(path, label, &t, msg, sizeof msg), rc);
@@ -33,6 +33,12 @@ static void refused(const char *text, const char *label, int rc, const char *fra
     if (!ok) fprintf(stderr, "message '%s' lacks '%s' / '%s'\n", msg, frag1, frag2 ? frag2 : "");
     CHECK(ok);
     CHECK(t.n == 0 && t.x == NULL && t.names == NULL && t.labels == NULL);
+}
+
+static void refused(const char *text, const char *label, int rc, const char *frag1,
+                    const char *frag2)
+{
+    refused_bytes(text, strlen(text), label, rc, frag1, frag2);
 }
 
 static void good(void)
@@ -107,6 +113,21 @@ static void bad(void)
     char msg[512] = "";
     CHECK_EQ_INT(cryptonn_csv_read(path, "y", &t, msg, sizeof msg), CRYPTONN_ERR_FORMAT);
     CHECK(strstr(msg, "line 2") && strstr(msg, "NUL"));
+    /* Binary files: said what they look like, not "line 1: a NUL byte". */
+    const char idx[] = "\0\0\x08\x03\0\0\xea\x60\0\0\0\x1c\0\0\0\x1c\0\0\0";
+    refused_bytes(idx, sizeof idx - 1, "x", CRYPTONN_ERR_FORMAT,
+                  "looks like an MNIST IDX file (magic 00 00 08 03)",
+                  "records are a CSV file with a header row, or a .npy file; IDX files are read "
+                  "by `cryptonn encrypt --data DIR` without --spec");
+    const char npy[] = "\x93NUMPY\x01\0\x10\0{'descr': '<f4'";
+    refused_bytes(npy, sizeof npy - 1, "x", CRYPTONN_ERR_FORMAT, "is a NumPy .npy file",
+                  "name ending in .npy");
+    const char bin[] = "PK\x03\x04\0\0\x08\0\nmore\n";
+    refused_bytes(bin, sizeof bin - 1, "x", CRYPTONN_ERR_FORMAT,
+                  "is binary (a NUL byte at offset 4, in the first line), not CSV text", NULL);
+    /* A directory is named as one, not "input/output error". */
+    CHECK_EQ_INT(cryptonn_csv_read(t_tmpdir(), "y", &t, msg, sizeof msg), CRYPTONN_ERR_IO);
+    CHECK(strstr(msg, t_tmpdir()) && strstr(msg, "is a directory: records are one CSV or .npy file"));
     char missing[600];
     snprintf(missing, sizeof missing, "%s/none.csv", t_tmpdir());
     CHECK_EQ_INT(cryptonn_csv_read(missing, "y", &t, msg, sizeof msg), CRYPTONN_ERR_NOT_FOUND);

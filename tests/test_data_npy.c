@@ -149,15 +149,32 @@ static void bad(void)
     write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", x, 24);
     refused(xpath, CRYPTONN_ERR_FORMAT, "N×F");
     write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 0), }", x, 0);
-    refused(xpath, CRYPTONN_ERR_FORMAT, "shape");
+    refused(xpath, CRYPTONN_ERR_FORMAT, "shape (2, 0) has a size of 0");
+    /* Too big, malformed and too many dimensions are told apart. */
+    write_npy(xpath, 1,
+              "{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648, 2147483648), }", x,
+              24);
+    refused(xpath, CRYPTONN_ERR_TOO_LARGE,
+            "shape (2147483648, 2147483648) holds more than 134217728 values");
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, three), }", x, 24);
+    refused(xpath, CRYPTONN_ERR_FORMAT, "shape (2, three) is not a tuple of sizes");
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", x, 24);
+    refused(xpath, CRYPTONN_ERR_FORMAT, "shape (2, -3) is not a tuple of sizes");
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 3, 1), }",
+              x, 24);
+    refused(xpath, CRYPTONN_ERR_FORMAT, "shape (1, 1, 2, 3, 1) has more than 4 dimensions");
     write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False}", x, 24);
     refused(xpath, CRYPTONN_ERR_FORMAT, "without a shape");
     x[4] = NAN;
     write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", x, 24);
-    refused(xpath, CRYPTONN_ERR_FORMAT, "record 1, feature 1");
+    refused(xpath, CRYPTONN_ERR_FORMAT, "record 2 (from 1), feature x1 is not finite");
     x[4] = 5;
     write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", x, 24);
     refused(ypath, CRYPTONN_ERR_MISMATCH, "for the 3 records");
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", x, 24);
+    float yf[2] = {0, INFINITY};
+    write_npy(ypath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", yf, 8);
+    refused(ypath, CRYPTONN_ERR_FORMAT, "the label of record 2 (from 1) is not finite");
     FILE *f = fopen(xpath, "wb");
     if (f) {
         fwrite("\x93NUMPZ\x01\x00\x10\x00", 1, 10, f);
@@ -169,7 +186,57 @@ static void bad(void)
         fwrite("\x93NUMPY\x01\x00\xff\x00{'descr'", 1, 18, f);
         fclose(f);
     }
-    refused(xpath, CRYPTONN_ERR_TRUNCATED, "header");
+    refused(xpath, CRYPTONN_ERR_TRUNCATED, "a header of 255 bytes, but the file ends 8 bytes into it");
+    /* A header over the limit is not "cut": the message says it is too long. */
+    enum { H = 70068 };
+    uint8_t *big = calloc(1, 12 + H);
+    CHECK(big != NULL);
+    if (big && (f = fopen(xpath, "wb"))) {
+        memcpy(big, "\x93NUMPY\x02\x00", 8);
+        big[8] = H & 0xff, big[9] = (H >> 8) & 0xff, big[10] = (uint8_t)(H >> 16);
+        memset(big + 12, ' ', H);
+        fwrite(big, 1, 12 + H, f);
+        fclose(f);
+    }
+    free(big);
+    refused(xpath, CRYPTONN_ERR_TOO_LARGE, "a header of 70068 bytes, longer than the 65536");
+    /* A directory is named as one, not "input/output error". */
+    cryptonn_table t;
+    char msg[512] = "";
+    CHECK_EQ_INT(cryptonn_npy_read(t_tmpdir(), NULL, &t, msg, sizeof msg), CRYPTONN_ERR_IO);
+    CHECK(strstr(msg, t_tmpdir()) && strstr(msg, "is a directory"));
+}
+
+/* .npy records under a spec: without labels when they are not needed, and
+ * a record named counting from 1, as CSV lines are. */
+static void under_spec(void)
+{
+    float x[6] = {0, 1, 2, 3, 4, 5};
+    uint8_t y[3] = {0, 1, 1};
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", x, 24);
+    write_npy(ypath, 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", y, 3);
+    cryptonn_table t;
+    cryptonn_data_spec s;
+    cryptonn_describe_opts o = {0};
+    cryptonn_records r, u;
+    char msg[512] = "";
+    CHECK_EQ_INT(cryptonn_npy_read(xpath, ypath, &t, msg, sizeof msg), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_spec_describe(&t, &o, &s, msg, sizeof msg), CRYPTONN_OK);
+    cryptonn_table_free(&t);
+    CHECK_EQ_INT(cryptonn_spec_load(&s, xpath, ypath, &r, msg, sizeof msg), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_spec_load(&s, xpath, NULL, &u, msg, sizeof msg), CRYPTONN_ERR_MISMATCH);
+    CHECK(strstr(msg, "no labels") != NULL);
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, xpath, NULL, &u, msg, sizeof msg), CRYPTONN_OK);
+    CHECK(u.n == 3 && u.y == NULL && u.t == NULL && u.x && r.x &&
+          memcmp(u.x, r.x, sizeof x) == 0);
+    cryptonn_records_free(&u);
+    cryptonn_records_free(&r);
+    x[3] = 1000; /* record 2 (from 1), feature x1: beyond the bound */
+    write_npy(xpath, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", x, 24);
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, xpath, NULL, &u, msg, sizeof msg),
+                 CRYPTONN_ERR_MISMATCH);
+    CHECK(strstr(msg, "record 2 (from 1): feature 'x1' = 1000") != NULL);
+    cryptonn_spec_free(&s);
 }
 
 int main(void)
@@ -180,5 +247,6 @@ int main(void)
     dtypes();
     shapes_and_labels();
     bad();
+    under_spec();
     return t_done();
 }

@@ -194,8 +194,79 @@ static void describe_other_tasks(void)
     o.shape[0] = 0;
     CHECK_EQ_INT(read_csv("a,y\n1,1\n2,1\n", "y", &t), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_spec_describe(&t, &o, &s, msg, sizeof msg), CRYPTONN_ERR_ARG);
-    CHECK(strstr(msg, "1 distinct labels") != NULL);
+    CHECK(strstr(msg, "1 distinct label;") != NULL);
     cryptonn_table_free(&t);
+}
+
+/* "1" and "1.0" are one class, whichever spelling the spec lists. */
+static void label_spellings(void)
+{
+    cryptonn_table t;
+    cryptonn_describe_opts o = {0};
+    cryptonn_data_spec s;
+    cryptonn_records r;
+    char msg[256] = "";
+    CHECK_EQ_INT(read_csv("a,y\n1,1\n2,1.0\n3,0\n4,0.0\n5,01\n", "y", &t), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_spec_describe(&t, &o, &s, msg, sizeof msg), CRYPTONN_OK);
+    CHECK(s.task == CRYPTONN_TASK_CLASSIFY && s.classes == 2);
+    CHECK(s.classes == 2 && !strcmp(s.class_names[0], "0") && !strcmp(s.class_names[1], "1"));
+    CHECK_EQ_INT(cryptonn_spec_apply(&s, &t, &r, msg, sizeof msg), CRYPTONN_OK);
+    const uint8_t want[5] = {1, 1, 0, 0, 1};
+    CHECK(r.y && memcmp(r.y, want, 5) == 0);
+    cryptonn_records_free(&r);
+    cryptonn_spec_free(&s);
+    cryptonn_table_free(&t);
+}
+
+/* Records whose labels are not needed (a test set, records to predict):
+ * the label column may be left out, and is read when it is there. */
+static void unlabeled(void)
+{
+    cryptonn_table t;
+    cryptonn_describe_opts o = {0};
+    cryptonn_data_spec s;
+    cryptonn_records r, u;
+    char msg[512] = "";
+    CHECK_EQ_INT(read_csv(DATA, "y", &t), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_spec_describe(&t, &o, &s, msg, sizeof msg), CRYPTONN_OK);
+    cryptonn_table_free(&t);
+    CHECK_EQ_INT(cryptonn_spec_load(&s, csv, NULL, &r, msg, sizeof msg), CRYPTONN_OK);
+    /* The same records without their label column. */
+    write_text(csv, "a,b,c\n1,10,5\n2,20,5\n3,30,5\n6,60,5\n4,-20,5\n");
+    CHECK_EQ_INT(cryptonn_spec_load(&s, csv, NULL, &u, msg, sizeof msg), CRYPTONN_ERR_FORMAT);
+    CHECK(strstr(msg, "no column named 'y'") != NULL);
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, csv, NULL, &u, msg, sizeof msg), CRYPTONN_OK);
+    CHECK(u.n == 5 && u.size == 3 && u.y == NULL && u.t == NULL);
+    CHECK(u.x && r.x && memcmp(u.x, r.x, 15 * sizeof(float)) == 0);
+    cryptonn_records_free(&u);
+    /* Labels that are there are read, and checked. */
+    write_text(csv, DATA);
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, csv, NULL, &u, msg, sizeof msg), CRYPTONN_OK);
+    CHECK(u.y && r.y && memcmp(u.y, r.y, 5) == 0);
+    cryptonn_records_free(&u);
+    write_text(csv, "a,b,c,y\n1,10,5,2\n2,20,5,7\n");
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, csv, NULL, &u, msg, sizeof msg),
+                 CRYPTONN_ERR_MISMATCH);
+    CHECK(strstr(msg, "line 3: label '7' is not one of the spec's classes") != NULL);
+    /* A labels file beside a CSV would be ignored: refused. */
+    CHECK_EQ_INT(cryptonn_spec_load(&s, csv, "y.npy", &u, msg, sizeof msg), CRYPTONN_ERR_ARG);
+    CHECK(strstr(msg, csv) &&
+          strstr(msg, "a labels file (y.npy) goes with .npy records only; a CSV's labels are "
+                      "its column 'y'"));
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, csv, "y.npy", &u, msg, sizeof msg),
+                 CRYPTONN_ERR_ARG);
+    cryptonn_records_free(&r);
+    cryptonn_spec_free(&s);
+    /* Regression: no targets. */
+    CHECK_EQ_INT(read_csv("a,y\n1,0.5\n2,1.5\n3,4\n", "y", &t), CRYPTONN_OK);
+    CHECK_EQ_INT(cryptonn_spec_describe(&t, &o, &s, msg, sizeof msg), CRYPTONN_OK);
+    cryptonn_table_free(&t);
+    write_text(csv, "a\n2\n");
+    CHECK_EQ_INT(cryptonn_spec_load_unlabeled(&s, csv, NULL, &u, msg, sizeof msg), CRYPTONN_OK);
+    CHECK(u.n == 1 && u.outputs == 1 && u.t == NULL && u.y == NULL && u.x &&
+          u.x[0] == (float)(round((2 - s.offset[0]) / s.scale[0] * 256) / 256));
+    cryptonn_records_free(&u);
+    cryptonn_spec_free(&s);
 }
 
 /* A valid spec with one edit applied: refused, the message naming key. */
@@ -248,6 +319,8 @@ int main(void)
     snprintf(spec, sizeof spec, "%s/spec.json", t_tmpdir());
     describe_classification();
     describe_other_tasks();
+    label_spellings();
+    unlabeled();
     bad_specs();
     return t_done();
 }

@@ -87,7 +87,7 @@ static void bad_files(void)
     refused(HEAD "{\"type\": \"dense\", \"units\": 4}, {\"type\": \"relu\"}]}", CRYPTONN_ERR_ARG,
             "layer 2 (relu)", "last layer must be dense");
     refused("{\"input\": [4], \"layers\": [{\"type\": \"dense\", \"units\": 1}]}", CRYPTONN_ERR_ARG,
-            "1 classes", NULL);
+            "output of 1 unit:", NULL);
     refused("{\"input\": [4], \"output\": \"linear\", \"loss\": \"ce\", \"layers\": [{\"type\": "
             "\"dense\", \"units\": 1}]}",
             CRYPTONN_ERR_ARG, "MSE", NULL);

@@ -46,7 +46,8 @@ typedef struct {
  * number. label (may be NULL: no labels) names the label column. Refuses
  * with the line and column: a missing value, a non-number, a record with
  * another number of fields than the header (ragged), an empty line between
- * records, an unterminated quote. Returns CRYPTONN_OK, _NOT_FOUND, _IO,
+ * records, an unterminated quote; a binary file (a NUL byte in its first
+ * line) is refused saying what it looks like (.npy, MNIST IDX). Returns CRYPTONN_OK, _NOT_FOUND, _IO,
  * _TOO_LARGE (over 1 GiB), _FORMAT or _NOMEM. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_csv_read(const char *path, const char *label,
                                                         cryptonn_table *out, char *msg,
@@ -58,7 +59,8 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_csv_read(const char *path, const 
  * may be NULL) in a second .npy of shape (N) or (N, 1), integer or float,
  * written as text ("3", "0.25"). Refuses another dtype, Fortran order, a
  * length that does not match the header, a non-finite value (naming the
- * record and feature) or label files of another record count. */
+ * record, counted from 1 as CSV lines are, and the feature by its generated
+ * name) or label files of another record count. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_npy_read(const char *path, const char *labels_path,
                                                         cryptonn_table *out, char *msg,
                                                         size_t msg_len);
@@ -107,7 +109,9 @@ typedef struct {
 
 /* A spec from a table's statistics. The bound is 1.5 × the largest |x'|
  * seen (at least 1), likewise the target's. Classes are the distinct labels
- * in numeric order when all are numbers, else in text order. Fails with
+ * in numeric order when all are numbers, else in text order; numerically
+ * equal spellings ("1", "1.0") are one class, named by the shortest, and
+ * cryptonn_spec_apply matches any of them to it. Fails with
  * CRYPTONN_ERR_ARG (msg says why: no labels, a shape that does not multiply
  * to the features, over 256 classes, a regression label that is not a
  * number, fewer than 2 classes). */
@@ -132,8 +136,8 @@ typedef struct {
     size_t size;       /* features */
     uint32_t outputs;  /* regression: 1; classification: 0 */
     float *x;
-    uint8_t *y;        /* classification */
-    float *t;          /* regression */
+    uint8_t *y;        /* classification (NULL: unlabeled records) */
+    float *t;          /* regression (NULL: unlabeled records) */
 } cryptonn_records;
 
 /* Applies the spec to a table. Fails (CRYPTONN_ERR_MISMATCH) when the table
@@ -145,12 +149,22 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_spec_apply(const cryptonn_data_sp
                                                           cryptonn_records *out, char *msg,
                                                           size_t msg_len);
 /* cryptonn_table_read (the spec's label column; labels_path for .npy) and
- * cryptonn_spec_apply in one step. */
+ * cryptonn_spec_apply in one step. A labels_path with a CSV file is
+ * refused (CRYPTONN_ERR_ARG): its labels are its column. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_spec_load(const cryptonn_data_spec *s,
                                                          const char *path,
                                                          const char *labels_path,
                                                          cryptonn_records *out, char *msg,
                                                          size_t msg_len);
+/* cryptonn_spec_load for records whose labels are not needed (a test set,
+ * new records to predict): a CSV without the spec's label column, or a
+ * .npy without labels_path, gives records with y and t NULL. Labels that
+ * are there are read and checked as cryptonn_spec_load does. */
+CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_spec_load_unlabeled(const cryptonn_data_spec *s,
+                                                                   const char *path,
+                                                                   const char *labels_path,
+                                                                   cryptonn_records *out,
+                                                                   char *msg, size_t msg_len);
 CRYPTONN_API void cryptonn_records_free(cryptonn_records *r);
 CRYPTONN_API void cryptonn_records_view(const cryptonn_records *r, cryptonn_samples *out);
 

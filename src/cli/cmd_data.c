@@ -255,6 +255,13 @@ static int split(int argc, char **argv)
         return 2;
     }
     const char *path = argv[optind];
+    const size_t pl = strlen(path);
+    if (pl >= 4 && !strcmp(path + pl - 4, ".npy")) {
+        /* split copies records as text, verbatim */
+        fprintf(stderr, "cryptonn data split: %s: split takes a CSV file; split .npy records "
+                        "with NumPy (the same rows of X and Y.npy)\n", path);
+        return 2;
+    }
     cryptonn_table t;
     char msg[512] = "";
     int rc = cryptonn_csv_read(path, label, &t, msg, sizeof msg);

@@ -38,11 +38,14 @@ static void usage(FILE *f)
             "                    or .npy file of records, each put on the spec's\n"
             "                    fixed-point grid (a record that does not fit is refused)\n"
             "  --labels Y.npy    with --spec and a .npy --data: the labels or targets\n"
+            "                    (a CSV's labels are its column; a test set needs none)\n"
             "  --part NAME       this owner's part, [A-Za-z0-9_-]{1,64} (main)\n"
             "  --offset N        skip the first N samples (owners splitting the data)\n"
             "  --limit N         encrypt at most N samples (all)\n"
-            "  --test            the test set: samples only (no labels, no batch\n"
-            "                    ciphertexts); use its own --out directory\n"
+            "  --test            the test set or records to predict: samples only (no\n"
+            "                    labels, no batch ciphertexts), so a CSV without the label\n"
+            "                    column or a .npy without --labels will do; use its own\n"
+            "                    --out directory\n"
             "  --threads T       worker threads (2)\n"
             "  --table-mb M      memory for the batch mpk's fixed-base tables (4096);\n"
             "                    less makes the batch ciphertexts ~4x slower\n"
@@ -65,8 +68,9 @@ static int load_mnist(const char *dir, int train, uint32_t want, cryptonn_datase
 }
 
 /* The owner's records under the spec, which must be the one params.bin was
- * made for (the same integers, shape and labels). */
-static int load_records(const char *spec_path, const char *data, const char *labels,
+ * made for (the same integers, shape and labels). A test set encrypts no
+ * labels: its records may come without them. */
+static int load_records(const char *spec_path, const char *data, const char *labels, int test,
                         const cryptonn_owner *o, cryptonn_records *r)
 {
     cryptonn_data_spec spec;
@@ -74,6 +78,7 @@ static int load_records(const char *spec_path, const char *data, const char *lab
     char msg[256] = "";
     int rc = cryptonn_owner_check_spec(o, &spec, msg, sizeof msg);
     if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn encrypt: %s: %s\n", spec_path, msg);
+    else if (test) rc = cli_records_load_unlabeled("encrypt", &spec, data, labels, r);
     else rc = cli_records_load("encrypt", &spec, data, labels, r);
     cryptonn_spec_free(&spec);
     return rc == CRYPTONN_OK ? 0 : rc == CRYPTONN_ERR_MISMATCH ? 1 : 2;
@@ -146,6 +151,11 @@ static int encrypt_main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (labels && !spec_path) {
+        fprintf(stderr, "cryptonn encrypt: --labels goes with --spec and a .npy --data (MNIST's "
+                        "labels are in its IDX files)\n");
+        return 2;
+    }
     size_t pl = strlen(part);
     int part_ok = pl >= 1 && pl <= 64;
     for (size_t i = 0; i < pl; i++)
@@ -166,7 +176,7 @@ static int encrypt_main(int argc, char **argv)
     cryptonn_dataset d = {0};
     cryptonn_records rec = {0};
     cryptonn_samples all;
-    rc = spec_path ? load_records(spec_path, data, labels, own, &rec)
+    rc = spec_path ? load_records(spec_path, data, labels, test, own, &rec)
                    : load_mnist(data, !test, limit ? (uint32_t)(offset + limit) : 0, &d);
     if (rc != 0) {
         cryptonn_owner_close(own);

@@ -28,11 +28,25 @@ int cli_model_file(const char *cmd, const char *path, const cryptonn_data_spec *
     return rc;
 }
 
+static int records_load(const char *cmd, const cryptonn_data_spec *spec, const char *path,
+                        const char *labels_path, int labels_optional, cryptonn_records *r)
+{
+    char msg[512] = "";
+    int rc = labels_optional
+                 ? cryptonn_spec_load_unlabeled(spec, path, labels_path, r, msg, sizeof msg)
+                 : cryptonn_spec_load(spec, path, labels_path, r, msg, sizeof msg);
+    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn %s: %s\n", cmd, msg);
+    return rc;
+}
+
 int cli_records_load(const char *cmd, const cryptonn_data_spec *spec, const char *path,
                      const char *labels_path, cryptonn_records *r)
 {
-    char msg[512] = "";
-    int rc = cryptonn_spec_load(spec, path, labels_path, r, msg, sizeof msg);
-    if (rc != CRYPTONN_OK) fprintf(stderr, "cryptonn %s: %s\n", cmd, msg);
-    return rc;
+    return records_load(cmd, spec, path, labels_path, 0, r);
+}
+
+int cli_records_load_unlabeled(const char *cmd, const cryptonn_data_spec *spec, const char *path,
+                               const char *labels_path, cryptonn_records *r)
+{
+    return records_load(cmd, spec, path, labels_path, 1, r);
 }

@@ -14,5 +14,9 @@ int cli_model_file(const char *cmd, const char *path, const cryptonn_data_spec *
 /* Records of a CSV or .npy file (labels_path: the .npy labels) under spec. */
 int cli_records_load(const char *cmd, const cryptonn_data_spec *spec, const char *path,
                      const char *labels_path, cryptonn_records *r);
+/* The same with the labels optional (cryptonn_spec_load_unlabeled): test
+ * sets and new records to predict; r->y and r->t are NULL without them. */
+int cli_records_load_unlabeled(const char *cmd, const cryptonn_data_spec *spec, const char *path,
+                               const char *labels_path, cryptonn_records *r);
 
 #endif

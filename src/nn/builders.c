@@ -40,7 +40,8 @@ static int config_ok(const cryptonn_model_config *c, char *msg, size_t len)
     if (c->arch == CRYPTONN_ARCH_LAYERS && !nn_plan(c, NULL, NULL, NULL, msg, len)) return 0;
     if (c->output == CRYPTONN_OUTPUT_SOFTMAX) {
         if (c->classes < 2 || c->classes > 256)
-            return nn_fail(msg, len, 0, "%u classes (2..256)", c->classes);
+            return nn_fail(msg, len, 0, "a softmax output of %u unit%s: classes are 2..256",
+                           c->classes, c->classes == 1 ? "" : "s");
     } else if (c->output == CRYPTONN_OUTPUT_LINEAR) {
         if (c->classes < 1 || c->classes > 256)
             return nn_fail(msg, len, 0, "%u outputs (1..256)", c->classes);

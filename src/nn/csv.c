@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "nn/msg.h"
+#include "nn/spec_internal.h"
 #include "nn/table.h"
+#include "nn/tablefile.h"
 #include "util/util.h"
 
 #define CSV_MAX_COLS (1u << 20)
@@ -175,14 +177,14 @@ static int record(csv *c, char **names, uint32_t ncols, int lab, double *row, ch
     return CRYPTONN_OK;
 }
 
-static int parse(csv *c, const char *label, cryptonn_table *out)
+static int parse(csv *c, const char *label, int label_optional, cryptonn_table *out)
 {
     char **names = NULL;
     uint32_t ncols = 0;
     int rc = header(c, &names, &ncols), lab = -1;
     for (uint32_t i = 0; rc == CRYPTONN_OK && label && i < ncols; i++)
         if (!strcmp(names[i], label)) lab = (int)i;
-    if (rc == CRYPTONN_OK && label && lab < 0)
+    if (rc == CRYPTONN_OK && label && lab < 0 && !label_optional)
         rc = nn_fail(c->msg, c->mlen, CRYPTONN_ERR_FORMAT,
                      "%s: no column named '%s' in the header", c->path, label);
     const uint32_t cols = ncols - (lab >= 0);
@@ -233,21 +235,56 @@ static int parse(csv *c, const char *label, cryptonn_table *out)
     return rc;
 }
 
-int cryptonn_csv_read(const char *path, const char *label, cryptonn_table *out, char *msg,
-                      size_t msg_len)
+/* A binary file would fail on its first NUL byte as "line 1: a NUL byte":
+ * say instead what the file looks like and what is read. */
+static int text_file(const char *path, const uint8_t *b, size_t len, char *msg, size_t mlen)
+{
+    if (len >= 6 && !memcmp(b, "\x93NUMPY", 6))
+        return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                       "%s is a NumPy .npy file, read as one only under a name ending in .npy",
+                       path);
+    /* IDX: two zero bytes, a type code (0x08 unsigned byte .. 0x0E double)
+     * and 1 to 4 dimensions, as MNIST's files begin. */
+    if (len >= 4 && !b[0] && !b[1] && b[2] >= 0x08 && b[2] <= 0x0E &&
+        b[3] >= 1 && b[3] <= 4)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                       "%s looks like an MNIST IDX file (magic %02x %02x %02x %02x), not records: "
+                       "records are a CSV file with a header row, or a .npy file; IDX files are "
+                       "read by `cryptonn encrypt --data DIR` without --spec",
+                       path, b[0], b[1], b[2], b[3]);
+    /* A NUL in the header line: no CSV file begins so. (One further on is
+     * more likely a damaged record, named by its line.) */
+    const uint8_t *nl = memchr(b, '\n', len), *z = memchr(b, 0, nl ? (size_t)(nl - b) : len);
+    if (z)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                       "%s is binary (a NUL byte at offset %zu, in the first line), not CSV "
+                       "text: records are a CSV file with a header row, or a .npy file",
+                       path, (size_t)(z - b));
+    return CRYPTONN_OK;
+}
+
+int nn_csv_read(const char *path, const char *label, int label_optional, cryptonn_table *out,
+                char *msg, size_t msg_len)
 {
     CN_ARG_CHECK(path && out);
     memset(out, 0, sizeof *out);
     uint8_t *buf;
     size_t len;
-    int rc = cn_file_read_all(path, NN_TABLE_MAX_FILE, &buf, &len);
-    if (rc != CRYPTONN_OK) return nn_fail(msg, msg_len, rc, "%s: %s", path, cryptonn_status_str(rc));
+    CN_TRY(nn_table_file(path, &buf, &len, msg, msg_len));
     csv c = {.path = path, .p = (const char *)buf, .end = (const char *)buf + len, .line = 1,
              .msg = msg, .mlen = msg_len};
     if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) c.p += 3;
-    rc = c.p < c.end ? parse(&c, label, out)
-                     : nn_fail(msg, msg_len, CRYPTONN_ERR_FORMAT, "%s: empty file", path);
+    int rc = text_file(path, buf, len, msg, msg_len);
+    if (rc == CRYPTONN_OK)
+        rc = c.p < c.end ? parse(&c, label, label_optional, out)
+                         : nn_fail(msg, msg_len, CRYPTONN_ERR_FORMAT, "%s: empty file", path);
     free(c.fld);
     free(buf);
     return rc;
+}
+
+int cryptonn_csv_read(const char *path, const char *label, cryptonn_table *out, char *msg,
+                      size_t msg_len)
+{
+    return nn_csv_read(path, label, 0, out, msg, msg_len);
 }

@@ -13,10 +13,12 @@
 
 #include "nn/msg.h"
 #include "nn/table.h"
+#include "nn/tablefile.h"
 #include "util/util.h"
 
 #define NPY_MAX_DIMS 4
 #define NPY_MAX_VALUES ((uint64_t)1 << 27)
+#define NPY_MAX_HEADER 65536u
 
 typedef struct {
     char kind;      /* 'i', 'u', 'f' */
@@ -73,19 +75,31 @@ static int shape(const char *path, const char *h, npy *a, char *msg, size_t mlen
     p = after_key(h, "shape");
     if (!p || *p++ != '(')
         return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT, "%s: header without a shape", path);
+    /* The shape's text up to its ')', at most 60 bytes of it, for messages. */
+    const char *text = p;
+    const size_t tl = strcspn(p, ")");
+    const int tn = tl < 60 ? (int)tl : 60;
     a->ndim = 0, a->count = 1;
     for (;;) {
         while (*p == ' ' || *p == ',') p++;
         if (*p == ')') break;
-        char *e;
-        unsigned long long v = strtoull(p, &e, 10);
-        if (e == p || a->ndim == NPY_MAX_DIMS || v == 0 || v > NPY_MAX_VALUES)
+        if (*p < '0' || *p > '9')
             return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
-                           "%s: shape must be 1 to %d positive sizes", path, NPY_MAX_DIMS);
+                           "%s: the header's shape (%.*s) is not a tuple of sizes", path, tn,
+                           text);
+        char *e;
+        const unsigned long long v = strtoull(p, &e, 10);
+        if (a->ndim == NPY_MAX_DIMS)
+            return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                           "%s: shape (%.*s) has more than %d dimensions", path, tn, text,
+                           NPY_MAX_DIMS);
+        if (v == 0)
+            return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT, "%s: shape (%.*s) has a size of 0",
+                           path, tn, text);
         a->dims[a->ndim++] = v;
-        a->count *= v;
-        if (a->count > NPY_MAX_VALUES)
-            return nn_fail(msg, mlen, CRYPTONN_ERR_TOO_LARGE, "%s: more than %llu values", path,
+        if (v > NPY_MAX_VALUES || (a->count *= v) > NPY_MAX_VALUES)
+            return nn_fail(msg, mlen, CRYPTONN_ERR_TOO_LARGE,
+                           "%s: shape (%.*s) holds more than %llu values", path, tn, text,
                            (unsigned long long)NPY_MAX_VALUES);
         p = e;
     }
@@ -107,9 +121,14 @@ static int parse(const char *path, const uint8_t *buf, size_t len, npy *a, char 
     const size_t at = major == 1 ? 10 : 12;
     if (len < at) return nn_fail(msg, mlen, CRYPTONN_ERR_TRUNCATED, "%s: header cut", path);
     const size_t hlen = major == 1 ? (size_t)buf[8] | (size_t)buf[9] << 8 : cn_load_u32(buf + 8);
-    if (hlen > len - at || hlen > 65536)
-        return nn_fail(msg, mlen, CRYPTONN_ERR_TRUNCATED, "%s: header of %zu bytes cut", path,
-                       hlen);
+    if (hlen > NPY_MAX_HEADER)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_TOO_LARGE,
+                       "%s: a header of %zu bytes, longer than the %u this reader takes", path,
+                       hlen, NPY_MAX_HEADER);
+    if (hlen > len - at)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_TRUNCATED,
+                       "%s: a header of %zu bytes, but the file ends %zu bytes into it", path,
+                       hlen, len - at);
     char *h = nn_strndup((const char *)buf + at, hlen);
     if (!h) return CRYPTONN_ERR_NOMEM;
     int rc = strlen(h) == hlen ? dtype(path, h, a, msg, mlen)
@@ -154,9 +173,8 @@ static double value(const npy *a, uint64_t i)
 
 static int read_file(const char *path, uint8_t **buf, size_t *len, npy *a, char *msg, size_t mlen)
 {
-    int rc = cn_file_read_all(path, NN_TABLE_MAX_FILE, buf, len);
-    if (rc != CRYPTONN_OK) return nn_fail(msg, mlen, rc, "%s: %s", path, cryptonn_status_str(rc));
-    rc = parse(path, *buf, *len, a, msg, mlen);
+    CN_TRY(nn_table_file(path, buf, len, msg, mlen));
+    int rc = parse(path, *buf, *len, a, msg, mlen);
     if (rc != CRYPTONN_OK) {
         free(*buf);
         *buf = NULL;
@@ -181,8 +199,9 @@ static int features(const char *path, const npy *a, cryptonn_table *t, int label
     for (uint64_t i = 0; i < a->count; i++) {
         t->x[i] = value(a, i);
         if (!isfinite(t->x[i])) {
-            nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT, "%s: record %llu, feature %llu is not finite",
-                    path, (unsigned long long)(i / per), (unsigned long long)(i % per));
+            nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                    "%s: record %llu (from 1), feature x%llu is not finite", path,
+                    (unsigned long long)(i / per) + 1, (unsigned long long)(i % per));
             cryptonn_table_free(t);
             return CRYPTONN_ERR_FORMAT;
         }
@@ -200,7 +219,8 @@ static int labels_of(const char *path, const npy *a, cryptonn_table *t, char *ms
         double v = value(a, i);
         char b[40];
         if (!isfinite(v))
-            return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT, "%s: label %u is not finite", path, i);
+            return nn_fail(msg, mlen, CRYPTONN_ERR_FORMAT,
+                           "%s: the label of record %u (from 1) is not finite", path, i + 1);
         if (a->kind == 'f') snprintf(b, sizeof b, a->size == 4 ? "%.9g" : "%.17g", v);
         else snprintf(b, sizeof b, "%.0f", v);
         if (!(t->labels[i] = nn_strndup(b, strlen(b)))) return CRYPTONN_ERR_NOMEM;

@@ -42,20 +42,33 @@ int nn_fixed_ok(unsigned base, unsigned digits)
 
 static int number(const char *text, double *v) { return nn_decimal(text, strlen(text), v); }
 
-/* Classes in numeric order when both are numbers, else in text order. */
+/* Classes in numeric order when both are numbers, else in text order;
+ * spellings of one number shortest first ("1" before "01" and "1.0"), so
+ * that the class is named by its shortest. */
 static int cmp_class(const void *a, const void *b)
 {
     const char *x = *(char *const *)a, *y = *(char *const *)b;
     double u, v;
-    if (number(x, &u) && number(y, &v) && u != v) return u < v ? -1 : 1;
+    if (number(x, &u) && number(y, &v)) {
+        if (u != v) return u < v ? -1 : 1;
+        if (strlen(x) != strlen(y)) return strlen(x) < strlen(y) ? -1 : 1;
+    }
     return strcmp(x, y);
 }
 
-/* "line 12" (CSV) or "record 12" (.npy, counted from 0 as numpy does). */
+/* "line 12" (CSV) or "record 12 (from 1)" (.npy, whose readers count
+ * from 0: the reminder keeps the two from being confused). */
 static void where(const cryptonn_table *t, uint32_t r, char *buf, size_t len)
 {
     if (t->line) snprintf(buf, len, "line %u", t->line[r]);
-    else snprintf(buf, len, "record %u", r);
+    else snprintf(buf, len, "record %u (from 1)", r + 1);
+}
+
+/* One label, however spelt: "1", "1.0" and "01" are the same class. */
+static int same_label(const char *x, const char *y)
+{
+    double u, v;
+    return !strcmp(x, y) || (number(x, &u) && number(y, &v) && u == v);
 }
 
 /* The distinct labels, sorted, into *out (pointers into t, malloc'd array);
@@ -68,7 +81,7 @@ static int64_t distinct(const cryptonn_table *t, char ***out)
     qsort(sorted, t->n, sizeof(char *), cmp_class);
     uint32_t k = 0;
     for (uint32_t i = 0; i < t->n; i++)
-        if (i == 0 || strcmp(sorted[k - 1], sorted[i])) sorted[k++] = sorted[i];
+        if (i == 0 || !same_label(sorted[k - 1], sorted[i])) sorted[k++] = sorted[i];
     return k;
 }
 
@@ -80,8 +93,8 @@ static int classes_of(const cryptonn_table *t, cryptonn_data_spec *s, char *msg,
     int rc = k < 0 ? CRYPTONN_ERR_NOMEM : CRYPTONN_OK;
     if (rc == CRYPTONN_OK && (k < 2 || k > 256))
         rc = nn_fail(msg, mlen, CRYPTONN_ERR_ARG,
-                     "%s: %lld distinct labels; classification needs 2..256 (--task regression?)",
-                     t->path, (long long)k);
+                     "%s: %lld distinct label%s; classification needs 2..256%s", t->path,
+                     (long long)k, k == 1 ? "" : "s", k > 256 ? " (--task regression?)" : "");
     if (rc == CRYPTONN_OK) {
         free(s->class_names);
         s->classes = (uint32_t)k;
@@ -233,8 +246,10 @@ static double grid(double v, unsigned base, unsigned digits)
     return round(v * s) / s;
 }
 
-/* The table's columns are the spec's features. */
-static int same_columns(const cryptonn_data_spec *s, const cryptonn_table *t, char *msg, size_t mlen)
+/* The table's columns are the spec's features (and it has labels, unless
+ * they are optional). */
+static int same_columns(const cryptonn_data_spec *s, const cryptonn_table *t, int labels_optional,
+                        char *msg, size_t mlen)
 {
     if (t->cols != s->features)
         return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH, "%s: %u features, the spec has %u",
@@ -244,23 +259,36 @@ static int same_columns(const cryptonn_data_spec *s, const cryptonn_table *t, ch
             return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH,
                            "%s: feature %u is '%s', the spec's is '%s'", t->path, j + 1,
                            t->names[j], s->names[j]);
-    if (!t->labels)
-        return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH, "%s: no labels%s%s", t->path,
-                       s->label ? " (the spec's label column is " : "", s->label ? s->label : "");
+    if (!t->labels && !labels_optional)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH, "%s: no labels%s%s%s", t->path,
+                       s->label ? " (the spec's label column is '" : "", s->label ? s->label : "",
+                       s->label ? "')" : "");
     return CRYPTONN_OK;
 }
 
-static int apply(const cryptonn_data_spec *s, const cryptonn_table *t, cryptonn_records *r,
-                 char *msg, size_t mlen)
+/* The class of a label: its exact spelling first, else a number equal to
+ * a class's (a spec may list "1" where a file says "1.0"); s->classes if
+ * none. */
+static uint32_t class_of(const cryptonn_data_spec *s, const char *label)
 {
-    CN_TRY(same_columns(s, t, msg, mlen));
-    const int cls = s->task == CRYPTONN_TASK_CLASSIFY;
+    uint32_t k = 0;
+    while (k < s->classes && strcmp(label, s->class_names[k])) k++;
+    for (uint32_t j = 0; k == s->classes && j < s->classes; j++)
+        if (same_label(label, s->class_names[j])) k = j;
+    return k;
+}
+
+static int apply(const cryptonn_data_spec *s, const cryptonn_table *t, int labels_optional,
+                 cryptonn_records *r, char *msg, size_t mlen)
+{
+    CN_TRY(same_columns(s, t, labels_optional, msg, mlen));
+    const int cls = s->task == CRYPTONN_TASK_CLASSIFY, lab = t->labels != NULL;
     const uint32_t f = s->features;
     r->n = t->n, r->size = f, r->outputs = cls ? 0 : 1;
     r->x = cn_malloc_array((size_t)t->n * f, sizeof(float));
-    if (cls) r->y = cn_malloc_array(t->n, 1);
-    else r->t = cn_malloc_array(t->n, sizeof(float));
-    if (!r->x || (cls ? !r->y : !r->t)) return CRYPTONN_ERR_NOMEM;
+    if (lab && cls) r->y = cn_malloc_array(t->n, 1);
+    if (lab && !cls) r->t = cn_malloc_array(t->n, sizeof(float));
+    if (!r->x || (lab && (cls ? !r->y : !r->t))) return CRYPTONN_ERR_NOMEM;
     char w[48];
     for (uint32_t i = 0; i < t->n; i++) {
         for (uint32_t j = 0; j < f; j++) {
@@ -274,10 +302,10 @@ static int apply(const cryptonn_data_spec *s, const cryptonn_table *t, cryptonn_
             }
             r->x[(size_t)i * f + j] = (float)grid(v, s->base, s->digits);
         }
-        uint32_t k = 0;
+        if (!lab) continue;
         double v;
         if (cls) {
-            while (k < s->classes && strcmp(t->labels[i], s->class_names[k])) k++;
+            const uint32_t k = class_of(s, t->labels[i]);
             r->y[i] = (uint8_t)k;
             if (k < s->classes) continue;
         } else if (number(t->labels[i], &v) &&
@@ -299,21 +327,49 @@ int cryptonn_spec_apply(const cryptonn_data_spec *s, const cryptonn_table *t,
 {
     CN_ARG_CHECK(s && t && out);
     memset(out, 0, sizeof *out);
-    int rc = apply(s, t, out, msg, msg_len);
+    int rc = apply(s, t, 0, out, msg, msg_len);
     if (rc != CRYPTONN_OK) cryptonn_records_free(out);
+    return rc;
+}
+
+static int is_npy(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && !strcmp(path + n - 4, ".npy");
+}
+
+static int load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
+                int labels_optional, cryptonn_records *out, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(s && path && out);
+    memset(out, 0, sizeof *out);
+    /* A CSV's labels are its column: a labels file beside it would be
+     * ignored without a word. */
+    if (labels_path && !is_npy(path))
+        return nn_fail(msg, msg_len, CRYPTONN_ERR_ARG,
+                       "%s: a labels file (%s) goes with .npy records only; a CSV's labels are "
+                       "its column '%s'",
+                       path, labels_path, s->label ? s->label : "(the spec names none)");
+    cryptonn_table t;
+    CN_TRY(is_npy(path) ? cryptonn_npy_read(path, labels_path, &t, msg, msg_len)
+                        : nn_csv_read(path, s->label, labels_optional, &t, msg, msg_len));
+    int rc = apply(s, &t, labels_optional, out, msg, msg_len);
+    if (rc != CRYPTONN_OK) cryptonn_records_free(out);
+    cryptonn_table_free(&t);
     return rc;
 }
 
 int cryptonn_spec_load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
                        cryptonn_records *out, char *msg, size_t msg_len)
 {
-    CN_ARG_CHECK(s && path && out);
-    memset(out, 0, sizeof *out);
-    cryptonn_table t;
-    CN_TRY(cryptonn_table_read(path, s->label, labels_path, &t, msg, msg_len));
-    int rc = cryptonn_spec_apply(s, &t, out, msg, msg_len);
-    cryptonn_table_free(&t);
-    return rc;
+    return load(s, path, labels_path, 0, out, msg, msg_len);
+}
+
+int cryptonn_spec_load_unlabeled(const cryptonn_data_spec *s, const char *path,
+                                 const char *labels_path, cryptonn_records *out, char *msg,
+                                 size_t msg_len)
+{
+    return load(s, path, labels_path, 1, out, msg, msg_len);
 }
 
 int cryptonn_spec_fit_model(const cryptonn_data_spec *s, cryptonn_model_config *c, char *msg,
