@@ -64,14 +64,16 @@ contains "$T/out" "accuracy .* on 20 samples" "predict scores the 20 records"
 expect 0 "predict, regression" -- predict r rspec.json reg-test.csv
 contains "$T/out" "RMSE .* on 20 samples" "predict scores the 20 targets"
 # the refusals: exit 1, both sides named, no key asked for, nothing written
+keep() { echo keep >pred.txt; cp pred.txt m.bin; rm -f m.bin.ckpt r.md; }
 refused() { # refused WHAT MESSAGE: after expect, for predict and train --secure
     contains "$T/err" "$2" "$1: the mismatch is named"
     grep -q "secure prediction\|fixed batches" "$T/out" && bad "$1: the server ran" || ok
-    [ "$(cat pred.txt)" = keep ] && ok || bad "$1: --out was written"
-    cmp -s m.bin keep.bin && ok || bad "$1: the model file was written"
+    [ "$(cat pred.txt)" = keep ] && ok || bad "$1: predict's --out was written"
+    [ "$(cat m.bin)" = keep ] && ok || bad "$1: train's --out (the model file) was written"
     [ ! -e m.bin.ckpt ] && [ ! -e r.md ] && ok || bad "$1: a checkpoint or report was written"
+    keep
 }
-echo keep >pred.txt; echo keep >keep.bin; cp keep.bin m.bin; rm -f m.bin.ckpt r.md
+keep
 TASK_C="the encrypted test set c-test is classification with 2 classes, the spec rspec.json's task is regression"
 TASK_R="the encrypted test set r-test is a regression target, the spec spec.json's task is classification with 2 classes"
 CLASSES="the encrypted test set c-test is classification with 2 classes, the spec spec3.json's task is classification with 3 classes"
