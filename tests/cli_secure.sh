@@ -43,15 +43,17 @@ expect 0 "encrypt owner B" -- "$BIN" encrypt $P --out "$T/enc" --part b --offset
 expect 0 "encrypt test" -- "$BIN" encrypt $P --out "$T/enctest" --test
 
 S="--enc $T/enc --authority $T/auth --dlog-bits 12 --cache $T --epochs 1"
-# A rank budget below what conv1 needs: a clear refusal, and the checkpoint is there.
-expect 1 "budget stops training" -- "$BIN" train --secure $S --max-rank 50 --out "$T/m0.bin" --report "$T/r0.md"
+# A rank budget that conv1's gradient keys (150 a batch) pass for five steps
+# and exceed at the sixth: a clear refusal, and the checkpoint of the fifth is there.
+expect 1 "budget stops training" -- "$BIN" train --secure $S --epochs 2 --max-rank 784 \
+    --out "$T/m0.bin" --report "$T/r0.md"
 contains "$T/err" "max-rank" "budget message names the policy"
 contains "$T/err" "checkpoint" "budget message names the checkpoint"
 [ -s "$T/m0.bin" ] && ok || bad "no model file after the budget stop"
 [ -s "$T/m0.bin.ckpt" ] && ok || bad "no checkpoint after the budget stop"
-expect 0 "resume from the checkpoint" -- "$BIN" train --secure $S --resume "$T/m0.bin.ckpt" \
-    --out "$T/m1.bin" --report "$T/r1.md"
-contains "$T/out" "resuming at epoch 1, batch 0" "resume reports its position"
+expect 0 "resume from the checkpoint" -- "$BIN" train --secure $S --epochs 2 \
+    --resume "$T/m0.bin.ckpt" --out "$T/m1.bin" --report "$T/r1.md"
+contains "$T/out" "resuming at epoch 2, batch 2" "resume reports its position"
 expect 1 "a damaged checkpoint is refused" -- sh -c "head -c 100 '$T/m0.bin.ckpt' > '$T/bad.ckpt' && \
     '$BIN' train --secure $S --resume '$T/bad.ckpt' --out '$T/m3.bin'"
 expect 0 "evaluate reads the checkpoint" -- "$BIN" evaluate "$T/m0.bin" --data "$T/data"
