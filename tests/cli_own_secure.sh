@@ -3,7 +3,7 @@
 # process: keygen --spec, encrypt --spec by two owners, train --secure with a
 # model file and predict with the spec (classification and regression), and
 # the refusals: a spec other than params.bin's, a record beyond the spec's
-# bound (nothing complete on disk), a model that does not fit the records, a
+# bound (nothing complete on disk), a model that does not fit the records; a
 # trained padded convolution; the owners' audit of the records after
 # training, in paper mode (exact recovery) and strict mode (none exact).
 NAME=cli_own_secure
@@ -74,8 +74,15 @@ contains "$T/out" "owners' side: accuracy" "predict scores on the owners' side"
 [ "$(wc -l <pred.txt)" = 20 ] && grep -qx -e sick -e well pred.txt && ok || bad "predict --out writes 20 class names"
 expect 1 "a model for other records" -- "$BIN" train --secure $S --model reg.json --out m2.bin
 contains "$T/err" "does not fit the encrypted records" "the misfit is named"
-expect 1 "a trained padded conv" -- "$BIN" train --secure $S --model conv.json --out m3.bin
-contains "$T/err" "padding 1" "the padded conv is refused with its reason"
+expect 1 "a conv over another image shape" -- "$BIN" train --secure $S --model conv.json \
+    --out m3.bin
+contains "$T/err" "takes 1x2x2 images, the records are 4x1x1" "the conv's shape misfit is named"
+# over the records' own 4x1x1 shape a 2x2 kernel with padding 1 has most taps
+# in the padding
+sed 's/"input": \[1, 2, 2\], //' conv.json >conv-flat.json
+expect 0 "a trained padded conv (its gradient keys leave out the padding)" -- \
+    "$BIN" train --secure $S --model conv-flat.json --out m3.bin
+contains "$T/out" "secure test accuracy" "the padded conv trains and is scored"
 # strict mode: the authority's dense:2 reveals a 2-dimensional view of 4
 # features; the audit (of the test records by default) recovers none exactly
 cat >strict.json <<'M'

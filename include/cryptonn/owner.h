@@ -93,8 +93,10 @@ CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_encrypt_samples(
     const cryptonn_encrypt_opts *opt, cryptonn_encrypt_stats *st, char *msg, size_t msg_len);
 
 /* CRYPTONN_OK if params.bin was made for the records of this data spec (the
- * same shape, fixed point and labels or target); CRYPTONN_ERR_MISMATCH, or
- * the spec's own error, with the reason in msg. */
+ * same shape, fixed point and labels or target) and, when the owner's key
+ * was made by keygen with a spec (it keeps the spec's digest), if this is
+ * that very spec (the same names, offsets, scales, bound and classes);
+ * CRYPTONN_ERR_MISMATCH, or the spec's own error, with the reason in msg. */
 CRYPTONN_API CRYPTONN_WARN_UNUSED int cryptonn_owner_check_spec(const cryptonn_owner *o,
                                                                 const cryptonn_data_spec *spec,
                                                                 char *msg, size_t msg_len);

@@ -12,6 +12,7 @@
 #include "protocol/api_internal.h"
 #include "protocol/authority_internal.h"
 #include "protocol/http.h"
+#include "protocol/specdigest.h"
 #include "util/util.h"
 
 void cryptonn_setup_opts_default(cryptonn_setup_opts *o)
@@ -34,6 +35,21 @@ static int create_server_token(const char *dir)
     if (mkdir(tdir, 0700) != 0 && errno != EEXIST) return CRYPTONN_ERR_IO;
     snprintf(path, sizeof path, "%s/server.token", tdir);
     return cn_token_create(path);
+}
+
+/* owner.key remembers the spec keygen was given (its digest), so that an
+ * owner encrypting under another spec is refused (cryptonn_owner_check_spec). */
+static int bind_spec(const char *dir, const cryptonn_data_spec *spec)
+{
+    char path[4096];
+    cn_owner_secret s;
+    CN_TRY(cn_auth_path(path, sizeof path, dir, "owner.key"));
+    CN_TRY(cn_owner_secret_load(&s, path));
+    int rc = cn_spec_digest(spec, s.spec);
+    s.has_spec = 1;
+    if (rc == CRYPTONN_OK) rc = cn_owner_secret_save(&s, path);
+    cn_wipe(&s, sizeof s);
+    return rc;
 }
 
 int cryptonn_authority_setup(const char *dir, const cryptonn_setup_opts *o, char *msg,
@@ -72,6 +88,8 @@ int cryptonn_authority_setup(const char *dir, const cryptonn_setup_opts *o, char
     if (rc == CRYPTONN_ERR_IO)
         snprintf(msg, msg_len, "cannot set up %s: it already holds keys, or is not writable "
                  "(keys are never overwritten)", dir);
+    if (rc == CRYPTONN_OK && o->spec && (rc = bind_spec(dir, o->spec)) != CRYPTONN_OK)
+        snprintf(msg, msg_len, "cannot record the spec's digest in %s/owner.key", dir);
     if (rc == CRYPTONN_OK && (rc = create_server_token(dir)) != CRYPTONN_OK)
         snprintf(msg, msg_len, "cannot create %s/tokens/server.token", dir);
     return rc;

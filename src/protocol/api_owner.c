@@ -9,6 +9,7 @@
 
 #include "protocol/api_internal.h"
 #include "protocol/labelreg.h"
+#include "protocol/specdigest.h"
 #include "util/util.h"
 
 int cryptonn_owner_open(cryptonn_owner **out, const char *params, const char *owner_key)
@@ -159,10 +160,23 @@ int cryptonn_owner_check_spec(const cryptonn_owner *o, const cryptonn_data_spec 
     if (msg_len) msg[0] = 0;
     cn_enc_params q;
     CN_TRY(cn_enc_params_from_spec(&q, spec, o->p.batch, msg, msg_len));
-    if (cn_enc_params_same_records(&o->p, &q)) return CRYPTONN_OK;
-    snprintf(msg, msg_len, "the authority's params.bin was made for other records (shape, fixed "
-                           "point or labels): use the spec it was made for");
-    return CRYPTONN_ERR_MISMATCH;
+    if (!cn_enc_params_same_records(&o->p, &q)) {
+        snprintf(msg, msg_len, "the authority's params.bin was made for other records (shape, "
+                               "bound, fixed point, labels or target): use the spec it was "
+                               "made for");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    /* the same shape, other statistics: records scaled unlike the other
+     * owners' would train silently wrong */
+    uint8_t d[CN_SPEC_DIGEST_BYTES];
+    CN_TRY(cn_spec_digest(spec, d));
+    if (o->have_secret && o->s.has_spec && memcmp(d, o->s.spec, sizeof d) != 0) {
+        snprintf(msg, msg_len, "this is not the spec keygen was given (owner.key keeps its "
+                               "digest): another offset, scale, bound, name or class; every "
+                               "owner encrypts under that same spec file");
+        return CRYPTONN_ERR_MISMATCH;
+    }
+    return CRYPTONN_OK;
 }
 
 int cryptonn_owner_key_save(const char *path, const uint8_t *perm, uint32_t classes)

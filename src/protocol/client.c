@@ -18,6 +18,7 @@
 #include "util/util.h"
 
 #define V1 1u
+#define V2 2u
 
 static double cpu_now(void)
 {
@@ -62,11 +63,16 @@ void cn_owner_secret_generate(cn_owner_secret *s, uint32_t classes)
 int cn_owner_secret_save(const cn_owner_secret *s, const char *path)
 {
     CN_ARG_CHECK(s && path && s->classes >= 1 && s->classes <= 256);
-    uint8_t pl[4 + 256];
+    uint8_t pl[4 + 256 + 32];
     cn_store_u32(pl, s->classes);
     memcpy(pl + 4, s->perm, s->classes);
-    cn_part part = {pl, 4 + (size_t)s->classes};
-    int rc = cn_container_write(path, "OWNR", V1, &part, 1, 0600);
+    size_t len = 4 + (size_t)s->classes;
+    if (s->has_spec) {
+        memcpy(pl + len, s->spec, 32);
+        len += 32;
+    }
+    cn_part part = {pl, len};
+    int rc = cn_container_write(path, "OWNR", s->has_spec ? V2 : V1, &part, 1, 0600);
     cn_wipe(pl, sizeof pl);
     return rc;
 }
@@ -77,12 +83,17 @@ int cn_owner_secret_load(cn_owner_secret *s, const char *path)
     memset(s, 0, sizeof *s);
     uint8_t *file;
     const uint8_t *pl;
-    size_t plen;
-    CN_TRY(cn_container_read(path, "OWNR", V1, 4 + 256, &file, &pl, &plen));
-    int rc = CRYPTONN_OK;
+    size_t plen, tail = 0;
+    int rc = cn_container_read(path, "OWNR", V1, 4 + 256, &file, &pl, &plen);
+    if (rc == CRYPTONN_ERR_VERSION) {
+        rc = cn_container_read(path, "OWNR", V2, 4 + 256 + 32, &file, &pl, &plen);
+        tail = 32;
+    }
+    CN_TRY(rc);
     uint32_t classes = plen >= 4 ? cn_load_u32(pl) : 0;
     if (plen < 4) rc = CRYPTONN_ERR_TRUNCATED;
-    else if (classes < 1 || classes > 256 || plen != 4 + (size_t)classes) rc = CRYPTONN_ERR_FORMAT;
+    else if (classes < 1 || classes > 256 || plen != 4 + (size_t)classes + tail)
+        rc = CRYPTONN_ERR_FORMAT;
     else {
         /* a permutation iff every class value occurs exactly once; counted
          * with masks, not by indexing with or branching on the secret */
@@ -96,6 +107,8 @@ int cn_owner_secret_load(cn_owner_secret *s, const char *path)
         if (rc == CRYPTONN_OK) {
             s->classes = classes;
             memcpy(s->perm, pl + 4, classes);
+            s->has_spec = tail != 0;
+            if (tail) memcpy(s->spec, pl + 4 + classes, tail);
         }
     }
     cn_free_secret(file, CN_CONTAINER_HEADER + plen + CN_CONTAINER_TRAILER);

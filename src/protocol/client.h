@@ -16,15 +16,21 @@
 
 /* The owners' shared secret: π maps a true class c to the class π[c] the
  * server trains on; owners map predictions back with π⁻¹. The server never
- * gets it. */
+ * gets it. With a data spec, owner.key also keeps the spec's digest
+ * (protocol/specdigest.h), so that an owner's encryption under another spec
+ * is refused. */
 typedef struct {
     uint32_t classes;
     uint8_t perm[256];
+    uint32_t has_spec;
+    uint8_t spec[32];
 } cn_owner_secret;
 
 /* A uniformly random permutation of `classes` (≤ 256) classes. */
 void cn_owner_secret_generate(cn_owner_secret *s, uint32_t classes);
-/* Container "OWNR", mode 0600; load validates that perm is a permutation. */
+/* Container "OWNR", mode 0600: version 1 holds classes and π, version 2
+ * (written when has_spec) also the spec digest; load reads both and
+ * validates that perm is a permutation. */
 int cn_owner_secret_save(const cn_owner_secret *s, const char *path);
 int cn_owner_secret_load(cn_owner_secret *s, const char *path);
 /* inv[perm[c]] = c */

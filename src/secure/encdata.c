@@ -169,6 +169,16 @@ int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *m
                  cfg->in_c, cfg->in_h, cfg->in_w, p->slots);
         rc = CRYPTONN_ERR_MISMATCH;
     }
+    /* a convolution slides over the records' own image shape (the server
+     * checks it too, but only once training starts) */
+    if (rc == CRYPTONN_OK && cfg->arch == CRYPTONN_ARCH_LAYERS &&
+        cfg->layers[0].kind == CRYPTONN_LAYER_CONV2D &&
+        (cfg->in_c != cn_enc_channels(p) || cfg->in_h != p->rows || cfg->in_w != p->cols)) {
+        snprintf(why, sizeof why, "the model's conv2d first layer takes %ux%ux%u images, the "
+                 "records are %ux%ux%u (the spec's shape: data describe --shape CxHxW)",
+                 cfg->in_c, cfg->in_h, cfg->in_w, cn_enc_channels(p), p->rows, p->cols);
+        rc = CRYPTONN_ERR_MISMATCH;
+    }
     if (rc == CRYPTONN_OK &&
         (cfg->classes != p->classes || (cfg->output == CRYPTONN_OUTPUT_LINEAR) != regress)) {
         snprintf(why, sizeof why, "the model has a %s output of %u, the records %s %u",
