@@ -3,8 +3,8 @@
 # they give (--spec, --data) must be the encrypted test set's: predict and
 # train --secure refuse another task (both ways), another class count and
 # another record count, naming both sides, before any key is asked for and
-# with nothing written (an existing --out keeps its content); the matching
-# records still score.
+# with nothing written (an existing --out keeps its content); MNIST's labels
+# (--data without --spec) likewise; the matching records still score.
 NAME=cli_own_mismatch
 . "$(dirname "$0")/clilib.sh"
 BIN=$1
@@ -94,4 +94,19 @@ expect 1 "train: 3 classes for 2" -- train c mlp.json spec3.json three-test.csv
 refused "train, classes" "$CLASSES"
 expect 1 "train: 40 records for 20" -- train c mlp.json spec.json cls.csv
 refused "train, count" "$COUNT"
+# without --spec, --data is MNIST's directory: its 10 classes are checked
+# before it is read
+mkdir mnist
+MNIST_R="the encrypted test set r-test is a regression target, MNIST's test labels in mnist are classification with 10 classes"
+MNIST_C="the encrypted test set c-test is classification with 2 classes, MNIST's test labels in mnist are classification with 10 classes"
+for s in r c; do
+    msg=$MNIST_R; [ $s = c ] && msg=$MNIST_C
+    expect 1 "predict: MNIST's labels for $s-test" -- "$BIN" predict --model $s.bin --encrypted $s-test \
+        --authority $s-auth --owner-key $s-auth/owner.key --data mnist $C --out pred.txt
+    refused "predict, MNIST for $s-test" "$msg"
+    expect 1 "train: MNIST's labels for $s-test" -- "$BIN" train --secure --enc $s-enc --authority $s-auth \
+        --test-enc $s-test --owner-key $s-auth/owner.key --data mnist --epochs 1 --max-batches 1 \
+        --audit 0 --min-support 1 $C --out m.bin --report r.md
+    refused "train, MNIST for $s-test" "$msg"
+done
 finish
