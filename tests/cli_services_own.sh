@@ -51,6 +51,7 @@ PIDS="$PIDS $!"
 await auth.port
 AUTH=http://127.0.0.1:$(cat auth.port)
 serve srv1
+SRV1_PID=$!
 K="--params auth/params.bin --owner-key auth/owner.key --spec spec.json"
 
 # each owner encrypts its half locally and uploads it with its own token
@@ -80,6 +81,16 @@ LOCAL=$(rmse "$T/out")
 [ -n "$SECURE" ] && [ "$SECURE" = "$LOCAL" ] && ok \
     || bad "client predict's RMSE '$SECURE' is not cryptonn predict's '$LOCAL'"
 cmp -s p1.txt p2.txt && ok || bad "client predict --out differs from cryptonn predict --out"
+
+# a restarted server predicts with the finished job's model file (its
+# options come back from train/job.json; it used to rebuild LeNet-5)
+kill "$SRV1_PID"
+wait "$SRV1_PID" 2>/dev/null
+rm -f srv1.port
+serve srv1
+expect 0 "client predict after the server restarts" -- "$BIN" client predict --server "$SRV" \
+    --token-file auth/owners/a.token --part t --spec spec.json --data db-test.csv --out p4.txt
+cmp -s p1.txt p4.txt && ok || bad "the restarted server predicts other targets"
 
 # and close to the same model trained in plaintext (finite: awk compares numbers)
 { cat db-part1.csv; tail -n +2 db-part2.csv; } >train.csv

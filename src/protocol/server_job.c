@@ -531,15 +531,8 @@ int srv_job_resume_at_startup(cn_server_http *s)
         const char *file;
         int state;
     } END[] = {{"model.bin", JOB_DONE}, {"failed.txt", JOB_FAILED}, {"stopped.txt", JOB_STOPPED}};
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", s->train, END[i].file);
-        if (access(path, F_OK) != 0) continue;
-        s->state = END[i].state;
-        if (END[i].state == JOB_DONE)
-            snprintf(s->message, sizeof s->message, "done: the model is ready (GET /v1/model)");
-        else finished_message(s, END[i].file);
-        return 0;
-    }
+    /* the last job's options, finished or not: a finished job's model is
+     * rebuilt from them for secure predictions after a restart */
     snprintf(path, sizeof path, "%s/job.json", s->train);
     uint8_t *b;
     size_t len;
@@ -550,6 +543,17 @@ int srv_job_resume_at_startup(cn_server_http *s)
     if (code != 202) return -1;
     pthread_mutex_lock(&s->mu);
     s->jo = o;
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", s->train, END[i].file);
+        if (access(path, F_OK) != 0) continue;
+        s->state = END[i].state;
+        if (END[i].state == JOB_DONE)
+            snprintf(s->message, sizeof s->message, "done: the model is ready (GET /v1/model)");
+        else finished_message(s, END[i].file);
+        return 0;
+    }
+    pthread_mutex_lock(&s->mu);
     code = launch(s, msg, sizeof msg);
     pthread_mutex_unlock(&s->mu);
     return code == 202 ? 1 : -1;
