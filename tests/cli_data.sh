@@ -142,7 +142,7 @@ EOF
     expect 0 ".npy test set without --labels" -- "$BIN" encrypt $NK --data "$T/x.npy" --out "$T/nnew" --test
     contains "$T/out" "encrypting 120 test samples" "every .npy record encrypted"
     expect 1 ".npy training set without --labels" -- "$BIN" encrypt $NK --data "$T/x.npy" --out "$T/nbad"
-    contains "$T/err" "x.npy: no labels" "training data needs its labels"
+    contains "$T/err" "x.npy: no labels (a .npy's labels are a second .npy file: --labels Y.npy)" "training data needs its labels"
     printf '{"layers": [{"type": "dense", "units": 4}, {"type": "relu"}, {"type": "dense", "units": 2}]}\n' >"$T/nd.json"
     ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
     ( cd "$T" && "$ABS" bench train --quick --model "$T/nd.json" --data "$T/x.npy" --labels "$T/y.npy" \
@@ -150,7 +150,7 @@ EOF
     contains "$T/out" "secure batch: total" "bench trains on .npy records with --labels"
     expect 1 "bench train .npy without --labels" -- "$BIN" bench train --quick --model "$T/nd.json" \
         --data "$T/x.npy" --spec "$T/nspec.json"
-    contains "$T/err" "x.npy: no labels" "bench says the labels are missing"
+    contains "$T/err" "x.npy: no labels (a .npy's labels are a second .npy file: --labels Y.npy)" "bench says how to give the labels"
 else
     echo "cli_data: .npy from numpy skipped: /usr/bin/python3 has no numpy (tools/install-deps --with-peers)"
 fi

@@ -107,7 +107,7 @@ static void describe_classification(void)
     cryptonn_table_free(&u);
     CHECK_EQ_INT(read_csv("a,b,c\n1,10,5\n", NULL, &u), CRYPTONN_OK);
     CHECK_EQ_INT(cryptonn_spec_apply(&s, &u, &r, msg, sizeof msg), CRYPTONN_ERR_MISMATCH);
-    CHECK(strstr(msg, "no labels") != NULL);
+    CHECK(strstr(msg, "no labels (the spec's label column is 'y')") != NULL);
     cryptonn_table_free(&u);
 
     /* Models: the spec gives the input, and must agree with the output. */

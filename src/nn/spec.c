@@ -259,6 +259,10 @@ static int same_columns(const cryptonn_data_spec *s, const cryptonn_table *t, in
             return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH,
                            "%s: feature %u is '%s', the spec's is '%s'", t->path, j + 1,
                            t->names[j], s->names[j]);
+    if (!t->labels && !labels_optional && !t->line)
+        return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH,
+                       "%s: no labels (a .npy's labels are a second .npy file: --labels Y.npy)",
+                       t->path);
     if (!t->labels && !labels_optional)
         return nn_fail(msg, mlen, CRYPTONN_ERR_MISMATCH, "%s: no labels%s%s%s", t->path,
                        s->label ? " (the spec's label column is '" : "", s->label ? s->label : "",
