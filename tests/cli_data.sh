@@ -200,6 +200,13 @@ expect 0 "predict the unlabeled records" -- "$BIN" predict --model "$T/pm.bin" -
 [ "$(wc -l <"$T/pred.txt")" = 20 ] && ok || bad "predict wrote $(wc -l <"$T/pred.txt") lines for 20 records"
 if grep -qvx -e 0 -e 1 -e 2 "$T/pred.txt"; then bad "predictions not classes 0..2"; else ok; fi
 
+expect 0 "predict --spec --data on unlabeled records" -- "$BIN" predict --model "$T/pm.bin" --encrypted "$T/pnew" \
+    --authority "$T/auth" --owner-key "$T/auth/owner.key" --spec "$T/pspec.json" --data "$T/p-new.csv" \
+    --dlog-bits 12 --out "$T/pred2.txt"
+[ "$(wc -l <"$T/pred2.txt")" = 20 ] && ok || bad "predict --spec wrote $(wc -l <"$T/pred2.txt") lines"
+if grep -qvx -e high -e mid -e low "$T/pred2.txt"; then bad "not class names: $(head -3 "$T/pred2.txt")"; else ok; fi
+if grep -q "owners' side" "$T/out"; then bad "unlabeled records were scored"; else ok; fi
+contains "$T/err" "has no labels: predictions are not scored" "predict says the records are not scored"
 expect 2 "data without a subcommand" -- "$BIN" data
 expect 0 "data --help" -- "$BIN" data --help
 expect 0 "model --help" -- "$BIN" model --help

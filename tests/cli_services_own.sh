@@ -92,6 +92,16 @@ expect 0 "client predict after the server restarts" -- "$BIN" client predict --s
     --token-file auth/owners/a.token --part t --spec spec.json --data db-test.csv --out p4.txt
 cmp -s p1.txt p4.txt && ok || bad "the restarted server predicts other targets"
 
+# new records without their target (new patients): uploaded as a test part
+# and predicted, not scored; the same records give the same targets
+python3 -c 'import csv,sys; r=list(csv.reader(open("db-test.csv"))); k=r[0].index("target"); csv.writer(sys.stdout, lineterminator="\n").writerows([x[:k]+x[k+1:] for x in r])' >new.csv
+expect 0 "records without their target as a test part" -- "$BIN" client upload --test \
+    --server "$SRV" --token-file auth/owners/a.token $K --data new.csv --work wn --part new
+expect 0 "client predict of unlabeled records" -- "$BIN" client predict --server "$SRV" \
+    --token-file auth/owners/a.token --part new --spec spec.json --data new.csv --out p5.txt
+contains "$T/out" "88 secure predictions; new.csv has no labels: not scored" "unlabeled: not scored"
+cmp -s p1.txt p5.txt && ok || bad "the unlabeled records predict other targets"
+
 # and close to the same model trained in plaintext (finite: awk compares numbers)
 { cat db-part1.csv; tail -n +2 db-part2.csv; } >train.csv
 "$BIN" train --model "$ROOT/models/diabetes.json" --spec spec.json --data train.csv \

@@ -145,16 +145,20 @@ static int load_token(const client_args *a, char token[65])
 
 /* The owner's records under the data spec (--spec, --data, --labels) as
  * samples in *v; with o, the spec must be the one params.bin was made for.
- * The reason of a failure is printed. */
-static int spec_records(const client_args *a, const cryptonn_owner *o, cryptonn_data_spec *spec,
-                        cryptonn_records *r, cryptonn_samples *v)
+ * Training records need their labels; test records and records to predict
+ * may come without (then v->y and v->t are NULL). The reason of a failure
+ * is printed. */
+static int spec_records(const client_args *a, const cryptonn_owner *o, int train,
+                        cryptonn_data_spec *spec, cryptonn_records *r, cryptonn_samples *v)
 {
     int rc = cli_spec_read("client", a->spec, spec);
     char msg[256] = "";
     if (rc == CRYPTONN_OK && o && (rc = cryptonn_owner_check_spec(o, spec, msg, sizeof msg)))
         fprintf(stderr, "cryptonn client: %s: %s\n", a->spec, msg);
-    if (rc == CRYPTONN_OK && (rc = cli_records_load("client", spec, a->data, a->labels, r)) == CRYPTONN_OK)
-        cryptonn_records_view(r, v);
+    if (rc == CRYPTONN_OK)
+        rc = train ? cli_records_load("client", spec, a->data, a->labels, r)
+                   : cli_records_load_unlabeled("client", spec, a->data, a->labels, r);
+    if (rc == CRYPTONN_OK) cryptonn_records_view(r, v);
     return rc;
 }
 
@@ -164,7 +168,7 @@ static int owner_samples(const client_args *a, const cryptonn_owner *o, int trai
                          cryptonn_data_spec *spec, cryptonn_records *r, cryptonn_dataset *mn,
                          cryptonn_samples *v)
 {
-    if (a->spec) return spec_records(a, o, spec, r, v);
+    if (a->spec) return spec_records(a, o, train, spec, r, v);
     char msg[512];
     int rc = cryptonn_mnist_load(a->data, train, want, mn, msg, sizeof msg);
     if (rc == CRYPTONN_OK) cryptonn_samples_of(mn, v);
@@ -368,7 +372,9 @@ static int predict(int argc, char **argv)
     }
     if (owner_samples(&a, NULL, 0, (uint32_t)(a.offset + n), &spec, &rec, &mn, &d) != CRYPTONN_OK)
         goto out;
-    if (pred ? !d.y : !d.t) {
+    /* records to predict without labels (new patients): --out only */
+    const int unlabeled = a.spec && !d.y && !d.t;
+    if (!unlabeled && (pred ? !d.y : !d.t)) {
         fprintf(stderr, "cryptonn client: cannot score: the records have no %s\n",
                 pred ? "class labels (the part's predictions are classes)"
                      : "regression target (the part's predictions are targets)");
@@ -379,7 +385,11 @@ static int predict(int argc, char **argv)
                         "but %s holds %u records\n", (unsigned long long)n, a.offset, a.data, d.n);
         goto out;
     }
-    score(&d, a.offset, pred, vals, n, &spec);
+    if (unlabeled)
+        printf("client: %llu secure predictions; %s has no labels: not scored\n",
+               (unsigned long long)n, a.data);
+    else
+        score(&d, a.offset, pred, vals, n, &spec);
     code = a.out ? write_predictions(a.out, pred, vals, n, &spec, a.spec != NULL) : 0;
 out:
     cryptonn_owner_close(o);

@@ -47,13 +47,20 @@ int cli_truth_load(const char *cmd, const char *enc_dir, const cryptonn_encdata_
     int rc = spec_path ? cli_spec_read(cmd, spec_path, &t->spec) : CRYPTONN_OK;
     if (rc == CRYPTONN_OK) rc = task_check(cmd, enc_dir, info, spec_path, records, &t->spec);
     if (rc == CRYPTONN_OK && spec_path) {
-        rc = cli_records_load(cmd, &t->spec, records, labels_path, &t->rec);
+        rc = cli_records_load_unlabeled(cmd, &t->spec, records, labels_path, &t->rec);
         cryptonn_records_view(&t->rec, &t->s);
         if (rc == CRYPTONN_OK && t->s.n != info->samples) {
             fprintf(stderr, "cryptonn %s: the encrypted test set %s has %llu records, %s has %u: "
                             "score the records it was encrypted from\n", cmd, enc_dir,
                     (unsigned long long)info->samples, records, t->s.n);
             rc = CRYPTONN_ERR_MISMATCH;
+        }
+        /* records to predict may come without labels (new patients):
+         * nothing to score, the predictions alone */
+        if (rc == CRYPTONN_OK && !t->s.y && !t->s.t) {
+            t->s.n = 0;
+            fprintf(stderr, "cryptonn %s: %s has no labels: predictions are not scored\n", cmd,
+                    records);
         }
     } else if (rc == CRYPTONN_OK) {
         /* the set is MNIST's first test images (cryptonn encrypt --test --limit) */
