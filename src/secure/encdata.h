@@ -106,10 +106,9 @@ int cn_enc_params_same_records(const cn_enc_params *a, const cn_enc_params *b);
 
 /* A model for the records of p (whose output error must fit the server's
  * bound, cn_enc_check_err_bound): a layer-list model gets their shape when it
- * states none (and must otherwise take p->slots values); a built-in model
- * gets p's classes (a linear output and MSE for a regression target). In
- * paper mode a trained conv2d first layer must have stride 1 and no
- * padding (the only convolutions a gradient request describes).
+ * states none (and must otherwise take p->slots values; a conv2d first
+ * layer, p's very image shape); a built-in model gets p's classes (a linear
+ * output and MSE for a regression target).
  * CRYPTONN_ERR_MISMATCH with the reason in msg when it does not fit
  * (CRYPTONN_ERR_RANGE for the bound). */
 int cn_enc_fit_model(const cn_enc_params *p, cryptonn_model_config *cfg, char *msg,
