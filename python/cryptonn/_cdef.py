@@ -298,6 +298,9 @@ typedef struct {
 } cryptonn_records;
 int cryptonn_spec_load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
                        cryptonn_records *out, char *msg, size_t msg_len);
+int cryptonn_spec_load_unlabeled(const cryptonn_data_spec *s, const char *path,
+                                 const char *labels_path, cryptonn_records *out, char *msg,
+                                 size_t msg_len);
 void cryptonn_records_free(cryptonn_records *r);
 
 /* authority.h */

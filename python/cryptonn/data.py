@@ -106,22 +106,26 @@ class Spec:
         """Classes of a classification task; 0 for regression."""
         return int(self._spec.classes) if self._spec.task == lib.CRYPTONN_TASK_CLASSIFY else 0
 
-    def load(self, path: PathLike, labels_path: Optional[PathLike] = None
-             ) -> Tuple[np.ndarray, np.ndarray]:
+    def load(self, path: PathLike, labels_path: Optional[PathLike] = None,
+             labeled: bool = True) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """(records N × features float32 on the spec's fixed-point grid,
         labels N uint8 class indices or targets N × 1 float32). A record that
-        does not fit the spec is an error naming it (and its CSV line)."""
+        does not fit the spec is an error naming it (and its CSV line).
+        labeled=False also takes records without labels (new records to
+        predict: no label column, no labels_path); their labels are None."""
         r = ffi.new("cryptonn_records *")
         msg = ffi.new("char[]", _MSG)
-        check(lib.cryptonn_spec_load(self._spec, path_arg(path), _opt(labels_path), r, msg, _MSG),
+        fn = lib.cryptonn_spec_load if labeled else lib.cryptonn_spec_load_unlabeled
+        check(fn(self._spec, path_arg(path), _opt(labels_path), r, msg, _MSG),
               f"loading {path}", message(msg))
         try:
             n, size = int(r.n), int(r.size)
             x = np.frombuffer(ffi.buffer(r.x, 4 * n * size), dtype=np.float32)
             x = x.reshape((n,) + self.shape).copy()
+            y: Optional[np.ndarray] = None
             if r.y != ffi.NULL:
                 y = np.frombuffer(ffi.buffer(r.y, n), dtype=np.uint8).copy()
-            else:
+            elif r.t != ffi.NULL:
                 k = int(r.outputs)
                 y = np.frombuffer(ffi.buffer(r.t, 4 * n * k), dtype=np.float32).reshape(n, k).copy()
         finally:

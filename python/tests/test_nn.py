@@ -25,6 +25,26 @@ def test_spec_same_as_cli(bc, cli):
     assert ours.features == 30 and ours.classes == 2 and ours.shape == (30,)
 
 
+def test_unlabeled_records(bc):
+    spec = cn.data.Spec.describe(bc["csv"], label="target")
+    x, y = spec.load(bc["csv"])
+    with open(bc["csv"]) as f:
+        rows = f.read().splitlines()
+    k = rows[0].split(",").index("target")
+    drop = [",".join(c for i, c in enumerate(r.split(",")) if i != k) for r in rows]
+    (bc["dir"] / "new.csv").write_text("\n".join(drop) + "\n")
+    xu, yu = spec.load(bc["dir"] / "new.csv", labeled=False)
+    assert yu is None
+    np.testing.assert_array_equal(x, xu)
+    # training records must have their labels
+    with pytest.raises(cn.CryptonnError) as e:
+        spec.load(bc["dir"] / "new.csv")
+    assert "target" in str(e.value)
+    # labels that are there are still read
+    xl, yl = spec.load(bc["csv"], labeled=False)
+    np.testing.assert_array_equal(y, yl)
+
+
 def test_training_equals_cli(bc, cli):
     d = bc["dir"]
     cli("data", "describe", bc["csv"], "--label", "target", "--out", d / "spec")
