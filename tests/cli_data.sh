@@ -194,7 +194,7 @@ contains "$T/err" "--labels goes with --spec and a .npy --data" "--labels withou
 printf '{"layers": [{"type": "dense", "units": 4}, {"type": "relu"}, {"type": "dense", "units": 3}]}\n' >"$T/pm.json"
 expect 0 "train --secure on the train part" -- "$BIN" train --secure --enc "$T/penc" --authority "$T/auth" \
     --owner-key "$T/auth/owner.key" --spec "$T/pspec.json" --model "$T/pm.json" --epochs 1 \
-    --min-support 1 --dlog-bits 12 --cache "$T/cache" --out "$T/pm.bin"
+    --min-support 1 --dlog-bits 12 --cache "$T/cache" --out "$T/pm.bin" --report "$T/pm.md"
 expect 0 "predict the unlabeled records" -- "$BIN" predict --model "$T/pm.bin" --encrypted "$T/pnew" \
     --authority "$T/auth" --owner-key "$T/auth/owner.key" --dlog-bits 12 --out "$T/pred.txt"
 [ "$(wc -l <"$T/pred.txt")" = 20 ] && ok || bad "predict wrote $(wc -l <"$T/pred.txt") lines for 20 records"
