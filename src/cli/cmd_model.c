@@ -66,8 +66,8 @@ static void report(const char *path, const cryptonn_model_config *cfg,
            (unsigned long long)(keys < width ? keys : width));
     /* a trained layer's keys change with every update, so their span grows */
     const unsigned long long updates = (width + keys - 1) / keys;
-    printf("  trained (paper mode): full rank %llu after %llu update%s; frozen or strict: stays "
-           "at the bound\n",
+    printf("  trained (paper mode): new keys every update, full rank %llu possible after %llu "
+           "update%s (the authority's report counts it); frozen or strict: stays at the bound\n",
            (unsigned long long)width, updates, updates == 1 ? "" : "s");
     printf("  rank bounds no reconstruction of bounded records: cryptonn audit measures it\n");
 }
