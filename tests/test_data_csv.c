@@ -83,6 +83,21 @@ static void good(void)
     cryptonn_table_free(&t);
 }
 
+/* Old Mac line ends: a CR alone ends a record too; more records than LF
+ * bytes once overflowed the table the reader sized by counting LFs (found
+ * by test_data_fuzz). */
+static void cr_only(void)
+{
+    const char text[] = "a,label\r1,x\r2,y\r\n3,x\r4,y";
+    write_text(text, sizeof text - 1);
+    cryptonn_table t;
+    char msg[256] = "";
+    CHECK_EQ_INT(cryptonn_csv_read(path, "label", &t, msg, sizeof msg), CRYPTONN_OK);
+    CHECK_EQ_INT(t.n, 4);
+    if (t.n == 4) CHECK(t.x[0] == 1 && t.x[3] == 4 && !strcmp(t.labels[3], "y"));
+    cryptonn_table_free(&t);
+}
+
 static void bad(void)
 {
     refused("a,b,y\n1,2,0\n3,,1\n", "y", CRYPTONN_ERR_FORMAT, "line 3, column 2 ('b')",
@@ -163,6 +178,7 @@ int main(void)
     t_init("test_data_csv");
     snprintf(path, sizeof path, "%s/data.csv", t_tmpdir());
     good();
+    cr_only();
     bad();
     round_trip();
     return t_done();

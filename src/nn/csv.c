@@ -190,9 +190,11 @@ static int parse(csv *c, const char *label, int label_optional, cryptonn_table *
     const uint32_t cols = ncols - (lab >= 0);
     if (rc == CRYPTONN_OK && cols == 0)
         rc = nn_fail(c->msg, c->mlen, CRYPTONN_ERR_FORMAT, "%s: no feature columns", c->path);
-    /* Records: at most one per remaining line break, plus a last line. */
+    /* Records: at most one per remaining line break (LF, CRLF, or a CR
+     * alone, which also ends a record), plus a last line. */
     uint64_t lines = 1;
-    for (const char *q = c->p; q < c->end; q++) lines += *q == '\n';
+    for (const char *q = c->p; q < c->end; q++)
+        lines += *q == '\n' || (*q == '\r' && (q + 1 == c->end || q[1] != '\n'));
     if (rc == CRYPTONN_OK && lines * cols > CSV_MAX_VALUES)
         rc = nn_fail(c->msg, c->mlen, CRYPTONN_ERR_TOO_LARGE,
                      "%s: up to %llu records of %u features exceed %llu values", c->path,
