@@ -433,6 +433,8 @@ int cryptonn_owner_upload(const char *url, const char *token, const char *cacert
 int cryptonn_owner_predict(const char *url, const char *token, const char *cacert,
     const char *part,
     uint8_t **pred, uint64_t *n, char *msg, size_t msg_len);
+int cryptonn_owner_predict_outputs(const char *url, const char *token, const char *cacert,
+    const char *part, uint8_t **pred, float **targets, uint64_t *n, char *msg, size_t msg_len);
 int cryptonn_owner_delete(const char *url, const char *token, const char *cacert, const char *part,
     int test, char *msg, size_t msg_len);
 int cryptonn_owner_parts(const char *url, const char *token, const char *cacert, char **json,

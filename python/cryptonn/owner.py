@@ -123,15 +123,22 @@ class Remote:
         return int(sent[0]), int(present[0])
 
     def predict(self, part: str) -> np.ndarray:
-        """The server's secure predictions for an uploaded test part, in its
-        permuted classes (Owner.unpermute maps them back)."""
-        pred, n, msg = ffi.new("uint8_t **"), ffi.new("uint64_t *"), ffi.new("char[]", _MSG)
-        check(lib.cryptonn_owner_predict(*self._args(), part.encode(), pred, n, msg, _MSG),
+        """The server's secure predictions for an uploaded test part: for a
+        classification, uint8 classes in its permutation (Owner.unpermute
+        maps them back); for a regression target, float32 targets on the
+        data spec's scaled grid (t = t'·t_scale + t_offset in its units)."""
+        pred, vals = ffi.new("uint8_t **"), ffi.new("float **")
+        n, msg = ffi.new("uint64_t *"), ffi.new("char[]", _MSG)
+        check(lib.cryptonn_owner_predict_outputs(*self._args(), part.encode(), pred, vals, n, msg,
+                                                 _MSG),
               f"predicting part {part} at {self.url}", message(msg))
         try:
-            return np.frombuffer(ffi.buffer(pred[0], n[0]), dtype=np.uint8).copy()
+            if pred[0] != ffi.NULL:
+                return np.frombuffer(ffi.buffer(pred[0], n[0]), dtype=np.uint8).copy()
+            return np.frombuffer(ffi.buffer(vals[0], 4 * n[0]), dtype=np.float32).copy()
         finally:
             free(pred[0])
+            free(vals[0])
 
     def delete(self, part: str, test: bool = False) -> None:
         """Removes one of this owner's open or refused parts."""

@@ -63,7 +63,7 @@ def test_owners_over_http(tmp_path, cli, repo):
                 "--out", tmp_path / "model.bin")
             remote.upload(tmp_path / "test", "t", test=True)
             remote_pred = remote.predict("t")
-            assert remote_pred.shape == (32,)
+            assert remote_pred.shape == (32,) and remote_pred.dtype == np.uint8
             with pytest.raises(cn.CryptonnError) as e:  # only open or refused parts go
                 remote.delete("t", test=True)
             assert "cannot be deleted" in str(e.value)
