@@ -11,7 +11,6 @@
  *   register  sends a label registration to the authority (strict mode). */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/datamodel.h"
+#include "cli/owner_truth.h"
 #include "cryptonn/cryptonn.h"
 
 static void usage(FILE *f)
@@ -290,45 +290,17 @@ static int simple(int del, int argc, char **argv)
 
 /* The owner's score of n predictions against the true samples from
  * record offset: accuracy of the true classes pred, or the RMSE of the
- * targets vals (the spec's scaled grid) in the target's units. */
+ * targets vals in the target's units. */
 static void score(const cryptonn_samples *d, uint32_t offset, const uint8_t *pred,
                   const float *vals, uint64_t n, const cryptonn_data_spec *spec)
 {
-    double sum = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (vals) {
-            double e = ((double)vals[i] - (double)d->t[offset + i]) * spec->t_scale;
-            sum += e * e;
-        } else sum += pred[i] == d->y[offset + i];
-    }
+    const double m = cli_truth_metric(d, offset, n, pred, vals, vals ? spec->t_scale : 1);
     if (vals)
         printf("client: %llu secure predictions, RMSE %.4g in the target's units (scored by "
-               "the owner)\n", (unsigned long long)n, n ? sqrt(sum / (double)n) : 0.0);
+               "the owner)\n", (unsigned long long)n, m);
     else
         printf("client: %llu secure predictions, accuracy %.2f%% (scored by the owner)\n",
-               (unsigned long long)n, n ? 100.0 * sum / (double)n : 0.0);
-}
-
-/* --out: one class per line (its name under a spec), or one target in the
- * target's units. */
-static int write_predictions(const char *path, const uint8_t *pred, const float *vals,
-                             uint64_t n, const cryptonn_data_spec *spec, int named)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "cryptonn client: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        if (vals) fprintf(f, "%.9g\n", (double)vals[i] * spec->t_scale + spec->t_offset);
-        else if (named && pred[i] < spec->classes) fprintf(f, "%s\n", spec->class_names[pred[i]]);
-        else fprintf(f, "%u\n", pred[i]);
-    }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "cryptonn client: cannot write %s\n", path);
-        return 1;
-    }
-    return 0;
+               (unsigned long long)n, 100.0 * m);
 }
 
 static int predict(int argc, char **argv)
@@ -390,7 +362,12 @@ static int predict(int argc, char **argv)
                (unsigned long long)n, a.data);
     else
         score(&d, a.offset, pred, vals, n, &spec);
-    code = a.out ? write_predictions(a.out, pred, vals, n, &spec, a.spec != NULL) : 0;
+    code = 0;
+    if (a.out && cli_predictions_write(a.out, n, a.spec ? &spec : NULL, 1, pred, vals) !=
+                     CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn client: cannot write %s: %s\n", a.out, strerror(errno));
+        code = 1;
+    }
 out:
     cryptonn_owner_close(o);
     cryptonn_records_free(&rec);

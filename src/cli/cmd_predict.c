@@ -2,8 +2,8 @@
  * side yields permuted classes (or, for a regression target, values on the
  * spec's scaled grid); with the owners' key and labels given, the owners'
  * side maps them back and reports accuracy (or RMSE in the target's units). */
+#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,42 +41,14 @@ static void score(const cryptonn_samples *truth, int regress, const cryptonn_dat
                   const uint8_t *pred, const float *vals)
 {
     const uint64_t k = truth->n;
-    if (k && regress) {
-        const double tscale = spec ? spec->t_scale : 1;
-        double se = 0;
-        for (uint64_t i = 0; i < k; i++) {
-            double d = ((double)vals[i] - (double)truth->t[i]) * tscale;
-            se += d * d;
-        }
-        printf("owners' side: RMSE %.4g on %llu samples%s\n", sqrt(se / (double)k),
-               (unsigned long long)k, spec ? " (in the target's units)" : "");
-    } else if (k) {
-        uint64_t hits = 0;
-        for (uint64_t i = 0; i < k; i++) hits += pred[i] == truth->y[i];
-        printf("owners' side: accuracy %.2f%% on %llu samples\n", 100.0 * (double)hits / (double)k,
+    if (!k) return;
+    const double m = cli_truth_metric(truth, 0, k, pred, vals, spec ? spec->t_scale : 1);
+    if (regress)
+        printf("owners' side: RMSE %.4g on %llu samples%s\n", m, (unsigned long long)k,
+               spec ? " (in the target's units)" : "");
+    else
+        printf("owners' side: accuracy %.2f%% on %llu samples\n", 100.0 * m,
                (unsigned long long)k);
-    }
-}
-
-/* One prediction per line: a target (in its units with spec), a class name
- * (spec, and unpermuted: named) or a class index. */
-static int write_predictions(const char *path, uint64_t n, int regress,
-                             const cryptonn_data_spec *spec, int named, const uint8_t *pred,
-                             const float *vals)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return CRYPTONN_ERR_IO;
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        if (regress && spec) fprintf(f, "%.9g\n", (double)vals[i] * spec->t_scale + spec->t_offset);
-        else if (regress) fprintf(f, "%.9g\n", (double)vals[i]);
-        else if (spec && named && pred[i] < spec->classes)
-            fprintf(f, "%s\n", spec->class_names[pred[i]]);
-        else fprintf(f, "%u\n", pred[i]);
-    }
-    return fclose(f) ? CRYPTONN_ERR_IO : CRYPTONN_OK;
 }
 
 int cli_predict(int argc, char **argv)
@@ -189,8 +161,10 @@ int cli_predict(int argc, char **argv)
     }
     const cryptonn_data_spec *spec = spec_path ? &truth.spec : NULL;
     score(&truth.s, regress, spec, pred, vals);
-    if (out && write_predictions(out, n, regress, spec, okey != NULL, pred, vals) != CRYPTONN_OK)
+    if (out && cli_predictions_write(out, n, spec, okey != NULL, pred, vals) != CRYPTONN_OK) {
+        fprintf(stderr, "cryptonn predict: cannot write %s: %s\n", out, strerror(errno));
         goto out;
+    }
     code = 0;
 out:
     free(pred);

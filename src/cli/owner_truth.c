@@ -2,6 +2,7 @@
  * reads the i-th label or target beside the i-th prediction, so records of
  * another task, class count or length would be read past their end or
  * compared with predictions of other records. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,4 +92,35 @@ void cli_truth_free(cli_truth *t)
     cryptonn_records_free(&t->rec);
     cryptonn_dataset_free(&t->mnist);
     memset(t, 0, sizeof *t);
+}
+
+double cli_truth_metric(const cryptonn_samples *truth, uint64_t first, uint64_t n,
+                        const uint8_t *pred, const float *vals, double t_scale)
+{
+    double sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (vals) {
+            const double e = ((double)vals[i] - (double)truth->t[first + i]) * t_scale;
+            sum += e * e;
+        } else {
+            sum += pred[i] == truth->y[first + i];
+        }
+    }
+    if (!n) return 0;
+    return vals ? sqrt(sum / (double)n) : sum / (double)n;
+}
+
+int cli_predictions_write(const char *path, uint64_t n, const cryptonn_data_spec *spec,
+                          int named, const uint8_t *pred, const float *vals)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return CRYPTONN_ERR_IO;
+    for (uint64_t i = 0; i < n; i++) {
+        if (vals && spec) fprintf(f, "%.9g\n", (double)vals[i] * spec->t_scale + spec->t_offset);
+        else if (vals) fprintf(f, "%.9g\n", (double)vals[i]);
+        else if (spec && named && pred[i] < spec->classes)
+            fprintf(f, "%s\n", spec->class_names[pred[i]]);
+        else fprintf(f, "%u\n", pred[i]);
+    }
+    return fclose(f) ? CRYPTONN_ERR_IO : CRYPTONN_OK;
 }

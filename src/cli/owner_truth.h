@@ -2,7 +2,8 @@
  * side that scores the server's predictions (cryptonn predict, train
  * --secure): the records of their data spec or MNIST's test labels, refused
  * when they cannot be the set's records (another task, class count or record
- * count), before any key is asked for or any file written. */
+ * count), before any key is asked for or any file written; and what the
+ * owners make of the predictions: their score, the predictions file. */
 #ifndef CRYPTONN_CLI_OWNER_TRUTH_H
 #define CRYPTONN_CLI_OWNER_TRUTH_H
 
@@ -28,5 +29,19 @@ int cli_truth_load(const char *cmd, const char *enc_dir, const cryptonn_encdata_
                    const char *spec_path, const char *records, const char *labels_path,
                    uint32_t limit, cli_truth *t);
 void cli_truth_free(cli_truth *t); /* zeroes *t */
+
+/* The owners' figure for n predictions against the truth's samples
+ * [first, first + n): with vals (a regression's targets on the spec's scaled
+ * grid) their RMSE in the target's units (t_scale: the spec's, 1 without
+ * one), else the accuracy in [0, 1] of the true classes pred. */
+double cli_truth_metric(const cryptonn_samples *truth, uint64_t first, uint64_t n,
+                        const uint8_t *pred, const float *vals, double t_scale);
+
+/* Writes the predictions to path, one per line: with vals a target (in its
+ * units with spec), else a class, by name when spec and named (pred holds
+ * true classes), else its index. CRYPTONN_ERR_IO (errno kept) when the file
+ * cannot be written. */
+int cli_predictions_write(const char *path, uint64_t n, const cryptonn_data_spec *spec,
+                          int named, const uint8_t *pred, const float *vals);
 
 #endif

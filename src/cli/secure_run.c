@@ -3,7 +3,6 @@
 #include "cli/train_dist.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +95,10 @@ static int secure_test(cryptonn_trainer *tr, cryptonn_model *m, const cryptonn_e
     /* truth_load checked the truth is the set's; --test-limit may score fewer */
     const cryptonn_samples *truth = &ot->t.s;
     n = truth->n;
-    if (n && info.regression) {
-        double se = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            double d = ((double)out[i] - (double)truth->t[i]) * ot->t.spec.t_scale;
-            se += d * d;
-        }
-        *metric = sqrt(se / (double)n);
-    } else if (n && ot->own && cryptonn_owner_unpermute(ot->own, pred, n) == CRYPTONN_OK) {
-        uint64_t hits = 0;
-        for (uint64_t i = 0; i < n; i++) hits += pred[i] == truth->y[i];
-        *metric = (double)hits / (double)n;
-    }
+    if (n && info.regression)
+        *metric = cli_truth_metric(truth, 0, n, pred, out, ot->t.spec.t_scale);
+    else if (n && ot->own && cryptonn_owner_unpermute(ot->own, pred, n) == CRYPTONN_OK)
+        *metric = cli_truth_metric(truth, 0, n, pred, NULL, 1);
     free(pred);
     free(out);
     return CRYPTONN_OK;
