@@ -336,12 +336,6 @@ int cryptonn_spec_apply(const cryptonn_data_spec *s, const cryptonn_table *t,
     return rc;
 }
 
-static int is_npy(const char *path)
-{
-    size_t n = strlen(path);
-    return n >= 4 && !strcmp(path + n - 4, ".npy");
-}
-
 static int load(const cryptonn_data_spec *s, const char *path, const char *labels_path,
                 int labels_optional, cryptonn_records *out, char *msg, size_t msg_len)
 {
@@ -349,14 +343,13 @@ static int load(const cryptonn_data_spec *s, const char *path, const char *label
     memset(out, 0, sizeof *out);
     /* A CSV's labels are its column: a labels file beside it would be
      * ignored without a word. */
-    if (labels_path && !is_npy(path))
+    if (labels_path && !nn_is_npy(path))
         return nn_fail(msg, msg_len, CRYPTONN_ERR_ARG,
                        "%s: a labels file (%s) goes with .npy records only; a CSV's labels are "
                        "its column '%s'",
                        path, labels_path, s->label ? s->label : "(the spec names none)");
     cryptonn_table t;
-    CN_TRY(is_npy(path) ? cryptonn_npy_read(path, labels_path, &t, msg, msg_len)
-                        : nn_csv_read(path, s->label, labels_optional, &t, msg, msg_len));
+    CN_TRY(nn_table_read(path, s->label, labels_path, labels_optional, &t, msg, msg_len));
     int rc = apply(s, &t, labels_optional, out, msg, msg_len);
     if (rc != CRYPTONN_OK) cryptonn_records_free(out);
     cryptonn_table_free(&t);

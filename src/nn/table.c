@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/spec_internal.h"
 #include "nn/table.h"
 #include "util/util.h"
 
@@ -87,12 +88,22 @@ int nn_table_default_names(cryptonn_table *t)
     return CRYPTONN_OK;
 }
 
+int nn_is_npy(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && !strcmp(path + n - 4, ".npy");
+}
+
+int nn_table_read(const char *path, const char *label, const char *labels_path,
+                  int label_optional, cryptonn_table *out, char *msg, size_t msg_len)
+{
+    CN_ARG_CHECK(path && out);
+    if (nn_is_npy(path)) return cryptonn_npy_read(path, labels_path, out, msg, msg_len);
+    return nn_csv_read(path, label, label_optional, out, msg, msg_len);
+}
+
 int cryptonn_table_read(const char *path, const char *label, const char *labels_path,
                         cryptonn_table *out, char *msg, size_t msg_len)
 {
-    CN_ARG_CHECK(path && out);
-    size_t n = strlen(path);
-    if (n >= 4 && !strcmp(path + n - 4, ".npy"))
-        return cryptonn_npy_read(path, labels_path, out, msg, msg_len);
-    return cryptonn_csv_read(path, label, out, msg, msg_len);
+    return nn_table_read(path, label, labels_path, 0, out, msg, msg_len);
 }

@@ -21,5 +21,11 @@ int nn_decimal(const char *text, size_t len, double *v);
 const char *nn_names_dup(char *const *names, size_t n, int *nomem);
 /* A malloc'd copy of len bytes of s, NUL-terminated (NULL when out of memory). */
 char *nn_strndup(const char *s, size_t len);
+/* 1 when path names a .npy file (by its name), which the readers dispatch on. */
+int nn_is_npy(const char *path);
+/* cryptonn_table_read; with label_optional, a CSV without the label column
+ * is read without labels (a .npy's labels are labels_path, optional anyway). */
+int nn_table_read(const char *path, const char *label, const char *labels_path,
+                  int label_optional, cryptonn_table *out, char *msg, size_t msg_len);
 
 #endif
