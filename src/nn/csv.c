@@ -9,7 +9,6 @@
 #include "nn/msg.h"
 #include "nn/spec_internal.h"
 #include "nn/table.h"
-#include "nn/tablefile.h"
 #include "util/util.h"
 
 #define CSV_MAX_COLS (1u << 20)

@@ -13,7 +13,6 @@
 
 #include "nn/msg.h"
 #include "nn/table.h"
-#include "nn/tablefile.h"
 #include "util/util.h"
 
 #define NPY_MAX_DIMS 4

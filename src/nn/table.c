@@ -1,10 +1,12 @@
-/* Tables of records (data.h): allocation, release and the reader chosen
- * by the file name. */
+/* Tables of records (data.h): allocation, release, the file read whole and
+ * the reader chosen by the file name. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "nn/msg.h"
 #include "nn/spec_internal.h"
 #include "nn/table.h"
 #include "util/util.h"
@@ -85,6 +87,21 @@ int nn_table_default_names(cryptonn_table *t)
         snprintf(b, sizeof b, "x%u", i);
         if (!(t->names[i] = nn_strndup(b, strlen(b)))) return CRYPTONN_ERR_NOMEM;
     }
+    return CRYPTONN_OK;
+}
+
+int nn_table_file(const char *path, uint8_t **buf, size_t *len, char *msg, size_t mlen)
+{
+    struct stat st;
+    /* Reading a directory fails with a bare "input/output error": say what
+     * it is, and where a directory of MNIST files does go. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return nn_fail(msg, mlen, CRYPTONN_ERR_IO,
+                       "%s is a directory: records are one CSV or .npy file (a directory of "
+                       "MNIST IDX files is read by `cryptonn encrypt --data DIR` without --spec)",
+                       path);
+    int rc = cn_file_read_all(path, NN_TABLE_MAX_FILE, buf, len);
+    if (rc != CRYPTONN_OK) return nn_fail(msg, mlen, rc, "%s: %s", path, cryptonn_status_str(rc));
     return CRYPTONN_OK;
 }
 

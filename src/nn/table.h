@@ -21,6 +21,10 @@ int nn_decimal(const char *text, size_t len, double *v);
 const char *nn_names_dup(char *const *names, size_t n, int *nomem);
 /* A malloc'd copy of len bytes of s, NUL-terminated (NULL when out of memory). */
 char *nn_strndup(const char *s, size_t len);
+/* The file at path into *buf (malloc'd) and *len. A failure names the
+ * file and what is wrong with it (missing, a directory, too large) in msg.
+ * Returns CRYPTONN_OK, _NOT_FOUND, _IO, _TOO_LARGE or _NOMEM. */
+int nn_table_file(const char *path, uint8_t **buf, size_t *len, char *msg, size_t mlen);
 /* 1 when path names a .npy file (by its name), which the readers dispatch on. */
 int nn_is_npy(const char *path);
 /* cryptonn_table_read; with label_optional, a CSV without the label column
