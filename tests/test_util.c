@@ -135,6 +135,25 @@ int main(void)
         size_t viewlen = 0;
         CHECK_EQ_INT(cn_container_parse(wrapped, wlen, "MANY", 7, 1 << 20, &view, &viewlen), CRYPTONN_OK);
         CHECK(viewlen == 1000 && view && !memcmp(view, payload, 1000));
+        /* any version of a range: the declared one back, read once; outside
+         * the range VERSION, and the earlier checks keep their order */
+        uint32_t v = 0;
+        CHECK_EQ_INT(cn_container_parse_any(wrapped, wlen, "MANY", 6, 8, 1 << 20, &v, &view,
+                                            &viewlen), CRYPTONN_OK);
+        CHECK(v == 7 && viewlen == 1000);
+        CHECK_EQ_INT(cn_container_parse_any(wrapped, wlen, "MANY", 1, 6, 1 << 20, &v, &view,
+                                            &viewlen), CRYPTONN_ERR_VERSION);
+        CHECK_EQ_INT(cn_container_parse_any(wrapped, wlen, "MANX", 1, 9, 1 << 20, &v, &view,
+                                            &viewlen), CRYPTONN_ERR_FORMAT);
+        CHECK_EQ_INT(cn_container_parse_any(wrapped, 20, "MANY", 1, 9, 1 << 20, &v, &view,
+                                            &viewlen), CRYPTONN_ERR_TRUNCATED);
+        uint8_t *fbuf = NULL;
+        CHECK_EQ_INT(cn_container_read_any(path, "MANY", 7, 7, 1 << 20, &v, &fbuf, &view, &viewlen),
+                     CRYPTONN_OK);
+        CHECK(v == 7 && fbuf && view == fbuf + 24 && viewlen == 1000);
+        free(fbuf);
+        CHECK_EQ_INT(cn_container_read_any(path, "MANY", 8, 9, 1 << 20, &v, &fbuf, &view, &viewlen),
+                     CRYPTONN_ERR_VERSION);
         free(whole);
         free(wrapped);
         free(built);

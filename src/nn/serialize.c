@@ -104,10 +104,11 @@ static int parse(const char *path, uint8_t **file, cryptonn_model_config *cfg,
     size_t plen;
     memset(cfg, 0, sizeof *cfg); /* padding too: configs are compared bytewise */
     int fields = MODEL_FIELDS, layers = 0;
-    int rc = cn_container_read(path, KIND, MODEL_VERSION, MODEL_MAX_PAYLOAD, file, &pl, &plen);
-    if (rc == CRYPTONN_ERR_VERSION) {
+    uint32_t version;
+    int rc = cn_container_read_any(path, KIND, 1, MODEL_VERSION, MODEL_MAX_PAYLOAD, &version, file,
+                                   &pl, &plen);
+    if (rc == CRYPTONN_OK && version == 1) {
         fields = 10;
-        rc = cn_container_read(path, KIND, 1, MODEL_MAX_PAYLOAD, file, &pl, &plen);
     } else if (rc == CRYPTONN_ERR_FORMAT) {
         /* Another kind: a MODN file reads as one (with its own errors);
          * anything else stays FORMAT. */

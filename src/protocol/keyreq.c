@@ -375,14 +375,11 @@ int cn_gradreq_decode(cn_grad_req *g, const uint8_t *buf, size_t len)
     CN_ARG_CHECK(g && (buf || len == 0));
     memset(g, 0, sizeof *g);
     const uint8_t *pl;
-    size_t plen, head_len = GRAD_HEAD_V1;
-    const size_t max = (size_t)8 * CN_GRAD_MAX_EXPANDED + GRAD_HEAD_V2;
-    int rc = cn_container_parse(buf, len, "KRQG", V1, max, &pl, &plen);
-    if (rc == CRYPTONN_ERR_VERSION) {
-        rc = cn_container_parse(buf, len, "KRQG", V2, max, &pl, &plen);
-        head_len = GRAD_HEAD_V2;
-    }
-    CN_TRY(rc);
+    size_t plen;
+    uint32_t v;
+    CN_TRY(cn_container_parse_any(buf, len, "KRQG", V1, V2,
+                                  (size_t)8 * CN_GRAD_MAX_EXPANDED + GRAD_HEAD_V2, &v, &pl, &plen));
+    const size_t head_len = v == V1 ? GRAD_HEAD_V1 : GRAD_HEAD_V2;
     if (plen < head_len) return CRYPTONN_ERR_TRUNCATED;
     if (cn_load_u32(pl) != CN_MPK_BATCH) return CRYPTONN_ERR_FORMAT;
     cn_grad_req t = {.stride = 1};

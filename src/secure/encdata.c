@@ -374,12 +374,7 @@ static int parse_params(const uint8_t *pl, size_t plen, uint32_t version, cn_enc
 static int read_params_any(const char *path, uint8_t **file, const uint8_t **pl, size_t *plen,
                            uint32_t *version)
 {
-    int rc = CRYPTONN_ERR_VERSION;
-    for (uint32_t v = V1; v <= V3 && rc == CRYPTONN_ERR_VERSION; v++) {
-        rc = cn_container_read(path, "EDPR", v, MAX_PARAMS_PAYLOAD, file, pl, plen);
-        *version = v;
-    }
-    return rc;
+    return cn_container_read_any(path, "EDPR", V1, V3, MAX_PARAMS_PAYLOAD, version, file, pl, plen);
 }
 
 int cn_encdata_init(const char *dir, const cn_enc_params *p, const cn_enc_mpks *k)

@@ -96,8 +96,22 @@ int cn_container_parse(const uint8_t *buf, size_t len, const char kind[4], uint3
     return CRYPTONN_OK;
 }
 
-int cn_container_read(const char *path, const char kind[4], uint32_t version, size_t max_payload,
-                      uint8_t **file, const uint8_t **payload, size_t *payload_len)
+int cn_container_parse_any(const uint8_t *buf, size_t len, const char kind[4], uint32_t lo,
+                           uint32_t hi, size_t max_payload, uint32_t *version,
+                           const uint8_t **payload, size_t *payload_len)
+{
+    /* a version outside [lo, hi] is checked as lo: the parser then reports
+     * what comes first in its order (truncation, magic, kind, version) */
+    uint32_t v = len >= CN_CONTAINER_HEADER ? cn_load_u32(buf + 12) : lo;
+    if (v < lo || v > hi) v = lo;
+    CN_TRY(cn_container_parse(buf, len, kind, v, max_payload, payload, payload_len));
+    *version = v;
+    return CRYPTONN_OK;
+}
+
+int cn_container_read_any(const char *path, const char kind[4], uint32_t lo, uint32_t hi,
+                          size_t max_payload, uint32_t *version, uint8_t **file,
+                          const uint8_t **payload, size_t *payload_len)
 {
     uint8_t *buf;
     size_t len;
@@ -105,7 +119,7 @@ int cn_container_read(const char *path, const char kind[4], uint32_t version, si
                                                   : max_payload + CN_CONTAINER_HEADER + CN_CONTAINER_TRAILER;
     int rc = cn_file_read_all(path, max_file, &buf, &len);
     if (rc != CRYPTONN_OK) return rc;
-    rc = cn_container_parse(buf, len, kind, version, max_payload, payload, payload_len);
+    rc = cn_container_parse_any(buf, len, kind, lo, hi, max_payload, version, payload, payload_len);
     if (rc != CRYPTONN_OK) {
         cn_wipe(buf, len);
         free(buf);
@@ -113,6 +127,14 @@ int cn_container_read(const char *path, const char kind[4], uint32_t version, si
     }
     *file = buf;
     return CRYPTONN_OK;
+}
+
+int cn_container_read(const char *path, const char kind[4], uint32_t version, size_t max_payload,
+                      uint8_t **file, const uint8_t **payload, size_t *payload_len)
+{
+    uint32_t v;
+    return cn_container_read_any(path, kind, version, version, max_payload, &v, file, payload,
+                                 payload_len);
 }
 
 int cn_read_bytes(cn_reader *r, void *out, size_t n)

@@ -134,11 +134,23 @@ CRYPTONN_WARN_UNUSED int cn_container_parse(const uint8_t *buf, size_t len, cons
                                             uint32_t version, size_t max_payload,
                                             const uint8_t **payload, size_t *payload_len);
 
+/* The same for any version in [lo, hi] (formats whose older versions still
+ * load): *version is the one the container declares. */
+CRYPTONN_WARN_UNUSED int cn_container_parse_any(const uint8_t *buf, size_t len, const char kind[4],
+                                                uint32_t lo, uint32_t hi, size_t max_payload,
+                                                uint32_t *version, const uint8_t **payload,
+                                                size_t *payload_len);
+
 /* Reads and parses a container file. On success *file is the malloc'd whole
  * file (free it; wipe it first if it held a secret) and *payload points into it. */
 CRYPTONN_WARN_UNUSED int cn_container_read(const char *path, const char kind[4], uint32_t version,
                                            size_t max_payload, uint8_t **file,
                                            const uint8_t **payload, size_t *payload_len);
+/* The same for any version in [lo, hi], read once: *version is the file's. */
+CRYPTONN_WARN_UNUSED int cn_container_read_any(const char *path, const char kind[4], uint32_t lo,
+                                               uint32_t hi, size_t max_payload,
+                                               uint32_t *version, uint8_t **file,
+                                               const uint8_t **payload, size_t *payload_len);
 
 /* A bounded little-endian reader over a payload: every get fails with
  * CRYPTONN_ERR_TRUNCATED instead of reading past the end. */
