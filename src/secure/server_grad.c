@@ -128,9 +128,13 @@ static uint64_t collect_terms(cn_server *s, size_t lo, size_t hi)
                 if (g->pad) s->gt.mask[e] = 1;
                 if (!mine) continue;
                 const uint32_t r = (uint32_t)(e / g->out_w) * S, c = (uint32_t)(e % g->out_w) * S;
-                s->gt.pos[t] = (uint32_t)(b * slots + (g->pad ? 0 : (size_t)r * g->in_w + c));
-                s->gt.row[t] = r;
-                s->gt.col[t] = c;
+                if (g->pad) { /* the key decides which taps fall inside */
+                    s->gt.pos[t] = (uint32_t)(b * slots);
+                    s->gt.row[t] = r;
+                    s->gt.col[t] = c;
+                } else {
+                    s->gt.pos[t] = (uint32_t)(b * slots + (size_t)r * g->in_w + c);
+                }
                 s->gt.val[t++] = dz[e];
             }
         }
